@@ -1,0 +1,109 @@
+# netfence — build, test, demo. `make` builds build/netfence; `make check` runs every test.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DESTDIR ?=
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := libnl-3.0 libnl-route-3.0 libnftnl libmnl libseccomp yajl libcap-ng libselinux
+
+BUILD := build
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes -Wno-unused-parameter
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection -fPIE
+OPT ?= -O2 -g
+XCFLAGS ?=
+XLDFLAGS ?=
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
+	$(XCFLAGS) $(CFLAGS)
+ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(XLDFLAGS) $(LDFLAGS)
+
+SRCS := $(sort $(wildcard hook/*.c runtime-spec/*.c))
+LIB_SRCS := $(filter-out hook/main.c,$(SRCS))
+HDRS := $(wildcard hook/*.h runtime-spec/*.h)
+OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+# The test build: same code with the fault-injection points compiled in (never installed).
+TOBJS := $(SRCS:%.c=$(BUILD)/tobj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
+TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
+
+.PHONY: all deps check unit e2e demo asan fuzz install clean format format-check probe
+
+all: $(BUILD)/netfence
+
+$(BUILD)/obj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tobj/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -c -o $@ $<
+
+$(BUILD)/netfence: $(OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/test/netfence: $(TOBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/unit/%: tests/unit/%.c $(TLIB_OBJS) $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -Ihook -Iruntime-spec $(ALL_LDFLAGS) -o $@ $< \
+		$(TLIB_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+# A static probe program that runs inside test containers (connect, listen, DNS, ...).
+$(BUILD)/probe: tests/probe/probe.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -static -o $@ $<
+
+probe: $(BUILD)/probe
+
+deps:
+	@bash tests/deps.sh
+
+unit: $(UNITS)
+	@bash tests/run-unit.sh $(UNITS)
+
+e2e: $(BUILD)/netfence $(BUILD)/test/netfence $(BUILD)/probe
+	@bash tests/run-e2e.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/probe $(UNITS)
+	@bash tests/run-all.sh $(UNITS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/probe
+	@bash tests/demo.sh
+
+asan:
+	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+		XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -U_FORTIFY_SOURCE" \
+		XLDFLAGS="-fsanitize=address,undefined" \
+		build/asan/netfence build/asan/test/netfence
+
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Iruntime-spec \
+		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS)
+	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)
+
+install: $(BUILD)/netfence
+	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
+
+CLANG_FORMAT ?= clang-format
+FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)
+format:
+	$(CLANG_FORMAT) -i $(FMT_SRCS)
+format-check:
+	@$(CLANG_FORMAT) --dry-run --Werror $(FMT_SRCS) && echo "format-check: ok"
+
+clean:
+	rm -rf build

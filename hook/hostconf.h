@@ -1,0 +1,87 @@
+/* netfence: the host configuration of SPEC section 4 (/etc/netfence/netfence.json or
+ * $NETFENCE_CONFIG) with its defaults, and the JSON policy object shared by `profiles` and the
+ * inline `io.netfence.policy` form. The operator who writes this file is trusted. */
+#ifndef NF_HOSTCONF_H
+#define NF_HOSTCONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "addr.h"
+#include "error.h"
+
+#define NF_HOSTCONF_DEFAULT "/etc/netfence/netfence.json"
+#define NF_HOSTCONF_MAX (64 * 1024 * 1024) /* profiles may hold 100,000 rules */
+
+enum nf_base {
+	NF_BASE_UNSET = 0,
+	NF_BASE_NONE,
+	NF_BASE_RESTRICTED,
+	NF_BASE_INTERNET,
+};
+
+/* A policy as written (inline JSON or a profile), before resolution. Rules stay strings here so
+ * that errors can name the token; policy.c parses them. */
+struct policy_src {
+	enum nf_base base;
+	char **egress;
+	size_t n_egress;
+	char **ingress;
+	size_t n_ingress;
+	bool dns_set;  /* "dns" present */
+	bool dns_none; /* "dns": "none" */
+	char **dns;    /* resolver address strings (IPv6 without brackets or with) */
+	size_t n_dns;
+	int ipv6;      /* -1 unset, 0 off, 1 on */
+	char *seccomp; /* NULL unset */
+	char *selinux; /* NULL unset */
+};
+
+struct hostconf_profile {
+	char *name;
+	struct policy_src policy;
+};
+
+struct hostconf {
+	struct nf_prefix subnet;  /* default 10.213.0.0/16; len <= 31 */
+	struct nf_prefix subnet6; /* default fd6e:6663::/64; len <= 127 */
+	bool nat;		  /* default true */
+	bool dns_set;		  /* "dns" given in the file */
+	struct nf_addr *dns;	  /* resolvers (from the file or the host's resolv.conf) */
+	size_t n_dns;
+	char *default_policy; /* NULL: leave unannotated containers alone; else a policy name or
+			       * inline JSON text, as io.netfence.policy */
+	struct hostconf_profile *profiles;
+	size_t n_profiles;
+	bool allow_all_policies; /* "allow.policies" absent */
+	char **allow_policies;
+	size_t n_allow_policies;
+	bool allow_rules, allow_dns, allow_seccomp_off; /* default true */
+	char *state_dir;				/* default /run/netfence */
+	char *path; /* the file read, NULL for built-in defaults */
+};
+
+/* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default
+ * path; a missing default file gives the built-in defaults, a missing named file is an error.
+ * When "dns" is absent, resolvers come from resolv_conf (NULL: /etc/resolv.conf, or
+ * /run/systemd/resolve/resolv.conf when the former only names 127.0.0.53), loopback excluded. */
+int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
+		  struct nf_error *err);
+/* Parse a host configuration document (for tests and fuzzing). */
+int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct hostconf **ret,
+		   struct nf_error *err);
+void hostconf_free(struct hostconf *hc);
+
+const struct policy_src *hostconf_profile(const struct hostconf *hc, const char *name);
+
+/* Parse an inline JSON policy object (strict: unknown keys, wrong types, missing "base" are
+ * errors naming `what` and the key). */
+int policy_src_parse_json(const char *text, size_t len, const char *what, size_t max_rules,
+			  struct policy_src *ret, struct nf_error *err);
+void policy_src_clear(struct policy_src *p);
+
+const char *nf_base_name(enum nf_base b);
+/* "none", "restricted", "internet" -> base; NF_BASE_UNSET otherwise. */
+enum nf_base nf_base_from_name(const char *s);
+
+#endif

@@ -1,0 +1,62 @@
+/* netfence: every nftables object netfence makes, as one batch per namespace per step
+ * (libnftnl + libmnl, extended acks, every ack read, errors mapped back to the object).
+ * Knows nothing of policies beyond the struct nft_fence it is given. */
+#ifndef NF_NFT_H
+#define NF_NFT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "error.h"
+#include "hostconf.h"
+#include "plan.h"
+
+#define NF_TABLE "netfence" /* family inet, host and container namespaces alike */
+
+struct nft_fence {
+	char hex[13];	 /* per-container object suffix (nf_id_hex) */
+	char ifname[16]; /* host end of the veth ("nf" + hex); "" when no interface (none) */
+	enum nf_base base;
+	bool ipv6;
+	bool nat;
+	struct nf_addr addr4, addr6;   /* container addresses; family 0 when absent */
+	struct nf_addr gw4, gw6;       /* host end addresses; family 0 when absent */
+	struct nf_boxset eg4, eg6;     /* egress allow (rules + resolvers on port 53) */
+	struct nf_boxset in4, in6;     /* ingress allow */
+	struct nf_boxset deny4, deny6; /* internet: denied destinations; empty otherwise */
+};
+
+/* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
+ * if it does not exist (base chains forward/input/output/postrouting, the verdict maps keyed
+ * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules), then add
+ * this container's chains, sets and map elements. One batch. The caller serialises calls with
+ * a lock (the skeleton check is not atomic on its own). */
+int nft_host_apply(const struct nft_fence *f, struct nf_error *err);
+
+/* Remove whichever of this container's host objects exist (map elements, chains, sets, NAT
+ * set elements). Absent objects are not an error. Cost does not grow with other containers. */
+int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *addr4,
+		    const struct nf_addr *addr6, struct nf_error *err);
+
+/* Inside the namespace netns_fd: replace any `inet netfence` table with the container's
+ * default-deny table in one batch. */
+int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err);
+/* Remove the container-side table if present. */
+int nft_ns_remove(int netns_fd, struct nf_error *err);
+
+struct nft_counters {
+	uint64_t accepted_pkts, accepted_bytes; /* egress + ingress traffic let through */
+	uint64_t blocked_pkts, blocked_bytes;	/* rejected or dropped */
+};
+
+/* Counters of a container's host-side chains (wire mode). */
+int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err);
+/* Counters of the container-side table in netns_fd. */
+int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err);
+
+/* The hex suffixes of every per-container object in the host table (for gc's sweep).
+ * *ret is a malloc'd array of malloc'd strings. */
+int nft_host_list(char ***ret, size_t *n, struct nf_error *err);
+
+#endif

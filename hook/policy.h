@@ -1,0 +1,49 @@
+/* netfence: turns a container's io.netfence.* annotations, the host configuration's profiles
+ * and `allow` into one resolved policy. Knows nothing of nftables or netlink. */
+#ifndef NF_POLICY_H
+#define NF_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../runtime-spec/spec.h"
+#include "addr.h"
+#include "error.h"
+#include "hostconf.h"
+
+enum nf_seccomp { NF_SECCOMP_AUTO = 0, NF_SECCOMP_INET, NF_SECCOMP_UNIX, NF_SECCOMP_OFF };
+enum nf_selinux_mode { NF_SELINUX_AUTO = 0, NF_SELINUX_OFF, NF_SELINUX_CONTEXT };
+
+struct nf_policy {
+	char *name; /* "restricted", a profile name, or "inline" */
+	enum nf_base base;
+	struct nf_rule *egress; /* address rules only after policy_resolve_hostnames() */
+	size_t n_egress;
+	struct nf_rule *ingress;
+	size_t n_ingress;
+	struct nf_addr *dns; /* allowed resolvers (empty for dns none) */
+	size_t n_dns;
+	bool ipv6;
+	enum nf_seccomp seccomp;
+	enum nf_selinux_mode selinux;
+	char *selinux_context; /* NF_SELINUX_CONTEXT */
+	/* hostname rules as written, kept for display after resolution */
+	char **hostnames;
+	size_t n_hostnames;
+};
+
+/* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
+ * container is left alone (no io.netfence.* key and no default_policy). Validates every key
+ * and value (SPEC section 3), the allow list, and that the hook can honour the request
+ * (seccomp inet/unix and explicit SELinux contexts are refused until the security issue). */
+int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
+		   struct nf_policy **ret, struct nf_error *err);
+
+/* Replace hostname rules by one address rule per A record (and AAAA when ipv6 is on), with
+ * the host's resolver, bounded in time (timeout_ms for all names together) and count. A name
+ * that does not resolve, or a wildcard, is an input error naming it. */
+int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf_error *err);
+
+void policy_free(struct nf_policy *p);
+
+#endif

@@ -1,0 +1,142 @@
+/* netfence: small I/O and naming helpers (see util.h). */
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_len,
+		struct nf_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (cap - len < 4097) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb;
+
+			if (ncap > max + 4097)
+				ncap = max + 4097;
+			nb = realloc(buf, ncap);
+			if (!nb)
+				return nf_sys_err(err, ENOMEM, "reading %s", what);
+			buf = nb;
+			cap = ncap;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return nf_sys_err(err, errno, "reading %s", what);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return nf_input_err(err, "%s: larger than the limit of %zu bytes", what,
+					    max);
+	}
+	if (!buf) {
+		buf = malloc(1);
+		if (!buf)
+			return nf_sys_err(err, ENOMEM, "reading %s", what);
+	}
+	buf[len] = '\0';
+	*ret = steal_pointer(&buf);
+	if (ret_len)
+		*ret_len = len;
+	return 0;
+}
+
+int nf_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int nf_write_file_atomic(const char *path, const char *data, size_t len, int mode,
+			 struct nf_error *err)
+{
+	char tmp[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
+		return nf_sys_err(err, ENAMETOOLONG, "writing %s", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return nf_sys_err(err, errno, "creating %s", tmp);
+	r = nf_write_all(fd, data, len);
+	if (r < 0) {
+		unlink(tmp);
+		return nf_sys_err(err, r, "writing %s", tmp);
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return nf_sys_err(err, r, "renaming %s", tmp);
+	}
+	return 0;
+}
+
+int nf_mkdir_p(const char *path, int mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, (mode_t)mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void nf_id_hex(const char *id, char out[13])
+{
+	/* FNV-1a 64, folded to 48 bits. Collisions are detected at set-up (the interface or state
+	 * of another id already holds the name), so a short non-cryptographic hash suffices. */
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	h = (h ^ (h >> 48)) & 0xffffffffffffULL;
+	snprintf(out, 13, "%012llx", (unsigned long long)h);
+}
+
+uint64_t nf_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

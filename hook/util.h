@@ -1,0 +1,69 @@
+/* netfence: cleanup attributes, ownership hand-off and small I/O helpers used everywhere.
+ * Destructors accept NULL / -1 so they can run on every exit path. */
+#ifndef NF_UTIL_H
+#define NF_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
+
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(freep)
+#define _cleanup_close_ _cleanup_(closep)
+
+#define steal_pointer(pp)                                                                          \
+	({                                                                                         \
+		__typeof__(*(pp)) _p = *(pp);                                                      \
+		*(pp) = NULL;                                                                      \
+		_p;                                                                                \
+	})
+
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+
+	*fd = -1;
+	return r;
+}
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Read all of fd, refusing more than max bytes (error names `what` and the limit).
+ * Result is NUL-terminated; *ret_len excludes the NUL. */
+int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_len,
+		struct nf_error *err);
+
+/* Write a whole buffer, retrying short writes and EINTR. Returns 0 or -errno. */
+int nf_write_all(int fd, const void *buf, size_t len);
+
+/* Write `data` to `path` atomically: a temporary file in the same directory, fsync-free
+ * (state lives on tmpfs), renamed over path. mode as for open(2). */
+int nf_write_file_atomic(const char *path, const char *data, size_t len, int mode,
+			 struct nf_error *err);
+
+/* mkdir -p with mode for missing components. */
+int nf_mkdir_p(const char *path, int mode);
+
+/* 12 lowercase hex digits derived from a container id (SHA-256 truncated): the suffix of the
+ * host-side veth name and of every per-container nftables object. out must hold 13 bytes. */
+void nf_id_hex(const char *id, char out[13]);
+
+/* Monotonic milliseconds, for bounded waits. */
+uint64_t nf_now_ms(void);
+
+#endif

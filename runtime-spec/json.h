@@ -1,0 +1,23 @@
+/* netfence: strict JSON parsing on top of yajl for every untrusted document (OCI state,
+ * config.json, host configuration, inline policies). Refuses duplicate keys at any depth,
+ * nesting deeper than NF_JSON_MAX_DEPTH and trailing garbage; the caller caps the size. */
+#ifndef NF_JSON_H
+#define NF_JSON_H
+
+#include <stddef.h>
+#include <yajl/yajl_tree.h>
+
+#include "../hook/error.h"
+
+#define NF_JSON_MAX_DEPTH 64
+
+/* Parse buf[0..len) strictly. On failure an input error "<what>: <why>" is recorded
+ * (what = e.g. "config.json"); a duplicate key names the key. */
+int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *ret,
+		      struct nf_error *err);
+
+/* Object member lookup without yajl_tree_get's path arrays; NULL when absent or obj is not an
+ * object. */
+yajl_val json_get(yajl_val obj, const char *key);
+
+#endif
