@@ -95,8 +95,11 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)
 
+MANDIR ?= $(PREFIX)/share/man
 install: $(BUILD)/netfence
 	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
+	install -D -m 0644 man/netfence.8 $(DESTDIR)$(MANDIR)/man8/netfence.8
+	install -D -m 0644 man/netfence-annotations.5 $(DESTDIR)$(MANDIR)/man5/netfence-annotations.5
 
 CLANG_FORMAT ?= clang-format
 FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)

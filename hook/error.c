@@ -52,5 +52,7 @@ void nf_err_prefix(struct nf_error *err, const char *fmt, ...)
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", head, old);
+	/* a message cut at the end is still better than none */
+	if (snprintf(err->msg, sizeof(err->msg), "%.500s: %.500s", head, old) < 0)
+		err->msg[0] = '\0';
 }

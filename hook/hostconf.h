@@ -43,8 +43,8 @@ struct hostconf_profile {
 };
 
 struct hostconf {
-	struct nf_prefix subnet;  /* default 10.213.0.0/16; len <= 31 */
-	struct nf_prefix subnet6; /* default fd6e:6663::/64; len <= 127 */
+	struct nf_prefix subnet;  /* default 10.213.0.0/16; len <= 30 */
+	struct nf_prefix subnet6; /* default fd6e:6663::/64; len <= 126 */
 	bool nat;		  /* default true */
 	bool dns_set;		  /* "dns" given in the file */
 	struct nf_addr *dns;	  /* resolvers (from the file or the host's resolv.conf) */
@@ -79,6 +79,10 @@ const struct policy_src *hostconf_profile(const struct hostconf *hc, const char 
 int policy_src_parse_json(const char *text, size_t len, const char *what, size_t max_rules,
 			  struct policy_src *ret, struct nf_error *err);
 void policy_src_clear(struct policy_src *p);
+
+/* A resolver address: IPv4, or IPv6 with or without brackets (brackets required when
+ * `brackets`, as in the io.netfence.dns annotation). No zone ids. 0 or -EINVAL. */
+int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret);
 
 const char *nf_base_name(enum nf_base b);
 /* "none", "restricted", "internet" -> base; NF_BASE_UNSET otherwise. */

@@ -10,7 +10,8 @@
 /* Lease the next free pair from pool for id. A full pool is an error saying so. */
 int ipam_alloc(const char *state_dir, const struct nf_prefix *pool, const char *id,
 	       struct nf_addr *ret_host, struct nf_addr *ret_container, struct nf_error *err);
-/* Release the lease of the pair whose host end is host_addr if it is held by id (absent: 0). */
+/* Release the lease of the pair whose host end is host_addr if it is held by id: 1 released,
+ * 0 absent or held by another id (left in place), negative errno on failure. */
 int ipam_release(const char *state_dir, const struct nf_addr *host_addr, const char *id,
 		 struct nf_error *err);
 

@@ -59,4 +59,9 @@ int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err
  * *ret is a malloc'd array of malloc'd strings. */
 int nft_host_list(char ***ret, size_t *n, struct nf_error *err);
 
+/* Base chains of other tables (ip, ip6, inet) hooked at forward with policy drop, which would
+ * drop the containers' forwarded traffic whatever netfence allows (for `validate`). *ret holds
+ * malloc'd "<family> <table> <chain>" strings. */
+int nft_foreign_forward_drop(char ***ret, size_t *n, struct nf_error *err);
+
 #endif

@@ -27,7 +27,8 @@ struct nf_policy {
 	enum nf_seccomp seccomp;
 	enum nf_selinux_mode selinux;
 	char *selinux_context; /* NF_SELINUX_CONTEXT */
-	/* hostname rules as written, kept for display after resolution */
+	/* hostname rules as written, kept for display after resolution: "egress pypi.org:443",
+	 * "ingress example.com" (direction, space, rule_str form) */
 	char **hostnames;
 	size_t n_hostnames;
 };

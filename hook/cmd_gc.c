@@ -1,0 +1,29 @@
+/* netfence: `netfence gc`: finishes the tear-down of containers whose hook was killed or whose
+ * runtime never ran poststop, and removes nf* links, chains and leases no state names. */
+#include <stdio.h>
+
+#include "cmd.h"
+#include "fence.h"
+#include "hostconf.h"
+
+int cmd_gc(int argc, char **argv)
+{
+	struct nf_error err = { 0 };
+	struct hostconf *hc = NULL;
+	unsigned removed = 0;
+	int r;
+
+	if (argc != 1) {
+		fprintf(stderr, "usage: netfence gc\n");
+		return NF_EXIT_INPUT;
+	}
+	r = hostconf_load(NULL, NULL, &hc, &err);
+	if (r >= 0)
+		r = fence_gc(hc, &removed, &err);
+	hostconf_free(hc);
+	if (r < 0)
+		return cmd_fail("gc", &err);
+	if (removed)
+		printf("netfence gc: removed %u leftover%s\n", removed, removed == 1 ? "" : "s");
+	return 0;
+}

@@ -1,0 +1,98 @@
+/* netfence: `netfence hook <stage>`: the OCI hook. The stage comes from argv (runc says
+ * "creating", crun "created": status is never trusted). Set-up stages fence the container;
+ * poststop removes the fence from saved state alone. Silent on success. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../runtime-spec/spec.h"
+#include "cmd.h"
+#include "fence.h"
+#include "hostconf.h"
+#include "policy.h"
+#include "util.h"
+
+#define RESOLVE_TIMEOUT_MS 5000
+
+int cmd_fail(const char *who, const struct nf_error *err)
+{
+	fprintf(stderr, "netfence: %s: %s\n", who, err->msg[0] ? err->msg : "failed");
+	return err->kind == NF_EXIT_INPUT ? NF_EXIT_INPUT : NF_EXIT_SYSTEM;
+}
+
+static bool is_sandbox(const struct spec_config *cfg)
+{
+	const char *a = spec_annotation(cfg->annotations, cfg->n_annotations,
+					"io.kubernetes.cri.container-type");
+	const char *b = spec_annotation(cfg->annotations, cfg->n_annotations,
+					"io.kubernetes.cri-o.ContainerType");
+
+	return (a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0);
+}
+
+static int hook_setup(const struct hostconf *hc, const struct spec_state *st, struct nf_error *err)
+{
+	struct spec_config *cfg = NULL;
+	struct nf_policy *pol = NULL;
+	int r;
+
+	if (!st->bundle)
+		return nf_input_err(err, "state: no \"bundle\"");
+	r = spec_config_load(st->bundle, &cfg, err);
+	if (r < 0)
+		return r;
+	if (is_sandbox(cfg)) {
+		spec_config_free(cfg);
+		return 0; /* the pod's application containers carry the policy */
+	}
+	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, err);
+	if (r >= 0 && pol)
+		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
+	if (r >= 0 && pol)
+		r = fence_setup(hc, st->id, st->pid, cfg, pol, err);
+	policy_free(pol);
+	spec_config_free(cfg);
+	return r;
+}
+
+int cmd_hook(int argc, char **argv)
+{
+	struct nf_error err = { 0 };
+	struct spec_state *st = NULL;
+	struct hostconf *hc = NULL;
+	const char *stage;
+	bool setup;
+	int r;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: netfence hook <prestart|createRuntime|poststop>\n");
+		return NF_EXIT_INPUT;
+	}
+	stage = argv[1];
+	if (strcmp(stage, "prestart") == 0 || strcmp(stage, "createRuntime") == 0) {
+		setup = true;
+	} else if (strcmp(stage, "poststop") == 0) {
+		setup = false;
+	} else if (strcmp(stage, "createContainer") == 0 || strcmp(stage, "startContainer") == 0 ||
+		   strcmp(stage, "poststart") == 0) {
+		return 0; /* nothing to do at these stages */
+	} else {
+		fprintf(stderr, "netfence: unknown hook stage \"%s\"\n", stage);
+		return NF_EXIT_INPUT;
+	}
+
+	r = spec_state_read(STDIN_FILENO, &st, &err);
+	if (r < 0)
+		return cmd_fail("(unknown)", &err);
+	r = hostconf_load(NULL, NULL, &hc, &err);
+	if (r >= 0)
+		r = setup ? hook_setup(hc, st, &err) : fence_teardown_id(hc, st->id, &err);
+	if (r < 0)
+		r = cmd_fail(st->id, &err);
+	else
+		r = 0;
+	hostconf_free(hc);
+	spec_state_free(st);
+	return r;
+}

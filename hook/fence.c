@@ -1,0 +1,545 @@
+/* netfence: the order of one set-up and its undo (see fence.h). Every resource is recorded in
+ * the journal before it is made; tear-down walks the record and tolerates what is absent, so
+ * the same code finishes a killed hook, a poststop, and gc. */
+#include "fence.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conntrack.h"
+#include "ipam.h"
+#include "link.h"
+#include "netns.h"
+#include "nft.h"
+#include "plan.h"
+#include "util.h"
+
+#ifdef NF_FAULT_INJECTION
+void nf_fault(const char *point)
+{
+	const char *want = getenv("NETFENCE_FAULT");
+
+	if (want && strcmp(want, point) == 0)
+		kill(getpid(), SIGKILL);
+}
+#endif
+
+static void unlockp(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd); /* closing the last descriptor releases the flock */
+}
+
+static void fence_clear(struct nft_fence *f)
+{
+	nf_boxset_clear(&f->eg4);
+	nf_boxset_clear(&f->eg6);
+	nf_boxset_clear(&f->in4);
+	nf_boxset_clear(&f->in6);
+	nf_boxset_clear(&f->deny4);
+	nf_boxset_clear(&f->deny6);
+}
+
+/* Compile the policy into the sets nft.c loads. Host prefixes feed the internet deny list. */
+static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
+{
+	_cleanup_free_ struct nf_prefix *host = NULL;
+	size_t n_host = 0;
+	int r;
+
+	r = plan_compile(pol->egress, pol->n_egress, pol->dns, pol->n_dns, AF_INET, &f->eg4, err);
+	if (r >= 0)
+		r = plan_compile(pol->ingress, pol->n_ingress, NULL, 0, AF_INET, &f->in4, err);
+	if (r >= 0 && pol->ipv6)
+		r = plan_compile(pol->egress, pol->n_egress, pol->dns, pol->n_dns, AF_INET6,
+				 &f->eg6, err);
+	if (r >= 0 && pol->ipv6)
+		r = plan_compile(pol->ingress, pol->n_ingress, NULL, 0, AF_INET6, &f->in6, err);
+	if (r < 0 || pol->base != NF_BASE_INTERNET)
+		return r;
+
+	r = link_host_prefixes(&host, &n_host, err);
+	if (r < 0)
+		return r;
+	/* plan_internet_deny takes prefixes of one family: split them */
+	{
+		_cleanup_free_ struct nf_prefix *v4 = calloc(n_host + 1, sizeof(*v4));
+		_cleanup_free_ struct nf_prefix *v6 = calloc(n_host + 1, sizeof(*v6));
+		size_t n4 = 0, n6 = 0;
+
+		if (!v4 || !v6)
+			return nf_sys_err(err, ENOMEM, "compiling policy");
+		for (size_t i = 0; i < n_host; i++) {
+			if (host[i].addr.family == AF_INET)
+				v4[n4++] = host[i];
+			else
+				v6[n6++] = host[i];
+		}
+		r = plan_internet_deny(AF_INET, v4, n4, &f->deny4, err);
+		if (r >= 0 && pol->ipv6)
+			r = plan_internet_deny(AF_INET6, v6, n6, &f->deny6, err);
+	}
+	return r;
+}
+
+static int ensure_forwarding(bool ipv6, struct nf_error *err)
+{
+	int v = 0, r;
+
+	r = sysctl_read_int("net/ipv4/ip_forward", &v, err);
+	if (r < 0)
+		return r;
+	/* as podman's netavark does: routed containers need forwarding on */
+	if (v == 0) {
+		r = sysctl_write_int("net/ipv4/ip_forward", 1, err);
+		if (r < 0)
+			return r;
+	}
+	if (!ipv6)
+		return 0;
+	r = sysctl_read_int("net/ipv6/conf/all/forwarding", &v, err);
+	if (r < 0)
+		return r;
+	/* never turned on by us: it would stop the host from accepting router advertisements */
+	if (v != 1)
+		return nf_sys_err(err, 0,
+				  "io.netfence.ipv6: IPv6 forwarding is off on this host; enable it "
+				  "with sysctl -w net.ipv6.conf.all.forwarding=1 (and set accept_ra=2 "
+				  "on uplinks that use router advertisements)");
+	return 0;
+}
+
+int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err)
+{
+	struct nf_error e2 = { 0 };
+	int first = 0, r;
+
+#define KEEP(expr)                                                                                 \
+	do {                                                                                       \
+		r = (expr);                                                                        \
+		if (r < 0 && first == 0) {                                                         \
+			first = r;                                                                 \
+			if (err)                                                                   \
+				*err = e2;                                                         \
+		}                                                                                  \
+	} while (0)
+
+	if (j->steps & J_NS_NFT) {
+		int nsfd = journal_open_ns(j);
+
+		/* a namespace that is gone took its table with it */
+		if (nsfd >= 0) {
+			KEEP(nft_ns_remove(nsfd, &e2));
+			close(nsfd);
+		}
+	}
+	if (j->steps & J_HOST_NFT)
+		KEEP(nft_host_remove(j->hex, j->ifname, j->addr4.family ? &j->addr4 : NULL,
+				     j->addr6.family ? &j->addr6 : NULL, &e2));
+	if ((j->steps & J_VETH) && j->ifname[0])
+		KEEP(link_delete(j->ifname, &e2));
+	if (j->addr4.family)
+		KEEP(conntrack_flush_addr(&j->addr4, &e2));
+	if (j->addr6.family)
+		KEEP(conntrack_flush_addr(&j->addr6, &e2));
+	if ((j->steps & J_LEASE4) && j->gw4.family)
+		KEEP(ipam_release(hc->state_dir, &j->gw4, j->id, &e2));
+	if ((j->steps & J_LEASE6) && j->gw6.family)
+		KEEP(ipam_release(hc->state_dir, &j->gw6, j->id, &e2));
+#undef KEEP
+	if (first < 0)
+		return first; /* keep the state so gc can finish the job */
+	return journal_remove(hc->state_dir, j->id, err);
+}
+
+int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err)
+{
+	_cleanup_(unlockp) int lock = -1;
+	struct journal *j = NULL;
+	int r;
+
+	lock = journal_lock(hc->state_dir, err);
+	if (lock < 0)
+		return lock;
+	r = journal_read(hc->state_dir, id, &j, err);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	r = fence_teardown(hc, j, err);
+	journal_free(j);
+	return r;
+}
+
+/* Everything after the journal exists; on failure the caller tears down from *j. */
+static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
+		       struct journal *j, struct nf_error *err)
+{
+	struct nft_fence f = { 0 };
+	int r;
+
+	if (j->wire) {
+		r = ipam_alloc(hc->state_dir, &hc->subnet, j->id, &j->gw4, &j->addr4, err);
+		if (r < 0)
+			return r;
+		j->steps |= J_LEASE4;
+		if (pol->ipv6) {
+			r = journal_write(hc->state_dir, j, err);
+			if (r < 0)
+				return r;
+			r = ipam_alloc(hc->state_dir, &hc->subnet6, j->id, &j->gw6, &j->addr6, err);
+			if (r < 0)
+				return r;
+			j->steps |= J_LEASE6;
+		}
+		j->steps |= J_VETH | J_HOST_NFT | J_NS_NFT;
+		r = journal_write(hc->state_dir, j, err);
+		if (r < 0)
+			return r;
+		nf_fault("after-lease");
+		r = ensure_forwarding(pol->ipv6, err);
+		if (r < 0)
+			return r;
+		r = link_veth_create(nsfd, j->ifname, err);
+		if (r < 0)
+			return r;
+		nf_fault("after-veth");
+		r = link_host_configure(j->ifname, &j->gw4, pol->ipv6 ? &j->gw6 : NULL, pol->ipv6,
+					err);
+		if (r >= 0)
+			r = link_ns_configure(nsfd, &j->addr4, &j->gw4, pol->ipv6 ? &j->addr6 : NULL,
+					      pol->ipv6 ? &j->gw6 : NULL, pol->ipv6, err);
+		if (r < 0)
+			return r;
+		nf_fault("after-link-config");
+	} else {
+		j->steps |= J_NS_NFT;
+		r = journal_write(hc->state_dir, j, err);
+		if (r < 0)
+			return r;
+		r = link_ns_configure(nsfd, NULL, NULL, NULL, NULL, false, err);
+		if (r < 0)
+			return r;
+	}
+
+	memcpy(f.hex, j->hex, sizeof(f.hex));
+	memcpy(f.ifname, j->ifname, sizeof(f.ifname));
+	f.base = pol->base;
+	f.ipv6 = pol->ipv6;
+	f.nat = hc->nat;
+	f.addr4 = j->addr4;
+	f.gw4 = j->gw4;
+	f.addr6 = j->addr6;
+	f.gw6 = j->gw6;
+	r = fence_compile(pol, &f, err);
+	if (r >= 0 && j->wire) {
+		r = nft_host_apply(&f, err);
+		if (r >= 0)
+			nf_fault("after-host-nft");
+	}
+	if (r >= 0)
+		r = nft_ns_apply(nsfd, &f, err);
+	fence_clear(&f);
+	if (r < 0)
+		return r;
+	nf_fault("after-ns-nft");
+	nf_fault("before-complete");
+	j->complete = true;
+	return journal_write(hc->state_dir, j, err);
+}
+
+static bool same_ns(const struct netns_id *a, const struct netns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
+		const struct nf_policy *pol, struct nf_error *err)
+{
+	_cleanup_(unlockp) int lock = -1;
+	_cleanup_close_ int nsfd = -1, selffd = -1;
+	struct netns_id nsid, selfid;
+	struct journal j = { 0 };
+	struct journal *old = NULL;
+	char path[PATH_MAX], wired[16] = "";
+	int r;
+
+	if (!cfg->has_netns)
+		return nf_input_err(err, "network namespace: the container shares the host's "
+					 "network namespace (no \"network\" entry in "
+					 "linux.namespaces); netfence cannot fence it");
+	if (cfg->netns_path) {
+		snprintf(path, sizeof(path), "%s", cfg->netns_path);
+	} else {
+		if (pid <= 0)
+			return nf_input_err(err, "network namespace: the state has no pid and "
+						 "config.json names no namespace path");
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	}
+	nsfd = netns_open(path, &nsid, err);
+	if (nsfd < 0) {
+		if (nsfd == -ENOENT)
+			return nf_input_err(err, "network namespace: \"%s\" does not exist", path);
+		return nsfd;
+	}
+	selffd = netns_open_self(&selfid, err);
+	if (selffd < 0)
+		return selffd;
+	if (same_ns(&nsid, &selfid))
+		return nf_input_err(err, "network namespace: \"%s\" is the host's network "
+					 "namespace; netfence refuses to fence the host",
+				    path);
+
+	lock = journal_lock(hc->state_dir, err);
+	if (lock < 0)
+		return lock;
+	r = journal_read(hc->state_dir, id, &old, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (old) {
+		bool same = same_ns(&old->ns, &nsid);
+		bool alive;
+		int ofd;
+
+		if (same && old->complete) {
+			journal_free(old);
+			return 0; /* a second identical set-up does nothing */
+		}
+		ofd = same ? -1 : journal_open_ns(old);
+		alive = !same && (ofd >= 0 || journal_container_alive(old));
+		if (ofd >= 0)
+			close(ofd);
+		if (alive) {
+			journal_free(old);
+			return nf_input_err(err, "container id: \"%s\" is already fenced on another "
+						 "network namespace that still exists",
+					    id);
+		}
+		/* a set-up that was killed, or a container gone: finish its tear-down first */
+		r = fence_teardown(hc, old, err);
+		journal_free(old);
+		if (r < 0)
+			return r;
+	}
+
+	r = link_ns_is_wired(nsfd, wired, err);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		return nf_input_err(err, "network namespace: already wired by someone else "
+					 "(interface %s); fencing a pre-wired namespace (overlay "
+					 "mode) is not supported yet",
+				    wired);
+
+	j.id = (char *)id;
+	nf_id_hex(id, j.hex);
+	j.wire = pol->base != NF_BASE_NONE;
+	j.ns = nsid;
+	j.pid = pid;
+	j.pid_start = proc_start_time(pid);
+	j.ns_path = cfg->netns_path;
+	j.policy = pol->name;
+	j.base = pol->base;
+	j.ipv6 = pol->ipv6;
+	j.nat = hc->nat;
+	j.created = (uint64_t)time(NULL);
+	if (j.wire)
+		snprintf(j.ifname, sizeof(j.ifname), "nf%s", j.hex);
+	r = journal_write(hc->state_dir, &j, err);
+	if (r < 0)
+		return r;
+	nf_fault("after-state");
+
+	r = fence_build(hc, nsfd, pol, &j, err);
+	if (r < 0) {
+		struct nf_error ignored = { 0 };
+
+		fence_teardown(hc, &j, &ignored);
+		return r;
+	}
+	return 0;
+}
+
+/* gc sweeps ------------------------------------------------------------------------------- */
+
+struct gc_known {
+	char **ids;
+	size_t n;
+};
+
+static bool known_id(const struct gc_known *k, const char *id)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->ids[i] && strcmp(k->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+static bool known_hex(const struct gc_known *k, const char *hex)
+{
+	char h[13];
+
+	for (size_t i = 0; i < k->n; i++) {
+		if (!k->ids[i])
+			continue;
+		nf_id_hex(k->ids[i], h);
+		if (strcmp(h, hex) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct lease_orphan {
+	struct nf_addr host;
+	char *id;
+};
+
+struct gc_leases {
+	const struct gc_known *known;
+	struct lease_orphan *v;
+	size_t n;
+};
+
+static int collect_orphan_lease(const struct nf_addr *host_addr, const char *id, void *arg)
+{
+	struct gc_leases *l = arg;
+	struct lease_orphan *nv;
+
+	if (known_id(l->known, id))
+		return 0;
+	nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	l->v = nv;
+	l->v[l->n].host = *host_addr;
+	l->v[l->n].id = strdup(id);
+	if (!l->v[l->n].id)
+		return -ENOMEM;
+	l->n++;
+	return 0;
+}
+
+int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *err)
+{
+	_cleanup_(unlockp) int lock = -1;
+	struct gc_known known = { 0 };
+	struct gc_leases leases = { 0 };
+	char **names = NULL;
+	size_t n_names = 0;
+	unsigned removed = 0;
+	int first = 0, r;
+
+	lock = journal_lock(hc->state_dir, err);
+	if (lock < 0)
+		return lock;
+	r = journal_list(hc->state_dir, &known.ids, &known.n, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < known.n; i++) {
+		struct nf_error e2 = { 0 };
+		struct journal *j = NULL;
+
+		r = journal_read(hc->state_dir, known.ids[i], &j, &e2);
+		if (r < 0) {
+			if (r != -ENOENT && first == 0) {
+				first = r;
+				*err = e2;
+			}
+			continue;
+		}
+		if (!(j->complete && journal_container_alive(j))) {
+			r = fence_teardown(hc, j, &e2);
+			if (r < 0 && first == 0) {
+				first = r;
+				*err = e2;
+			}
+			if (r >= 0) {
+				removed++;
+				free(known.ids[i]);
+				known.ids[i] = NULL;
+			}
+		}
+		journal_free(j);
+	}
+
+	/* leases no state names: a hook killed between leasing and recording */
+	leases.known = &known;
+	r = ipam_foreach(hc->state_dir, collect_orphan_lease, &leases, err);
+	if (r < 0 && first == 0)
+		first = r;
+	for (size_t i = 0; i < leases.n; i++) {
+		struct nf_error e2 = { 0 };
+		struct nf_addr ctr = leases.v[i].host;
+		char hex[13], ifname[16];
+
+		nf_addr_add(&ctr, 1);
+		nf_id_hex(leases.v[i].id, hex);
+		snprintf(ifname, sizeof(ifname), "nf%s", hex);
+		r = nft_host_remove(hex, ifname, ctr.family == AF_INET ? &ctr : NULL,
+				    ctr.family == AF_INET6 ? &ctr : NULL, &e2);
+		if (r >= 0)
+			r = link_delete(ifname, &e2);
+		if (r >= 0)
+			r = conntrack_flush_addr(&ctr, &e2);
+		if (r >= 0)
+			r = ipam_release(hc->state_dir, &leases.v[i].host, leases.v[i].id, &e2);
+		if (r < 0 && first == 0) {
+			first = r;
+			*err = e2;
+		}
+		if (r >= 0)
+			removed++;
+		free(leases.v[i].id);
+	}
+	free(leases.v);
+
+	/* nf* links and host chains that no state names */
+	r = link_list_nf(&names, &n_names, err);
+	if (r < 0 && first == 0)
+		first = r;
+	for (size_t i = 0; i < n_names; i++) {
+		struct nf_error e2 = { 0 };
+
+		if (strlen(names[i]) == 14 && known_hex(&known, names[i] + 2))
+			continue;
+		r = link_delete(names[i], &e2);
+		if (r < 0 && first == 0) {
+			first = r;
+			*err = e2;
+		}
+		if (r >= 0)
+			removed++;
+	}
+	strv_free(names, n_names);
+	names = NULL;
+	n_names = 0;
+	r = nft_host_list(&names, &n_names, err);
+	if (r < 0 && first == 0)
+		first = r;
+	for (size_t i = 0; i < n_names; i++) {
+		struct nf_error e2 = { 0 };
+		char ifname[16];
+
+		if (known_hex(&known, names[i]))
+			continue;
+		snprintf(ifname, sizeof(ifname), "nf%s", names[i]);
+		r = nft_host_remove(names[i], ifname, NULL, NULL, &e2);
+		if (r < 0 && first == 0) {
+			first = r;
+			*err = e2;
+		}
+		if (r >= 0)
+			removed++;
+	}
+	strv_free(names, n_names);
+	strv_free(known.ids, known.n);
+	if (ret_removed)
+		*ret_removed = removed;
+	return first;
+}

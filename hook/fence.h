@@ -1,0 +1,41 @@
+/* netfence: one container's fence from start to end: set-up (namespace checks, journal,
+ * leases, veth, host and namespace nftables) and tear-down from the journal alone, shared by
+ * the hook, gc and tests. Holds no state of its own between calls. */
+#ifndef NF_FENCE_H
+#define NF_FENCE_H
+
+#include "../runtime-spec/spec.h"
+#include "error.h"
+#include "hostconf.h"
+#include "journal.h"
+#include "policy.h"
+
+/* Named points where a test build kills itself (SIGKILL) when $NETFENCE_FAULT names them. */
+#ifdef NF_FAULT_INJECTION
+void nf_fault(const char *point);
+#else
+static inline void nf_fault(const char *point)
+{
+	(void)point;
+}
+#endif
+
+/* Set up the fence of container id (pid from the state, 0 if unknown) for config cfg under the
+ * resolved policy pol. Takes the state lock itself. Idempotent for the same id and namespace.
+ * On failure everything made is removed before returning. */
+int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
+		const struct nf_policy *pol, struct nf_error *err);
+
+/* Tear down what j records (the caller holds the state lock); removes the state file last.
+ * Absent resources are not errors. */
+int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err);
+
+/* Tear down container id if it has state (takes the lock). Unknown id: 0. */
+int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err);
+
+/* gc: tear down every container whose state is incomplete (no hook holds the lock any more)
+ * or whose container is gone, then remove nf* links, host chains and leases that no state
+ * names. *ret_removed counts containers and orphans removed. */
+int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *err);
+
+#endif

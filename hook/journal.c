@@ -1,0 +1,400 @@
+/* netfence: per-container state files and the state directory lock (see journal.h).
+ * The file is small JSON written whole to a temporary file and renamed, so a reader never
+ * sees half of it; it is read back with the same strict parser as every other input. */
+#include "journal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yajl/yajl_gen.h>
+
+#include "../runtime-spec/json.h"
+#include "util.h"
+
+#define STATE_MAX (64 * 1024)
+
+static int state_path(const char *state_dir, const char *id, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s.json", state_dir, id) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static void gen_str(yajl_gen g, const char *key, const char *val)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	if (val)
+		yajl_gen_string(g, (const unsigned char *)val, strlen(val));
+	else
+		yajl_gen_null(g);
+}
+
+static void gen_int(yajl_gen g, const char *key, long long v)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	yajl_gen_integer(g, v);
+}
+
+static void gen_bool(yajl_gen g, const char *key, bool v)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	yajl_gen_bool(g, v);
+}
+
+static void gen_addr(yajl_gen g, const char *key, const struct nf_addr *a)
+{
+	char buf[64];
+
+	gen_str(g, key, a->family ? nf_addr_str(a, buf, sizeof(buf)) : NULL);
+}
+
+static void yajl_gen_freep(yajl_gen *g)
+{
+	if (*g)
+		yajl_gen_free(*g);
+}
+
+int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err)
+{
+	_cleanup_(yajl_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
+	char path[PATH_MAX];
+	const unsigned char *buf;
+	size_t len;
+
+	if (!g)
+		return nf_sys_err(err, ENOMEM, "writing state");
+	if (state_path(state_dir, j->id, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "state file for %s", j->id);
+	yajl_gen_map_open(g);
+	gen_str(g, "id", j->id);
+	gen_str(g, "hex", j->hex);
+	gen_bool(g, "complete", j->complete);
+	gen_str(g, "mode", j->wire ? "wire" : "none");
+	gen_int(g, "netns_dev", (long long)j->ns.dev);
+	gen_int(g, "netns_ino", (long long)j->ns.ino);
+	gen_int(g, "pid", j->pid);
+	gen_int(g, "pid_start", (long long)j->pid_start);
+	gen_str(g, "netns_path", j->ns_path);
+	gen_str(g, "policy", j->policy);
+	gen_str(g, "base", nf_base_name(j->base));
+	gen_bool(g, "ipv6", j->ipv6);
+	gen_bool(g, "nat", j->nat);
+	gen_str(g, "ifname", j->ifname[0] ? j->ifname : NULL);
+	gen_addr(g, "addr4", &j->addr4);
+	gen_addr(g, "gw4", &j->gw4);
+	gen_addr(g, "addr6", &j->addr6);
+	gen_addr(g, "gw6", &j->gw6);
+	gen_int(g, "steps", j->steps);
+	gen_int(g, "created", (long long)j->created);
+	yajl_gen_map_close(g);
+	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+		return nf_sys_err(err, EINVAL, "writing state for %s", j->id);
+	return nf_write_file_atomic(path, (const char *)buf, len, 0600, err);
+}
+
+static int get_str(yajl_val root, const char *key, char **ret)
+{
+	yajl_val v = json_get(root, key);
+
+	*ret = NULL;
+	if (!v || YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_STRING(v))
+		return -EINVAL;
+	*ret = strdup(v->u.string);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static int get_u64(yajl_val root, const char *key, uint64_t *ret)
+{
+	yajl_val v = json_get(root, key);
+
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
+		return -EINVAL;
+	*ret = (uint64_t)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+static bool get_bool(yajl_val root, const char *key)
+{
+	yajl_val v = json_get(root, key);
+
+	return v && YAJL_IS_TRUE(v);
+}
+
+static int get_addr(yajl_val root, const char *key, struct nf_addr *ret)
+{
+	_cleanup_free_ char *s = NULL;
+	int r = get_str(root, key, &s);
+
+	memset(ret, 0, sizeof(*ret));
+	if (r < 0 || !s)
+		return r;
+	return nf_addr_parse(s, ret);
+}
+
+static void yajl_tree_freep(yajl_val *v)
+{
+	if (*v)
+		yajl_tree_free(*v);
+}
+
+int journal_read(const char *state_dir, const char *id, struct journal **ret,
+		 struct nf_error *err)
+{
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	_cleanup_free_ char *buf = NULL, *hex = NULL, *mode = NULL, *base = NULL, *ifname = NULL;
+	_cleanup_close_ int fd = -1;
+	struct journal *j;
+	char path[PATH_MAX];
+	uint64_t v;
+	size_t len;
+	int r;
+
+	if (state_path(state_dir, id, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "state file for %s", id);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		return nf_sys_err(err, errno, "opening %s", path);
+	}
+	r = nf_read_all(fd, STATE_MAX, path, &buf, &len, err);
+	if (r < 0)
+		return r;
+	r = json_parse_strict(buf, len, path, &root, err);
+	if (r < 0)
+		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return nf_sys_err(err, ENOMEM, "reading %s", path);
+	r = get_str(root, "id", &j->id);
+	if (r >= 0 && (!j->id || strcmp(j->id, id) != 0))
+		r = -EINVAL;
+	if (r >= 0)
+		r = get_str(root, "hex", &hex);
+	if (r >= 0 && (!hex || strlen(hex) != 12))
+		r = -EINVAL;
+	if (r >= 0)
+		r = get_str(root, "mode", &mode);
+	if (r >= 0)
+		r = get_str(root, "base", &base);
+	if (r >= 0)
+		r = get_str(root, "ifname", &ifname);
+	if (r >= 0 && ifname && strlen(ifname) >= sizeof(j->ifname))
+		r = -EINVAL;
+	if (r >= 0)
+		r = get_str(root, "netns_path", &j->ns_path);
+	if (r >= 0)
+		r = get_str(root, "policy", &j->policy);
+	if (r >= 0)
+		r = get_u64(root, "netns_dev", &j->ns.dev);
+	if (r >= 0)
+		r = get_u64(root, "netns_ino", &j->ns.ino);
+	if (r >= 0 && (r = get_u64(root, "pid", &v)) >= 0)
+		j->pid = v <= INT_MAX ? (int)v : 0;
+	if (r >= 0)
+		r = get_u64(root, "pid_start", &j->pid_start);
+	if (r >= 0 && (r = get_u64(root, "steps", &v)) >= 0)
+		j->steps = (unsigned)v;
+	if (r >= 0)
+		r = get_u64(root, "created", &j->created);
+	if (r >= 0)
+		r = get_addr(root, "addr4", &j->addr4);
+	if (r >= 0)
+		r = get_addr(root, "gw4", &j->gw4);
+	if (r >= 0)
+		r = get_addr(root, "addr6", &j->addr6);
+	if (r >= 0)
+		r = get_addr(root, "gw6", &j->gw6);
+	if (r < 0) {
+		journal_free(j);
+		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
+	}
+	memcpy(j->hex, hex, 13);
+	if (ifname)
+		snprintf(j->ifname, sizeof(j->ifname), "%s", ifname);
+	j->complete = get_bool(root, "complete");
+	j->wire = mode && strcmp(mode, "wire") == 0;
+	j->base = base ? nf_base_from_name(base) : NF_BASE_UNSET;
+	j->ipv6 = get_bool(root, "ipv6");
+	j->nat = get_bool(root, "nat");
+	*ret = j;
+	return 0;
+}
+
+int journal_remove(const char *state_dir, const char *id, struct nf_error *err)
+{
+	char path[PATH_MAX];
+
+	if (state_path(state_dir, id, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "state file for %s", id);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nf_sys_err(err, errno, "removing %s", path);
+	return 0;
+}
+
+void journal_free(struct journal *j)
+{
+	if (!j)
+		return;
+	free(j->id);
+	free(j->ns_path);
+	free(j->policy);
+	free(j);
+}
+
+void strv_free(char **v, size_t n)
+{
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void closedirp(DIR **d)
+{
+	if (*d)
+		closedir(*d);
+}
+
+int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err)
+{
+	_cleanup_(closedirp) DIR *d = opendir(state_dir);
+	char **v = NULL;
+	size_t cnt = 0;
+	struct dirent *de;
+
+	*ret = NULL;
+	*n = 0;
+	if (!d) {
+		if (errno == ENOENT)
+			return 0;
+		return nf_sys_err(err, errno, "listing %s", state_dir);
+	}
+	while ((de = readdir(d))) {
+		size_t len = strlen(de->d_name);
+		char **nv;
+
+		if (len <= 5 || strcmp(de->d_name + len - 5, ".json") != 0 || de->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!nv)
+			goto oom;
+		v = nv;
+		v[cnt] = strndup(de->d_name, len - 5);
+		if (!v[cnt])
+			goto oom;
+		cnt++;
+	}
+	*ret = v;
+	*n = cnt;
+	return 0;
+oom:
+	strv_free(v, cnt);
+	return nf_sys_err(err, ENOMEM, "listing %s", state_dir);
+}
+
+int journal_lock(const char *state_dir, struct nf_error *err)
+{
+	char path[PATH_MAX];
+	int fd, r;
+
+	r = nf_mkdir_p(state_dir, 0700);
+	if (r < 0)
+		return nf_sys_err(err, r, "creating %s", state_dir);
+	if ((size_t)snprintf(path, sizeof(path), "%s/.lock", state_dir) >= sizeof(path))
+		return nf_sys_err(err, ENAMETOOLONG, "lock in %s", state_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return nf_sys_err(err, errno, "opening %s", path);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			close(fd);
+			return nf_sys_err(err, r, "locking %s", path);
+		}
+	}
+	return fd;
+}
+
+uint64_t proc_start_time(int pid)
+{
+	char path[64], buf[2048];
+	_cleanup_close_ int fd = -1;
+	unsigned long long start = 0;
+	ssize_t len;
+	char *p;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* comm may hold spaces and parentheses: fields restart after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p)
+		return 0;
+	/* after ") " come fields 3..; starttime is field 22 */
+	p++;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1)
+		return 0;
+	return start;
+}
+
+static int open_matching(const char *path, const struct netns_id *want)
+{
+	struct netns_id id;
+	int fd = netns_open(path, &id, NULL);
+
+	if (fd < 0)
+		return -ENOENT;
+	if (id.dev != want->dev || id.ino != want->ino) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+bool journal_container_alive(const struct journal *j)
+{
+	char path[64];
+	int fd;
+
+	if (j->pid <= 0 || proc_start_time(j->pid) != j->pid_start)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", j->pid);
+	fd = open_matching(path, &j->ns);
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+int journal_open_ns(const struct journal *j)
+{
+	char path[64];
+
+	if (j->ns_path)
+		return open_matching(j->ns_path, &j->ns);
+	if (j->pid <= 0 || proc_start_time(j->pid) != j->pid_start)
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", j->pid);
+	return open_matching(path, &j->ns);
+}

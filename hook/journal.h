@@ -1,0 +1,69 @@
+/* netfence: the per-container state file <state_dir>/<id>.json. Written before the first
+ * resource is made and updated as steps begin, so tear-down and gc can undo a hook that was
+ * killed at any point; `complete` marks a finished set-up. Also the global set-up lock. */
+#ifndef NF_JOURNAL_H
+#define NF_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "error.h"
+#include "hostconf.h"
+#include "netns.h"
+
+/* Steps whose resources may exist (recorded before they are created). */
+enum {
+	J_LEASE4 = 1 << 0,
+	J_LEASE6 = 1 << 1,
+	J_VETH = 1 << 2,
+	J_HOST_NFT = 1 << 3,
+	J_NS_NFT = 1 << 4,
+};
+
+struct journal {
+	char *id;
+	char hex[13];
+	bool complete;
+	bool wire;         /* a veth was (to be) made; false for policy none */
+	struct netns_id ns;
+	int pid;           /* the container's pid at set-up */
+	uint64_t pid_start; /* its start time (clock ticks), to detect pid reuse */
+	char *ns_path;     /* the namespace path from config.json, NULL for /proc/<pid>/ns/net */
+	char *policy;      /* display name */
+	enum nf_base base;
+	bool ipv6;
+	bool nat;
+	char ifname[16];
+	struct nf_addr addr4, gw4, addr6, gw6; /* family 0 when absent */
+	unsigned steps;
+	uint64_t created; /* unix seconds */
+};
+
+int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err);
+/* -ENOENT (no error recorded) when there is no state for id. */
+int journal_read(const char *state_dir, const char *id, struct journal **ret,
+		 struct nf_error *err);
+int journal_remove(const char *state_dir, const char *id, struct nf_error *err);
+void journal_free(struct journal *j);
+
+/* Ids of every state file (malloc'd array of malloc'd strings). */
+int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err);
+
+/* Take the state directory's lock (blocking), creating state_dir. Returns the lock fd. */
+int journal_lock(const char *state_dir, struct nf_error *err);
+
+/* Is the container of this state still alive (its pid runs, started at the same time, in the
+ * same namespace)? */
+bool journal_container_alive(const struct journal *j);
+
+/* Open the namespace recorded in j if it still exists (same dev/inode): an fd, or -ENOENT. */
+int journal_open_ns(const struct journal *j);
+
+/* Start time of a pid from /proc/<pid>/stat (0 when unknown). */
+uint64_t proc_start_time(int pid);
+
+void strv_free(char **v, size_t n);
+
+#endif

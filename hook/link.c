@@ -1,0 +1,763 @@
+/* netfence: links, addresses, routes and per-interface sysctls (see link.h), over rtnetlink with
+ * libnl-route-3. Work inside a container's namespace goes through a netlink socket opened there
+ * (setns in, connect, setns back), as iproute2 does; NLE_* codes are translated here. */
+#define _GNU_SOURCE
+#include "link.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if_arp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netlink/addr.h>
+#include <netlink/cache.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/nexthop.h>
+#include <netlink/route/route.h>
+#include <netlink/route/rtnl.h>
+
+#include "netns.h"
+#include "util.h"
+
+#define CONTAINER_IFNAME "eth0"
+
+static inline void nl_socket_freep(struct nl_sock **p)
+{
+	if (*p)
+		nl_socket_free(*p); /* closes the socket too */
+}
+static inline void rtnl_link_putp(struct rtnl_link **p)
+{
+	if (*p)
+		rtnl_link_put(*p);
+}
+static inline void rtnl_addr_putp(struct rtnl_addr **p)
+{
+	if (*p)
+		rtnl_addr_put(*p);
+}
+static inline void rtnl_route_putp(struct rtnl_route **p)
+{
+	if (*p)
+		rtnl_route_put(*p);
+}
+static inline void nl_addr_putp(struct nl_addr **p)
+{
+	if (*p)
+		nl_addr_put(*p);
+}
+static inline void nl_cache_freep(struct nl_cache **p)
+{
+	if (*p)
+		nl_cache_free(*p);
+}
+static inline void nl_msg_freep(struct nl_msg **p)
+{
+	if (*p)
+		nlmsg_free(*p);
+}
+
+/* libnl folds kernel errnos into its own codes; map the ones callers act on back. */
+static int nle_errno(int nle)
+{
+	switch (nle < 0 ? -nle : nle) {
+	case NLE_EXIST:
+		return EEXIST;
+	case NLE_OBJ_NOTFOUND:
+		return ENOENT;
+	case NLE_NODEV:
+		return ENODEV;
+	case NLE_PERM:
+		return EPERM;
+	case NLE_NOACCESS:
+		return EACCES;
+	case NLE_NOMEM:
+		return ENOMEM;
+	case NLE_BUSY:
+		return EBUSY;
+	case NLE_AGAIN:
+		return EAGAIN;
+	case NLE_INTR:
+		return EINTR;
+	case NLE_INVAL:
+		return EINVAL;
+	case NLE_RANGE:
+		return ERANGE;
+	case NLE_OPNOTSUPP:
+		return EOPNOTSUPP;
+	case NLE_AF_NOSUPPORT:
+		return EAFNOSUPPORT;
+	case NLE_NOADDR:
+		return EADDRNOTAVAIL;
+	case NLE_MSGSIZE:
+		return EMSGSIZE;
+	case NLE_BAD_SOCK:
+		return EBADF;
+	default:
+		return EIO;
+	}
+}
+
+/* Record "<what>: <libnl's text>" and return the matching -errno. */
+static int nl_err(struct nf_error *err, int nle, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int nl_err(struct nf_error *err, int nle, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	nf_sys_err(err, 0, "%s: %s", what, nl_geterror(nle));
+	return -nle_errno(nle);
+}
+
+static bool ifname_ok(const char *ifname)
+{
+	size_t len = strlen(ifname);
+
+	return len > 0 && len < IFNAMSIZ && !strchr(ifname, '/') && strcmp(ifname, ".") != 0 &&
+	       strcmp(ifname, "..") != 0;
+}
+
+/* A rtnetlink socket in netns_fd (-1: the current namespace). */
+static int rtnl_open(int netns_fd, struct nl_sock **ret, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int back = -1, r;
+
+	sk = nl_socket_alloc();
+	if (!sk)
+		return nf_sys_err(err, ENOMEM, "allocating a netlink socket");
+	if (netns_fd >= 0) {
+		r = netns_enter(netns_fd, &back, err);
+		if (r < 0)
+			return r;
+	}
+	r = nl_connect(sk, NETLINK_ROUTE);
+	netns_return(&back);
+	if (r < 0)
+		return nl_err(err, r, "opening a rtnetlink socket");
+	*ret = steal_pointer(&sk);
+	return 0;
+}
+
+/* The ifindex of ifname, by a targeted RTM_GETLINK (no cache). */
+static int get_ifindex(struct nl_sock *sk, const char *ifname, struct nf_error *err)
+{
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	int r;
+
+	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (r < 0)
+		return nl_err(err, r, "looking up interface %s", ifname);
+	return rtnl_link_get_ifindex(link);
+}
+
+/* Bring ifname up with one RTM_NEWLINK addressed by name. */
+static int set_up(struct nl_sock *sk, const char *ifname, struct nf_error *err)
+{
+	_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
+	struct ifinfomsg ifi = {
+		.ifi_family = AF_UNSPEC,
+		.ifi_flags = IFF_UP,
+		.ifi_change = IFF_UP,
+	};
+	int r;
+
+	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
+	if (!msg)
+		return nf_sys_err(err, ENOMEM, "bringing up %s", ifname);
+	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, IFLA_IFNAME, ifname) < 0)
+		return nf_sys_err(err, EMSGSIZE, "bringing up %s", ifname);
+	r = nl_send_sync(sk, steal_pointer(&msg)); /* frees msg */
+	if (r < 0)
+		return nl_err(err, r, "bringing up %s", ifname);
+	return 0;
+}
+
+static int build_addr(const struct nf_addr *a, int prefixlen, struct nl_addr **ret,
+		      struct nf_error *err)
+{
+	struct nl_addr *na;
+
+	na = nl_addr_build(a->family, a->a, (size_t)nf_addr_len(a->family));
+	if (!na)
+		return nf_sys_err(err, ENOMEM, "building an address");
+	nl_addr_set_prefixlen(na, prefixlen);
+	*ret = na;
+	return 0;
+}
+
+static const char *addr_text(const struct nf_addr *a, char *buf, size_t size)
+{
+	if (!inet_ntop(a->family, a->a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+	return buf;
+}
+
+/* Add a/plen to ifindex; IPv6 without duplicate address detection (the /127 is ours alone and
+ * DAD would leave it tentative, unusable, for a second). Replacing keeps a rerun idempotent. */
+static int add_addr(struct nl_sock *sk, int ifindex, const char *ifname, const struct nf_addr *a,
+		    struct nf_error *err)
+{
+	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ra = NULL;
+	_cleanup_(nl_addr_putp) struct nl_addr *local = NULL;
+	int plen = a->family == AF_INET6 ? 127 : 31;
+	char buf[INET6_ADDRSTRLEN];
+	int r;
+
+	ra = rtnl_addr_alloc();
+	if (!ra)
+		return nf_sys_err(err, ENOMEM, "adding an address");
+	r = build_addr(a, plen, &local, err);
+	if (r < 0)
+		return r;
+	rtnl_addr_set_ifindex(ra, ifindex);
+	rtnl_addr_set_family(ra, a->family);
+	r = rtnl_addr_set_local(ra, local);
+	if (r < 0)
+		return nl_err(err, r, "adding an address");
+	rtnl_addr_set_prefixlen(ra, plen);
+	if (a->family == AF_INET6)
+		rtnl_addr_set_flags(ra, IFA_F_NODAD);
+	r = rtnl_addr_add(sk, ra, NLM_F_REPLACE);
+	if (r < 0)
+		return nl_err(err, r, "adding %s/%d to %s", addr_text(a, buf, sizeof(buf)), plen,
+			      ifname);
+	return 0;
+}
+
+static int add_default_route(struct nl_sock *sk, int ifindex, const struct nf_addr *gw,
+			     struct nf_error *err)
+{
+	_cleanup_(rtnl_route_putp) struct rtnl_route *rt = NULL;
+	_cleanup_(nl_addr_putp) struct nl_addr *dst = NULL, *via = NULL;
+	struct nf_addr any = { .family = gw->family };
+	struct rtnl_nexthop *nh;
+	char buf[INET6_ADDRSTRLEN];
+	int r;
+
+	rt = rtnl_route_alloc();
+	nh = rtnl_route_nh_alloc();
+	if (!rt || !nh) {
+		if (nh)
+			rtnl_route_nh_free(nh);
+		return nf_sys_err(err, ENOMEM, "adding a default route");
+	}
+	rtnl_route_nh_set_ifindex(nh, ifindex);
+	rtnl_route_add_nexthop(rt, nh); /* rt owns nh now */
+	r = build_addr(&any, 0, &dst, err);
+	if (r < 0)
+		return r;
+	r = build_addr(gw, nf_addr_len(gw->family) * 8, &via, err);
+	if (r < 0)
+		return r;
+	rtnl_route_nh_set_gateway(nh, via);
+	rtnl_route_set_family(rt, (uint8_t)gw->family);
+	rtnl_route_set_table(rt, RT_TABLE_MAIN);
+	rtnl_route_set_protocol(rt, RTPROT_STATIC);
+	rtnl_route_set_scope(rt, RT_SCOPE_UNIVERSE);
+	rtnl_route_set_type(rt, RTN_UNICAST);
+	r = rtnl_route_set_dst(rt, dst);
+	if (r < 0)
+		return nl_err(err, r, "adding a default route");
+	r = rtnl_route_add(sk, rt, NLM_F_REPLACE);
+	if (r < 0)
+		return nl_err(err, r, "adding the default route via %s",
+			      addr_text(gw, buf, sizeof(buf)));
+	return 0;
+}
+
+/* Open net/ipv6/conf/<ifname>/disable_ipv6 (in netns_fd when >= 0: /proc/sys/net belongs to the
+ * namespace of whoever opens it) and write 1. A kernel without IPv6 has nothing to disable. */
+static int disable_ipv6(int netns_fd, const char *ifname, struct nf_error *err)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int back = -1, r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+	if (netns_fd >= 0) {
+		r = netns_enter(netns_fd, &back, err);
+		if (r < 0)
+			return r;
+	}
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	r = fd < 0 ? -errno : 0;
+	netns_return(&back);
+	if (r == -ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0)
+		return 0;
+	if (r < 0)
+		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
+	r = nf_write_all(fd, "1\n", 2);
+	if (r < 0)
+		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
+	return 0;
+}
+
+int link_veth_create(int netns_fd, const char *host_ifname, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL, *old = NULL;
+	struct rtnl_link *peer;
+	int r;
+
+	if (!ifname_ok(host_ifname))
+		return nf_input_err(err, "veth: invalid interface name \"%s\"", host_ifname);
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	link = rtnl_link_veth_alloc();
+	if (!link)
+		return nf_sys_err(err, ENOMEM, "creating veth %s", host_ifname);
+	rtnl_link_set_name(link, host_ifname);
+	peer = rtnl_link_veth_get_peer(link);
+	rtnl_link_set_name(peer, CONTAINER_IFNAME);
+	/* The peer is born in the container's namespace: it never exists on the host. */
+	rtnl_link_set_ns_fd(peer, netns_fd);
+	rtnl_link_put(peer); /* get_peer took a reference; link keeps its own */
+	r = rtnl_link_add(sk, link, NLM_F_CREATE | NLM_F_EXCL);
+	if (r == -NLE_EXIST) {
+		if (rtnl_link_get_kernel(sk, 0, host_ifname, &old) >= 0)
+			return nf_sys_err(err, EEXIST, "creating veth %s: %s already exists",
+					  host_ifname, host_ifname);
+		return nf_sys_err(err, EEXIST,
+				  "creating veth %s: the container's namespace already has %s",
+				  host_ifname, CONTAINER_IFNAME);
+	}
+	if (r < 0)
+		return nl_err(err, r, "creating veth %s", host_ifname);
+	return 0;
+}
+
+int link_host_configure(const char *ifname, const struct nf_addr *gw4, const struct nf_addr *gw6,
+			bool ipv6, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int ifindex, r;
+
+	if (!ifname_ok(ifname))
+		return nf_input_err(err, "invalid interface name \"%s\"", ifname);
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	ifindex = get_ifindex(sk, ifname, err);
+	if (ifindex < 0)
+		return ifindex;
+	/* Before the link is up, so it never gets a link-local address or sends a packet. */
+	if (!ipv6) {
+		r = disable_ipv6(-1, ifname, err);
+		if (r < 0)
+			return r;
+	}
+	if (gw4) {
+		r = add_addr(sk, ifindex, ifname, gw4, err);
+		if (r < 0)
+			return r;
+	}
+	if (ipv6 && gw6) {
+		r = add_addr(sk, ifindex, ifname, gw6, err);
+		if (r < 0)
+			return r;
+	}
+	return set_up(sk, ifname, err);
+}
+
+int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf_addr *gw4,
+		      const struct nf_addr *addr6, const struct nf_addr *gw6, bool ipv6,
+		      struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	int ifindex, r;
+
+	r = rtnl_open(netns_fd, &sk, err);
+	if (r < 0)
+		return r;
+	r = set_up(sk, "lo", err);
+	if (r < 0 || !addr4)
+		return r;
+	ifindex = get_ifindex(sk, CONTAINER_IFNAME, err);
+	if (ifindex < 0)
+		return ifindex;
+	if (!ipv6) {
+		r = disable_ipv6(netns_fd, CONTAINER_IFNAME, err);
+		if (r < 0)
+			return r;
+	}
+	r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr4, err);
+	if (r < 0)
+		return r;
+	if (ipv6 && addr6) {
+		r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr6, err);
+		if (r < 0)
+			return r;
+	}
+	r = set_up(sk, CONTAINER_IFNAME, err);
+	if (r < 0)
+		return r;
+	if (gw4) {
+		r = add_default_route(sk, ifindex, gw4, err);
+		if (r < 0)
+			return r;
+	}
+	if (ipv6 && gw6) {
+		r = add_default_route(sk, ifindex, gw6, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int link_delete(const char *ifname, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	int r;
+
+	if (!ifname_ok(ifname))
+		return nf_input_err(err, "invalid interface name \"%s\"", ifname);
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	link = rtnl_link_alloc();
+	if (!link)
+		return nf_sys_err(err, ENOMEM, "deleting %s", ifname);
+	rtnl_link_set_name(link, ifname);
+	r = rtnl_link_delete(sk, link);
+	if (r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return nl_err(err, r, "deleting %s", ifname);
+	return 0;
+}
+
+int link_exists(const char *ifname, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+	int r;
+
+	if (!ifname_ok(ifname))
+		return 0;
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
+	if (r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND)
+		return 0;
+	if (r < 0)
+		return nl_err(err, r, "looking up %s", ifname);
+	return 1;
+}
+
+/* Devices the kernel creates in every namespace once the tunnel module is loaded; they carry
+ * no traffic until configured, so a namespace holding only these is still fresh. */
+static const struct {
+	const char *name, *kind;
+} fallback_devs[] = {
+	{ "tunl0", "ipip" },	 { "sit0", "sit" },
+	{ "ip6tnl0", "ip6tnl" }, { "gre0", "gre" },
+	{ "gretap0", "gretap" }, { "erspan0", "erspan" },
+	{ "ip_vti0", "vti" },	 { "ip6_vti0", "vti6" },
+	{ "ip6gre0", "ip6gre" }, { "ip6erspan0", "ip6erspan" },
+};
+
+static bool is_tunnel_arptype(unsigned type)
+{
+	switch (type) {
+	case ARPHRD_TUNNEL:
+	case ARPHRD_TUNNEL6:
+	case ARPHRD_SIT:
+	case ARPHRD_IPGRE:
+	case ARPHRD_IP6GRE:
+	case ARPHRD_NONE:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A fallback device: its name and kind both match, or (libnl without the kind) a tunnel
+ * hardware type under a fallback name. A veth someone named "tunl0" does not pass. */
+static bool is_fallback_dev(struct rtnl_link *link)
+{
+	const char *name = rtnl_link_get_name(link), *kind = rtnl_link_get_type(link);
+
+	if (!name)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(fallback_devs); i++) {
+		if (strcmp(name, fallback_devs[i].name) != 0)
+			continue;
+		if (kind)
+			return strcmp(kind, fallback_devs[i].kind) == 0;
+		return is_tunnel_arptype(rtnl_link_get_arptype(link));
+	}
+	return false;
+}
+
+static int dump_links(struct nl_sock *sk, struct nl_cache **ret, struct nf_error *err)
+{
+	int r = rtnl_link_alloc_cache(sk, AF_UNSPEC, ret);
+
+	if (r < 0)
+		return nl_err(err, r, "listing interfaces");
+	return 0;
+}
+
+int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	int r;
+
+	r = rtnl_open(netns_fd, &sk, err);
+	if (r < 0)
+		return r;
+	r = dump_links(sk, &cache, err);
+	if (r < 0)
+		return r;
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		struct rtnl_link *link = (struct rtnl_link *)o;
+		const char *name = rtnl_link_get_name(link);
+
+		if (rtnl_link_get_arptype(link) == ARPHRD_LOOPBACK || is_fallback_dev(link))
+			continue;
+		if (first_ifname)
+			snprintf(first_ifname, IFNAMSIZ, "%s", name ? name : "?");
+		return 1;
+	}
+	return 0;
+}
+
+/* netfence's own host ends: "nf" and 12 lowercase hex digits (util.h nf_id_hex). Anything else
+ * that merely starts with "nf" belongs to someone else. */
+static bool is_nf_ifname(const char *name)
+{
+	if (!name || strncmp(name, "nf", 2) != 0 || strlen(name) != 14)
+		return false;
+	for (const char *p = name + 2; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static void mask_prefix(struct nf_prefix *p)
+{
+	int width = nf_addr_len(p->addr.family) * 8;
+
+	for (int bit = p->len; bit < width; bit++)
+		p->addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+}
+
+static int prefix_cmp(const void *a, const void *b)
+{
+	const struct nf_prefix *x = a, *y = b;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family - y->addr.family;
+	int c = memcmp(x->addr.a, y->addr.a, sizeof(x->addr.a));
+	if (c)
+		return c;
+	return (int)x->len - (int)y->len;
+}
+
+static bool skip_addr(const struct nf_addr *a)
+{
+	if (a->family == AF_INET)
+		return a->a[0] == 127;
+	static const uint8_t loop6[16] = { [15] = 1 };
+	if (memcmp(a->a, loop6, 16) == 0)
+		return true;
+	return a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80; /* fe80::/10, denied by policy */
+}
+
+static int push_prefix(struct nf_prefix **v, size_t *n, size_t *cap, const struct nf_addr *a,
+		       int len)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct nf_prefix *nv = reallocarray(*v, ncap, sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[*n] = (struct nf_prefix){ .addr = *a, .len = (uint8_t)len };
+	mask_prefix(&(*v)[*n]);
+	(*n)++;
+	return 0;
+}
+
+static bool nl_to_nf_addr(struct nl_addr *na, struct nf_addr *ret)
+{
+	int family;
+
+	if (!na)
+		return false;
+	family = nl_addr_get_family(na);
+	if ((family != AF_INET && family != AF_INET6) ||
+	    nl_addr_get_len(na) != (unsigned)nf_addr_len(family))
+		return false;
+	*ret = (struct nf_addr){ .family = family };
+	memcpy(ret->a, nl_addr_get_binary_addr(na), (size_t)nf_addr_len(family));
+	return true;
+}
+
+int link_host_prefixes(struct nf_prefix **ret, size_t *n, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_cache_freep) struct nl_cache *links = NULL, *addrs = NULL;
+	_cleanup_free_ struct nf_prefix *v = NULL;
+	size_t count = 0, cap = 0, out = 0;
+	int r;
+
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	r = dump_links(sk, &links, err);
+	if (r < 0)
+		return r;
+	r = rtnl_addr_alloc_cache(sk, &addrs);
+	if (r < 0)
+		return nl_err(err, r, "listing addresses");
+	for (struct nl_object *o = nl_cache_get_first(addrs); o; o = nl_cache_get_next(o)) {
+		struct rtnl_addr *ra = (struct rtnl_addr *)o;
+		_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
+		struct nf_addr local, net;
+		int plen = rtnl_addr_get_prefixlen(ra), width;
+
+		link = rtnl_link_get(links, rtnl_addr_get_ifindex(ra));
+		if (!link || (rtnl_link_get_flags(link) & IFF_LOOPBACK) ||
+		    is_nf_ifname(rtnl_link_get_name(link)))
+			continue;
+		if (!nl_to_nf_addr(rtnl_addr_get_local(ra), &local) || skip_addr(&local))
+			continue;
+		width = nf_addr_len(local.family) * 8;
+		if (push_prefix(&v, &count, &cap, &local, width) < 0)
+			return nf_sys_err(err, ENOMEM, "listing addresses");
+		/* The connected network: the peer's on a point-to-point address. A /0 would make
+		 * the whole internet a "neighbour"; that is a misconfiguration, not a network. */
+		net = local;
+		nl_to_nf_addr(rtnl_addr_get_peer(ra), &net);
+		if (plen <= 0 || plen >= width || net.family != local.family || skip_addr(&net))
+			continue;
+		if (push_prefix(&v, &count, &cap, &net, plen) < 0)
+			return nf_sys_err(err, ENOMEM, "listing addresses");
+	}
+	if (count > 1)
+		qsort(v, count, sizeof(*v), prefix_cmp);
+	for (size_t i = 0; i < count; i++)
+		if (out == 0 || prefix_cmp(&v[out - 1], &v[i]) != 0)
+			v[out++] = v[i];
+	*ret = steal_pointer(&v);
+	*n = out;
+	return 0;
+}
+
+int link_list_nf(char ***ret, size_t *n, struct nf_error *err)
+{
+	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
+	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	char **v = NULL;
+	size_t count = 0;
+	int r;
+
+	r = rtnl_open(-1, &sk, err);
+	if (r < 0)
+		return r;
+	r = dump_links(sk, &cache, err);
+	if (r < 0)
+		return r;
+	v = calloc((size_t)nl_cache_nitems(cache) + 1, sizeof(*v));
+	if (!v)
+		return nf_sys_err(err, ENOMEM, "listing interfaces");
+	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
+		const char *name = rtnl_link_get_name((struct rtnl_link *)o);
+
+		if (!is_nf_ifname(name))
+			continue;
+		v[count] = strdup(name);
+		if (!v[count]) {
+			for (size_t i = 0; i < count; i++)
+				free(v[i]);
+			free(v);
+			return nf_sys_err(err, ENOMEM, "listing interfaces");
+		}
+		count++;
+	}
+	*ret = v;
+	*n = count;
+	return 0;
+}
+
+/* "/proc/sys/<path>" for a relative path without ".." components. */
+static int sysctl_path(const char *path, char *buf, size_t size, struct nf_error *err)
+{
+	if (path[0] == '/' || strstr(path, "..") || !path[0])
+		return nf_input_err(err, "sysctl \"%s\": invalid name", path);
+	if ((size_t)snprintf(buf, size, "/proc/sys/%s", path) >= size)
+		return nf_input_err(err, "sysctl \"%s\": name too long", path);
+	return 0;
+}
+
+int sysctl_read_int(const char *path, int *ret, struct nf_error *err)
+{
+	char full[PATH_MAX], buf[64], *end;
+	_cleanup_close_ int fd = -1;
+	ssize_t len;
+	long v;
+	int r;
+
+	r = sysctl_path(path, full, sizeof(full), err);
+	if (r < 0)
+		return r;
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return nf_sys_err(err, errno, "reading %s", full);
+	do
+		len = read(fd, buf, sizeof(buf) - 1);
+	while (len < 0 && errno == EINTR);
+	if (len < 0)
+		return nf_sys_err(err, errno, "reading %s", full);
+	buf[len] = '\0';
+	errno = 0;
+	v = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || v < INT_MIN || v > INT_MAX)
+		return nf_sys_err(err, EINVAL, "reading %s: not an integer", full);
+	*ret = (int)v;
+	return 0;
+}
+
+int sysctl_write_int(const char *path, int value, struct nf_error *err)
+{
+	char full[PATH_MAX], buf[32];
+	_cleanup_close_ int fd = -1;
+	int len, r;
+
+	r = sysctl_path(path, full, sizeof(full), err);
+	if (r < 0)
+		return r;
+	fd = open(full, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return nf_sys_err(err, errno, "writing %s", full);
+	len = snprintf(buf, sizeof(buf), "%d\n", value);
+	r = nf_write_all(fd, buf, (size_t)len);
+	if (r < 0)
+		return nf_sys_err(err, r, "writing %s", full);
+	return 0;
+}

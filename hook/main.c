@@ -1,0 +1,58 @@
+/* netfence: entry point. argv[1] names the command; the command table maps it to its file.
+ * Only main and the cmd_* files print or exit. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "error.h"
+
+#ifndef NF_VERSION
+#define NF_VERSION "0.0.0"
+#endif
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("netfence %s\n", NF_VERSION);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "hook", cmd_hook, "hook <prestart|createRuntime|poststop>   OCI hook; state JSON on stdin" },
+	{ "validate", cmd_validate, "validate [FILE|-] [--json] [--host]   check a config.json's policy" },
+	{ "status", cmd_status, "status [--json] [ID]                  list fenced containers and counters" },
+	{ "gc", cmd_gc, "gc                                    remove what dead containers left" },
+	{ "version", cmd_version, "version                               print the version" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: netfence <command> [args]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %s\n", commands[i].help);
+	fprintf(out, "\nSee netfence(8) and netfence-annotations(5).\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return NF_EXIT_INPUT;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "netfence: unknown command \"%s\"\n", argv[1]);
+	usage(stderr);
+	return NF_EXIT_INPUT;
+}

@@ -1,0 +1,648 @@
+/* netfence: a container's io.netfence.* annotations + the host configuration -> nf_policy
+ * (see policy.h). Every key and value is checked here before anything is created; annotation
+ * rules add to the chosen policy's, the other keys replace its values, within `allow`. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getaddrinfo_a */
+#endif
+#include "policy.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rules.h"
+#include "util.h"
+
+#define POLICY_PREFIX "io.netfence."
+#define POLICY_RESOLVERS_MAX 16
+#define POLICY_HOSTNAMES_MAX 256
+#define POLICY_ADDRS_PER_NAME 64
+
+enum { K_POLICY, K_EGRESS, K_INGRESS, K_DNS, K_IPV6, K_SECCOMP, K_SELINUX, K_COUNT };
+static const char *const key_names[K_COUNT] = {
+	"io.netfence.policy", "io.netfence.egress",  "io.netfence.ingress", "io.netfence.dns",
+	"io.netfence.ipv6",   "io.netfence.seccomp", "io.netfence.selinux",
+};
+
+/* Untrusted text for a message: printable ASCII kept, the rest escaped, long values cut. */
+static const char *quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p && o + 8 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+	}
+	if (*p)
+		o += (size_t)snprintf(buf + o, size - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+void policy_free(struct nf_policy *p)
+{
+	if (!p)
+		return;
+	free(p->name);
+	free(p->egress);
+	free(p->ingress);
+	free(p->dns);
+	free(p->selinux_context);
+	for (size_t i = 0; i < p->n_hostnames; i++)
+		free(p->hostnames[i]);
+	free(p->hostnames);
+	free(p);
+}
+
+static void policy_freep(struct nf_policy **p)
+{
+	policy_free(*p);
+}
+
+static void policy_src_clearp(struct policy_src *p)
+{
+	policy_src_clear(p);
+}
+
+static bool policy_allowed(const struct hostconf *hc, const char *name)
+{
+	if (hc->allow_all_policies)
+		return true;
+	for (size_t i = 0; i < hc->n_allow_policies; i++)
+		if (strcmp(hc->allow_policies[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int push_rule(struct nf_rule **v, size_t *n, const struct nf_rule *r)
+{
+	struct nf_rule *g = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!g)
+		return -ENOMEM;
+	g[*n] = *r;
+	*v = g;
+	(*n)++;
+	return 0;
+}
+
+/* IPv6 rules need ipv6 on; rules need a base other than none. */
+static int check_rules(const struct nf_policy *p, const struct nf_rule *r, size_t n,
+		       const char *key, struct nf_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char t[300];
+
+		if (p->base == NF_BASE_NONE)
+			return nf_input_err(err, "%s: rule \"%s\" not allowed with policy \"none\"",
+					    key, rule_str(&r[i], t, sizeof(t)));
+		if (r[i].family == AF_INET6 && !p->ipv6)
+			return nf_input_err(err, "%s: IPv6 rule \"%s\" needs io.netfence.ipv6=on",
+					    key, rule_str(&r[i], t, sizeof(t)));
+	}
+	return 0;
+}
+
+static int src_rules(struct nf_policy *p, char **strs, size_t n, bool egress, const char *what,
+		     struct nf_error *err)
+{
+	char key[300];
+	size_t before = egress ? p->n_egress : p->n_ingress;
+
+	snprintf(key, sizeof(key), "%s: %s", what, egress ? "egress" : "ingress");
+	for (size_t i = 0; i < n; i++) {
+		struct nf_rule r;
+		int rc = rule_parse(key, strs[i], &r, err);
+
+		if (rc < 0)
+			return rc;
+		if (push_rule(egress ? &p->egress : &p->ingress,
+			      egress ? &p->n_egress : &p->n_ingress, &r) < 0)
+			return nf_sys_err(err, ENOMEM, "%s", key);
+	}
+	return check_rules(p, (egress ? p->egress : p->ingress) + before,
+			   (egress ? p->n_egress : p->n_ingress) - before, key, err);
+}
+
+static int add_resolver(struct nf_policy *p, const struct nf_addr *a, const char *key,
+			const char *token, struct nf_error *err)
+{
+	char q[100];
+
+	if (a->family == AF_INET6 && !p->ipv6)
+		return nf_input_err(err, "%s: IPv6 resolver \"%s\" needs io.netfence.ipv6=on", key,
+				    quote(token, q, sizeof(q)));
+	if (p->n_dns >= POLICY_RESOLVERS_MAX)
+		return nf_input_err(err, "%s: more than %d resolvers", key, POLICY_RESOLVERS_MAX);
+	p->dns[p->n_dns++] = *a;
+	return 0;
+}
+
+static int annotation_dns(struct nf_policy *p, const char *value, struct nf_error *err)
+{
+	const char *key = key_names[K_DNS], *s = value;
+	char q[100];
+
+	if (strcmp(value, "none") == 0)
+		return 0;
+	for (;;) {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		char tok[64];
+		struct nf_addr a;
+		int r;
+
+		while (n > 0 && isspace((unsigned char)*s)) {
+			s++;
+			n--;
+		}
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (n == 0)
+			return nf_input_err(err, "%s: empty resolver (stray comma or empty value)",
+					    key);
+		if (n >= sizeof(tok))
+			n = sizeof(tok) - 1;
+		memcpy(tok, s, n);
+		tok[n] = '\0';
+		if (hostconf_resolver_parse(tok, true, &a) < 0)
+			return nf_input_err(err,
+					    "%s: invalid resolver \"%s\" (an IPv4 address, or an "
+					    "IPv6 address in brackets)",
+					    key, quote(tok, q, sizeof(q)));
+		r = add_resolver(p, &a, key, tok, err);
+		if (r < 0)
+			return r;
+		if (!end)
+			return 0;
+		s = end + 1;
+	}
+}
+
+static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
+		       const struct hostconf *hc, bool check_allow, struct nf_error *err)
+{
+	char q[100];
+
+	if (strcmp(v, "auto") == 0) {
+		p->seccomp = NF_SECCOMP_AUTO;
+	} else if (strcmp(v, "off") == 0) {
+		if (check_allow && !hc->allow_seccomp_off)
+			return nf_input_err(
+				err, "%s: \"off\": the host configuration does not allow it", key);
+		p->seccomp = NF_SECCOMP_OFF;
+	} else if (strcmp(v, "inet") == 0 || strcmp(v, "unix") == 0) {
+		return nf_input_err(err,
+				    "%s: \"%s\" is not supported yet (needs the netfence runtime "
+				    "wrapper, security issue)",
+				    key, v);
+	} else {
+		return nf_input_err(err, "%s: unknown level \"%s\" (auto, inet, unix or off)", key,
+				    quote(v, q, sizeof(q)));
+	}
+	return 0;
+}
+
+static int set_selinux(struct nf_policy *p, const char *v, const char *key, struct nf_error *err)
+{
+	char q[100];
+
+	if (strcmp(v, "auto") == 0)
+		p->selinux = NF_SELINUX_AUTO;
+	else if (strcmp(v, "off") == 0)
+		p->selinux = NF_SELINUX_OFF;
+	else if (!v[0])
+		return nf_input_err(err, "%s: empty value (auto, off or an SELinux context)", key);
+	else
+		return nf_input_err(err,
+				    "%s: \"%s\": explicit SELinux contexts are not supported yet",
+				    key, quote(v, q, sizeof(q)));
+	return 0;
+}
+
+int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
+		   struct nf_policy **ret, struct nf_error *err)
+{
+	_cleanup_(policy_freep) struct nf_policy *p = NULL;
+	_cleanup_(policy_src_clearp) struct policy_src own = { .ipv6 = -1 };
+	const struct policy_src *src = NULL;
+	const char *val[K_COUNT] = { 0 }, *first = NULL, *pv, *name;
+	bool from_default = false;
+	char what[300], q[160];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *k = annotations[i].key;
+		size_t j;
+
+		if (strncmp(k, POLICY_PREFIX, strlen(POLICY_PREFIX)) != 0)
+			continue;
+		for (j = 0; j < K_COUNT; j++)
+			if (strcmp(k, key_names[j]) == 0)
+				break;
+		if (j == K_COUNT)
+			return nf_input_err(err, "unknown annotation \"%s\"",
+					    quote(k, q, sizeof(q)));
+		if (strlen(annotations[i].value) > NF_ANNOTATION_MAX)
+			return nf_input_err(err, "%s: value larger than the limit of %d bytes",
+					    key_names[j], NF_ANNOTATION_MAX);
+		val[j] = annotations[i].value;
+		if (!first)
+			first = key_names[j];
+	}
+	if (!first && !hc->default_policy) {
+		*ret = NULL;
+		return 0;
+	}
+	if (first && !val[K_POLICY])
+		return nf_input_err(err, "%s set without io.netfence.policy", first);
+	pv = first ? val[K_POLICY] : hc->default_policy;
+	from_default = !first;
+
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return nf_sys_err(err, ENOMEM, "policy");
+
+	if (pv[strspn(pv, " \t\r\n")] == '{') {
+		const char *pwhat = from_default ? "default_policy" : key_names[K_POLICY];
+
+		r = policy_src_parse_json(
+			pv, strlen(pv), pwhat,
+			from_default ? NF_RULES_MAX_PROFILE : NF_RULES_MAX_ANNOTATION, &own, err);
+		if (r < 0)
+			return r;
+		src = &own;
+		name = "inline";
+		snprintf(what, sizeof(what), "%s", pwhat);
+		if (!from_default) {
+			/* an inline policy can say everything rules and dns can */
+			if (!hc->allow_rules || !hc->allow_dns)
+				return nf_input_err(
+					err,
+					"%s: inline policies: the host configuration does "
+					"not allow them (they need allow.rules and allow.dns)",
+					key_names[K_POLICY]);
+			if (!policy_allowed(hc, nf_base_name(own.base)))
+				return nf_input_err(
+					err,
+					"%s: base \"%s\": the host configuration does not "
+					"allow this policy",
+					key_names[K_POLICY], nf_base_name(own.base));
+		}
+		p->base = own.base;
+	} else {
+		p->base = nf_base_from_name(pv);
+		if (p->base == NF_BASE_UNSET) {
+			src = hostconf_profile(hc, pv);
+			if (!src)
+				return nf_input_err(err, "%s: unknown policy \"%s\"",
+						    from_default ? "default_policy"
+								 : key_names[K_POLICY],
+						    quote(pv, q, sizeof(q)));
+			p->base = src->base;
+		}
+		name = pv;
+		snprintf(what, sizeof(what), "profile \"%s\"", pv);
+		if (!from_default && !policy_allowed(hc, pv))
+			return nf_input_err(
+				err,
+				"%s: \"%s\": the host configuration does not allow this "
+				"policy",
+				key_names[K_POLICY], quote(pv, q, sizeof(q)));
+	}
+	p->name = strdup(name);
+	if (!p->name)
+		return nf_sys_err(err, ENOMEM, "policy");
+
+	/* allow: what the annotations ask for beyond the chosen policy */
+	if (!hc->allow_rules)
+		for (int k = K_EGRESS; k <= K_INGRESS; k++)
+			if (val[k] && val[k][strspn(val[k], " \t\r\n")])
+				return nf_input_err(
+					err,
+					"%s: the host configuration does not allow rules "
+					"in annotations",
+					key_names[k]);
+	if (!hc->allow_dns && val[K_DNS])
+		return nf_input_err(err, "%s: the host configuration does not allow it",
+				    key_names[K_DNS]);
+
+	/* ipv6 first: rules and resolvers are checked against it */
+	if (val[K_IPV6]) {
+		if (strcmp(val[K_IPV6], "on") == 0)
+			p->ipv6 = true;
+		else if (strcmp(val[K_IPV6], "off") == 0)
+			p->ipv6 = false;
+		else
+			return nf_input_err(err, "%s: \"%s\" is not \"on\" or \"off\"",
+					    key_names[K_IPV6], quote(val[K_IPV6], q, sizeof(q)));
+	} else {
+		p->ipv6 = src && src->ipv6 == 1;
+	}
+
+	if (src && src->seccomp) {
+		char k[340];
+
+		snprintf(k, sizeof(k), "%s: seccomp", what);
+		r = set_seccomp(p, src->seccomp, k, hc, src == &own && !from_default, err);
+		if (r < 0)
+			return r;
+	}
+	if (val[K_SECCOMP]) {
+		r = set_seccomp(p, val[K_SECCOMP], key_names[K_SECCOMP], hc, true, err);
+		if (r < 0)
+			return r;
+	}
+	if (src && src->selinux) {
+		char k[340];
+
+		snprintf(k, sizeof(k), "%s: selinux", what);
+		r = set_selinux(p, src->selinux, k, err);
+		if (r < 0)
+			return r;
+	}
+	if (val[K_SELINUX]) {
+		r = set_selinux(p, val[K_SELINUX], key_names[K_SELINUX], err);
+		if (r < 0)
+			return r;
+	}
+
+	if (src) {
+		r = src_rules(p, src->egress, src->n_egress, true, what, err);
+		if (r >= 0)
+			r = src_rules(p, src->ingress, src->n_ingress, false, what, err);
+		if (r < 0)
+			return r;
+	}
+	for (int k = K_EGRESS; k <= K_INGRESS; k++) {
+		struct nf_rule **v = k == K_EGRESS ? &p->egress : &p->ingress;
+		size_t *nv = k == K_EGRESS ? &p->n_egress : &p->n_ingress, before = *nv;
+
+		if (!val[k])
+			continue;
+		r = rules_parse_list(key_names[k], val[k], NF_RULES_MAX_ANNOTATION, v, nv, err);
+		if (r < 0)
+			return r;
+		r = check_rules(p, *v + before, *nv - before, key_names[k], err);
+		if (r < 0)
+			return r;
+	}
+
+	p->dns = calloc(POLICY_RESOLVERS_MAX + (hc->n_dns > POLICY_RESOLVERS_MAX ? hc->n_dns : 0),
+			sizeof(*p->dns));
+	if (!p->dns)
+		return nf_sys_err(err, ENOMEM, "policy");
+	if (val[K_DNS]) {
+		r = annotation_dns(p, val[K_DNS], err);
+		if (r < 0)
+			return r;
+	} else if (src && src->dns_set) {
+		char k[340];
+
+		snprintf(k, sizeof(k), "%s: dns", what);
+		for (size_t i = 0; !src->dns_none && i < src->n_dns; i++) {
+			struct nf_addr a;
+
+			if (hostconf_resolver_parse(src->dns[i], false, &a) < 0)
+				return nf_input_err(err, "%s: invalid resolver \"%s\"", k,
+						    quote(src->dns[i], q, sizeof(q)));
+			r = add_resolver(p, &a, k, src->dns[i], err);
+			if (r < 0)
+				return r;
+		}
+	} else {
+		/* the host's default list: IPv6 resolvers simply do not apply with ipv6 off */
+		for (size_t i = 0; i < hc->n_dns; i++)
+			if (hc->dns[i].family == AF_INET || p->ipv6)
+				p->dns[p->n_dns++] = hc->dns[i];
+	}
+
+	*ret = steal_pointer(&p);
+	return 0;
+}
+
+/* --- hostname resolution --- */
+
+struct lookup {
+	const char *host;
+	int key; /* K_EGRESS or K_INGRESS: where the name was first used, for messages */
+	struct addrinfo hints;
+	struct gaicb cb;
+	struct nf_addr addrs[POLICY_ADDRS_PER_NAME];
+	size_t n_addrs;
+};
+
+static bool is_v4_mapped(const struct nf_addr *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return memcmp(a->a, pfx, sizeof(pfx)) == 0;
+}
+
+static void lookup_collect(struct lookup *l, bool ipv6)
+{
+	for (struct addrinfo *ai = l->cb.ar_result; ai; ai = ai->ai_next) {
+		struct nf_addr a = { 0 };
+		bool dup = false;
+
+		if (ai->ai_family == AF_INET) {
+			a.family = AF_INET;
+			memcpy(a.a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
+		} else if (ai->ai_family == AF_INET6 && ipv6) {
+			a.family = AF_INET6;
+			memcpy(a.a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
+			if (is_v4_mapped(&a))
+				continue;
+		} else {
+			continue;
+		}
+		for (size_t i = 0; i < l->n_addrs && !dup; i++)
+			dup = memcmp(&l->addrs[i], &a, sizeof(a)) == 0;
+		if (!dup && l->n_addrs < POLICY_ADDRS_PER_NAME)
+			l->addrs[l->n_addrs++] = a;
+	}
+}
+
+/* Replace the hostname rules of one list by their addresses. */
+static int expand_list(struct nf_policy *p, struct nf_rule **v, size_t *n, struct lookup *l,
+		       size_t nl)
+{
+	struct nf_rule *out = NULL;
+	size_t no = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		const struct nf_rule *r = &(*v)[i];
+		size_t j;
+
+		if (r->family != 0) {
+			if (push_rule(&out, &no, r) < 0)
+				goto oom;
+			continue;
+		}
+		for (j = 0; j < nl && strcmp(l[j].host, r->host) != 0; j++)
+			;
+		for (size_t k = 0; j < nl && k < l[j].n_addrs; k++) {
+			struct nf_rule x = *r;
+
+			x.family = l[j].addrs[k].family;
+			x.host[0] = '\0';
+			x.prefix.addr = l[j].addrs[k];
+			x.prefix.len = x.family == AF_INET ? 32 : 128;
+			if (push_rule(&out, &no, &x) < 0)
+				goto oom;
+		}
+	}
+	free(*v);
+	*v = out;
+	*n = no;
+	return 0;
+oom:
+	free(out);
+	return -ENOMEM;
+}
+
+static int record_hostnames(struct nf_policy *p, const struct nf_rule *v, size_t n, const char *dir)
+{
+	for (size_t i = 0; i < n; i++) {
+		char t[300], **g;
+
+		if (v[i].family != 0)
+			continue;
+		g = realloc(p->hostnames, (p->n_hostnames + 1) * sizeof(*g));
+		if (!g)
+			return -ENOMEM;
+		p->hostnames = g;
+		if (asprintf(&g[p->n_hostnames], "%s %s", dir, rule_str(&v[i], t, sizeof(t))) < 0)
+			return -ENOMEM;
+		p->n_hostnames++;
+	}
+	return 0;
+}
+
+int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf_error *err)
+{
+	_cleanup_free_ struct lookup *l = NULL;
+	_cleanup_free_ struct gaicb **list = NULL, **wait = NULL;
+	size_t nl = 0, nrules = 0;
+	uint64_t deadline;
+	bool leak = false;
+	int r = 0;
+
+	for (int d = 0; d < 2; d++) {
+		const struct nf_rule *v = d ? p->ingress : p->egress;
+		size_t n = d ? p->n_ingress : p->n_egress;
+
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].family != 0)
+				continue;
+			if (v[i].wildcard)
+				return nf_input_err(
+					err,
+					"%s: wildcard \"*.%s\" cannot be resolved until "
+					"DNS-name filtering exists",
+					key_names[d ? K_INGRESS : K_EGRESS], v[i].host);
+			nrules++;
+		}
+	}
+	if (nrules == 0)
+		return 0;
+	if (nrules > POLICY_HOSTNAMES_MAX)
+		return nf_input_err(err, "more than %d hostname rules", POLICY_HOSTNAMES_MAX);
+	l = calloc(nrules, sizeof(*l));
+	list = calloc(nrules, sizeof(*list));
+	wait = calloc(nrules, sizeof(*wait));
+	if (!l || !list || !wait)
+		return nf_sys_err(err, ENOMEM, "resolving hostnames");
+	for (int d = 0; d < 2; d++) {
+		const struct nf_rule *v = d ? p->ingress : p->egress;
+		size_t n = d ? p->n_ingress : p->n_egress, j;
+
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].family != 0)
+				continue;
+			for (j = 0; j < nl && strcmp(l[j].host, v[i].host) != 0; j++)
+				;
+			if (j < nl)
+				continue;
+			l[nl].host = v[i].host;
+			l[nl].key = d ? K_INGRESS : K_EGRESS;
+			l[nl].hints.ai_family = p->ipv6 ? AF_UNSPEC : AF_INET;
+			l[nl].hints.ai_socktype = SOCK_STREAM;
+			l[nl].cb.ar_name = l[nl].host;
+			l[nl].cb.ar_request = &l[nl].hints;
+			list[nl] = wait[nl] = &l[nl].cb;
+			nl++;
+		}
+	}
+	r = getaddrinfo_a(GAI_NOWAIT, list, (int)nl, NULL);
+	if (r != 0)
+		return nf_sys_err(err, r == EAI_AGAIN ? EAGAIN : ENOMEM, "resolving hostnames");
+
+	deadline = nf_now_ms() + timeout_ms;
+	for (;;) {
+		size_t pending = 0;
+		uint64_t now = nf_now_ms();
+		struct timespec ts;
+
+		for (size_t i = 0; i < nl; i++) {
+			if (wait[i] && gai_error(wait[i]) != EAI_INPROGRESS)
+				wait[i] = NULL;
+			pending += wait[i] != NULL;
+		}
+		if (pending == 0 || now >= deadline)
+			break;
+		ts.tv_sec = (time_t)((deadline - now) / 1000);
+		ts.tv_nsec = (long)((deadline - now) % 1000) * 1000000;
+		gai_suspend((const struct gaicb *const *)wait, (int)nl, &ts);
+	}
+
+	r = 0;
+	for (size_t i = 0; i < nl; i++) {
+		int e = gai_error(&l[i].cb);
+
+		if (e == EAI_INPROGRESS) {
+			/* a request still running writes into l[]: keep it alive (the hook exits
+			 * soon) rather than free memory under the resolver thread */
+			if (gai_cancel(&l[i].cb) != EAI_CANCELED)
+				leak = true;
+			if (r == 0)
+				r = nf_input_err(err,
+						 "%s: cannot resolve \"%s\": timed out after %u ms",
+						 key_names[l[i].key], l[i].host, timeout_ms);
+			continue;
+		}
+		if (e != 0) {
+			if (r == 0)
+				r = nf_input_err(err, "%s: cannot resolve \"%s\": %s",
+						 key_names[l[i].key], l[i].host, gai_strerror(e));
+			continue;
+		}
+		lookup_collect(&l[i], p->ipv6);
+		freeaddrinfo(l[i].cb.ar_result);
+		l[i].cb.ar_result = NULL;
+		if (l[i].n_addrs == 0 && r == 0)
+			r = nf_input_err(err, "%s: cannot resolve \"%s\": no %s address",
+					 key_names[l[i].key], l[i].host,
+					 p->ipv6 ? "IPv4 or IPv6" : "IPv4");
+	}
+	if (leak) {
+		l = NULL; /* deliberately leaked, see above */
+		return r;
+	}
+	if (r < 0)
+		return r;
+	if (record_hostnames(p, p->egress, p->n_egress, "egress") < 0 ||
+	    record_hostnames(p, p->ingress, p->n_ingress, "ingress") < 0 ||
+	    expand_list(p, &p->egress, &p->n_egress, l, nl) < 0 ||
+	    expand_list(p, &p->ingress, &p->n_ingress, l, nl) < 0)
+		return nf_sys_err(err, ENOMEM, "resolving hostnames");
+	return 0;
+}

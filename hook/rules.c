@@ -1,0 +1,399 @@
+/* netfence: the egress/ingress rule grammar of SPEC section 3 (see rules.h).
+ * rule = target [":" ports] ["/" proto]; every refusal names the key and the token, quoted with
+ * anything unprintable escaped, since the author of an annotation may not be trusted. */
+#include "rules.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util.h"
+
+#define RULE_TOKEN_MAX 512
+
+/* A token for a message: printable ASCII kept, other bytes as \xNN, long tokens cut. */
+static const char *rule_quote(const char *s, char *buf, size_t size)
+{
+	size_t o = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p && o + 8 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+	}
+	if (*p)
+		o += (size_t)snprintf(buf + o, size - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
+static int rule_err(struct nf_error *err, const char *key, const char *token, const char *why)
+{
+	char q[160];
+
+	return nf_input_err(err, "%s: invalid rule \"%s\": %s", key,
+			    rule_quote(token, q, sizeof(q)), why);
+}
+
+/* Decimal number of 1..maxdigits digits, no sign, value <= max. */
+static int parse_uint(const char *s, size_t n, unsigned maxdigits, unsigned max, unsigned *ret)
+{
+	unsigned v = 0;
+
+	if (n == 0 || n > maxdigits)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v > max)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+static bool is_v4_mapped(const struct nf_addr *a)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return a->family == AF_INET6 && memcmp(a->a, pfx, sizeof(pfx)) == 0;
+}
+
+/* Hostname (without "*." and with at most one trailing dot), lowercased into out. */
+static const char *host_check(const char *s, size_t n, char out[254])
+{
+	size_t label = 0;
+
+	if (n > 0 && s[n - 1] == '.')
+		n--;
+	if (n == 0)
+		return "empty hostname";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return "non-ASCII hostname: use the A-label (xn--) form";
+	if (n > 253)
+		return "hostname longer than 253 characters";
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0)
+				return "empty label in hostname";
+			if (s[i - 1] == '-')
+				return "hostname label ends with a hyphen";
+			label = 0;
+		} else if (isalnum((unsigned char)c) || c == '-') {
+			if (c == '-' && label == 0)
+				return "hostname label starts with a hyphen";
+			if (++label > 63)
+				return "hostname label longer than 63 characters";
+		} else {
+			return "invalid character in hostname (letters, digits, hyphens and dots "
+			       "only)";
+		}
+		out[i] = (char)tolower((unsigned char)c);
+	}
+	if (label == 0)
+		return "empty label in hostname";
+	if (s[n - 1] == '-')
+		return "hostname label ends with a hyphen";
+	out[n] = '\0';
+	return NULL;
+}
+
+static bool host_bits_set(const struct nf_prefix *p)
+{
+	unsigned width = (unsigned)nf_addr_len(p->addr.family) * 8;
+
+	for (unsigned bit = p->len; bit < width; bit++)
+		if (p->addr.a[bit / 8] & (0x80 >> (bit % 8)))
+			return true;
+	return false;
+}
+
+/* Prefix length: digits only, no sign, no leading zero. */
+static int parse_len(const char *s, size_t n, unsigned max, unsigned *ret)
+{
+	if (n > 1 && s[0] == '0')
+		return -EINVAL;
+	return parse_uint(s, n, 3, max, ret);
+}
+
+/* "addr" or "addr/len" (inside the brackets) */
+static const char *target_v6(const char *s, size_t n, struct nf_rule *r)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	size_t an;
+	unsigned len = 128;
+
+	if (memchr(s, '%', n))
+		return "IPv6 zone ids are not allowed";
+	if (n == 0 || n >= sizeof(buf))
+		return "invalid IPv6 address";
+	slash = memchr(s, '/', n);
+	an = slash ? (size_t)(slash - s) : n;
+	memcpy(buf, s, an);
+	buf[an] = '\0';
+	memset(&r->prefix, 0, sizeof(r->prefix));
+	if (inet_pton(AF_INET6, buf, r->prefix.addr.a) != 1)
+		return "invalid IPv6 address";
+	if (slash && parse_len(slash + 1, n - an - 1, 128, &len) < 0)
+		return "invalid IPv6 prefix length (0-128)";
+	r->family = r->prefix.addr.family = AF_INET6;
+	r->prefix.len = (uint8_t)len;
+	if (is_v4_mapped(&r->prefix.addr))
+		return "IPv4-mapped IPv6 addresses are not allowed (write the IPv4 address)";
+	if (host_bits_set(&r->prefix))
+		return "host bits set";
+	return NULL;
+}
+
+static const char *target_v4(const char *s, size_t n, const char *len_s, size_t len_n,
+			     struct nf_rule *r)
+{
+	char buf[INET_ADDRSTRLEN];
+	unsigned len = 32;
+
+	if (n >= sizeof(buf))
+		return "invalid IPv4 address";
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	memset(&r->prefix, 0, sizeof(r->prefix));
+	if (inet_pton(AF_INET, buf, r->prefix.addr.a) != 1)
+		return "invalid IPv4 address";
+	if (len_s && parse_len(len_s, len_n, 32, &len) < 0)
+		return "invalid IPv4 prefix length (0-32)";
+	r->family = r->prefix.addr.family = AF_INET;
+	r->prefix.len = (uint8_t)len;
+	if (host_bits_set(&r->prefix))
+		return "host bits set";
+	return NULL;
+}
+
+static const char *rule_parse_one(const char *t, struct nf_rule *r)
+{
+	const char *p, *target, *len_s = NULL;
+	size_t target_n, len_n = 0;
+	bool bracket = false;
+	const char *why;
+
+	if (*t == '[') {
+		const char *close = strchr(t, ']');
+
+		if (!close)
+			return "missing \"]\" after the IPv6 address";
+		target = t + 1;
+		target_n = (size_t)(close - target);
+		p = close + 1;
+		bracket = true;
+	} else {
+		size_t colons = 0;
+
+		for (const char *c = t; *c; c++)
+			colons += *c == ':';
+		if (colons > 1)
+			return "IPv6 addresses must be written in brackets: \"[2001:db8::1]:443\"";
+		target = t;
+		target_n = strcspn(t, ":/");
+		p = t + target_n;
+		if (p[0] == '/' && isdigit((unsigned char)p[1])) {
+			len_s = p + 1;
+			len_n = strspn(len_s, "0123456789");
+			p = len_s + len_n;
+		}
+	}
+	if (target_n == 0)
+		return "empty target";
+
+	if (bracket) {
+		why = target_v6(target, target_n, r);
+		if (why)
+			return why;
+	} else if (strspn(target, "0123456789.") == target_n) {
+		why = target_v4(target, target_n, len_s, len_n, r);
+		if (why)
+			return why;
+	} else {
+		if (len_s)
+			return "a hostname takes no prefix length";
+		if (target_n >= 2 && target[0] == '*' && target[1] == '.') {
+			r->wildcard = true;
+			target += 2;
+			target_n -= 2;
+		}
+		why = host_check(target, target_n, r->host);
+		if (why)
+			return why;
+	}
+
+	if (*p == ':') {
+		const char *ports = p + 1, *dash;
+		size_t pn = strcspn(ports, "/");
+		unsigned lo, hi;
+
+		dash = memchr(ports, '-', pn);
+		if (pn == 0)
+			return "empty port";
+		if (dash) {
+			if (parse_uint(ports, (size_t)(dash - ports), 5, 65535, &lo) < 0 ||
+			    parse_uint(dash + 1, pn - (size_t)(dash - ports) - 1, 5, 65535, &hi) <
+				    0)
+				return "invalid port range (ports are 1-65535)";
+		} else {
+			if (parse_uint(ports, pn, 5, 65535, &lo) < 0)
+				return "invalid port (ports are 1-65535)";
+			hi = lo;
+		}
+		if (lo == 0 || hi == 0)
+			return "port 0 is not allowed (ports are 1-65535)";
+		if (lo > hi)
+			return "port range is reversed (low-high)";
+		r->has_ports = true;
+		r->port_lo = (uint16_t)lo;
+		r->port_hi = (uint16_t)hi;
+		p = ports + pn;
+	}
+
+	r->proto = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
+	if (*p == '/') {
+		const char *proto = p + 1;
+
+		if (strcasecmp(proto, "tcp") == 0)
+			r->proto = NF_PROTO_TCP;
+		else if (strcasecmp(proto, "udp") == 0)
+			r->proto = NF_PROTO_UDP;
+		else if (strcasecmp(proto, "icmp") == 0)
+			r->proto = NF_PROTO_ICMP;
+		else if (strcasecmp(proto, "any") == 0)
+			r->proto = NF_PROTO_ANY;
+		else if (*proto == '\0')
+			return "empty protocol";
+		else if (isdigit((unsigned char)*proto))
+			return bracket ? "the prefix length goes inside the brackets"
+				       : "unexpected prefix length";
+		else
+			return "unknown protocol (tcp, udp, icmp or any)";
+		if (r->proto == NF_PROTO_ICMP && r->has_ports)
+			return "icmp takes no ports";
+		p += strlen(p);
+	}
+	if (*p != '\0')
+		return "unexpected characters after the target";
+	return NULL;
+}
+
+int rule_parse(const char *key, const char *token, struct nf_rule *ret, struct nf_error *err)
+{
+	struct nf_rule r = { 0 };
+	const char *why;
+
+	if (strlen(token) > RULE_TOKEN_MAX)
+		return rule_err(err, key, token, "longer than 512 characters");
+	why = rule_parse_one(token, &r);
+	if (why)
+		return rule_err(err, key, token, why);
+	*ret = r;
+	return 0;
+}
+
+int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
+		     size_t *n, struct nf_error *err)
+{
+	_cleanup_free_ struct nf_rule *out = NULL;
+	size_t vlen = strlen(value), count = 0, cap = 0, idx = 0;
+	const char *p = value;
+	struct nf_rule *grown;
+
+	if (vlen > NF_ANNOTATION_MAX)
+		return nf_input_err(err, "%s: value larger than the limit of %d bytes", key,
+				    NF_ANNOTATION_MAX);
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0')
+		return 0;
+	for (p = value;; idx++) {
+		const char *end = strchr(p, ',');
+		size_t tn = end ? (size_t)(end - p) : strlen(p);
+		char tok[RULE_TOKEN_MAX + 2];
+		int r;
+
+		while (tn > 0 && isspace((unsigned char)*p)) {
+			p++;
+			tn--;
+		}
+		while (tn > 0 && isspace((unsigned char)p[tn - 1]))
+			tn--;
+		if (tn == 0)
+			return nf_input_err(err, "%s: empty rule (rule %zu: stray comma)", key,
+					    idx + 1);
+		if (count >= max_rules)
+			return nf_input_err(err, "%s: more than the limit of %zu rules", key,
+					    max_rules);
+		if (tn > RULE_TOKEN_MAX)
+			tn = RULE_TOKEN_MAX + 1; /* rule_parse refuses it, naming the start */
+		memcpy(tok, p, tn);
+		tok[tn] = '\0';
+		if (count == cap) {
+			cap = cap ? cap * 2 : 8;
+			grown = realloc(out, cap * sizeof(*out));
+			if (!grown)
+				return nf_sys_err(err, ENOMEM, "%s", key);
+			out = grown;
+		}
+		r = rule_parse(key, tok, &out[count], err);
+		if (r < 0)
+			return r;
+		count++;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	grown = realloc(*rules, (*n + count) * sizeof(**rules));
+	if (!grown)
+		return nf_sys_err(err, ENOMEM, "%s", key);
+	memcpy(grown + *n, out, count * sizeof(*out));
+	*rules = grown;
+	*n += count;
+	return (int)count;
+}
+
+const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)
+{
+	static const char *const names[] = { "any", "tcp", "udp", "icmp" };
+	char t[300], ports[16] = "", proto[8] = "";
+	enum nf_proto def = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
+
+	if (r->family == AF_INET6) {
+		char a[INET6_ADDRSTRLEN];
+
+		nf_addr_str(&r->prefix.addr, a, sizeof(a));
+		if (r->prefix.len == 128)
+			snprintf(t, sizeof(t), "[%s]", a);
+		else
+			snprintf(t, sizeof(t), "[%s/%u]", a, (unsigned)r->prefix.len);
+	} else if (r->family == AF_INET) {
+		if (r->prefix.len == 32)
+			nf_addr_str(&r->prefix.addr, t, sizeof(t));
+		else
+			nf_prefix_str(&r->prefix, t, sizeof(t));
+	} else {
+		snprintf(t, sizeof(t), "%s%s", r->wildcard ? "*." : "", r->host);
+	}
+	if (r->has_ports && r->port_lo == r->port_hi)
+		snprintf(ports, sizeof(ports), ":%u", (unsigned)r->port_lo);
+	else if (r->has_ports)
+		snprintf(ports, sizeof(ports), ":%u-%u", (unsigned)r->port_lo,
+			 (unsigned)r->port_hi);
+	if (r->proto != def && (unsigned)r->proto < ARRAY_SIZE(names))
+		snprintf(proto, sizeof(proto), "/%s", names[r->proto]);
+	snprintf(buf, size, "%s%s%s", t, ports, proto);
+	return buf;
+}

@@ -1,0 +1,366 @@
+/* netfence: strict JSON on top of yajl (see json.h). yajl's callback parser builds the tree
+ * (yajl_tree layout) with the depth bounded as it goes; a walk of the finished tree then
+ * refuses duplicate keys, which runc and yajl would resolve differently. */
+#include "json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "../hook/util.h"
+
+/* The tree is built here rather than with yajl_tree_parse: one pass, the depth bounded before
+ * a level is added, arrays grown by doubling (yajl_tree reallocs per element), and nodes laid
+ * out as yajl_tree does so that yajl_tree_free and every YAJL_IS_* macro work on them. */
+struct build {
+	yajl_val root;
+	yajl_val stack[NF_JSON_MAX_DEPTH + 1];
+	size_t cap[NF_JSON_MAX_DEPTH + 1];
+	unsigned depth;
+	char *key; /* pending object key */
+	bool too_deep, nul, oom;
+};
+
+static yajl_val node_new(struct build *b, yajl_type t)
+{
+	yajl_val v = calloc(1, sizeof(*v));
+
+	if (!v)
+		b->oom = true;
+	else
+		v->type = t;
+	return v;
+}
+
+/* Attach v to the open container (or make it the root); takes ownership of v. */
+static int node_add(struct build *b, yajl_val v)
+{
+	yajl_val top;
+	size_t *cap;
+
+	if (!v)
+		return 0;
+	if (b->depth == 0) {
+		b->root = v;
+		return 1;
+	}
+	top = b->stack[b->depth - 1];
+	cap = &b->cap[b->depth - 1];
+	if (YAJL_IS_OBJECT(top)) {
+		size_t n = top->u.object.len;
+
+		if (n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 8;
+			const char **k = realloc(top->u.object.keys, nc * sizeof(*k));
+
+			if (k)
+				top->u.object.keys = k;
+			yajl_val *vals =
+				k ? realloc(top->u.object.values, nc * sizeof(*vals)) : NULL;
+			if (!vals) {
+				b->oom = true;
+				yajl_tree_free(v);
+				return 0;
+			}
+			top->u.object.values = vals;
+			*cap = nc;
+		}
+		top->u.object.keys[n] = b->key;
+		top->u.object.values[n] = v;
+		top->u.object.len++;
+		b->key = NULL;
+	} else {
+		size_t n = top->u.array.len;
+
+		if (n == *cap) {
+			size_t nc = *cap ? *cap * 2 : 8;
+			yajl_val *vals = realloc(top->u.array.values, nc * sizeof(*vals));
+
+			if (!vals) {
+				b->oom = true;
+				yajl_tree_free(v);
+				return 0;
+			}
+			top->u.array.values = vals;
+			*cap = nc;
+		}
+		top->u.array.values[n] = v;
+		top->u.array.len++;
+	}
+	return 1;
+}
+
+/* Strings with a NUL (\u0000) would mean one thing to C and another to the runtime. */
+static char *str_dup(struct build *b, const unsigned char *s, size_t len)
+{
+	char *r;
+
+	if (memchr(s, '\0', len)) {
+		b->nul = true;
+		return NULL;
+	}
+	r = strndup((const char *)s, len);
+	if (!r)
+		b->oom = true;
+	return r;
+}
+
+static int cb_null(void *ctx)
+{
+	struct build *b = ctx;
+
+	return node_add(b, node_new(b, yajl_t_null));
+}
+
+static int cb_bool(void *ctx, int val)
+{
+	struct build *b = ctx;
+
+	return node_add(b, node_new(b, val ? yajl_t_true : yajl_t_false));
+}
+
+static int cb_number(void *ctx, const char *s, size_t len)
+{
+	struct build *b = ctx;
+	yajl_val v = node_new(b, yajl_t_number);
+	char *end;
+
+	if (!v)
+		return 0;
+	v->u.number.r = strndup(s, len);
+	if (!v->u.number.r) {
+		free(v);
+		b->oom = true;
+		return 0;
+	}
+	errno = 0;
+	v->u.number.i = strtoll(v->u.number.r, &end, 10);
+	if (errno == 0 && *end == '\0')
+		v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+	errno = 0;
+	v->u.number.d = strtod(v->u.number.r, &end);
+	if (errno == 0 && *end == '\0')
+		v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+	return node_add(b, v);
+}
+
+static int cb_string(void *ctx, const unsigned char *s, size_t len)
+{
+	struct build *b = ctx;
+	yajl_val v;
+	char *str = str_dup(b, s, len);
+
+	if (!str)
+		return 0;
+	v = node_new(b, yajl_t_string);
+	if (!v) {
+		free(str);
+		return 0;
+	}
+	v->u.string = str;
+	return node_add(b, v);
+}
+
+static int cb_key(void *ctx, const unsigned char *s, size_t len)
+{
+	struct build *b = ctx;
+
+	free(b->key);
+	b->key = str_dup(b, s, len);
+	return b->key != NULL;
+}
+
+static int cb_open(struct build *b, yajl_type t)
+{
+	yajl_val v;
+
+	if (b->depth >= NF_JSON_MAX_DEPTH) {
+		b->too_deep = true;
+		return 0;
+	}
+	v = node_new(b, t);
+	if (!node_add(b, v))
+		return 0;
+	b->stack[b->depth] = v;
+	b->cap[b->depth] = 0;
+	b->depth++;
+	return 1;
+}
+
+static int cb_start_map(void *ctx)
+{
+	return cb_open(ctx, yajl_t_object);
+}
+
+static int cb_start_array(void *ctx)
+{
+	return cb_open(ctx, yajl_t_array);
+}
+
+static int cb_close(void *ctx)
+{
+	struct build *b = ctx;
+
+	b->depth--;
+	return 1;
+}
+
+static const yajl_callbacks build_callbacks = {
+	.yajl_null = cb_null,
+	.yajl_boolean = cb_bool,
+	.yajl_number = cb_number,
+	.yajl_string = cb_string,
+	.yajl_start_map = cb_start_map,
+	.yajl_map_key = cb_key,
+	.yajl_end_map = cb_close,
+	.yajl_start_array = cb_start_array,
+	.yajl_end_array = cb_close,
+};
+
+static void yajl_handlep(yajl_handle *h)
+{
+	if (*h)
+		yajl_free(*h);
+}
+
+static void yajl_valp(yajl_val *v)
+{
+	if (*v)
+		yajl_tree_free(*v);
+}
+
+/* Copy a yajl message without its trailing newline and position arrows. */
+static void first_line(char *dst, size_t size, const char *src)
+{
+	size_t n = strcspn(src, "\n");
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int json_build(const char *buf, size_t len, const char *what, yajl_val *ret,
+		      struct nf_error *err)
+{
+	__attribute__((cleanup(yajl_handlep))) yajl_handle h = NULL;
+	struct build b = { 0 };
+	yajl_status st;
+	int r = 0;
+
+	h = yajl_alloc(&build_callbacks, NULL, &b);
+	if (!h)
+		return nf_sys_err(err, ENOMEM, "%s", what);
+	st = yajl_parse(h, (const unsigned char *)buf, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	if (b.oom)
+		r = nf_sys_err(err, ENOMEM, "%s", what);
+	else if (b.too_deep)
+		r = nf_input_err(err, "%s: JSON nested deeper than %d levels", what,
+				 NF_JSON_MAX_DEPTH);
+	else if (b.nul)
+		r = nf_input_err(err, "%s: a JSON string contains a NUL character", what);
+	else if (st != yajl_status_ok || !b.root) {
+		unsigned char *m = yajl_get_error(h, 0, (const unsigned char *)buf, len);
+		char line[256];
+
+		first_line(line, sizeof(line), m ? (const char *)m : "invalid JSON");
+		if (m)
+			yajl_free_error(h, m);
+		r = nf_input_err(err, "%s: invalid JSON: %s", what, line);
+	}
+	free(b.key);
+	if (r < 0) {
+		if (b.root)
+			yajl_tree_free(b.root);
+		return r;
+	}
+	*ret = b.root;
+	return 0;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Quote an untrusted key for a message: printable ASCII kept, the rest escaped, truncated. */
+static void quote_key(char *dst, size_t size, const char *key)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)key; *p && o + 5 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			dst[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(dst + o, size - o, "\\x%02x", *p);
+	}
+	dst[o] = '\0';
+}
+
+static int json_check_dups(yajl_val v, const char *what, struct nf_error *err)
+{
+	if (YAJL_IS_ARRAY(v)) {
+		for (size_t i = 0; i < v->u.array.len; i++) {
+			int r = json_check_dups(v->u.array.values[i], what, err);
+
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	if (!YAJL_IS_OBJECT(v) || v->u.object.len < 1)
+		return 0;
+	{
+		size_t n = v->u.object.len;
+		_cleanup_free_ const char **keys = malloc(n * sizeof(*keys));
+
+		if (!keys)
+			return nf_sys_err(err, ENOMEM, "%s", what);
+		memcpy(keys, v->u.object.keys, n * sizeof(*keys));
+		qsort(keys, n, sizeof(*keys), cmp_key);
+		for (size_t i = 1; i < n; i++)
+			if (strcmp(keys[i - 1], keys[i]) == 0) {
+				char q[200];
+
+				quote_key(q, sizeof(q), keys[i]);
+				return nf_input_err(err, "%s: duplicate key \"%s\"", what, q);
+			}
+	}
+	for (size_t i = 0; i < v->u.object.len; i++) {
+		int r = json_check_dups(v->u.object.values[i], what, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *ret,
+		      struct nf_error *err)
+{
+	__attribute__((cleanup(yajl_valp))) yajl_val tree = NULL;
+	int r;
+
+	r = json_build(buf, len, what, &tree, err);
+	if (r < 0)
+		return r;
+	r = json_check_dups(tree, what, err);
+	if (r < 0)
+		return r;
+	*ret = steal_pointer(&tree);
+	return 0;
+}
+
+yajl_val json_get(yajl_val obj, const char *key)
+{
+	if (!YAJL_IS_OBJECT(obj))
+		return NULL;
+	for (size_t i = 0; i < obj->u.object.len; i++)
+		if (strcmp(obj->u.object.keys[i], key) == 0)
+			return obj->u.object.values[i];
+	return NULL;
+}

@@ -1,0 +1,167 @@
+/* netfence: unit tests for strict JSON parsing (runtime-spec/json.c).
+ * Duplicate keys at any depth, nesting over 64 levels, trailing garbage and NUL bytes are
+ * refused, with a message naming the document and (for duplicates) the key. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "json.h"
+
+static int parse(const char *s, struct nf_error *err)
+{
+	yajl_val v = NULL;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	r = json_parse_strict(s, strlen(s), "doc", &v, err);
+	if (r == 0) {
+		assert_non_null(v);
+		yajl_tree_free(v);
+	}
+	return r;
+}
+
+static void test_ok(void **state)
+{
+	struct nf_error err;
+	yajl_val v = NULL, x;
+	const char *s = "{\"a\": {\"b\": [1, {\"b\": 2}]}, \"b\": \"x\", \"c\": {\"a\": 1}}";
+
+	assert_int_equal(json_parse_strict(s, strlen(s), "doc", &v, &err), 0);
+	x = json_get(v, "b");
+	assert_true(YAJL_IS_STRING(x));
+	assert_string_equal(x->u.string, "x");
+	assert_null(json_get(v, "zz"));
+	assert_null(json_get(x, "a")); /* not an object */
+	assert_null(json_get(NULL, "a"));
+	yajl_tree_free(v);
+	assert_int_equal(parse("[]", &err), 0);
+	assert_int_equal(parse("\"s\"", &err), 0);
+	assert_int_equal(parse(" {} \n", &err), 0);
+}
+
+static void test_duplicates(void **state)
+{
+	struct nf_error err;
+
+	assert_int_equal(parse("{\"id\": \"a\", \"id\": \"b\"}", &err), -EINVAL);
+	assert_string_equal(err.msg, "doc: duplicate key \"id\"");
+	assert_int_equal(err.kind, NF_EXIT_INPUT);
+	assert_int_equal(parse("{\"linux\": {\"namespaces\": [{\"type\": \"network\", \"path\": "
+			       "\"/a\", \"path\": \"/b\"}]}}",
+			       &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "doc: duplicate key \"path\"");
+	assert_int_equal(parse("[[{\"deep\": 1, \"x\": 2, \"deep\": 3}]]", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "duplicate key \"deep\""));
+	/* the same key in sibling objects is fine */
+	assert_int_equal(parse("[{\"a\": 1}, {\"a\": 2}]", &err), 0);
+	/* escaped spelling of the same key is still the same key */
+	assert_int_equal(parse("{\"ab\": 1, \"a\\u0062\": 2}", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "duplicate key \"ab\""));
+}
+
+static char *nested(int depth)
+{
+	char *s = malloc((size_t)depth * 2 + 1);
+
+	for (int i = 0; i < depth; i++) {
+		s[i] = '[';
+		s[depth + i] = ']';
+	}
+	s[depth * 2] = '\0';
+	return s;
+}
+
+static void test_depth(void **state)
+{
+	struct nf_error err;
+	char *s;
+
+	s = nested(64);
+	assert_int_equal(parse(s, &err), 0);
+	free(s);
+	s = nested(65);
+	assert_int_equal(parse(s, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "doc: JSON nested deeper than 64 levels"));
+	free(s);
+	/* objects count too */
+	{
+		char buf[1024] = "";
+
+		for (int i = 0; i < 65; i++)
+			strcat(buf, "{\"a\":");
+		strcat(buf, "1");
+		for (int i = 0; i < 65; i++)
+			strcat(buf, "}");
+		assert_int_equal(parse(buf, &err), -EINVAL);
+		assert_non_null(strstr(err.msg, "deeper than 64"));
+	}
+	/* a deep document is refused before any tree is built (no stack exhaustion) */
+	s = nested(1000000);
+	assert_int_equal(parse(s, &err), -EINVAL);
+	free(s);
+}
+
+static void test_malformed(void **state)
+{
+	struct nf_error err;
+	yajl_val v = NULL;
+	const char *bad[] = {
+		"",	"{",	   "{\"a\":}", "{\"a\" 1}",  "{} {}",	 "{}x",
+		"[1,]", "{'a':1}", "nul",      "{\"a\":1,}", "\"\xff\"", "[\"a\tb\"]"
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i], &err) != -EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_non_null(strstr(err.msg, "doc: "));
+		assert_null(strchr(err.msg, '\n'));
+	}
+	/* an embedded NUL byte must not hide trailing content from the parser */
+	assert_int_equal(json_parse_strict("{}\0{\"a\":1}", 11, "doc", &v, &err), -EINVAL);
+	assert_int_equal(json_parse_strict("{\"a\":\"x\0y\"}", 11, "doc", &v, &err), -EINVAL);
+	assert_null(v);
+	/* \u0000 would cut a C string short of what the runtime sees */
+	assert_int_equal(parse("{\"a\": \"x\\u0000y\"}", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "NUL character"));
+	assert_int_equal(parse("{\"a\\u0000b\": 1}", &err), -EINVAL);
+}
+
+static void test_numbers(void **state)
+{
+	struct nf_error err;
+	yajl_val v = NULL;
+	const char *s = "[1, -7, 2.5, 1e400, 99999999999999999999, true, false, null]";
+
+	assert_int_equal(json_parse_strict(s, strlen(s), "doc", &v, &err), 0);
+	assert_int_equal(v->u.array.len, 8);
+	assert_true(YAJL_IS_INTEGER(v->u.array.values[0]));
+	assert_int_equal(YAJL_GET_INTEGER(v->u.array.values[1]), -7);
+	assert_false(YAJL_IS_INTEGER(v->u.array.values[2]));
+	assert_true(YAJL_IS_DOUBLE(v->u.array.values[2]));
+	assert_false(YAJL_IS_DOUBLE(v->u.array.values[3]));
+	assert_false(YAJL_IS_INTEGER(v->u.array.values[4]));
+	assert_true(YAJL_IS_NUMBER(v->u.array.values[4]));
+	assert_true(YAJL_IS_TRUE(v->u.array.values[5]));
+	assert_true(YAJL_IS_FALSE(v->u.array.values[6]));
+	assert_true(YAJL_IS_NULL(v->u.array.values[7]));
+	yajl_tree_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ok),	cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_depth),	cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_numbers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

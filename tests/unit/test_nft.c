@@ -1,0 +1,394 @@
+/* netfence: tests of nft.c against the real kernel. The test moves itself into a scratch
+ * network namespace first (root required; skipped otherwise), so the machine's own ruleset is
+ * never touched; a second scratch namespace plays the container. The nft CLI reads back what
+ * was made (tests only: the hook never runs it). */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nft.h"
+#include "plan.h"
+#include "util.h"
+
+static int host_fd = -1, ctr_fd = -1; /* both scratch namespaces */
+
+#define HEX_A "0a0a0a0a0a0a"
+#define HEX_B "0b0b0b0b0b0b"
+
+static struct nf_rule mk(const char *addr, int len, enum nf_proto proto, unsigned plo, unsigned phi)
+{
+	struct nf_rule r;
+
+	memset(&r, 0, sizeof(r));
+	r.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	r.prefix.addr.family = r.family;
+	assert_int_equal(inet_pton(r.family, addr, r.prefix.addr.a), 1);
+	r.prefix.len = (uint8_t)len;
+	r.proto = proto;
+	if (plo) {
+		r.has_ports = true;
+		r.port_lo = (uint16_t)plo;
+		r.port_hi = (uint16_t)phi;
+	}
+	return r;
+}
+
+static void set_addr(struct nf_addr *a, const char *s)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(a->family, s, a->a), 1);
+}
+
+static void fence_init(struct nft_fence *f, const char *hex, enum nf_base base, bool ipv6,
+		       const struct nf_rule *eg, size_t n_eg, const struct nf_rule *in, size_t n_in)
+{
+	struct nf_error err = { 0 };
+	struct nf_addr dns;
+
+	memset(f, 0, sizeof(*f));
+	snprintf(f->hex, sizeof(f->hex), "%s", hex);
+	snprintf(f->ifname, sizeof(f->ifname), "nf%s", hex);
+	f->base = base;
+	f->ipv6 = ipv6;
+	f->nat = true;
+	set_addr(&f->addr4, hex[1] == 'a' ? "10.88.0.10" : "10.88.0.11");
+	set_addr(&f->gw4, "10.88.0.1");
+	if (ipv6) {
+		set_addr(&f->addr6, "fd00:88::11");
+		set_addr(&f->gw6, "fd00:88::1");
+	}
+	set_addr(&dns, "198.51.100.53");
+	assert_int_equal(plan_compile(eg, n_eg, &dns, 1, AF_INET, &f->eg4, &err), 0);
+	assert_int_equal(plan_compile(eg, n_eg, NULL, 0, AF_INET6, &f->eg6, &err), 0);
+	assert_int_equal(plan_compile(in, n_in, NULL, 0, AF_INET, &f->in4, &err), 0);
+	assert_int_equal(plan_compile(in, n_in, NULL, 0, AF_INET6, &f->in6, &err), 0);
+	if (base == NF_BASE_INTERNET) {
+		assert_int_equal(plan_internet_deny(AF_INET, NULL, 0, &f->deny4, &err), 0);
+		assert_int_equal(plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, &err), 0);
+	}
+}
+
+static void fence_clear(struct nft_fence *f)
+{
+	nf_boxset_clear(&f->eg4);
+	nf_boxset_clear(&f->eg6);
+	nf_boxset_clear(&f->in4);
+	nf_boxset_clear(&f->in6);
+	nf_boxset_clear(&f->deny4);
+	nf_boxset_clear(&f->deny6);
+}
+
+/* `nft list ruleset` of the host namespace (netns_fd < 0) or of netns_fd. */
+static char *ruleset(int netns_fd)
+{
+	char cmd[128], *out = NULL;
+	size_t len = 0;
+	FILE *p, *m = open_memstream(&out, &len);
+	char buf[4096];
+	size_t n;
+
+	assert_non_null(m);
+	if (netns_fd >= 0)
+		snprintf(cmd, sizeof(cmd), "nsenter --net=/proc/self/fd/%d nft list ruleset",
+			 netns_fd);
+	else
+		snprintf(cmd, sizeof(cmd), "nft list ruleset");
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		fwrite(buf, 1, n, m);
+	assert_int_equal(pclose(p), 0);
+	fclose(m);
+	return out;
+}
+
+static void assert_contains(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("\"%s\" not in ruleset:\n%s", needle, hay);
+}
+
+static void assert_lacks(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		fail_msg("\"%s\" still in ruleset:\n%s", needle, hay);
+}
+
+static void assert_list(const char *const *want, size_t n_want)
+{
+	struct nf_error err = { 0 };
+	char **v = NULL;
+	size_t n = 0;
+
+	assert_int_equal(nft_host_list(&v, &n, &err), 0);
+	assert_int_equal(n, n_want);
+	for (size_t i = 0; i < n_want; i++) {
+		bool found = false;
+
+		for (size_t j = 0; j < n; j++)
+			found |= strcmp(v[j], want[i]) == 0;
+		assert_true(found);
+	}
+	for (size_t j = 0; j < n; j++)
+		free(v[j]);
+	free(v);
+}
+
+static void test_host_two_fences(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443),
+				mk("198.51.100.7", 32, NF_PROTO_ANY, 0, 0),
+				mk("10.1.0.0", 16, NF_PROTO_UDP, 5000, 5100) };
+	struct nf_rule in[] = { mk("203.0.113.0", 24, NF_PROTO_TCP, 8080, 8080) };
+	struct nf_rule eg6[] = { mk("2001:db8::", 32, NF_PROTO_ICMP, 0, 0) };
+	static const char *const both[] = { HEX_A, HEX_B }, *const only_b[] = { HEX_B };
+	struct nft_fence a, b;
+	struct nft_counters c;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&a, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), in, ARRAY_SIZE(in));
+	fence_init(&b, HEX_B, NF_BASE_INTERNET, true, eg6, ARRAY_SIZE(eg6), NULL, 0);
+	assert_int_equal(nft_host_apply(&a, &err), 0);
+	assert_int_equal(nft_host_apply(&b, &err), 0);
+
+	rs = ruleset(-1);
+	assert_contains(rs, "map fwd_out {");
+	assert_contains(rs, "\"nf" HEX_A "\" : jump eg_" HEX_A);
+	assert_contains(rs, "\"nf" HEX_B "\" : jump in_" HEX_B);
+	assert_contains(rs, "\"nf" HEX_A "\" : jump hin_" HEX_A);
+	assert_contains(rs, "elements = { 10.88.0.10, 10.88.0.11 }");
+	assert_contains(rs, "elements = { fd00:88::11 }");
+	assert_contains(rs, "192.0.2.0/24 . tcp . 443");
+	assert_contains(rs, "198.51.100.53 . udp . 53");
+	assert_contains(rs, "203.0.113.0/24 . tcp . 8080");
+	assert_contains(rs, "2001:db8::/32 . ipv6-icmp . 0-65535");
+	assert_contains(rs, "set deny4_" HEX_B " {");
+	assert_contains(rs, "169.254.0.0/16 . 0-255");
+	assert_contains(rs, "ip saddr != 10.88.0.10 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip6 saddr != fd00:88::11 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip daddr . meta l4proto @deny4_" HEX_B
+			    " meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset");
+	assert_contains(rs, "ip6 hoplimit 255 icmpv6 type 133-137 counter");
+	assert_contains(rs, "iifname \"nf*\" iifname != @fwd_out counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip saddr @nat4 masquerade");
+	free(rs);
+
+	assert_list(both, 2);
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
+	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
+
+	/* Removing one leaves the other whole; a second remove has nothing to do. */
+	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	assert_lacks(rs, "10.88.0.10");
+	assert_contains(rs, "chain eg_" HEX_B);
+	assert_contains(rs, "\"nf" HEX_B "\" : jump hin_" HEX_B);
+	assert_contains(rs, "10.88.0.11");
+	free(rs);
+	assert_list(only_b, 1);
+	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	/* counters of chains that are gone read as zero */
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
+	assert_int_equal(c.accepted_pkts + c.blocked_pkts + c.accepted_bytes + c.blocked_bytes, 0);
+
+	/* The remaining fence applies again after its removal. */
+	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	assert_list(NULL, 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_B);
+	assert_lacks(rs, "fd00:88::11");
+	assert_contains(rs, "chain forward {");
+	free(rs);
+	assert_int_equal(nft_host_apply(&b, &err), 0);
+	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	fence_clear(&a);
+	fence_clear(&b);
+}
+
+static void test_host_10k_rules(void **state)
+{
+	size_t n = 10000;
+	struct nf_rule *r = calloc(n, sizeof(*r));
+	struct nft_fence f;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a = htonl(0x0b000000u | (uint32_t)(i * 977u % 0xffffffu) << 8 >> 8);
+
+		r[i].family = AF_INET;
+		r[i].prefix.addr.family = AF_INET;
+		r[i].prefix.len = 32;
+		memcpy(r[i].prefix.addr.a, &a, 4);
+		r[i].proto = NF_PROTO_TCP;
+		r[i].has_ports = true;
+		r[i].port_lo = r[i].port_hi = (uint16_t)(1 + i % 7);
+	}
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, r, n, r, n);
+	assert_true(f.eg4.n > 9000);
+	assert_int_equal(nft_host_apply(&f, &err), 0);
+	rs = ruleset(-1);
+	assert_contains(rs, "11.0.3.209 . tcp . 2"); /* i = 1 */
+	free(rs);
+	assert_int_equal(nft_host_remove(HEX_A, f.ifname, &f.addr4, &f.addr6, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	free(rs);
+	fence_clear(&f);
+	free(r);
+}
+
+static void test_host_error_names_object(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	struct nft_fence f;
+	struct nf_box *v;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	/* Overlap by hand: a copy of the first box, widened. The kernel refuses it. */
+	v = realloc(f.eg4.v, (f.eg4.n + 1) * sizeof(*v));
+	assert_non_null(v);
+	f.eg4.v = v;
+	v[f.eg4.n] = v[0];
+	v[f.eg4.n].port_hi = 0xffff;
+	f.eg4.n++;
+	assert_true(nft_host_apply(&f, &err) < 0);
+	assert_int_equal(err.kind, NF_EXIT_SYSTEM);
+	print_message("error: %s\n", err.msg);
+	if (!strstr(err.msg, "set eg4_" HEX_A))
+		fail_msg("error does not name the set: %s", err.msg);
+	/* all or nothing */
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	free(rs);
+
+	memset(&err, 0, sizeof(err));
+	snprintf(f.hex, sizeof(f.hex), "../x");
+	assert_true(nft_host_apply(&f, &err) < 0);
+	assert_non_null(strstr(err.msg, "../x"));
+	fence_clear(&f);
+}
+
+static void test_ns_apply_remove(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	struct nf_rule in[] = { mk("203.0.113.0", 24, NF_PROTO_TCP, 8080, 8080) };
+	struct nft_fence f;
+	struct nft_counters c;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), in, ARRAY_SIZE(in));
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(
+		rs, "chain output {\n\t\ttype filter hook output priority filter; policy drop;");
+	assert_contains(rs, "oifname \"lo\" accept");
+	assert_contains(rs, "ip daddr . meta l4proto . th dport @eg4 counter");
+	assert_contains(rs, "meta nfproto ipv6 meta l4proto tcp counter packets 0 bytes 0 reject");
+	assert_contains(rs, "192.0.2.0/24 . tcp . 443");
+	assert_contains(rs, "203.0.113.0/24 . tcp . 8080");
+	free(rs);
+	/* the host namespace saw none of it */
+	rs = ruleset(-1);
+	assert_lacks(rs, "@eg4 ");
+	free(rs);
+	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
+
+	/* Applying again replaces the table: internet now, IPv6 on. */
+	fence_clear(&f);
+	fence_init(&f, HEX_A, NF_BASE_INTERNET, true, NULL, 0, NULL, 0);
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_lacks(rs, "192.0.2.0/24 . tcp . 443");
+	assert_contains(rs, "icmpv6 type 133-137 counter");
+	assert_contains(rs, "ip daddr . meta l4proto @deny4 counter packets 0 bytes 0 reject");
+	free(rs);
+
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_lacks(rs, "netfence");
+	free(rs);
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	fence_clear(&f);
+}
+
+static void test_foreign_forward_drop(void **state)
+{
+	struct nf_error err = { 0 };
+	char **v = NULL;
+	size_t n = 7;
+
+	assert_int_equal(nft_foreign_forward_drop(&v, &n, &err), 0);
+	assert_int_equal(n, 0);
+	free(v);
+	assert_int_equal(
+		system("nft add table ip filt && nft add chain ip filt FORWARD '{ type "
+		       "filter hook forward priority 0; policy drop; }' && nft add chain "
+		       "ip filt INPUT '{ type filter hook input priority 0; policy drop; }'"),
+		0);
+	assert_int_equal(nft_foreign_forward_drop(&v, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0], "ip filt FORWARD");
+	free(v[0]);
+	free(v);
+	assert_int_equal(system("nft delete table ip filt"), 0);
+}
+
+static int setup(void **state)
+{
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		return -1;
+	host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (host_fd < 0 || unshare(CLONE_NEWNET) < 0)
+		return -1;
+	ctr_fd = open("/proc/thread-self/ns/net", O_RDONLY); /* inherited by nsenter */
+	if (ctr_fd < 0 || setns(host_fd, CLONE_NEWNET) < 0)
+		return -1;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	if (ctr_fd >= 0)
+		close(ctr_fd);
+	if (host_fd >= 0)
+		close(host_fd);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_host_two_fences),
+		cmocka_unit_test(test_host_10k_rules),
+		cmocka_unit_test(test_host_error_names_object),
+		cmocka_unit_test(test_ns_apply_remove),
+		cmocka_unit_test(test_foreign_forward_drop),
+	};
+
+	if (geteuid() != 0) {
+		printf("test_nft: skipped (needs root for a scratch network namespace)\n");
+		return 0;
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

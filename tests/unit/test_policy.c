@@ -1,0 +1,628 @@
+/* netfence: unit tests for policy resolution (hook/policy.c): which containers are acted on,
+ * the annotation keys and values, profiles and inline policies, the host's allow list, how
+ * annotations combine with the chosen policy, and hostname resolution. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <cmocka.h>
+
+#include "policy.h"
+#include "rules.h"
+
+static char resolv[64];
+
+static int setup(void **state)
+{
+	int fd;
+
+	strcpy(resolv, "/tmp/nf-pol-XXXXXX");
+	fd = mkstemp(resolv);
+	if (fd < 0)
+		return -1;
+	dprintf(fd, "nameserver 192.0.2.53\nnameserver 2001:db8::53\n");
+	close(fd);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unlink(resolv);
+	return 0;
+}
+
+static struct hostconf *hc_new(const char *json)
+{
+	struct nf_error err = { 0 };
+	struct hostconf *hc = NULL;
+
+	if (hostconf_parse(json, strlen(json), resolv, &hc, &err) < 0)
+		fail_msg("host configuration: %s", err.msg);
+	return hc;
+}
+
+#define MAX_KV 16
+struct ann {
+	struct spec_kv kv[MAX_KV];
+	size_t n;
+};
+
+/* annotations from "key", "value", ... NULL */
+static struct ann ann_of(const char *k, ...)
+{
+	struct ann a = { 0 };
+	va_list ap;
+
+	va_start(ap, k);
+	for (; k && a.n < MAX_KV; k = va_arg(ap, const char *)) {
+		a.kv[a.n].key = (char *)k;
+		a.kv[a.n].value = va_arg(ap, char *);
+		a.n++;
+	}
+	va_end(ap);
+	return a;
+}
+
+static int resolve(const struct hostconf *hc, struct ann a, struct nf_policy **p,
+		   struct nf_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	*p = NULL;
+	return policy_resolve(a.kv, a.n, hc, p, err);
+}
+
+/* resolve and expect an input error whose message contains every given fragment */
+static void expect_err(const struct hostconf *hc, struct ann a, const char *frag1,
+		       const char *frag2)
+{
+	struct nf_error err;
+	struct nf_policy *p;
+	int r = resolve(hc, a, &p, &err);
+
+	if (r != -EINVAL)
+		fail_msg("accepted (r=%d), wanted \"%s\"", r, frag1);
+	assert_null(p);
+	assert_int_equal(err.kind, NF_EXIT_INPUT);
+	if (!strstr(err.msg, frag1) || (frag2 && !strstr(err.msg, frag2)))
+		fail_msg("message \"%s\" lacks \"%s\" / \"%s\"", err.msg, frag1,
+			 frag2 ? frag2 : "");
+}
+
+static struct nf_policy *expect_ok(const struct hostconf *hc, struct ann a)
+{
+	struct nf_error err;
+	struct nf_policy *p;
+
+	if (resolve(hc, a, &p, &err) != 0)
+		fail_msg("refused: %s", err.msg);
+	assert_non_null(p);
+	return p;
+}
+
+static const char *rs(const struct nf_rule *r)
+{
+	static char buf[300];
+
+	return rule_str(r, buf, sizeof(buf));
+}
+
+static const char *as(const struct nf_addr *a)
+{
+	static char buf[64];
+
+	return nf_addr_str(a, buf, sizeof(buf));
+}
+
+static void test_untouched(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_error err;
+	struct nf_policy *p = (struct nf_policy *)1;
+
+	assert_int_equal(resolve(hc, ann_of(NULL), &p, &err), 0);
+	assert_null(p);
+	assert_int_equal(resolve(hc,
+				 ann_of("io.netfence", "x", "org.example.policy", "none",
+					"io.netfencex.policy", "none", NULL),
+				 &p, &err),
+			 0);
+	assert_null(p);
+	hostconf_free(hc);
+}
+
+static void test_default_policy(void **state)
+{
+	struct hostconf *hc = hc_new("{\"default_policy\": \"restricted\", \"allow\": "
+				     "{\"policies\": [\"none\"], \"rules\": false}}");
+	struct nf_policy *p;
+
+	/* the operator's default is not subject to `allow` */
+	p = expect_ok(hc, ann_of("other", "x", NULL));
+	assert_string_equal(p->name, "restricted");
+	assert_int_equal(p->base, NF_BASE_RESTRICTED);
+	assert_int_equal(p->n_dns, 1); /* ipv6 off: the default IPv6 resolver is dropped */
+	assert_string_equal(as(&p->dns[0]), "192.0.2.53");
+	policy_free(p);
+	hostconf_free(hc);
+
+	hc = hc_new(
+		"{\"default_policy\": {\"base\": \"internet\", \"egress\": [\"10.0.0.0/8:80\"], "
+		"\"ipv6\": \"on\"}}");
+	p = expect_ok(hc, ann_of(NULL));
+	assert_string_equal(p->name, "inline");
+	assert_int_equal(p->base, NF_BASE_INTERNET);
+	assert_true(p->ipv6);
+	assert_int_equal(p->n_egress, 1);
+	assert_string_equal(rs(&p->egress[0]), "10.0.0.0/8:80");
+	assert_int_equal(p->n_dns, 2);
+	policy_free(p);
+	hostconf_free(hc);
+
+	hc = hc_new(
+		"{\"default_policy\": \"db\", \"profiles\": {\"db\": {\"base\": \"restricted\", "
+		"\"egress\": [\"10.1.0.0/16:5432\"]}}}");
+	p = expect_ok(hc, ann_of(NULL));
+	assert_string_equal(p->name, "db");
+	assert_int_equal(p->n_egress, 1);
+	policy_free(p);
+	/* annotations override the default entirely: they need their own policy key */
+	expect_err(hc, ann_of("io.netfence.egress", "1.1.1.1", NULL),
+		   "io.netfence.egress set without io.netfence.policy", NULL);
+	hostconf_free(hc);
+}
+
+static void test_keys(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+
+	expect_err(hc, ann_of("io.netfence.egress", "1.1.1.1", NULL),
+		   "io.netfence.egress set without io.netfence.policy", NULL);
+	expect_err(hc, ann_of("io.netfence.ipv6", "on", NULL),
+		   "io.netfence.ipv6 set without io.netfence.policy", NULL);
+	expect_err(hc, ann_of("io.netfence.dns", "none", "io.netfence.seccomp", "auto", NULL),
+		   "io.netfence.dns set without io.netfence.policy", NULL);
+	expect_err(hc, ann_of("io.netfence.polcy", "restricted", NULL),
+		   "unknown annotation \"io.netfence.polcy\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.log", "on", NULL),
+		   "unknown annotation \"io.netfence.log\"", NULL);
+	expect_err(hc, ann_of("io.netfence.Policy", "restricted", NULL),
+		   "unknown annotation \"io.netfence.Policy\"", NULL);
+	expect_err(hc, ann_of("io.netfence.", "x", NULL), "unknown annotation \"io.netfence.\"",
+		   NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "open", NULL),
+		   "io.netfence.policy: unknown policy \"open\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "", NULL),
+		   "io.netfence.policy: unknown policy \"\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "Restricted", NULL), "unknown policy", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted;reboot", NULL),
+		   "unknown policy \"restricted;reboot\"", NULL);
+	hostconf_free(hc);
+}
+
+static void test_builtins(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_policy *p;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "none", NULL));
+	assert_int_equal(p->base, NF_BASE_NONE);
+	assert_string_equal(p->name, "none");
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", "io.netfence.ipv6", "on", NULL));
+	assert_int_equal(p->base, NF_BASE_INTERNET);
+	assert_true(p->ipv6);
+	assert_int_equal(p->n_dns, 2); /* ipv6 on keeps the IPv6 resolver */
+	assert_int_equal(p->seccomp, NF_SECCOMP_AUTO);
+	assert_int_equal(p->selinux, NF_SELINUX_AUTO);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "pypi.org:443, 10.0.0.0/8:5432", "io.netfence.ingress", "", NULL));
+	assert_int_equal(p->n_egress, 2);
+	assert_string_equal(rs(&p->egress[0]), "pypi.org:443");
+	assert_int_equal(p->n_ingress, 0);
+	assert_false(p->ipv6);
+	policy_free(p);
+
+	expect_err(hc, ann_of("io.netfence.policy", "none", "io.netfence.egress", "1.1.1.1", NULL),
+		   "io.netfence.egress", "not allowed with policy \"none\"");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "none", "io.netfence.ingress", "1.1.1.1:22", NULL),
+		   "io.netfence.ingress: rule \"1.1.1.1:22\"", "\"none\"");
+	hostconf_free(hc);
+}
+
+static void test_values(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_policy *p;
+
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+			  "1.1.1.1,10.0.0.1/8", NULL),
+		   "io.netfence.egress: invalid rule \"10.0.0.1/8\": host bits set", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress", ",", NULL),
+		   "io.netfence.ingress: empty rule", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ipv6", "yes", NULL),
+		   "io.netfence.ipv6: \"yes\" is not \"on\" or \"off\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ipv6", "ON", NULL),
+		   "io.netfence.ipv6", "\"ON\"");
+
+	/* IPv6 rules need ipv6 on */
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+			  "[2001:db8::/32]:443", NULL),
+		   "io.netfence.egress: IPv6 rule \"[2001:db8::/32]:443\"", "ipv6=on");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
+			  "[2001:db8::1]", "io.netfence.ipv6", "off", NULL),
+		   "io.netfence.ingress: IPv6 rule \"[2001:db8::1]\"", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "[2001:db8::/32]:443", "io.netfence.ipv6", "on", NULL));
+	assert_int_equal(p->egress[0].family, AF_INET6);
+	policy_free(p);
+
+	/* dns */
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "none", NULL));
+	assert_int_equal(p->n_dns, 0);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns",
+				 " 9.9.9.9 , [2620:fe::fe]", "io.netfence.ipv6", "on", NULL));
+	assert_int_equal(p->n_dns, 2);
+	assert_string_equal(as(&p->dns[0]), "9.9.9.9");
+	assert_string_equal(as(&p->dns[1]), "2620:fe::fe");
+	policy_free(p);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "[2620:fe::fe]",
+			  NULL),
+		   "io.netfence.dns: IPv6 resolver \"[2620:fe::fe]\"", "ipv6=on");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "2620:fe::fe",
+			  "io.netfence.ipv6", "on", NULL),
+		   "io.netfence.dns: invalid resolver \"2620:fe::fe\"", "brackets");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "1.1.1.1,", NULL),
+		   "io.netfence.dns: empty resolver", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "", NULL),
+		   "io.netfence.dns: empty resolver", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "dns.google", NULL),
+		"io.netfence.dns: invalid resolver \"dns.google\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "[fe80::1%eth0]",
+			  "io.netfence.ipv6", "on", NULL),
+		   "io.netfence.dns: invalid resolver \"[fe80::1%eth0]\"", NULL);
+
+	/* seccomp and selinux */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "off",
+				 "io.netfence.selinux", "off", NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_OFF);
+	assert_int_equal(p->selinux, NF_SELINUX_OFF);
+	policy_free(p);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "inet", NULL),
+		   "io.netfence.seccomp: \"inet\" is not supported yet", "runtime wrapper");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "unix", NULL),
+		   "io.netfence.seccomp: \"unix\" is not supported yet", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "strict", NULL),
+		"io.netfence.seccomp: unknown level \"strict\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.selinux",
+			  "system_u:object_r:container_t:s0", NULL),
+		   "io.netfence.selinux: \"system_u:object_r:container_t:s0\"",
+		   "explicit SELinux contexts are not supported yet");
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.selinux", "", NULL),
+		   "io.netfence.selinux: empty value", NULL);
+	hostconf_free(hc);
+}
+
+static void test_limits(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	char *big = malloc(NF_ANNOTATION_MAX + 64);
+	size_t len = 0;
+
+	for (int i = 0; i < 4097; i++)
+		len += (size_t)sprintf(big + len, "%s1.1.%d.%d", i ? "," : "", i / 256, i % 256);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress", big, NULL),
+		   "io.netfence.egress: more than the limit of 4096 rules", NULL);
+	memset(big, ' ', NF_ANNOTATION_MAX + 1);
+	big[NF_ANNOTATION_MAX + 1] = '\0';
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress", big, NULL),
+		   "io.netfence.ingress: value larger than the limit of 65536 bytes", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", big, NULL),
+		   "io.netfence.policy: value larger than the limit", NULL);
+
+	/* inline policies hold at most 4096 rules too */
+	len = (size_t)sprintf(big, "{\"base\": \"restricted\", \"egress\": [");
+	for (int i = 0; i < 4097; i++)
+		len += (size_t)sprintf(big + len, "%s\"1.1.%d.%d\"", i ? "," : "", i / 256,
+				       i % 256);
+	strcpy(big + len, "]}");
+	expect_err(hc, ann_of("io.netfence.policy", big, NULL),
+		   "io.netfence.policy: more than the limit of 4096 rules", NULL);
+	free(big);
+	hostconf_free(hc);
+}
+
+static void test_inline(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_policy *p;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy",
+				 " {\"base\": \"restricted\", \"egress\": [\"10.0.0.0/8:53/udp\"], "
+				 "\"ingress\": [\"192.0.2.0/24:8080\"], \"dns\": [\"9.9.9.9\"], "
+				 "\"ipv6\": \"off\", \"seccomp\": \"auto\", \"selinux\": \"auto\"}",
+				 "io.netfence.egress", "198.51.100.7:443", NULL));
+	assert_string_equal(p->name, "inline");
+	assert_int_equal(p->base, NF_BASE_RESTRICTED);
+	assert_int_equal(p->n_egress, 2); /* the policy's rules, then the annotation's */
+	assert_string_equal(rs(&p->egress[0]), "10.0.0.0/8:53/udp");
+	assert_string_equal(rs(&p->egress[1]), "198.51.100.7:443");
+	assert_int_equal(p->n_ingress, 1);
+	assert_int_equal(p->n_dns, 1);
+	assert_string_equal(as(&p->dns[0]), "9.9.9.9");
+	policy_free(p);
+
+	expect_err(hc, ann_of("io.netfence.policy", "{\"base\": \"restricted\"", NULL),
+		   "io.netfence.policy: invalid JSON", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"egres\": []}", NULL),
+		   "io.netfence.policy: unknown key \"egres\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "{\"egress\": []}", NULL),
+		   "io.netfence.policy: \"base\" is required", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "{\"base\": \"inline\"}", NULL),
+		   "unknown policy \"inline\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy",
+			  "{\"base\": \"restricted\", \"base\": \"internet\"}", NULL),
+		   "io.netfence.policy: duplicate key \"base\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy",
+			  "{\"base\": \"restricted\", \"x\": {\"a\": 1, \"a\": 2}}", NULL),
+		   "duplicate key \"a\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy",
+			  "{\"base\": \"restricted\", \"egress\": [\"a..b\"]}", NULL),
+		   "io.netfence.policy: egress: invalid rule \"a..b\"", "empty label");
+	expect_err(hc,
+		   ann_of("io.netfence.policy",
+			  "{\"base\": \"restricted\", \"ingress\": [\"[2001:db8::1]\"]}", NULL),
+		   "io.netfence.policy: ingress: IPv6 rule \"[2001:db8::1]\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy",
+			  "{\"base\": \"restricted\", \"dns\": [\"2001:db8::53\"]}", NULL),
+		   "io.netfence.policy: dns: IPv6 resolver \"2001:db8::53\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"seccomp\": \"inet\"}",
+			  NULL),
+		   "io.netfence.policy: seccomp: \"inet\" is not supported yet", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "{\"base\": \"none\", \"egress\": [\"1.1.1.1\"]}",
+			  NULL),
+		   "io.netfence.policy", "\"none\"");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "{\"base\": \"none\"}", "io.netfence.egress",
+			  "1.1.1.1", NULL),
+		   "io.netfence.egress", "not allowed with policy \"none\"");
+	/* the annotation's ipv6 replaces the inline one, in both directions */
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"ipv6\": \"on\"}",
+			     "io.netfence.ipv6", "off", NULL));
+	assert_false(p->ipv6);
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+static const char *profiles_conf =
+	"{\"dns\": [\"192.0.2.1\"], \"profiles\": {\"web\": {\"base\": \"restricted\", \"egress\": "
+	"[\"203.0.113.0/24:443\", \"[2001:db8::/32]:443\"], \"ingress\": [\"0.0.0.0/0:8080\"], "
+	"\"dns\": [\"192.0.2.2\", \"[2001:db8::2]\"], \"ipv6\": \"on\", \"seccomp\": \"off\", "
+	"\"selinux\": \"off\"}, \"v4\": {\"base\": \"internet\", \"egress\": "
+	"[\"[2001:db8::/32]\"]}}}";
+
+static void test_profiles(void **state)
+{
+	struct hostconf *hc = hc_new(profiles_conf);
+	struct nf_policy *p;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "web", NULL));
+	assert_string_equal(p->name, "web");
+	assert_int_equal(p->base, NF_BASE_RESTRICTED);
+	assert_true(p->ipv6);
+	assert_int_equal(p->n_egress, 2);
+	assert_int_equal(p->n_ingress, 1);
+	assert_int_equal(p->n_dns, 2);
+	assert_string_equal(as(&p->dns[0]), "192.0.2.2");
+	assert_int_equal(p->seccomp, NF_SECCOMP_OFF);
+	assert_int_equal(p->selinux, NF_SELINUX_OFF);
+	policy_free(p);
+
+	/* combination: rules added, dns / seccomp / selinux replaced */
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "web", "io.netfence.egress",
+			     "198.51.100.0/24:22, 203.0.113.0/24:443", "io.netfence.ingress",
+			     "192.0.2.0/24:9000", "io.netfence.dns", "9.9.9.9",
+			     "io.netfence.seccomp", "auto", "io.netfence.selinux", "auto", NULL));
+	assert_int_equal(p->n_egress, 4); /* duplicates are fine, merged later */
+	assert_string_equal(rs(&p->egress[0]), "203.0.113.0/24:443");
+	assert_string_equal(rs(&p->egress[2]), "198.51.100.0/24:22");
+	assert_int_equal(p->n_ingress, 2);
+	assert_string_equal(rs(&p->ingress[1]), "192.0.2.0/24:9000");
+	assert_int_equal(p->n_dns, 1);
+	assert_string_equal(as(&p->dns[0]), "9.9.9.9");
+	assert_int_equal(p->seccomp, NF_SECCOMP_AUTO);
+	assert_int_equal(p->selinux, NF_SELINUX_AUTO);
+	policy_free(p);
+
+	/* ipv6 off by annotation against a profile with IPv6 rules: the profile's rule is named */
+	expect_err(hc, ann_of("io.netfence.policy", "web", "io.netfence.ipv6", "off", NULL),
+		   "profile \"web\": egress: IPv6 rule \"[2001:db8::/32]:443\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "v4", NULL),
+		   "profile \"v4\": egress: IPv6 rule \"[2001:db8::/32]\"", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "webb", NULL),
+		   "io.netfence.policy: unknown policy \"webb\"", NULL);
+	/* a profile without dns uses the host's */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "v4", "io.netfence.ipv6", "on", NULL));
+	assert_int_equal(p->n_dns, 1);
+	assert_string_equal(as(&p->dns[0]), "192.0.2.1");
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+static void test_allow(void **state)
+{
+	struct hostconf *hc = hc_new(
+		"{\"profiles\": {\"web\": {\"base\": \"restricted\", \"seccomp\": \"off\"}, "
+		"\"db\": "
+		"{\"base\": \"restricted\"}}, \"allow\": {\"policies\": [\"restricted\", \"web\"], "
+		"\"rules\": false, \"dns\": false, \"seccomp_off\": false}}");
+	struct nf_policy *p;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	policy_free(p);
+	/* the operator's profile may turn seccomp off; the annotation may not */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "web", NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_OFF);
+	policy_free(p);
+	expect_err(hc, ann_of("io.netfence.policy", "internet", NULL),
+		   "io.netfence.policy: \"internet\": the host configuration does not allow", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "db", NULL),
+		   "io.netfence.policy: \"db\": the host configuration does not allow", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.egress", "1.1.1.1", NULL),
+		"io.netfence.egress: the host configuration does not allow", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.ingress", "1.1.1.1", NULL),
+		"io.netfence.ingress: the host configuration does not allow", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "9.9.9.9", NULL),
+		   "io.netfence.dns: the host configuration does not allow it", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "none", NULL),
+		   "io.netfence.dns: the host configuration does not allow it", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "off", NULL),
+		   "io.netfence.seccomp: \"off\": the host configuration does not allow it", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "{\"base\": \"restricted\"}", NULL),
+		   "io.netfence.policy: inline policies: the host configuration does not allow",
+		   NULL);
+	/* empty rule annotations ask for nothing */
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "restricted", "io.netfence.egress", " ", NULL));
+	policy_free(p);
+	hostconf_free(hc);
+
+	hc = hc_new("{\"allow\": {\"policies\": [\"restricted\"], \"seccomp_off\": false}}");
+	expect_err(hc, ann_of("io.netfence.policy", "{\"base\": \"internet\"}", NULL),
+		   "io.netfence.policy: base \"internet\": the host configuration does not allow",
+		   NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"seccomp\": \"off\"}",
+			  NULL),
+		   "seccomp: \"off\": the host configuration does not allow it", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy",
+				 "{\"base\": \"restricted\", \"egress\": "
+				 "[\"1.1.1.1\"], \"dns\": \"none\"}",
+				 NULL));
+	assert_int_equal(p->n_egress, 1);
+	assert_int_equal(p->n_dns, 0);
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+static void test_hostnames(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_error err = { 0 };
+	struct nf_policy *p;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "LocalHost:8080/udp, 10.9.0.0/16, localhost.:443", NULL));
+	assert_int_equal(policy_resolve_hostnames(p, 5000, &err), 0);
+	assert_int_equal(p->n_egress, 3); /* ipv6 off: 127.0.0.1 only, once per rule */
+	assert_string_equal(rs(&p->egress[0]), "127.0.0.1:8080/udp");
+	assert_string_equal(rs(&p->egress[1]), "10.9.0.0/16");
+	assert_string_equal(rs(&p->egress[2]), "127.0.0.1:443");
+	assert_int_equal(p->n_hostnames, 2);
+	assert_string_equal(p->hostnames[0], "egress localhost:8080/udp");
+	assert_string_equal(p->hostnames[1], "egress localhost:443");
+	for (size_t i = 0; i < p->n_egress; i++)
+		assert_int_not_equal(p->egress[i].family, 0);
+	policy_free(p);
+
+	/* no hostname: nothing to do */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
+				 "192.0.2.1", NULL));
+	assert_int_equal(policy_resolve_hostnames(p, 1, &err), 0);
+	assert_int_equal(p->n_ingress, 1);
+	policy_free(p);
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
+				 "*.example.com", NULL));
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "io.netfence.ingress: wildcard \"*.example.com\" cannot be "
+					"resolved until DNS-name filtering exists"));
+	policy_free(p);
+
+	/* a name that cannot resolve (or times out) is an input error naming key and name */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "localhost, netfence-test.invalid:443", NULL));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_resolve_hostnames(p, 2000, &err), -EINVAL);
+	assert_int_equal(err.kind, NF_EXIT_INPUT);
+	assert_non_null(strstr(err.msg, "io.netfence.egress: cannot resolve "
+					"\"netfence-test.invalid\""));
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+static void test_too_many_hostnames(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_error err = { 0 };
+	struct nf_policy *p;
+	char *v = malloc(257 * 16);
+	size_t len = 0;
+
+	for (int i = 0; i < 257; i++)
+		len += (size_t)sprintf(v + len, "%sh%d.invalid", i ? "," : "", i);
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "restricted", "io.netfence.egress", v, NULL));
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "more than 256 hostname rules"));
+	policy_free(p);
+	free(v);
+	hostconf_free(hc);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_untouched),
+		cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_builtins),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_inline),
+		cmocka_unit_test(test_profiles),
+		cmocka_unit_test(test_allow),
+		cmocka_unit_test(test_hostnames),
+		cmocka_unit_test(test_too_many_hostnames),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
