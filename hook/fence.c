@@ -108,10 +108,11 @@ static int ensure_forwarding(bool ipv6, struct nf_error *err)
 		return r;
 	/* never turned on by us: it would stop the host from accepting router advertisements */
 	if (v != 1)
-		return nf_sys_err(err, 0,
-				  "io.netfence.ipv6: IPv6 forwarding is off on this host; enable it "
-				  "with sysctl -w net.ipv6.conf.all.forwarding=1 (and set accept_ra=2 "
-				  "on uplinks that use router advertisements)");
+		return nf_sys_err(
+			err, 0,
+			"io.netfence.ipv6: IPv6 forwarding is off on this host; enable it "
+			"with sysctl -w net.ipv6.conf.all.forwarding=1 (and set accept_ra=2 "
+			"on uplinks that use router advertisements)");
 	return 0;
 }
 
@@ -213,7 +214,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 		r = link_host_configure(j->ifname, &j->gw4, pol->ipv6 ? &j->gw6 : NULL, pol->ipv6,
 					err);
 		if (r >= 0)
-			r = link_ns_configure(nsfd, &j->addr4, &j->gw4, pol->ipv6 ? &j->addr6 : NULL,
+			r = link_ns_configure(nsfd, &j->addr4, &j->gw4,
+					      pol->ipv6 ? &j->addr6 : NULL,
 					      pol->ipv6 ? &j->gw6 : NULL, pol->ipv6, err);
 		if (r < 0)
 			return r;
@@ -292,8 +294,9 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	if (selffd < 0)
 		return selffd;
 	if (same_ns(&nsid, &selfid))
-		return nf_input_err(err, "network namespace: \"%s\" is the host's network "
-					 "namespace; netfence refuses to fence the host",
+		return nf_input_err(err,
+				    "network namespace: \"%s\" is the host's network "
+				    "namespace; netfence refuses to fence the host",
 				    path);
 
 	lock = journal_lock(hc->state_dir, err);
@@ -317,8 +320,9 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 			close(ofd);
 		if (alive) {
 			journal_free(old);
-			return nf_input_err(err, "container id: \"%s\" is already fenced on another "
-						 "network namespace that still exists",
+			return nf_input_err(err,
+					    "container id: \"%s\" is already fenced on another "
+					    "network namespace that still exists",
 					    id);
 		}
 		/* a set-up that was killed, or a container gone: finish its tear-down first */
@@ -332,9 +336,10 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	if (r < 0)
 		return r;
 	if (r > 0)
-		return nf_input_err(err, "network namespace: already wired by someone else "
-					 "(interface %s); fencing a pre-wired namespace (overlay "
-					 "mode) is not supported yet",
+		return nf_input_err(err,
+				    "network namespace: already wired by someone else "
+				    "(interface %s); fencing a pre-wired namespace (overlay "
+				    "mode) is not supported yet",
 				    wired);
 
 	j.id = (char *)id;

@@ -147,8 +147,7 @@ static void yajl_tree_freep(yajl_val *v)
 		yajl_tree_free(*v);
 }
 
-int journal_read(const char *state_dir, const char *id, struct journal **ret,
-		 struct nf_error *err)
+int journal_read(const char *state_dir, const char *id, struct journal **ret, struct nf_error *err)
 {
 	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
 	_cleanup_free_ char *buf = NULL, *hex = NULL, *mode = NULL, *base = NULL, *ifname = NULL;

@@ -26,12 +26,12 @@ struct journal {
 	char *id;
 	char hex[13];
 	bool complete;
-	bool wire;         /* a veth was (to be) made; false for policy none */
+	bool wire; /* a veth was (to be) made; false for policy none */
 	struct netns_id ns;
-	int pid;           /* the container's pid at set-up */
+	int pid;	    /* the container's pid at set-up */
 	uint64_t pid_start; /* its start time (clock ticks), to detect pid reuse */
-	char *ns_path;     /* the namespace path from config.json, NULL for /proc/<pid>/ns/net */
-	char *policy;      /* display name */
+	char *ns_path;	    /* the namespace path from config.json, NULL for /proc/<pid>/ns/net */
+	char *policy;	    /* display name */
 	enum nf_base base;
 	bool ipv6;
 	bool nat;
@@ -43,8 +43,7 @@ struct journal {
 
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err);
 /* -ENOENT (no error recorded) when there is no state for id. */
-int journal_read(const char *state_dir, const char *id, struct journal **ret,
-		 struct nf_error *err);
+int journal_read(const char *state_dir, const char *id, struct journal **ret, struct nf_error *err);
 int journal_remove(const char *state_dir, const char *id, struct nf_error *err);
 void journal_free(struct journal *j);
 

@@ -21,9 +21,12 @@ static const struct command {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } commands[] = {
-	{ "hook", cmd_hook, "hook <prestart|createRuntime|poststop>   OCI hook; state JSON on stdin" },
-	{ "validate", cmd_validate, "validate [FILE|-] [--json] [--host]   check a config.json's policy" },
-	{ "status", cmd_status, "status [--json] [ID]                  list fenced containers and counters" },
+	{ "hook", cmd_hook,
+	  "hook <prestart|createRuntime|poststop>   OCI hook; state JSON on stdin" },
+	{ "validate", cmd_validate,
+	  "validate [FILE|-] [--json] [--host]   check a config.json's policy" },
+	{ "status", cmd_status,
+	  "status [--json] [ID]                  list fenced containers and counters" },
 	{ "gc", cmd_gc, "gc                                    remove what dead containers left" },
 	{ "version", cmd_version, "version                               print the version" },
 };
