@@ -186,6 +186,23 @@ static int nl_open(struct mnl_socket **ret, struct nf_error *err)
 	return 0;
 }
 
+/* The host namespace's socket lives until the process exits: closing a netfilter socket right
+ * after a batch that deleted objects waits for the kernel's deferred destruction of them (an
+ * RCU grace period, ~10 ms here), while by exit that work has long finished. */
+static struct mnl_socket *host_nl;
+
+static int nl_host(struct mnl_socket **ret, struct nf_error *err)
+{
+	if (!host_nl) {
+		int r = nl_open(&host_nl, err);
+
+		if (r < 0)
+			return r;
+	}
+	*ret = host_nl;
+	return 0;
+}
+
 /* A socket that lives in netns_fd's namespace: sockets keep the namespace they were made in. */
 static int nl_open_in(int netns_fd, struct mnl_socket **ret, struct nf_error *err)
 {
@@ -1156,7 +1173,7 @@ static void ifname_key(const char *ifname, char key[IFNAMSIZ])
 
 int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 {
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct batch b;
 	struct fence_names n;
 	char eg[32], in[32], hin[32], key[IFNAMSIZ];
@@ -1165,7 +1182,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 
 	if (!hex_ok(f->hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", f->hex);
-	r = nl_open(&nl, err);
+	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
 	r = table_exists(nl, &exists, err);
@@ -1227,7 +1244,7 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 	static const char *const set_fmt[] = { "eg4_", "eg6_", "in4_", "in6_", "deny4_", "deny6_" };
 	static const char *const chain_fmt[] = { "eg_", "in_", "hin_" };
 	static const char *const maps[] = { "fwd_out", "fwd_in", "host_in" };
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	char sets[6][32], chains[3][32], key[IFNAMSIZ];
 	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
 	bool found[16] = { false }, any = false;
@@ -1239,7 +1256,7 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 
 	if (!hex_ok(hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
-	r = nl_open(&nl, err);
+	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
 	for (k = 0; k < 3; k++) {
@@ -1303,6 +1320,7 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	bool exists = false;
 	struct fence_names n;
 	struct batch b;
 	struct rb rb;
@@ -1311,10 +1329,16 @@ int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 	r = nl_open_in(netns_fd, &nl, err);
 	if (r < 0)
 		return r;
+	r = table_exists(nl, &exists, err);
+	if (r < 0)
+		return r;
 	batch_start(&b);
-	/* add + delete + add: replaces whatever table is there, atomically. */
-	add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	add_table(&b, NFT_MSG_DELTABLE, 0);
+	/* add + delete + add replaces a table that is there, atomically; a fresh namespace has
+	 * none, and a delete would make closing the socket wait for an RCU grace period. */
+	if (exists) {
+		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(&b, NFT_MSG_DELTABLE, 0);
+	}
 	add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	fence_names_init(&n, "");
 	add_fence_sets(&b, f, &n);
@@ -1482,14 +1506,14 @@ static int chain_counters(struct mnl_socket *nl, const char *chain, struct nft_c
 
 int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err)
 {
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	static const char *const fmt[] = { "eg_", "in_", "hin_" };
 	struct nft_counters c = { 0 };
 	int r;
 
 	if (!hex_ok(hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
-	r = nl_open(&nl, err);
+	r = nl_host(&nl, err);
 	for (size_t i = 0; i < ARRAY_SIZE(fmt) && r >= 0; i++) {
 		char chain[32];
 
@@ -1596,14 +1620,14 @@ static int set_name_cb(const struct nlmsghdr *nlh, void *data)
 
 int nft_host_list(char ***ret, size_t *n, struct nf_error *err)
 {
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct name_list l = { 0 };
 	struct nlmsghdr *nlh;
 	bool exists;
 	int r;
 
-	r = nl_open(&nl, err);
+	r = nl_host(&nl, err);
 	if (r >= 0)
 		r = table_exists(nl, &exists, err);
 	if (r >= 0 && exists) {
@@ -1683,13 +1707,13 @@ out:
 
 int nft_foreign_forward_drop(char ***ret, size_t *n, struct nf_error *err)
 {
-	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct name_list l = { 0 };
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = nl_open(&nl, err);
+	r = nl_host(&nl, err);
 	if (r >= 0) {
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP,
 					    (uint32_t)time(NULL));
