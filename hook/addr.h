@@ -27,15 +27,17 @@ enum nf_proto {
 };
 
 /* One parsed rule (SPEC section 3 grammar). Exactly one of: an address target
- * (family != 0, prefix) or a hostname target (family == 0, host[0] != 0). */
+ * (family != 0, prefix, host NULL) or a hostname target (family == 0, host set). The rule owns
+ * host (rule_clear / rules_free in rules.h): profiles hold up to 100,000 rules, so the name is
+ * not stored inline. */
 struct nf_rule {
 	int family;		 /* AF_INET, AF_INET6, or 0 for a hostname */
 	struct nf_prefix prefix; /* address targets */
-	char host[254];		 /* lowercase, no trailing dot; without the "*." for wildcards */
 	bool wildcard;		 /* "*.host" */
 	bool has_ports;
 	uint16_t port_lo, port_hi; /* 1..65535 when has_ports */
 	enum nf_proto proto;	   /* after defaults: TCP when ports and no proto, else ANY */
+	char *host; /* malloc'd, lowercase, no trailing dot; without the "*." for wildcards */
 };
 
 static inline int nf_addr_len(int family)

@@ -62,7 +62,9 @@ static int check_rule_tokens(const struct spec_config *cfg, const char *key, cha
 			fprintf(stderr, "netfence: validate: %s\n", err.msg);
 			snprintf(last, last_size, "%s", err.msg);
 			errors++;
+			continue;
 		}
+		rule_clear(&rule);
 	}
 	return errors;
 }

@@ -139,6 +139,7 @@ static int check_rules(char **v, size_t n, const char *what, const char *key, st
 			nf_err_prefix(err, "%s", what);
 			return rc;
 		}
+		rule_clear(&r);
 	}
 	return 0;
 }

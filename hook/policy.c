@@ -52,8 +52,8 @@ void policy_free(struct nf_policy *p)
 	if (!p)
 		return;
 	free(p->name);
-	free(p->egress);
-	free(p->ingress);
+	rules_free(p->egress, p->n_egress);
+	rules_free(p->ingress, p->n_ingress);
 	free(p->dns);
 	free(p->selinux_context);
 	for (size_t i = 0; i < p->n_hostnames; i++)
@@ -82,15 +82,20 @@ static bool policy_allowed(const struct hostconf *hc, const char *name)
 	return false;
 }
 
-static int push_rule(struct nf_rule **v, size_t *n, const struct nf_rule *r)
+/* Append r (the array takes over its host) to *v, which has room for *cap rules; the room
+ * doubles when full, since profiles hold up to NF_RULES_MAX_PROFILE rules. */
+static int push_rule(struct nf_rule **v, size_t *n, size_t *cap, const struct nf_rule *r)
 {
-	struct nf_rule *g = realloc(*v, (*n + 1) * sizeof(**v));
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct nf_rule *g = reallocarray(*v, c, sizeof(**v));
 
-	if (!g)
-		return -ENOMEM;
-	g[*n] = *r;
-	*v = g;
-	(*n)++;
+		if (!g)
+			return -ENOMEM;
+		*v = g;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *r;
 	return 0;
 }
 
@@ -115,7 +120,7 @@ static int src_rules(struct nf_policy *p, char **strs, size_t n, bool egress, co
 		     struct nf_error *err)
 {
 	char key[300];
-	size_t before = egress ? p->n_egress : p->n_ingress;
+	size_t before = egress ? p->n_egress : p->n_ingress, cap = before;
 
 	snprintf(key, sizeof(key), "%s: %s", what, egress ? "egress" : "ingress");
 	for (size_t i = 0; i < n; i++) {
@@ -125,8 +130,10 @@ static int src_rules(struct nf_policy *p, char **strs, size_t n, bool egress, co
 		if (rc < 0)
 			return rc;
 		if (push_rule(egress ? &p->egress : &p->ingress,
-			      egress ? &p->n_egress : &p->n_ingress, &r) < 0)
+			      egress ? &p->n_egress : &p->n_ingress, &cap, &r) < 0) {
+			rule_clear(&r);
 			return nf_sys_err(err, ENOMEM, "%s", key);
+		}
 	}
 	return check_rules(p, (egress ? p->egress : p->ingress) + before,
 			   (egress ? p->n_egress : p->n_ingress) - before, key, err);
@@ -471,19 +478,20 @@ static void lookup_collect(struct lookup *l, bool ipv6)
 	}
 }
 
-/* Replace the hostname rules of one list by their addresses. */
-static int expand_list(struct nf_policy *p, struct nf_rule **v, size_t *n, struct lookup *l,
-		       size_t nl)
+/* One list with its hostname rules replaced by their addresses, in *ret (whose rules own no
+ * host). v is left alone: l[].host points into it. */
+static int expand_list(const struct nf_rule *v, size_t n, const struct lookup *l, size_t nl,
+		       struct nf_rule **ret, size_t *ret_n)
 {
 	struct nf_rule *out = NULL;
-	size_t no = 0;
+	size_t no = 0, cap = 0;
 
-	for (size_t i = 0; i < *n; i++) {
-		const struct nf_rule *r = &(*v)[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct nf_rule *r = &v[i];
 		size_t j;
 
 		if (r->family != 0) {
-			if (push_rule(&out, &no, r) < 0)
+			if (push_rule(&out, &no, &cap, r) < 0)
 				goto oom;
 			continue;
 		}
@@ -493,16 +501,15 @@ static int expand_list(struct nf_policy *p, struct nf_rule **v, size_t *n, struc
 			struct nf_rule x = *r;
 
 			x.family = l[j].addrs[k].family;
-			x.host[0] = '\0';
+			x.host = NULL; /* still owned by v */
 			x.prefix.addr = l[j].addrs[k];
 			x.prefix.len = x.family == AF_INET ? 32 : 128;
-			if (push_rule(&out, &no, &x) < 0)
+			if (push_rule(&out, &no, &cap, &x) < 0)
 				goto oom;
 		}
 	}
-	free(*v);
-	*v = out;
-	*n = no;
+	*ret = out;
+	*ret_n = no;
 	return 0;
 oom:
 	free(out);
@@ -531,7 +538,8 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 {
 	_cleanup_free_ struct lookup *l = NULL;
 	_cleanup_free_ struct gaicb **list = NULL, **wait = NULL;
-	size_t nl = 0, nrules = 0;
+	struct nf_rule *eg = NULL, *in = NULL;
+	size_t nl = 0, nrules = 0, n_eg = 0, n_in = 0;
 	uint64_t deadline;
 	bool leak = false;
 	int r = 0;
@@ -641,8 +649,17 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 		return r;
 	if (record_hostnames(p, p->egress, p->n_egress, "egress") < 0 ||
 	    record_hostnames(p, p->ingress, p->n_ingress, "ingress") < 0 ||
-	    expand_list(p, &p->egress, &p->n_egress, l, nl) < 0 ||
-	    expand_list(p, &p->ingress, &p->n_ingress, l, nl) < 0)
+	    expand_list(p->egress, p->n_egress, l, nl, &eg, &n_eg) < 0 ||
+	    expand_list(p->ingress, p->n_ingress, l, nl, &in, &n_in) < 0) {
+		rules_free(eg, n_eg);
 		return nf_sys_err(err, ENOMEM, "resolving hostnames");
+	}
+	/* both lists expanded: the names l[] points to may go now */
+	rules_free(p->egress, p->n_egress);
+	rules_free(p->ingress, p->n_ingress);
+	p->egress = eg;
+	p->n_egress = n_eg;
+	p->ingress = in;
+	p->n_ingress = n_in;
 	return 0;
 }

@@ -178,7 +178,8 @@ static const char *target_v4(const char *s, size_t n, const char *len_s, size_t 
 	return NULL;
 }
 
-static const char *rule_parse_one(const char *t, struct nf_rule *r)
+/* host receives the lowercased name of a hostname target (r->host is left NULL). */
+static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[254])
 {
 	const char *p, *target, *len_s = NULL;
 	size_t target_n, len_n = 0;
@@ -229,7 +230,7 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r)
 			target += 2;
 			target_n -= 2;
 		}
-		why = host_check(target, target_n, r->host);
+		why = host_check(target, target_n, host);
 		if (why)
 			return why;
 	}
@@ -293,24 +294,45 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r)
 int rule_parse(const char *key, const char *token, struct nf_rule *ret, struct nf_error *err)
 {
 	struct nf_rule r = { 0 };
+	char host[254] = "";
 	const char *why;
 
 	if (strlen(token) > RULE_TOKEN_MAX)
 		return rule_err(err, key, token, "longer than 512 characters");
-	why = rule_parse_one(token, &r);
+	why = rule_parse_one(token, &r, host);
 	if (why)
 		return rule_err(err, key, token, why);
+	if (r.family == 0) {
+		r.host = strdup(host);
+		if (!r.host)
+			return nf_sys_err(err, ENOMEM, "%s", key);
+	}
 	*ret = r;
 	return 0;
+}
+
+void rule_clear(struct nf_rule *r)
+{
+	if (!r)
+		return;
+	free(r->host);
+	r->host = NULL;
+}
+
+void rules_free(struct nf_rule *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		rule_clear(&v[i]);
+	free(v);
 }
 
 int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
 		     size_t *n, struct nf_error *err)
 {
-	_cleanup_free_ struct nf_rule *out = NULL;
+	struct nf_rule *out = NULL, *grown;
 	size_t vlen = strlen(value), count = 0, cap = 0, idx = 0;
 	const char *p = value;
-	struct nf_rule *grown;
+	int rc;
 
 	if (vlen > NF_ANNOTATION_MAX)
 		return nf_input_err(err, "%s: value larger than the limit of %d bytes", key,
@@ -323,7 +345,6 @@ int rules_parse_list(const char *key, const char *value, size_t max_rules, struc
 		const char *end = strchr(p, ',');
 		size_t tn = end ? (size_t)(end - p) : strlen(p);
 		char tok[RULE_TOKEN_MAX + 2];
-		int r;
 
 		while (tn > 0 && isspace((unsigned char)*p)) {
 			p++;
@@ -331,12 +352,16 @@ int rules_parse_list(const char *key, const char *value, size_t max_rules, struc
 		}
 		while (tn > 0 && isspace((unsigned char)p[tn - 1]))
 			tn--;
-		if (tn == 0)
-			return nf_input_err(err, "%s: empty rule (rule %zu: stray comma)", key,
-					    idx + 1);
-		if (count >= max_rules)
-			return nf_input_err(err, "%s: more than the limit of %zu rules", key,
-					    max_rules);
+		if (tn == 0) {
+			rc = nf_input_err(err, "%s: empty rule (rule %zu: stray comma)", key,
+					  idx + 1);
+			goto fail;
+		}
+		if (count >= max_rules) {
+			rc = nf_input_err(err, "%s: more than the limit of %zu rules", key,
+					  max_rules);
+			goto fail;
+		}
 		if (tn > RULE_TOKEN_MAX)
 			tn = RULE_TOKEN_MAX + 1; /* rule_parse refuses it, naming the start */
 		memcpy(tok, p, tn);
@@ -344,25 +369,34 @@ int rules_parse_list(const char *key, const char *value, size_t max_rules, struc
 		if (count == cap) {
 			cap = cap ? cap * 2 : 8;
 			grown = realloc(out, cap * sizeof(*out));
-			if (!grown)
-				return nf_sys_err(err, ENOMEM, "%s", key);
+			if (!grown) {
+				rc = nf_sys_err(err, ENOMEM, "%s", key);
+				goto fail;
+			}
 			out = grown;
 		}
-		r = rule_parse(key, tok, &out[count], err);
-		if (r < 0)
-			return r;
+		rc = rule_parse(key, tok, &out[count], err);
+		if (rc < 0)
+			goto fail;
 		count++;
 		if (!end)
 			break;
 		p = end + 1;
 	}
 	grown = realloc(*rules, (*n + count) * sizeof(**rules));
-	if (!grown)
-		return nf_sys_err(err, ENOMEM, "%s", key);
+	if (!grown) {
+		rc = nf_sys_err(err, ENOMEM, "%s", key);
+		goto fail;
+	}
+	/* the hosts move with the structs: out keeps no owner */
 	memcpy(grown + *n, out, count * sizeof(*out));
+	free(out);
 	*rules = grown;
 	*n += count;
 	return (int)count;
+fail:
+	rules_free(out, count);
+	return rc;
 }
 
 const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)

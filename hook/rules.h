@@ -13,12 +13,18 @@
 #define NF_RULES_MAX_PROFILE 100000
 
 /* Parse one token ("pypi.org:443", "[2001:db8::/32]:443/udp", ...). key names the annotation
- * (or profile field) for messages: `<key>: invalid rule "<token>": <why>`. */
+ * (or profile field) for messages: `<key>: invalid rule "<token>": <why>`. On success *ret owns
+ * its host (release with rule_clear); on failure *ret is untouched. */
 int rule_parse(const char *key, const char *token, struct nf_rule *ret, struct nf_error *err);
+
+/* Free what a rule owns and reset its host to NULL (NULL-safe); rules_free does so for n rules
+ * and frees the array. */
+void rule_clear(struct nf_rule *r);
+void rules_free(struct nf_rule *v, size_t n);
 
 /* Parse a comma-separated value (whitespace around commas ignored; an empty value gives no
  * rules; an empty token is an error). At most max_rules rules and NF_ANNOTATION_MAX bytes.
- * Appends to *rules / *n (realloc'd). */
+ * Appends to *rules / *n (realloc'd); on failure they are untouched. */
 int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
 		     size_t *n, struct nf_error *err);
 

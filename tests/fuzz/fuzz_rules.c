@@ -15,7 +15,9 @@ static int rule_same(const struct nf_rule *a, const struct nf_rule *b)
 {
 	return a->family == b->family && a->wildcard == b->wildcard &&
 	       a->has_ports == b->has_ports && a->port_lo == b->port_lo &&
-	       a->port_hi == b->port_hi && a->proto == b->proto && strcmp(a->host, b->host) == 0 &&
+	       a->port_hi == b->port_hi && a->proto == b->proto &&
+	       (a->host == NULL) == (b->host == NULL) &&
+	       (!a->host || strcmp(a->host, b->host) == 0) &&
 	       (a->family == 0 ||
 		(a->prefix.len == b->prefix.len && a->prefix.addr.family == b->prefix.addr.family &&
 		 memcmp(a->prefix.addr.a, b->prefix.addr.a, 16) == 0));
@@ -48,11 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rule_str(&v[i], buf, sizeof(buf));
 			if (rule_parse("k", buf, &back, &err) != 0 || !rule_same(&back, &v[i]))
 				abort();
+			rule_clear(&back);
 			if (v[i].has_ports && (v[i].port_lo == 0 || v[i].port_lo > v[i].port_hi))
 				abort();
 		}
 	}
-	free(v);
+	rules_free(v, n);
 	free(s);
 	return 0;
 }
