@@ -1,0 +1,32 @@
+#!/bin/bash
+# netfence: run each given libFuzzer binary for a short while (FUZZ_SECONDS, default 20) on a
+# scratch copy of its seed corpus (tests/fuzz/corpus/<name>/), so runs never modify the repo.
+# Exits non-zero if any target crashes, leaks, times out or fails to start.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+secs=${FUZZ_SECONDS:-20}
+status=0
+
+if [ $# -eq 0 ]; then
+	echo "usage: $0 FUZZ_BINARY..." >&2
+	exit 2
+fi
+for bin in "$@"; do
+	name=$(basename "$bin")
+	work=$(mktemp -d "${TMPDIR:-/tmp}/netfence-fuzz-$name.XXXXXX")
+	mkdir -p "$work/corpus" "$work/artifacts"
+	if [ -d "$here/fuzz/corpus/$name" ]; then
+		cp -r "$here/fuzz/corpus/$name/." "$work/corpus/"
+	fi
+	echo "fuzz: $name for ${secs}s"
+	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then
+		echo "fuzz: $name ok ($(grep -c . <(ls "$work/corpus")) corpus files)"
+		rm -rf "$work"
+	else
+		echo "fuzz: $name FAILED; log and crashing input kept in $work" >&2
+		tail -n 40 "$work/log" >&2
+		status=1
+	fi
+done
+exit $status
