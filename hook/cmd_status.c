@@ -13,19 +13,34 @@
 #include "nft.h"
 #include "util.h"
 
+/* Accepted traffic is what passed the host-side copy (wire mode), so nothing is counted twice;
+ * blocked traffic is what either copy refused: most is refused inside the container's
+ * namespace before the host ever sees it. */
 static int counters_of(const struct journal *j, struct nft_counters *c, struct nf_error *err)
 {
-	int nsfd, r;
+	struct nft_counters inner = { 0 };
+	int nsfd, r = 0;
 
 	memset(c, 0, sizeof(*c));
-	if (j->wire)
-		return nft_host_counters(j->hex, c, err);
+	if (j->wire) {
+		r = nft_host_counters(j->hex, c, err);
+		if (r < 0)
+			return r;
+	}
 	nsfd = journal_open_ns(j);
 	if (nsfd < 0)
 		return 0;
-	r = nft_ns_counters(nsfd, c, err);
+	r = nft_ns_counters(nsfd, &inner, err);
 	close(nsfd);
-	return r;
+	if (r < 0)
+		return r;
+	if (!j->wire) {
+		c->accepted_pkts = inner.accepted_pkts;
+		c->accepted_bytes = inner.accepted_bytes;
+	}
+	c->blocked_pkts += inner.blocked_pkts;
+	c->blocked_bytes += inner.blocked_bytes;
+	return 0;
 }
 
 static void gen_s(yajl_gen g, const char *s)

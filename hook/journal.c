@@ -348,9 +348,10 @@ uint64_t proc_start_time(int pid)
 	p = strrchr(buf, ')');
 	if (!p)
 		return 0;
-	/* after ") " come fields 3..; starttime is field 22 */
+	/* p is at the space before field 3 (state); each step moves to the space before the next
+	 * field, so 19 steps reach the one before field 22, starttime */
 	p++;
-	for (int field = 2; field < 22 && p; field++)
+	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p + 1, ' ');
 	if (!p || sscanf(p + 1, "%llu", &start) != 1)
 		return 0;

@@ -59,7 +59,7 @@ int nf_write_file_atomic(const char *path, const char *data, size_t len, int mod
 /* mkdir -p with mode for missing components. */
 int nf_mkdir_p(const char *path, int mode);
 
-/* 12 lowercase hex digits derived from a container id (SHA-256 truncated): the suffix of the
+/* 12 lowercase hex digits derived from a container id (FNV-1a, 48 bits): the suffix of the
  * host-side veth name and of every per-container nftables object. out must hold 13 bytes. */
 void nf_id_hex(const char *id, char out[13]);
 

@@ -1,0 +1,496 @@
+/* netfence test probe: a small static program placed in test containers as /probe, and used as
+ * the test servers (TCP, UDP echo, DNS) in the test world namespace. Exit 0 means the probe
+ * succeeded (connection opened, reply received), 1 blocked or timed out, 2 usage or setup error.
+ * Each client probe prints one line: "open 3ms", "blocked ECONNREFUSED 1ms", "timeout 2000ms". */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_FDS 128
+
+static const char *source_addr; /* -s SRC: bind client sockets to this source address */
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static const char *errname(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case EACCES:
+		return "EACCES";
+	case EPERM:
+		return "EPERM";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case EPROTO:
+		return "EPROTO";
+	default:
+		return strerror(e);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: probe [-s SRC] connect tcp ADDR PORT [timeout_ms]\n"
+			"       probe [-s SRC] udp ADDR PORT [timeout_ms]\n"
+			"       probe [-s SRC] dns SERVER NAME [timeout_ms]\n"
+			"       probe listen tcp PORT\n"
+			"       probe serve tcp|udp ADDR[,ADDR...] PORT...\n"
+			"       probe serve dns ADDR PORT NAME=IPV4...\n");
+	exit(2);
+}
+
+static int parse_num(const char *s, long lo, long hi, long *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < lo || v > hi)
+		return -1;
+	*ret = v;
+	return 0;
+}
+
+/* Fill ss from a numeric IPv4 or IPv6 address and a port. */
+static int make_addr(const char *addr, long port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	fprintf(stderr, "probe: bad address %s\n", addr);
+	exit(2);
+}
+
+static int client_socket(int family, int type)
+{
+	struct sockaddr_storage src;
+	socklen_t srclen;
+	int fd;
+
+	fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (source_addr) {
+		make_addr(source_addr, 0, &src, &srclen);
+		if (bind(fd, (struct sockaddr *)&src, srclen) < 0) {
+			fprintf(stderr, "probe: bind %s: %s\n", source_addr, strerror(errno));
+			exit(2);
+		}
+	}
+	return fd;
+}
+
+static int report(const char *what, int err, long start)
+{
+	long dt = now_ms() - start;
+
+	if (!strcmp(what, "open")) {
+		printf("open %ldms\n", dt);
+		return 0;
+	}
+	if (!strcmp(what, "timeout")) {
+		printf("timeout %ldms\n", dt);
+		return 1;
+	}
+	printf("blocked %s %ldms\n", errname(err), dt);
+	return 1;
+}
+
+static int cmd_connect(const char *addr, const char *port_s, const char *timeout_s)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pfd;
+	socklen_t len, elen;
+	long port, timeout = 2000, start, left;
+	int fd, e = 0, r;
+
+	if (parse_num(port_s, 1, 65535, &port) ||
+	    (timeout_s && parse_num(timeout_s, 1, 600000, &timeout)))
+		usage();
+	make_addr(addr, port, &ss, &len);
+	start = now_ms();
+	fd = client_socket(ss.ss_family, SOCK_STREAM);
+	if (fd < 0)
+		return report("blocked", errno, start);
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0)
+		return report("open", 0, start);
+	if (errno != EINPROGRESS)
+		return report("blocked", errno, start);
+	for (;;) {
+		left = timeout - (now_ms() - start);
+		if (left <= 0)
+			return report("timeout", 0, start);
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return report("timeout", 0, start);
+		elen = sizeof(e);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+			e = errno;
+		if (e)
+			return report("blocked", e, start);
+		return report("open", 0, start);
+	}
+}
+
+/* Send one datagram on a connected UDP socket and wait for any reply. */
+static int udp_exchange(const char *addr, long port, const void *msg, size_t msglen, long timeout,
+			unsigned char *reply, size_t replycap, ssize_t *ret_n, long *ret_start)
+{
+	struct sockaddr_storage ss;
+	struct pollfd pfd;
+	socklen_t len;
+	long start, left;
+	ssize_t n;
+	int fd, r;
+
+	make_addr(addr, port, &ss, &len);
+	*ret_start = start = now_ms();
+	fd = client_socket(ss.ss_family, SOCK_DGRAM);
+	if (fd < 0)
+		return report("blocked", errno, start);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0)
+		return report("blocked", errno, start);
+	if (send(fd, msg, msglen, 0) < 0)
+		return report("blocked", errno, start);
+	for (;;) {
+		left = timeout - (now_ms() - start);
+		if (left <= 0)
+			return report("timeout", 0, start);
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return report("timeout", 0, start);
+		n = recv(fd, reply, replycap, 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return report("blocked", errno, start);
+		}
+		*ret_n = n;
+		return -1; /* got a reply: the caller reports */
+	}
+}
+
+static int cmd_udp(const char *addr, const char *port_s, const char *timeout_s)
+{
+	unsigned char buf[512];
+	long port, timeout = 2000, start;
+	ssize_t n = 0;
+	int r;
+
+	if (parse_num(port_s, 1, 65535, &port) ||
+	    (timeout_s && parse_num(timeout_s, 1, 600000, &timeout)))
+		usage();
+	r = udp_exchange(addr, port, "probe\n", 6, timeout, buf, sizeof(buf), &n, &start);
+	if (r >= 0)
+		return r;
+	return report("open", 0, start);
+}
+
+/* Encode NAME as DNS labels into q; returns the length or -1. */
+static int dns_encode_name(const char *name, unsigned char *q, size_t cap)
+{
+	size_t pos = 0;
+	const char *p = name;
+
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (l == 0 || l > 63 || pos + l + 2 > cap)
+			return -1;
+		q[pos++] = (unsigned char)l;
+		memcpy(q + pos, p, l);
+		pos += l;
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	if (pos + 1 > cap)
+		return -1;
+	q[pos++] = 0;
+	return (int)pos;
+}
+
+static int cmd_dns(const char *server, const char *name, const char *timeout_s)
+{
+	unsigned char q[300], buf[1500];
+	long timeout = 2000, start;
+	ssize_t n = 0;
+	int l, r;
+
+	if (timeout_s && parse_num(timeout_s, 1, 600000, &timeout))
+		usage();
+	memset(q, 0, 12);
+	q[0] = 0x4e;
+	q[1] = 0x46; /* id */
+	q[2] = 0x01; /* RD */
+	q[5] = 1;    /* QDCOUNT */
+	l = dns_encode_name(name, q + 12, sizeof(q) - 16);
+	if (l < 0)
+		usage();
+	l += 12;
+	q[l++] = 0;
+	q[l++] = 1; /* QTYPE A */
+	q[l++] = 0;
+	q[l++] = 1; /* QCLASS IN */
+	r = udp_exchange(server, 53, q, (size_t)l, timeout, buf, sizeof(buf), &n, &start);
+	if (r >= 0)
+		return r;
+	if (n >= 12 && (buf[3] & 0x0f) == 0 && buf[7] > 0 && n >= 4 && n >= l + 16) {
+		/* our server answers with one compressed A record right after the question */
+		const unsigned char *a = buf + n - 4;
+
+		printf("answer %u.%u.%u.%u %ldms\n", a[0], a[1], a[2], a[3], now_ms() - start);
+		return 0;
+	}
+	printf("reply rcode %d %ldms\n", n >= 4 ? buf[3] & 0x0f : -1, now_ms() - start);
+	return 0;
+}
+
+/* Bind a listening (stream) or datagram socket on addr:port; "::" listens on IPv4 too. */
+static int server_socket(const char *addr, long port, int type)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1, zero = 0;
+
+	make_addr(addr, port, &ss, &len);
+	fd = socket(ss.ss_family, type | SOCK_CLOEXEC, 0);
+	if (fd < 0 && ss.ss_family == AF_INET6 && !strcmp(addr, "::")) {
+		make_addr("0.0.0.0", port, &ss, &len); /* no IPv6 in this namespace */
+		fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "probe: socket: %s\n", strerror(errno));
+		exit(2);
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		fprintf(stderr, "probe: bind %s port %ld: %s\n", addr, port, strerror(errno));
+		exit(2);
+	}
+	if (type == SOCK_STREAM && listen(fd, 128) < 0) {
+		fprintf(stderr, "probe: listen: %s\n", strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+struct dns_entry {
+	char name[256];
+	unsigned char addr[4];
+};
+
+static struct dns_entry dns_table[32];
+static int dns_count;
+
+/* Answer an A query from dns_table (NXDOMAIN otherwise); returns the reply length or -1. */
+static ssize_t dns_answer(unsigned char *buf, ssize_t n, size_t cap)
+{
+	char name[256];
+	size_t pos = 12, nl = 0;
+	int i, found = -1;
+
+	if (n < 17 || (buf[2] & 0x80))
+		return -1;
+	while (pos < (size_t)n && buf[pos]) {
+		size_t l = buf[pos];
+
+		if (l > 63 || pos + 1 + l >= (size_t)n || nl + l + 2 > sizeof(name))
+			return -1;
+		if (nl)
+			name[nl++] = '.';
+		memcpy(name + nl, buf + pos + 1, l);
+		nl += l;
+		pos += 1 + l;
+	}
+	name[nl] = 0;
+	pos += 1 + 4; /* root label, QTYPE, QCLASS */
+	if (pos > (size_t)n || pos + 16 > cap)
+		return -1;
+	for (i = 0; i < dns_count; i++)
+		if (!strcasecmp(dns_table[i].name, name))
+			found = i;
+	buf[2] = 0x84 | (buf[2] & 0x01); /* QR, AA, keep RD */
+	buf[3] = found >= 0 ? 0x00 : 0x03;
+	buf[4] = 0;
+	buf[5] = 1;
+	buf[6] = 0;
+	buf[7] = found >= 0 ? 1 : 0;
+	memset(buf + 8, 0, 4);
+	if (found < 0 || buf[pos - 3] != 1)
+		return (ssize_t)pos;
+	{
+		unsigned char rr[16] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4 };
+
+		memcpy(rr + 12, dns_table[found].addr, 4);
+		memcpy(buf + pos, rr, 16);
+	}
+	return (ssize_t)pos + 16;
+}
+
+static int cmd_serve(const char *proto, const char *addr, int nargs, char **args)
+{
+	struct pollfd pfds[MAX_FDS];
+	int nfds = 0, i, type;
+	long port;
+
+	if (!strcmp(proto, "tcp"))
+		type = SOCK_STREAM;
+	else if (!strcmp(proto, "udp") || !strcmp(proto, "dns"))
+		type = SOCK_DGRAM;
+	else
+		usage();
+	if (!strcmp(proto, "dns")) {
+		if (nargs < 1 || parse_num(args[0], 1, 65535, &port))
+			usage();
+		for (i = 1; i < nargs && dns_count < 32; i++) {
+			char *eq = strchr(args[i], '=');
+
+			if (!eq || (size_t)(eq - args[i]) >= sizeof(dns_table[0].name))
+				usage();
+			memcpy(dns_table[dns_count].name, args[i], (size_t)(eq - args[i]));
+			dns_table[dns_count].name[eq - args[i]] = 0;
+			if (inet_pton(AF_INET, eq + 1, dns_table[dns_count].addr) != 1)
+				usage();
+			dns_count++;
+		}
+		pfds[nfds].fd = server_socket(addr, port, type);
+		pfds[nfds++].events = POLLIN;
+	} else {
+		/* ADDR may be a comma-separated list: a UDP echo must answer from the address that
+		 * was asked, which a wildcard socket does not do. */
+		char list[1024], *save = NULL, *a;
+
+		if (nargs < 1 || strlen(addr) >= sizeof(list))
+			usage();
+		strcpy(list, addr);
+		for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+			for (i = 0; i < nargs; i++) {
+				if (parse_num(args[i], 1, 65535, &port) || nfds >= MAX_FDS)
+					usage();
+				pfds[nfds].fd = server_socket(a, port, type);
+				pfds[nfds++].events = POLLIN;
+			}
+		}
+	}
+	printf("listening\n");
+	fflush(stdout);
+	for (;;) {
+		if (poll(pfds, (nfds_t)nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 2;
+		}
+		for (i = 0; i < nfds; i++) {
+			struct sockaddr_storage peer;
+			socklen_t plen = sizeof(peer);
+			unsigned char buf[1500];
+			ssize_t n;
+
+			if (!(pfds[i].revents & POLLIN))
+				continue;
+			if (type == SOCK_STREAM) {
+				int c = accept4(pfds[i].fd, NULL, NULL, SOCK_CLOEXEC);
+
+				if (c >= 0) {
+					if (write(c, "ok\n", 3) < 0) {
+						/* the client may be gone already */
+					}
+					close(c);
+				}
+				continue;
+			}
+			n = recvfrom(pfds[i].fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
+				     &plen);
+			if (n < 0)
+				continue;
+			if (!strcmp(proto, "dns"))
+				n = dns_answer(buf, n, sizeof(buf));
+			if (n >= 0)
+				sendto(pfds[i].fd, buf, (size_t)n, 0, (struct sockaddr *)&peer,
+				       plen);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	argv++;
+	argc--;
+	if (argc >= 2 && !strcmp(argv[0], "-s")) {
+		source_addr = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 1)
+		usage();
+	if (!strcmp(argv[0], "connect") && (argc == 4 || argc == 5) && !strcmp(argv[1], "tcp"))
+		return cmd_connect(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(argv[0], "udp") && (argc == 3 || argc == 4))
+		return cmd_udp(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(argv[0], "dns") && (argc == 3 || argc == 4))
+		return cmd_dns(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(argv[0], "listen") && argc == 3 && !strcmp(argv[1], "tcp"))
+		return cmd_serve("tcp", "::", 1, argv + 2);
+	if (!strcmp(argv[0], "serve") && argc >= 4)
+		return cmd_serve(argv[1], argv[2], argc - 3, argv + 3);
+	usage();
+	return 2;
+}
