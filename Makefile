@@ -32,7 +32,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
 
-.PHONY: all deps check unit e2e demo asan fuzz install clean format format-check probe
+.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe
 
 all: $(BUILD)/netfence
 
@@ -80,11 +80,19 @@ demo: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/probe
 	@bash tests/demo.sh
 
+ASAN_VARS = BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -U_FORTIFY_SOURCE" \
+	XLDFLAGS="-fsanitize=address,undefined"
+ASAN_UNITS := $(UNIT_SRCS:tests/unit/%.c=build/asan/unit/%)
+
+# The binaries and unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (build/asan/).
 asan:
-	$(MAKE) BUILD=build/asan OPT="-O1 -g -fno-omit-frame-pointer" \
-		XCFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -U_FORTIFY_SOURCE" \
-		XLDFLAGS="-fsanitize=address,undefined" \
-		build/asan/netfence build/asan/test/netfence
+	$(MAKE) $(ASAN_VARS) build/asan/netfence build/asan/test/netfence $(ASAN_UNITS)
+
+# The whole suite against the sanitizer build: any report fails the hook, so the test fails.
+asan-check: deps asan $(BUILD)/probe
+	NF_BIN=$(CURDIR)/build/asan/netfence NF_TEST_BIN=$(CURDIR)/build/asan/test/netfence \
+		bash tests/run-all.sh $(ASAN_UNITS)
 
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
