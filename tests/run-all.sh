@@ -64,6 +64,13 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "=== fuzz smoke (each parser's libFuzzer target, briefly)"
+if FUZZ_SECONDS=${FUZZ_SECONDS:-5} make --no-print-directory fuzz; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 echo "=== end-to-end tests"
 NF_COUNTS=$counts/e2e bash tests/run-e2e.sh
 add_counts "$counts/e2e"

@@ -212,3 +212,18 @@ snapshot() {
 	nf_stop "$id"
 	nf_assert_clean
 }
+
+@test "validate --host: names another firewall's forward chain that drops by default" {
+	nf_bundle vh io.netfence.policy=restricted
+	run nf_netfence validate --host "$NF_BUNDLE/config.json"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"ipv4 forwarding"* ]]
+	ip netns exec "$NF_HOST" nft add table ip filter
+	ip netns exec "$NF_HOST" nft add chain ip filter FORWARD \
+		'{ type filter hook forward priority 0; policy drop; }'
+	run nf_netfence validate --host "$NF_BUNDLE/config.json"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"filter"*"FORWARD"*"drops forwarded traffic"* ]]
+}
