@@ -29,24 +29,6 @@ static const char *const key_names[K_COUNT] = {
 	"io.netfence.ipv6",   "io.netfence.seccomp", "io.netfence.selinux",
 };
 
-/* Untrusted text for a message: printable ASCII kept, the rest escaped, long values cut. */
-static const char *quote(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p && o + 8 < size; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
-	}
-	if (*p)
-		o += (size_t)snprintf(buf + o, size - o, "...");
-	buf[o] = '\0';
-	return buf;
-}
-
 void policy_free(struct nf_policy *p)
 {
 	if (!p)
@@ -146,7 +128,7 @@ static int add_resolver(struct nf_policy *p, const struct nf_addr *a, const char
 
 	if (a->family == AF_INET6 && !p->ipv6)
 		return nf_input_err(err, "%s: IPv6 resolver \"%s\" needs io.netfence.ipv6=on", key,
-				    quote(token, q, sizeof(q)));
+				    nf_quote(token, q, sizeof(q)));
 	if (p->n_dns >= POLICY_RESOLVERS_MAX)
 		return nf_input_err(err, "%s: more than %d resolvers", key, POLICY_RESOLVERS_MAX);
 	p->dns[p->n_dns++] = *a;
@@ -184,7 +166,7 @@ static int annotation_dns(struct nf_policy *p, const char *value, struct nf_erro
 			return nf_input_err(err,
 					    "%s: invalid resolver \"%s\" (an IPv4 address, or an "
 					    "IPv6 address in brackets)",
-					    key, quote(tok, q, sizeof(q)));
+					    key, nf_quote(tok, q, sizeof(q)));
 		r = add_resolver(p, &a, key, tok, err);
 		if (r < 0)
 			return r;
@@ -213,7 +195,7 @@ static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
 				    key, v);
 	} else {
 		return nf_input_err(err, "%s: unknown level \"%s\" (auto, inet, unix or off)", key,
-				    quote(v, q, sizeof(q)));
+				    nf_quote(v, q, sizeof(q)));
 	}
 	return 0;
 }
@@ -231,7 +213,7 @@ static int set_selinux(struct nf_policy *p, const char *v, const char *key, stru
 	else
 		return nf_input_err(err,
 				    "%s: \"%s\": explicit SELinux contexts are not supported yet",
-				    key, quote(v, q, sizeof(q)));
+				    key, nf_quote(v, q, sizeof(q)));
 	return 0;
 }
 
@@ -257,7 +239,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 				break;
 		if (j == K_COUNT)
 			return nf_input_err(err, "unknown annotation \"%s\"",
-					    quote(k, q, sizeof(q)));
+					    nf_quote(k, q, sizeof(q)));
 		if (strlen(annotations[i].value) > NF_ANNOTATION_MAX)
 			return nf_input_err(err, "%s: value larger than the limit of %d bytes",
 					    key_names[j], NF_ANNOTATION_MAX);
@@ -313,7 +295,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 				return nf_input_err(err, "%s: unknown policy \"%s\"",
 						    from_default ? "default_policy"
 								 : key_names[K_POLICY],
-						    quote(pv, q, sizeof(q)));
+						    nf_quote(pv, q, sizeof(q)));
 			p->base = src->base;
 		}
 		name = pv;
@@ -323,7 +305,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 				err,
 				"%s: \"%s\": the host configuration does not allow this "
 				"policy",
-				key_names[K_POLICY], quote(pv, q, sizeof(q)));
+				key_names[K_POLICY], nf_quote(pv, q, sizeof(q)));
 	}
 	p->name = strdup(name);
 	if (!p->name)
@@ -350,7 +332,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 			p->ipv6 = false;
 		else
 			return nf_input_err(err, "%s: \"%s\" is not \"on\" or \"off\"",
-					    key_names[K_IPV6], quote(val[K_IPV6], q, sizeof(q)));
+					    key_names[K_IPV6], nf_quote(val[K_IPV6], q, sizeof(q)));
 	} else {
 		p->ipv6 = src && src->ipv6 == 1;
 	}
@@ -420,7 +402,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 
 			if (hostconf_resolver_parse(src->dns[i], false, &a) < 0)
 				return nf_input_err(err, "%s: invalid resolver \"%s\"", k,
-						    quote(src->dns[i], q, sizeof(q)));
+						    nf_quote(src->dns[i], q, sizeof(q)));
 			r = add_resolver(p, &a, k, src->dns[i], err);
 			if (r < 0)
 				return r;

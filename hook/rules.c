@@ -15,30 +15,12 @@
 
 #define RULE_TOKEN_MAX 512
 
-/* A token for a message: printable ASCII kept, other bytes as \xNN, long tokens cut. */
-static const char *rule_quote(const char *s, char *buf, size_t size)
-{
-	size_t o = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	for (; *p && o + 8 < size; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-			buf[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
-	}
-	if (*p)
-		o += (size_t)snprintf(buf + o, size - o, "...");
-	buf[o] = '\0';
-	return buf;
-}
-
 static int rule_err(struct nf_error *err, const char *key, const char *token, const char *why)
 {
 	char q[160];
 
-	return nf_input_err(err, "%s: invalid rule \"%s\": %s", key,
-			    rule_quote(token, q, sizeof(q)), why);
+	return nf_input_err(err, "%s: invalid rule \"%s\": %s", key, nf_quote(token, q, sizeof(q)),
+			    why);
 }
 
 /* Decimal number of 1..maxdigits digits, no sign, value <= max. */

@@ -133,6 +133,23 @@ void nf_id_hex(const char *id, char out[13])
 	snprintf(out, 13, "%012llx", (unsigned long long)h);
 }
 
+const char *nf_quote(const char *s, char *buf, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	for (; *p && o + 8 < size; p++) {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			buf[o++] = (char)*p;
+		else
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x", *p);
+	}
+	if (*p)
+		o += (size_t)snprintf(buf + o, size - o, "...");
+	buf[o] = '\0';
+	return buf;
+}
+
 uint64_t nf_now_ms(void)
 {
 	struct timespec ts;

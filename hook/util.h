@@ -63,6 +63,10 @@ int nf_mkdir_p(const char *path, int mode);
  * host-side veth name and of every per-container nftables object. out must hold 13 bytes. */
 void nf_id_hex(const char *id, char out[13]);
 
+/* Untrusted text for a message: printable ASCII kept, '"', '\\' and other bytes as \xNN, long
+ * values cut with "...". Returns buf. */
+const char *nf_quote(const char *s, char *buf, size_t size);
+
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);
 
