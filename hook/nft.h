@@ -25,6 +25,11 @@ struct nft_fence {
 	struct nf_boxset eg4, eg6;     /* egress allow (rules + resolvers on port 53) */
 	struct nf_boxset in4, in6;     /* ingress allow */
 	struct nf_boxset deny4, deny6; /* internet: denied destinations; empty otherwise */
+	/* overlay mode (a namespace someone else wired): no host side; the namespace's own
+	 * interfaces, guarded again on the netdev egress hook so that packet sockets cannot go
+	 * around the inet hooks */
+	char (*devs)[16];
+	size_t n_devs;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
@@ -40,9 +45,10 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 		    const struct nf_addr *addr6, struct nf_error *err);
 
 /* Inside the namespace netns_fd: replace any `inet netfence` table with the container's
- * default-deny table in one batch. */
+ * default-deny table in one batch; with f->n_devs, also a `netdev netfence` table with an
+ * egress chain per device (same allow sets, for packets that bypassed the IP stack). */
 int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err);
-/* Remove the container-side table if present. */
+/* Remove the container-side tables (inet and netdev) if present. */
 int nft_ns_remove(int netns_fd, struct nf_error *err);
 
 struct nft_counters {
