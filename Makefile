@@ -22,19 +22,18 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(P
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(XLDFLAGS) $(LDFLAGS)
 
 SRCS := $(sort $(wildcard hook/*.c runtime-spec/*.c))
-LIB_SRCS := $(filter-out hook/main.c,$(SRCS))
+MAINS := hook/main.c hook/runtime_main.c
+LIB_SRCS := $(filter-out $(MAINS),$(SRCS))
 HDRS := $(wildcard hook/*.h runtime-spec/*.h)
-OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 # The test build: same code with the fault-injection points compiled in (never installed).
-TOBJS := $(SRCS:%.c=$(BUILD)/tobj/%.o)
+TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
-TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
 
 .PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe
 
-all: $(BUILD)/netfence
+all: $(BUILD)/netfence $(BUILD)/netfence-runtime
 
 $(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -44,10 +43,14 @@ $(BUILD)/tobj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -c -o $@ $<
 
-$(BUILD)/netfence: $(OBJS)
+$(BUILD)/netfence: $(BUILD)/obj/hook/main.o $(LIB_OBJS)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/test/netfence: $(TOBJS)
+# The runtime wrapper of SPEC section 7 (edits config.json, then execs the real runtime).
+$(BUILD)/netfence-runtime: $(BUILD)/obj/hook/runtime_main.o $(LIB_OBJS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(TLIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -87,7 +90,8 @@ ASAN_UNITS := $(UNIT_SRCS:tests/unit/%.c=build/asan/unit/%)
 
 # The binaries and unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (build/asan/).
 asan:
-	$(MAKE) $(ASAN_VARS) build/asan/netfence build/asan/test/netfence $(ASAN_UNITS)
+	$(MAKE) $(ASAN_VARS) build/asan/netfence build/asan/netfence-runtime build/asan/test/netfence \
+		$(ASAN_UNITS)
 
 # The whole suite against the sanitizer build: any report fails the hook, so the test fails.
 asan-check: deps asan $(BUILD)/probe
@@ -104,9 +108,10 @@ fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)
 
 MANDIR ?= $(PREFIX)/share/man
-install: $(BUILD)/netfence
+install: $(BUILD)/netfence $(BUILD)/netfence-runtime
 	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
 	install -D -m 0644 man/netfence.8 $(DESTDIR)$(MANDIR)/man8/netfence.8
+	install -D -m 0644 man/netfence-runtime.8 $(DESTDIR)$(MANDIR)/man8/netfence-runtime.8
 	install -D -m 0644 man/netfence-annotations.5 $(DESTDIR)$(MANDIR)/man5/netfence-annotations.5
 
 CLANG_FORMAT ?= clang-format

@@ -35,6 +35,7 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 {
 	struct spec_config *cfg = NULL;
 	struct nf_policy *pol = NULL;
+	char fingerprint[17];
 	int r;
 
 	if (!st->bundle)
@@ -47,10 +48,12 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		return 0; /* the pod's application containers carry the policy */
 	}
 	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, err);
+	if (r >= 0 && pol && (r = policy_fingerprint(pol, fingerprint)) < 0)
+		nf_sys_err(err, r, "policy");
 	if (r >= 0 && pol)
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
 	if (r >= 0 && pol)
-		r = fence_setup(hc, st->id, st->pid, cfg, pol, err);
+		r = fence_setup(hc, st->id, st->pid, cfg, pol, fingerprint, err);
 	policy_free(pol);
 	spec_config_free(cfg);
 	return r;

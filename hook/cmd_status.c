@@ -69,7 +69,7 @@ static void print_json(yajl_gen g, const struct journal *j, const struct nft_cou
 
 	yajl_gen_map_open(g);
 	gen_kv(g, "id", j->id);
-	gen_kv(g, "mode", j->wire ? "wire" : "none");
+	gen_kv(g, "mode", j->wire ? "wire" : j->overlay ? "overlay" : "none");
 	gen_kv(g, "policy", j->policy);
 	gen_kv(g, "base", nf_base_name(j->base));
 	gen_s(g, "ipv6");
@@ -84,6 +84,11 @@ static void print_json(yajl_gen g, const struct journal *j, const struct nft_cou
 	yajl_gen_array_close(g);
 	gen_kv(g, "gateway4", j->gw4.family ? nf_addr_str(&j->gw4, a, sizeof(a)) : NULL);
 	gen_kv(g, "gateway6", j->gw6.family ? nf_addr_str(&j->gw6, a, sizeof(a)) : NULL);
+	gen_s(g, "members");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < j->n_members; i++)
+		gen_s(g, j->members[i].id);
+	yajl_gen_array_close(g);
 	gen_s(g, "counters");
 	yajl_gen_map_open(g);
 	gen_ku(g, "accepted_packets", c->accepted_pkts);
@@ -105,8 +110,12 @@ static void print_row(const struct journal *j, const struct nft_counters *c)
 	snprintf(addrs, sizeof(addrs), "%s%s%s", a4, a6[0] ? "," : "", a6);
 	printf("%-20.64s %-5s %-28s %-16s %10" PRIu64 "/%-12" PRIu64 " %10" PRIu64 "/%-12" PRIu64
 	       "\n",
-	       j->id, j->wire ? "wire" : "none", addrs, j->policy ? j->policy : "-",
-	       c->accepted_pkts, c->accepted_bytes, c->blocked_pkts, c->blocked_bytes);
+	       j->id,
+	       j->wire	    ? "wire"
+	       : j->overlay ? "overlay"
+			    : "none",
+	       addrs, j->policy ? j->policy : "-", c->accepted_pkts, c->accepted_bytes,
+	       c->blocked_pkts, c->blocked_bytes);
 }
 
 static void yajl_gen_freep(yajl_gen *g)
@@ -161,7 +170,8 @@ int cmd_status(int argc, char **argv)
 			continue;
 		if (journal_read(hc->state_dir, ids[i], &j, &err) < 0)
 			continue;
-		if (!j->complete) {
+		/* members are listed with the fence they joined */
+		if (!j->complete || j->member_of) {
 			journal_free(j);
 			continue;
 		}

@@ -4,8 +4,10 @@
 #include "fence.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,9 +155,61 @@ int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf
 		KEEP(ipam_release(hc->state_dir, &j->gw4, j->id, &e2));
 	if ((j->steps & J_LEASE6) && j->gw6.family)
 		KEEP(ipam_release(hc->state_dir, &j->gw6, j->id, &e2));
+	if ((j->steps & J_NS_HANDLE) && j->ns_handle) {
+		if (umount2(j->ns_handle, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT)
+			KEEP(nf_sys_err(&e2, errno, "unmounting %s", j->ns_handle));
+		if (unlink(j->ns_handle) < 0 && errno != ENOENT)
+			KEEP(nf_sys_err(&e2, errno, "removing %s", j->ns_handle));
+	}
+	if (j->steps & J_INDEX) {
+		char *owner = NULL;
+
+		/* only our own entry: a later fence of a reused inode is not ours */
+		if (journal_index_get(hc->state_dir, &j->ns, &owner, &e2) >= 0 && owner &&
+		    strcmp(owner, j->id) == 0)
+			KEEP(journal_index_remove(hc->state_dir, &j->ns, &e2));
+		free(owner);
+	}
+	/* members whose poststop never came (gc): their records go with the fence */
+	for (size_t i = 0; i < j->n_members; i++) {
+		struct journal *m = NULL;
+
+		if (strcmp(j->members[i].id, j->id) == 0)
+			continue;
+		if (journal_read(hc->state_dir, j->members[i].id, &m, &e2) >= 0 && m->member_of &&
+		    strcmp(m->member_of, j->id) == 0)
+			KEEP(journal_remove(hc->state_dir, m->id, &e2));
+		journal_free(m);
+	}
 #undef KEEP
 	if (first < 0)
 		return first; /* keep the state so gc can finish the job */
+	return journal_remove(hc->state_dir, j->id, err);
+}
+
+/* A container leaves its fence: the fence goes when its last member does. */
+static int fence_leave(const struct hostconf *hc, struct journal *j, struct nf_error *err)
+{
+	struct journal *owner = NULL;
+	int r;
+
+	if (!j->member_of) {
+		journal_member_remove(j, j->id);
+		if (j->n_members > 0 && j->complete)
+			return journal_write(hc->state_dir, j, err); /* others still use it */
+		return fence_teardown(hc, j, err);
+	}
+	r = journal_read(hc->state_dir, j->member_of, &owner, err);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (owner) {
+		journal_member_remove(owner, j->id);
+		r = owner->n_members > 0 ? journal_write(hc->state_dir, owner, err)
+					 : fence_teardown(hc, owner, err);
+		journal_free(owner);
+		if (r < 0)
+			return r;
+	}
 	return journal_remove(hc->state_dir, j->id, err);
 }
 
@@ -173,19 +227,58 @@ int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error
 		return 0;
 	if (r < 0)
 		return r;
-	r = fence_teardown(hc, j, err);
+	r = fence_leave(hc, j, err);
 	journal_free(j);
 	return r;
 }
 
+/* Overlay mode: keep the namespace reachable for tear-down after every pid is gone or reused,
+ * as `ip netns` does: a bind mount of it on a file under state_dir/netns. */
+static int bind_handle(const struct hostconf *hc, int nsfd, struct journal *j, struct nf_error *err)
+{
+	char path[PATH_MAX], src[64];
+	int fd, r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/netns", hc->state_dir) >= sizeof(path))
+		return nf_sys_err(err, ENAMETOOLONG, "namespace handle in %s", hc->state_dir);
+	r = nf_mkdir_p(path, 0700);
+	if (r < 0)
+		return nf_sys_err(err, r, "creating %s", path);
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s.handle", j->hex);
+	free(j->ns_handle);
+	j->ns_handle = strdup(path);
+	if (!j->ns_handle)
+		return nf_sys_err(err, ENOMEM, "namespace handle");
+	j->steps |= J_NS_HANDLE;
+	r = journal_write(hc->state_dir, j, err);
+	if (r < 0)
+		return r;
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return nf_sys_err(err, errno, "creating %s", path);
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", nsfd);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+		return nf_sys_err(err, errno, "bind-mounting the network namespace on %s", path);
+	return 0;
+}
+
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
-		       struct journal *j, struct nf_error *err)
+		       char (*devs)[16], size_t n_devs, struct journal *j, struct nf_error *err)
 {
 	struct nft_fence f = { 0 };
 	int r;
 
-	if (j->wire) {
+	if (j->overlay) {
+		r = bind_handle(hc, nsfd, j, err);
+		if (r < 0)
+			return r;
+		j->steps |= J_NS_NFT;
+		r = journal_write(hc->state_dir, j, err);
+		if (r < 0)
+			return r;
+	} else if (j->wire) {
 		r = ipam_alloc(hc->state_dir, &hc->subnet, j->id, &j->gw4, &j->addr4, err);
 		if (r < 0)
 			return r;
@@ -239,6 +332,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	f.gw4 = j->gw4;
 	f.addr6 = j->addr6;
 	f.gw6 = j->gw6;
+	f.devs = devs;
+	f.n_devs = n_devs;
 	r = fence_compile(pol, &f, err);
 	if (r >= 0 && j->wire) {
 		r = nft_host_apply(&f, err);
@@ -261,15 +356,77 @@ static bool same_ns(const struct netns_id *a, const struct netns_id *b)
 	return a->dev == b->dev && a->ino == b->ino;
 }
 
+/* Join the fence netfence already made for this namespace (a pod, a container started with
+ * --network=container:X): 1 joined, 0 no live fence there, negative on error. */
+static int fence_join(const struct hostconf *hc, const char *id, int pid,
+		      const struct netns_id *nsid, const char *fingerprint, struct nf_error *err)
+{
+	_cleanup_free_ char *owner_id = NULL;
+	struct journal *owner = NULL;
+	struct journal m = { 0 };
+	int r;
+
+	r = journal_index_get(hc->state_dir, nsid, &owner_id, err);
+	if (r < 0 || !owner_id)
+		return r;
+	r = journal_read(hc->state_dir, owner_id, &owner, err);
+	if (r == -ENOENT)
+		return journal_index_remove(hc->state_dir, nsid, err);
+	if (r < 0)
+		return r;
+	if (!same_ns(&owner->ns, nsid)) {
+		journal_free(owner);
+		return journal_index_remove(hc->state_dir, nsid, err);
+	}
+	if (!owner->complete || !journal_container_alive(owner)) {
+		/* a killed set-up, or a fence whose containers are all gone */
+		r = fence_teardown(hc, owner, err);
+		journal_free(owner);
+		return r;
+	}
+	if (strcmp(owner->fingerprint, fingerprint) != 0) {
+		r = nf_input_err(err,
+				 "io.netfence.policy: the network namespace is already fenced by "
+				 "container \"%s\" with a different policy; containers sharing a "
+				 "namespace must carry the same io.netfence.* annotations",
+				 owner->id);
+		journal_free(owner);
+		return r;
+	}
+	r = journal_member_add(owner, id, pid, proc_start_time(pid));
+	if (r < 0) {
+		journal_free(owner);
+		return nf_sys_err(err, r, "joining the fence of %s", owner_id);
+	}
+	m.id = (char *)id;
+	nf_id_hex(id, m.hex);
+	m.complete = true;
+	m.ns = *nsid;
+	m.pid = pid;
+	m.pid_start = proc_start_time(pid);
+	m.member_of = owner->id;
+	m.policy = owner->policy;
+	m.base = owner->base;
+	r = journal_write(hc->state_dir, &m, err);
+	if (r >= 0)
+		r = journal_write(hc->state_dir, owner, err);
+	if (r < 0)
+		journal_remove(hc->state_dir, id, NULL);
+	journal_free(owner);
+	return r < 0 ? r : 1;
+}
+
 int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
-		const struct nf_policy *pol, struct nf_error *err)
+		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err)
 {
 	_cleanup_(unlockp) int lock = -1;
 	_cleanup_close_ int nsfd = -1, selffd = -1;
+	_cleanup_free_ char(*devs)[16] = NULL;
 	struct netns_id nsid, selfid;
 	struct journal j = { 0 };
 	struct journal *old = NULL;
-	char path[PATH_MAX], wired[16] = "";
+	char path[PATH_MAX];
+	size_t n_devs = 0;
 	int r;
 
 	if (!cfg->has_netns)
@@ -311,8 +468,15 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 		int ofd;
 
 		if (same && old->complete) {
+			/* a second identical set-up does nothing (a restarted owner rejoins) */
+			r = 0;
+			if (!old->member_of) {
+				r = journal_member_add(old, id, pid, proc_start_time(pid));
+				if (r >= 0)
+					r = journal_write(hc->state_dir, old, err);
+			}
 			journal_free(old);
-			return 0; /* a second identical set-up does nothing */
+			return r;
 		}
 		ofd = same ? -1 : journal_open_ns(old);
 		alive = !same && (ofd >= 0 || journal_container_alive(old));
@@ -326,25 +490,33 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 					    id);
 		}
 		/* a set-up that was killed, or a container gone: finish its tear-down first */
-		r = fence_teardown(hc, old, err);
+		r = fence_leave(hc, old, err);
 		journal_free(old);
 		if (r < 0)
 			return r;
 	}
 
-	r = link_ns_is_wired(nsfd, wired, err);
+	/* netfence's own records first: a namespace it fenced is joined, not re-classified */
+	r = fence_join(hc, id, pid, &nsid, fingerprint, err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+
+	r = link_ns_devices(nsfd, &devs, &n_devs, err);
 	if (r < 0)
 		return r;
-	if (r > 0)
-		return nf_input_err(err,
-				    "network namespace: already wired by someone else "
-				    "(interface %s); fencing a pre-wired namespace (overlay "
-				    "mode) is not supported yet",
-				    wired);
+	if (n_devs > 0 && cfg->cap_net_admin && !cfg->seccomp_denies_nfnetlink)
+		return nf_input_err(
+			err,
+			"process.capabilities: CAP_NET_ADMIN in a namespace wired by "
+			"someone else (interface %s): without a host-side copy of the "
+			"policy the container could remove it; drop CAP_NET_ADMIN or add a "
+			"seccomp filter that denies NETLINK_NETFILTER sockets",
+			devs[0]);
 
 	j.id = (char *)id;
 	nf_id_hex(id, j.hex);
-	j.wire = pol->base != NF_BASE_NONE;
+	j.overlay = n_devs > 0;
+	j.wire = !j.overlay && pol->base != NF_BASE_NONE;
 	j.ns = nsid;
 	j.pid = pid;
 	j.pid_start = proc_start_time(pid);
@@ -354,21 +526,30 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	j.ipv6 = pol->ipv6;
 	j.nat = hc->nat;
 	j.created = (uint64_t)time(NULL);
+	snprintf(j.fingerprint, sizeof(j.fingerprint), "%s", fingerprint);
 	if (j.wire)
 		snprintf(j.ifname, sizeof(j.ifname), "nf%s", j.hex);
-	r = journal_write(hc->state_dir, &j, err);
+	j.steps = J_INDEX;
+	r = journal_member_add(&j, id, pid, j.pid_start);
 	if (r < 0)
-		return r;
-	nf_fault("after-state");
-
-	r = fence_build(hc, nsfd, pol, &j, err);
+		return nf_sys_err(err, r, "recording container %s", id);
+	r = journal_write(hc->state_dir, &j, err);
+	if (r >= 0)
+		r = journal_index_set(hc->state_dir, &nsid, id, err);
+	if (r >= 0)
+		nf_fault("after-state");
+	if (r >= 0)
+		r = fence_build(hc, nsfd, pol, devs, n_devs, &j, err);
 	if (r < 0) {
 		struct nf_error ignored = { 0 };
 
 		fence_teardown(hc, &j, &ignored);
-		return r;
 	}
-	return 0;
+	for (size_t i = 0; i < j.n_members; i++)
+		free(j.members[i].id);
+	free(j.members);
+	free(j.ns_handle);
+	return r < 0 ? r : 0;
 }
 
 /* gc sweeps ------------------------------------------------------------------------------- */
@@ -458,7 +639,35 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			}
 			continue;
 		}
-		if (!(j->complete && journal_container_alive(j))) {
+		if (j->member_of) {
+			/* a member record whose fence is gone or no longer lists it */
+			struct journal *owner = NULL;
+			bool listed = false;
+
+			if (journal_read(hc->state_dir, j->member_of, &owner, &e2) >= 0)
+				for (size_t k = 0; k < owner->n_members; k++)
+					listed |= strcmp(owner->members[k].id, j->id) == 0;
+			journal_free(owner);
+			if (!listed && journal_remove(hc->state_dir, j->id, &e2) >= 0)
+				removed++;
+			journal_free(j);
+			continue;
+		}
+		/* members whose runtime died without poststop leave the fence */
+		for (size_t k = 0; j->complete && k < j->n_members;) {
+			struct journal_member *m = &j->members[k];
+
+			if (journal_member_alive(m, &j->ns)) {
+				k++;
+				continue;
+			}
+			if (strcmp(m->id, j->id) != 0)
+				journal_remove(hc->state_dir, m->id, NULL);
+			journal_member_remove(j, m->id);
+			if (journal_write(hc->state_dir, j, &e2) >= 0)
+				removed++;
+		}
+		if (!j->complete || j->n_members == 0) {
 			r = fence_teardown(hc, j, &e2);
 			if (r < 0 && first == 0) {
 				first = r;

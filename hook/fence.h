@@ -21,16 +21,20 @@ static inline void nf_fault(const char *point)
 #endif
 
 /* Set up the fence of container id (pid from the state, 0 if unknown) for config cfg under the
- * resolved policy pol. Takes the state lock itself. Idempotent for the same id and namespace.
- * On failure everything made is removed before returning. */
+ * resolved policy pol (fingerprint: policy_fingerprint() of it before hostname resolution).
+ * A namespace netfence already fenced is joined (same fingerprint required); a fresh one is
+ * wired (veth); one wired by someone else gets the policy inside it (overlay). Takes the state
+ * lock itself. Idempotent for the same id and namespace. On failure everything made is
+ * removed before returning. */
 int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
-		const struct nf_policy *pol, struct nf_error *err);
+		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err);
 
-/* Tear down what j records (the caller holds the state lock); removes the state file last.
- * Absent resources are not errors. */
+/* Tear down the whole fence j records (the caller holds the state lock), its members' records
+ * included; removes the state file last. Absent resources are not errors. */
 int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err);
 
-/* Tear down container id if it has state (takes the lock). Unknown id: 0. */
+/* Container id leaves its fence (takes the lock); the fence goes with its last member.
+ * Unknown id: 0. */
 int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err);
 
 /* gc: tear down every container whose state is incomplete (no hook holds the lock any more)

@@ -77,7 +77,7 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 	gen_str(g, "id", j->id);
 	gen_str(g, "hex", j->hex);
 	gen_bool(g, "complete", j->complete);
-	gen_str(g, "mode", j->wire ? "wire" : "none");
+	gen_str(g, "mode", j->wire ? "wire" : j->overlay ? "overlay" : "none");
 	gen_int(g, "netns_dev", (long long)j->ns.dev);
 	gen_int(g, "netns_ino", (long long)j->ns.ino);
 	gen_int(g, "pid", j->pid);
@@ -94,6 +94,19 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 	gen_addr(g, "gw6", &j->gw6);
 	gen_int(g, "steps", j->steps);
 	gen_int(g, "created", (long long)j->created);
+	gen_str(g, "ns_handle", j->ns_handle);
+	gen_str(g, "fingerprint", j->fingerprint[0] ? j->fingerprint : NULL);
+	gen_str(g, "member_of", j->member_of);
+	yajl_gen_string(g, (const unsigned char *)"members", 7);
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < j->n_members; i++) {
+		yajl_gen_map_open(g);
+		gen_str(g, "id", j->members[i].id);
+		gen_int(g, "pid", j->members[i].pid);
+		gen_int(g, "pid_start", (long long)j->members[i].pid_start);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
 		return nf_sys_err(err, EINVAL, "writing state for %s", j->id);
@@ -141,6 +154,35 @@ static int get_addr(yajl_val root, const char *key, struct nf_addr *ret)
 	return nf_addr_parse(s, ret);
 }
 
+static int get_members(yajl_val root, struct journal *j)
+{
+	yajl_val v = json_get(root, "members");
+
+	if (!v || YAJL_IS_NULL(v))
+		return 0;
+	if (!YAJL_IS_ARRAY(v))
+		return -EINVAL;
+	for (size_t i = 0; i < v->u.array.len; i++) {
+		yajl_val m = v->u.array.values[i];
+		_cleanup_free_ char *id = NULL;
+		uint64_t pid = 0, start = 0;
+		int r;
+
+		r = get_str(m, "id", &id);
+		if (r >= 0 && !id)
+			r = -EINVAL;
+		if (r >= 0)
+			r = get_u64(m, "pid", &pid);
+		if (r >= 0)
+			r = get_u64(m, "pid_start", &start);
+		if (r >= 0)
+			r = journal_member_add(j, id, pid <= INT_MAX ? (int)pid : 0, start);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static void yajl_tree_freep(yajl_val *v)
 {
 	if (*v)
@@ -150,7 +192,8 @@ static void yajl_tree_freep(yajl_val *v)
 int journal_read(const char *state_dir, const char *id, struct journal **ret, struct nf_error *err)
 {
 	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
-	_cleanup_free_ char *buf = NULL, *hex = NULL, *mode = NULL, *base = NULL, *ifname = NULL;
+	_cleanup_free_ char *buf = NULL, *hex = NULL, *mode = NULL, *base = NULL, *ifname = NULL,
+			    *fp = NULL;
 	_cleanup_close_ int fd = -1;
 	struct journal *j;
 	char path[PATH_MAX];
@@ -214,6 +257,16 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 		r = get_addr(root, "addr6", &j->addr6);
 	if (r >= 0)
 		r = get_addr(root, "gw6", &j->gw6);
+	if (r >= 0)
+		r = get_str(root, "ns_handle", &j->ns_handle);
+	if (r >= 0)
+		r = get_str(root, "member_of", &j->member_of);
+	if (r >= 0)
+		r = get_str(root, "fingerprint", &fp);
+	if (r >= 0 && fp && strlen(fp) >= sizeof(j->fingerprint))
+		r = -EINVAL;
+	if (r >= 0)
+		r = get_members(root, j);
 	if (r < 0) {
 		journal_free(j);
 		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
@@ -223,6 +276,9 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 		snprintf(j->ifname, sizeof(j->ifname), "%s", ifname);
 	j->complete = get_bool(root, "complete");
 	j->wire = mode && strcmp(mode, "wire") == 0;
+	j->overlay = mode && strcmp(mode, "overlay") == 0;
+	if (fp)
+		snprintf(j->fingerprint, sizeof(j->fingerprint), "%s", fp);
 	j->base = base ? nf_base_from_name(base) : NF_BASE_UNSET;
 	j->ipv6 = get_bool(root, "ipv6");
 	j->nat = get_bool(root, "nat");
@@ -248,6 +304,11 @@ void journal_free(struct journal *j)
 	free(j->id);
 	free(j->ns_path);
 	free(j->policy);
+	free(j->ns_handle);
+	free(j->member_of);
+	for (size_t i = 0; i < j->n_members; i++)
+		free(j->members[i].id);
+	free(j->members);
 	free(j);
 }
 
@@ -372,29 +433,150 @@ static int open_matching(const char *path, const struct netns_id *want)
 	return fd;
 }
 
-bool journal_container_alive(const struct journal *j)
+bool journal_member_alive(const struct journal_member *m, const struct netns_id *ns)
 {
 	char path[64];
 	int fd;
 
-	if (j->pid <= 0 || proc_start_time(j->pid) != j->pid_start)
+	if (m->pid <= 0 || proc_start_time(m->pid) != m->pid_start)
 		return false;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", j->pid);
-	fd = open_matching(path, &j->ns);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", m->pid);
+	fd = open_matching(path, ns);
 	if (fd < 0)
 		return false;
 	close(fd);
 	return true;
 }
 
+bool journal_container_alive(const struct journal *j)
+{
+	struct journal_member self = { .id = j->id, .pid = j->pid, .pid_start = j->pid_start };
+
+	if (j->member_of || j->n_members == 0)
+		return journal_member_alive(&self, &j->ns);
+	for (size_t i = 0; i < j->n_members; i++)
+		if (journal_member_alive(&j->members[i], &j->ns))
+			return true;
+	return false;
+}
+
 int journal_open_ns(const struct journal *j)
 {
 	char path[64];
+	int fd;
 
-	if (j->ns_path)
-		return open_matching(j->ns_path, &j->ns);
-	if (j->pid <= 0 || proc_start_time(j->pid) != j->pid_start)
-		return -ENOENT;
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", j->pid);
-	return open_matching(path, &j->ns);
+	/* the handle first: it outlives every pid */
+	if (j->ns_handle && (fd = open_matching(j->ns_handle, &j->ns)) >= 0)
+		return fd;
+	if (j->ns_path && (fd = open_matching(j->ns_path, &j->ns)) >= 0)
+		return fd;
+	for (size_t i = 0; i <= j->n_members; i++) {
+		const struct journal_member *m = i < j->n_members ? &j->members[i] : NULL;
+		int pid = m ? m->pid : j->pid;
+		uint64_t start = m ? m->pid_start : j->pid_start;
+
+		if (pid <= 0 || proc_start_time(pid) != start)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		fd = open_matching(path, &j->ns);
+		if (fd >= 0)
+			return fd;
+	}
+	return -ENOENT;
+}
+
+int journal_member_add(struct journal *j, const char *id, int pid, uint64_t pid_start)
+{
+	struct journal_member *v;
+
+	for (size_t i = 0; i < j->n_members; i++) {
+		if (strcmp(j->members[i].id, id) == 0) {
+			j->members[i].pid = pid;
+			j->members[i].pid_start = pid_start;
+			return 0;
+		}
+	}
+	v = realloc(j->members, (j->n_members + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	j->members = v;
+	v[j->n_members].id = strdup(id);
+	if (!v[j->n_members].id)
+		return -ENOMEM;
+	v[j->n_members].pid = pid;
+	v[j->n_members].pid_start = pid_start;
+	j->n_members++;
+	return 0;
+}
+
+void journal_member_remove(struct journal *j, const char *id)
+{
+	for (size_t i = 0; i < j->n_members; i++) {
+		if (strcmp(j->members[i].id, id) != 0)
+			continue;
+		free(j->members[i].id);
+		memmove(&j->members[i], &j->members[i + 1],
+			(j->n_members - i - 1) * sizeof(j->members[0]));
+		j->n_members--;
+		return;
+	}
+}
+
+static int index_path(const char *state_dir, const struct netns_id *ns, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/netns/%" PRIu64 "-%" PRIu64, state_dir, ns->dev,
+			     ns->ino) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int journal_index_get(const char *state_dir, const struct netns_id *ns, char **ret,
+		      struct nf_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	size_t len;
+	int r;
+
+	*ret = NULL;
+	if (index_path(state_dir, ns, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "namespace index in %s", state_dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : nf_sys_err(err, errno, "opening %s", path);
+	r = nf_read_all(fd, 2048, path, ret, &len, err);
+	if (r < 0)
+		return r;
+	if (len == 0) {
+		free(*ret);
+		*ret = NULL;
+	}
+	return 0;
+}
+
+int journal_index_set(const char *state_dir, const struct netns_id *ns, const char *owner,
+		      struct nf_error *err)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if (index_path(state_dir, ns, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "namespace index in %s", state_dir);
+	*strrchr(path, '/') = '\0';
+	r = nf_mkdir_p(path, 0700);
+	if (r < 0)
+		return nf_sys_err(err, r, "creating %s", path);
+	index_path(state_dir, ns, path, sizeof(path));
+	return nf_write_file_atomic(path, owner, strlen(owner), 0600, err);
+}
+
+int journal_index_remove(const char *state_dir, const struct netns_id *ns, struct nf_error *err)
+{
+	char path[PATH_MAX];
+
+	if (index_path(state_dir, ns, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "namespace index in %s", state_dir);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nf_sys_err(err, errno, "removing %s", path);
+	return 0;
 }

@@ -1,6 +1,8 @@
 /* netfence: the per-container state file <state_dir>/<id>.json. Written before the first
  * resource is made and updated as steps begin, so tear-down and gc can undo a hook that was
- * killed at any point; `complete` marks a finished set-up. Also the global set-up lock. */
+ * killed at any point; `complete` marks a finished set-up. The first container of a namespace
+ * owns the fence and lists every member; a container joining it gets a member record naming
+ * the owner. Also the namespace index (<state_dir>/netns/<dev>-<ino>) and the state lock. */
 #ifndef NF_JOURNAL_H
 #define NF_JOURNAL_H
 
@@ -20,6 +22,15 @@ enum {
 	J_VETH = 1 << 2,
 	J_HOST_NFT = 1 << 3,
 	J_NS_NFT = 1 << 4,
+	J_NS_HANDLE = 1 << 5, /* overlay: bind mount of the namespace under state_dir/netns */
+	J_INDEX = 1 << 6,     /* state_dir/netns/<dev>-<ino> names the owner */
+};
+
+/* A container using the fence (the owner included while it runs). */
+struct journal_member {
+	char *id;
+	int pid;
+	uint64_t pid_start;
 };
 
 struct journal {
@@ -38,7 +49,13 @@ struct journal {
 	char ifname[16];
 	struct nf_addr addr4, gw4, addr6, gw6; /* family 0 when absent */
 	unsigned steps;
-	uint64_t created; /* unix seconds */
+	uint64_t created;     /* unix seconds */
+	bool overlay;	      /* the namespace was wired by someone else: no interface of ours */
+	char *ns_handle;      /* J_NS_HANDLE: the bind mount that keeps the namespace reachable */
+	char fingerprint[17]; /* of the policy as written: joiners must carry the same */
+	char *member_of;      /* a member record: the owner's id (only id, ns, pid also set) */
+	struct journal_member *members;
+	size_t n_members;
 };
 
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err);
@@ -53,9 +70,22 @@ int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error 
 /* Take the state directory's lock (blocking), creating state_dir. Returns the lock fd. */
 int journal_lock(const char *state_dir, struct nf_error *err);
 
-/* Is the container of this state still alive (its pid runs, started at the same time, in the
- * same namespace)? */
+/* Is any container of this fence still alive (its pid runs, started at the same time, in the
+ * same namespace)? For a member record: that member. */
 bool journal_container_alive(const struct journal *j);
+bool journal_member_alive(const struct journal_member *m, const struct netns_id *ns);
+
+/* Members: add (copying id) or remove by id. */
+int journal_member_add(struct journal *j, const char *id, int pid, uint64_t pid_start);
+void journal_member_remove(struct journal *j, const char *id);
+
+/* The namespace index: which container owns the fence of a namespace. *ret = NULL when
+ * none. */
+int journal_index_get(const char *state_dir, const struct netns_id *ns, char **ret,
+		      struct nf_error *err);
+int journal_index_set(const char *state_dir, const struct netns_id *ns, const char *owner,
+		      struct nf_error *err);
+int journal_index_remove(const char *state_dir, const struct netns_id *ns, struct nf_error *err);
 
 /* Open the namespace recorded in j if it still exists (same dev/inode): an fd, or -ENOENT. */
 int journal_open_ns(const struct journal *j);

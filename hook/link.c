@@ -518,12 +518,16 @@ static int dump_links(struct nl_sock *sk, struct nl_cache **ret, struct nf_error
 	return 0;
 }
 
-int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err)
+int link_ns_devices(int netns_fd, char (**ret)[IFNAMSIZ], size_t *n, struct nf_error *err)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
 	_cleanup_(nl_cache_freep) struct nl_cache *cache = NULL;
+	_cleanup_free_ char(*v)[IFNAMSIZ] = NULL;
+	size_t cnt = 0;
 	int r;
 
+	*ret = NULL;
+	*n = 0;
 	r = rtnl_open(netns_fd, &sk, err);
 	if (r < 0)
 		return r;
@@ -533,14 +537,33 @@ int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err)
 	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
 		struct rtnl_link *link = (struct rtnl_link *)o;
 		const char *name = rtnl_link_get_name(link);
+		char(*g)[IFNAMSIZ];
 
 		if (rtnl_link_get_arptype(link) == ARPHRD_LOOPBACK || is_fallback_dev(link))
 			continue;
-		if (first_ifname)
-			snprintf(first_ifname, IFNAMSIZ, "%s", name ? name : "?");
-		return 1;
+		g = realloc(v, (cnt + 1) * sizeof(*v));
+		if (!g)
+			return nf_sys_err(err, ENOMEM, "listing interfaces");
+		v = g;
+		snprintf(v[cnt++], IFNAMSIZ, "%s", name ? name : "?");
 	}
-	return 0;
+	*ret = steal_pointer(&v);
+	*n = cnt;
+	return (int)cnt;
+}
+
+int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err)
+{
+	_cleanup_free_ char(*v)[IFNAMSIZ] = NULL;
+	size_t n;
+	int r;
+
+	r = link_ns_devices(netns_fd, &v, &n, err);
+	if (r < 0)
+		return r;
+	if (n && first_ifname)
+		snprintf(first_ifname, IFNAMSIZ, "%s", v[0]);
+	return n > 0;
 }
 
 /* netfence's own host ends: "nf" and 12 lowercase hex digits (util.h nf_id_hex). Anything else

@@ -33,6 +33,10 @@ int link_exists(const char *ifname, struct nf_error *err);
  * the first such interface's name. 1 wired, 0 fresh, negative errno. */
 int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err);
 
+/* Every interface of netns_fd besides loopback and the fallback tunnel devices (malloc'd
+ * array of names). Returns the count. */
+int link_ns_devices(int netns_fd, char (**ret)[16], size_t *n, struct nf_error *err);
+
 /* The current namespace's own addresses (each as a full-length prefix) and the prefixes of its
  * directly connected networks, loopback and nf* interfaces excluded. */
 int link_host_prefixes(struct nf_prefix **ret, size_t *n, struct nf_error *err);

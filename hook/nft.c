@@ -22,6 +22,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -79,6 +80,7 @@ struct batch {
 	struct msgdesc *d;
 	size_t n_d, cap_d;
 	bool oom;
+	uint8_t family; /* of the messages added next: one batch may hold inet and netdev */
 };
 
 static void batch_free(struct batch *b)
@@ -124,6 +126,8 @@ static struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const
 static struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const char *fmt, ...)
 {
 	struct msgdesc *d = &b->d[b->n_d++];
+	uint16_t type;
+	size_t len;
 	va_list ap;
 
 	d->off = b->len;
@@ -132,6 +136,11 @@ static struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const
 	va_start(ap, fmt);
 	vsnprintf(d->what, sizeof(d->what), fmt, ap);
 	va_end(ap);
+	/* the netdev table repeats the inet table's set names: say which table failed */
+	len = strlen(d->what);
+	type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+	if (b->family == NFPROTO_NETDEV && type != NFT_MSG_NEWTABLE && type != NFT_MSG_DELTABLE)
+		snprintf(d->what + len, sizeof(d->what) - len, " (table netdev %s)", NF_TABLE);
 	b->len += NLMSG_ALIGN(nlh->nlmsg_len);
 	return d;
 }
@@ -141,6 +150,7 @@ static void batch_start(struct batch *b)
 	char *p;
 
 	memset(b, 0, sizeof(*b));
+	b->family = NFPROTO_INET;
 	b->seq0 = (uint32_t)time(NULL) << 8;
 	b->seq = b->seq0;
 	p = batch_room(b);
@@ -162,7 +172,7 @@ static struct nlmsghdr *msg_hdr(struct batch *b, uint16_t type, uint16_t flags)
 
 	if (!p)
 		return NULL;
-	return nftnl_nlmsg_build_hdr(p, type, NFPROTO_INET, flags | NLM_F_ACK, b->seq++);
+	return nftnl_nlmsg_build_hdr(p, type, b->family, flags | NLM_F_ACK, b->seq++);
 }
 
 /* ---- netlink plumbing ---- */
@@ -370,8 +380,8 @@ static void add_table(struct batch *b, uint16_t type, uint16_t flags)
 	if (!nlh)
 		return;
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, NF_TABLE);
-	batch_commit(b, nlh, "%s table inet %s", type == NFT_MSG_DELTABLE ? "deleting" : "table",
-		     NF_TABLE);
+	batch_commit(b, nlh, "%s %s %s", type == NFT_MSG_DELTABLE ? "deleting table" : "table",
+		     b->family == NFPROTO_NETDEV ? "netdev" : "inet", NF_TABLE);
 }
 
 static void add_chain(struct batch *b, const char *name, int hook, int prio, const char *type,
@@ -400,6 +410,31 @@ static void add_chain(struct batch *b, const char *name, int hook, int prio, con
 	nftnl_chain_free(c);
 }
 
+/* A base chain of the netdev table on one device's egress hook, priority 0, policy accept. */
+static void add_egress_chain(struct batch *b, const char *name, const char *dev)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!c) {
+		b->oom = true;
+		return;
+	}
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NF_TABLE);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_NETDEV_EGRESS);
+	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
+	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+	nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
+	nlh = msg_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
+	if (nlh) {
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		batch_commit(b, nlh, "chain %s (hook egress, device \"%s\")", name, dev);
+	}
+	nftnl_chain_free(c);
+}
+
 /* key_fields: byte lengths of the concatenated fields (one entry: a plain key). */
 static uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
 			uint32_t key_type, bool interval, bool vmap)
@@ -416,7 +451,7 @@ static uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields
 		klen += n > 1 ? (fields[i] + 3u) & ~3u : fields[i];
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NF_TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, b->family);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, key_type);
@@ -569,6 +604,7 @@ struct rb {
 	struct batch *b;
 	struct nftnl_rule *r;
 	const char *chain;
+	bool netdev; /* no nfproto there: families are told apart by ethertype */
 };
 
 static struct nftnl_expr *ex(struct rb *rb, const char *name)
@@ -590,6 +626,7 @@ static void rule_begin(struct rb *rb, struct batch *b, const char *chain)
 {
 	rb->b = b;
 	rb->chain = chain;
+	rb->netdev = b->family == NFPROTO_NETDEV;
 	rb->r = nftnl_rule_alloc();
 	if (!rb->r) {
 		b->oom = true;
@@ -597,7 +634,7 @@ static void rule_begin(struct rb *rb, struct batch *b, const char *chain)
 	}
 	nftnl_rule_set_str(rb->r, NFTNL_RULE_TABLE, NF_TABLE);
 	nftnl_rule_set_str(rb->r, NFTNL_RULE_CHAIN, chain);
-	nftnl_rule_set_u32(rb->r, NFTNL_RULE_FAMILY, NFPROTO_INET);
+	nftnl_rule_set_u32(rb->r, NFTNL_RULE_FAMILY, b->family);
 }
 
 static void rule_end(struct rb *rb, const char *label)
@@ -694,6 +731,23 @@ static void m_nfproto(struct rb *rb, uint8_t proto)
 	e_cmp(rb, NFT_CMP_EQ, &proto, 1);
 }
 
+/* One address family. The netdev family has no nfproto; there both the frame's own ethertype
+ * (what the receiver acts on) and skb->protocol (what nftables parses the network header as,
+ * and which a packet socket chooses freely in sll_protocol) must agree. */
+static void m_family(struct rb *rb, bool v6)
+{
+	uint16_t ethertype = htons(v6 ? ETH_P_IPV6 : ETH_P_IP);
+
+	if (!rb->netdev) {
+		m_nfproto(rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		return;
+	}
+	e_payload(rb, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+	e_cmp(rb, NFT_CMP_EQ, &ethertype, 2);
+	e_meta(rb, NFT_META_PROTOCOL, NFT_REG_1);
+	e_cmp(rb, NFT_CMP_EQ, &ethertype, 2);
+}
+
 static void m_l4proto(struct rb *rb, uint8_t proto)
 {
 	e_meta(rb, NFT_META_L4PROTO, NFT_REG_1);
@@ -734,7 +788,7 @@ static void m_saddr_not(struct rb *rb, const struct nf_addr *a, int family)
 {
 	bool v6 = family == AF_INET6;
 
-	m_nfproto(rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	m_family(rb, v6);
 	if (a->family != family)
 		return;
 	e_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, NFT_REG_1);
@@ -747,7 +801,7 @@ static void m_concat(struct rb *rb, int family, bool saddr, bool port)
 	bool v6 = family == AF_INET6;
 	uint32_t off = v6 ? (saddr ? 8 : 24) : (saddr ? 12 : 16);
 
-	m_nfproto(rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	m_family(rb, v6);
 	e_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, off, v6 ? 16 : 4, NFT_REG32_00);
 	e_meta(rb, NFT_META_L4PROTO, NFT_REG32_00 + (v6 ? 4 : 1));
 	if (port)
@@ -799,7 +853,7 @@ static void add_match(struct rb *rb, enum match_kind m, const struct fence_names
 	case MATCH_NONE:
 		break;
 	case MATCH_NFPROTO6:
-		m_nfproto(rb, NFPROTO_IPV6);
+		m_family(rb, true);
 		break;
 	case MATCH_DNS_TCP:
 	case MATCH_DNS_UDP:
@@ -934,23 +988,29 @@ static void rules_egress(struct batch *b, const char *chain, const struct nft_fe
 
 static const uint8_t fields4[] = { 4, 1, 2 }, fields6[] = { 16, 1, 2 };
 
-static void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fence_names *n)
+/* ingress false: the egress and deny sets only (the netdev table's copy). */
+static void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fence_names *n,
+			   bool ingress)
 {
 	const uint32_t t4 = CONCAT3(TYPE_IPADDR, TYPE_INET_PROTOCOL, TYPE_INET_SERVICE);
 	const uint32_t t6 = CONCAT3(TYPE_IP6ADDR, TYPE_INET_PROTOCOL, TYPE_INET_SERVICE);
 
 	n->id_eg4 = add_set(b, n->eg4, fields4, 3, t4, true, false);
 	n->id_eg6 = add_set(b, n->eg6, fields6, 3, t6, true, false);
-	n->id_in4 = add_set(b, n->in4, fields4, 3, t4, true, false);
-	n->id_in6 = add_set(b, n->in6, fields6, 3, t6, true, false);
+	if (ingress) {
+		n->id_in4 = add_set(b, n->in4, fields4, 3, t4, true, false);
+		n->id_in6 = add_set(b, n->in6, fields6, 3, t6, true, false);
+	}
 	n->id_deny4 = add_set(b, n->deny4, fields4, 2, CONCAT2(TYPE_IPADDR, TYPE_INET_PROTOCOL),
 			      true, false);
 	n->id_deny6 = add_set(b, n->deny6, fields6, 2, CONCAT2(TYPE_IP6ADDR, TYPE_INET_PROTOCOL),
 			      true, false);
 	add_box_elems(b, n->eg4, n->id_eg4, &f->eg4, AF_INET, 3);
 	add_box_elems(b, n->eg6, n->id_eg6, &f->eg6, AF_INET6, 3);
-	add_box_elems(b, n->in4, n->id_in4, &f->in4, AF_INET, 3);
-	add_box_elems(b, n->in6, n->id_in6, &f->in6, AF_INET6, 3);
+	if (ingress) {
+		add_box_elems(b, n->in4, n->id_in4, &f->in4, AF_INET, 3);
+		add_box_elems(b, n->in6, n->id_in6, &f->in6, AF_INET6, 3);
+	}
 	if (f->base == NF_BASE_INTERNET) {
 		add_box_elems(b, n->deny4, n->id_deny4, &f->deny4, AF_INET, 2);
 		add_box_elems(b, n->deny6, n->id_deny6, &f->deny6, AF_INET6, 2);
@@ -1049,6 +1109,7 @@ struct query {
 	char *buf;
 	size_t len, cap, n;
 	uint32_t seq0;
+	uint8_t family; /* of the requests added next */
 };
 
 static struct nlmsghdr *query_msg(struct query *q, uint16_t type)
@@ -1063,8 +1124,7 @@ static struct nlmsghdr *query_msg(struct query *q, uint16_t type)
 		q->buf = nb;
 		q->cap = ncap;
 	}
-	return nftnl_nlmsg_build_hdr(q->buf + q->len, type, NFPROTO_INET, 0,
-				     q->seq0 + (uint32_t)q->n);
+	return nftnl_nlmsg_build_hdr(q->buf + q->len, type, q->family, 0, q->seq0 + (uint32_t)q->n);
 }
 
 static void query_commit(struct query *q, struct nlmsghdr *nlh)
@@ -1148,21 +1208,32 @@ static int query_run(struct mnl_socket *nl, struct query *q, bool *found, struct
 	return 0;
 }
 
-static int table_exists(struct mnl_socket *nl, bool *ret, struct nf_error *err)
+/* Whether the netfence table of each of families[0..n) exists (ret[i]), in one round trip. */
+static int tables_exist(struct mnl_socket *nl, const uint8_t *families, size_t n, bool *ret,
+			struct nf_error *err)
 {
 	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
-	bool found = false;
-	int r;
+	int r = 0;
 
-	r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		q.family = families[i];
+		ret[i] = false;
+		r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
+	}
 	if (r < 0) {
 		free(q.buf);
-		return nf_sys_err(err, r, "querying table inet %s", NF_TABLE);
+		return nf_sys_err(err, r, "querying the %s tables", NF_TABLE);
 	}
-	r = query_run(nl, &q, &found, err);
+	r = query_run(nl, &q, ret, err);
 	free(q.buf);
-	*ret = found;
 	return r;
+}
+
+static int table_exists(struct mnl_socket *nl, bool *ret, struct nf_error *err)
+{
+	static const uint8_t inet[] = { NFPROTO_INET };
+
+	return tables_exist(nl, inet, 1, ret, err);
 }
 
 static void ifname_key(const char *ifname, char key[IFNAMSIZ])
@@ -1196,7 +1267,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	snprintf(eg, sizeof(eg), "eg_%s", f->hex);
 	snprintf(in, sizeof(in), "in_%s", f->hex);
 	snprintf(hin, sizeof(hin), "hin_%s", f->hex);
-	add_fence_sets(&b, f, &n);
+	add_fence_sets(&b, f, &n, true);
 
 	add_chain(&b, eg, -1, 0, NULL, 0);
 	rule_antispoof(&b, eg, f);
@@ -1246,7 +1317,7 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 	static const char *const maps[] = { "fwd_out", "fwd_in", "host_in" };
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	char sets[6][32], chains[3][32], key[IFNAMSIZ];
-	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
+	struct query q = { .seq0 = (uint32_t)time(NULL) << 8, .family = NFPROTO_INET };
 	bool found[16] = { false }, any = false;
 	bool has_if = ifname && ifname[0];
 	bool has4 = addr4 && addr4->family == AF_INET, has6 = addr6 && addr6->family == AF_INET6;
@@ -1317,31 +1388,135 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 
 /* ---- container namespace ---- */
 
+#define MAX_DEVS 64 /* interfaces guarded on the netdev egress hook */
+
+/* The netdev egress chain of one device: what a packet socket sends, judged again. */
+static void rules_netdev_egress(struct batch *b, const char *chain, const struct nft_fence *f,
+				const struct fence_names *n)
+{
+	static const uint32_t zero;
+	uint16_t arp = htons(ETH_P_ARP);
+	struct rb rb;
+
+	/* Sent through the IP stack: the inet output chain has judged it already. Such a packet
+	 * still holds its route (skb dst) here, which is dropped only after this hook; a frame
+	 * from a packet socket never has one. `meta rtclassid` reads the route and fails (no
+	 * match) without one. Not `ct state`: the netdev family refuses the ct expression
+	 * (EPROTO); not a mark: whoever may open a packet socket may also set SO_MARK. */
+	rule_begin(&rb, b, chain);
+	e_meta(&rb, NFT_META_RTCLASSID, NFT_REG_1);
+	e_cmp(&rb, NFT_CMP_GTE, &zero, 4);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "meta rtclassid >= 0 accept (routed by the IP stack)");
+
+	/* ARP: the kernel's own neighbour resolution carries no route, and the namespace needs
+	 * it. Forged ARP is let through too: it reaches the link only, never a router beyond.
+	 * The frame's own ethertype is matched: skb->protocol is whatever a packet socket says. */
+	rule_begin(&rb, b, chain);
+	e_payload(&rb, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+	e_cmp(&rb, NFT_CMP_EQ, &arp, 2);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "ether type arp accept");
+
+	if (!f->ipv6) {
+		rule_begin(&rb, b, chain);
+		m_family(&rb, true);
+		e_counter(&rb);
+		e_verdict(&rb, NF_DROP);
+		rule_end(&rb, "ipv6 off");
+	}
+	rule_lookup(b, chain, AF_INET, false, n->eg4, n->id_eg4, NF_ACCEPT);
+	rule_lookup(b, chain, AF_INET6, false, n->eg6, n->id_eg6, NF_ACCEPT);
+	if (f->base == NF_BASE_INTERNET) {
+		static const enum match_kind drops[] = { MATCH_DNS_TCP, MATCH_DNS_UDP, MATCH_DENY4,
+							 MATCH_DENY6 };
+		static const char *const labels[] = { "tcp dport 53 drop", "udp dport 53 drop",
+						      "ip daddr . meta l4proto @deny4 drop",
+						      "ip6 daddr . meta l4proto @deny6 drop" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(drops); i++) {
+			rule_begin(&rb, b, chain);
+			add_match(&rb, drops[i], n);
+			e_counter(&rb);
+			e_verdict(&rb, NF_DROP);
+			rule_end(&rb, labels[i]);
+		}
+		/* The accept looks the deny set up again, negated: a packet whose headers did not
+		 * parse (no l4proto) fails the lookup and falls to the drop below. */
+		for (int v6 = 0; v6 < 2; v6++) {
+			rule_begin(&rb, b, chain);
+			m_concat(&rb, v6 ? AF_INET6 : AF_INET, false, false);
+			e_lookup(&rb, v6 ? n->deny6 : n->deny4, v6 ? n->id_deny6 : n->id_deny4, -1,
+				 true);
+			e_counter(&rb);
+			e_verdict(&rb, NF_ACCEPT);
+			rule_end(&rb, v6 ? "internet allowed (ip6)" : "internet allowed (ip)");
+		}
+	}
+	/* no reject: there is no socket to tell */
+	rule_simple(b, chain, NF_DROP, "default drop");
+}
+
+/* The netdev table: copies of the egress and deny sets, one egress chain per device. */
+static void add_netdev_table(struct batch *b, const struct nft_fence *f)
+{
+	struct fence_names n;
+	char chain[32];
+
+	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	fence_names_init(&n, "");
+	add_fence_sets(b, f, &n, false);
+	for (size_t i = 0; i < f->n_devs; i++) {
+		snprintf(chain, sizeof(chain), "egress_%.15s", f->devs[i]);
+		add_egress_chain(b, chain, f->devs[i]);
+		rules_netdev_egress(b, chain, f, &n);
+	}
+}
+
+static int check_devs(const struct nft_fence *f, struct nf_error *err)
+{
+	if (f->n_devs > MAX_DEVS)
+		return nf_sys_err(err, E2BIG, "nftables: %zu interfaces to guard (at most %d)",
+				  f->n_devs, MAX_DEVS);
+	for (size_t i = 0; i < f->n_devs; i++) {
+		size_t len = strnlen(f->devs[i], sizeof(f->devs[i]));
+
+		if (len == 0 || len >= sizeof(f->devs[i]))
+			return nf_sys_err(err, EINVAL, "nftables: bad interface name");
+	}
+	return 0;
+}
+
+static const uint8_t ns_families[] = { NFPROTO_INET, NFPROTO_NETDEV };
+
 int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	bool exists = false;
+	bool exists[ARRAY_SIZE(ns_families)] = { false };
 	struct fence_names n;
 	struct batch b;
 	struct rb rb;
 	int r;
 
+	r = check_devs(f, err);
+	if (r < 0)
+		return r;
 	r = nl_open_in(netns_fd, &nl, err);
 	if (r < 0)
 		return r;
-	r = table_exists(nl, &exists, err);
+	r = tables_exist(nl, ns_families, ARRAY_SIZE(ns_families), exists, err);
 	if (r < 0)
 		return r;
 	batch_start(&b);
 	/* add + delete + add replaces a table that is there, atomically; a fresh namespace has
 	 * none, and a delete would make closing the socket wait for an RCU grace period. */
-	if (exists) {
+	if (exists[0]) {
 		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 		add_table(&b, NFT_MSG_DELTABLE, 0);
 	}
 	add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	fence_names_init(&n, "");
-	add_fence_sets(&b, f, &n);
+	add_fence_sets(&b, f, &n, true);
 
 	add_chain(&b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
 	rule_begin(&rb, &b, "output");
@@ -1373,6 +1548,15 @@ int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 
 	add_chain(&b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
 	rule_simple(&b, "forward", NF_DROP, "drop");
+
+	/* Overlay mode: packet sockets go around the inet hooks, the device's egress does not. */
+	b.family = NFPROTO_NETDEV;
+	if (exists[1]) {
+		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(&b, NFT_MSG_DELTABLE, 0);
+	}
+	if (f->n_devs > 0)
+		add_netdev_table(&b, f);
 	batch_finish(&b);
 
 	r = batch_send(nl, &b, err);
@@ -1385,15 +1569,25 @@ int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 int nft_ns_remove(int netns_fd, struct nf_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	bool exists[ARRAY_SIZE(ns_families)] = { false };
 	struct batch b;
 	int r;
 
 	r = nl_open_in(netns_fd, &nl, err);
 	if (r < 0)
 		return r;
+	/* Only what is there: a batch that deletes makes closing the socket wait (see above). */
+	r = tables_exist(nl, ns_families, ARRAY_SIZE(ns_families), exists, err);
+	if (r < 0 || !(exists[0] || exists[1]))
+		return r;
 	batch_start(&b);
-	add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE); /* so that the delete cannot fail */
-	add_table(&b, NFT_MSG_DELTABLE, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_families); i++) {
+		if (!exists[i])
+			continue;
+		b.family = ns_families[i];
+		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE); /* so that the delete cannot fail */
+		add_table(&b, NFT_MSG_DELTABLE, 0);
+	}
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
@@ -1434,6 +1628,7 @@ static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 
 struct counter_acc {
 	struct nft_counters *c;
+	bool drops_only; /* netdev table: its accepts were counted by the inet table */
 	bool oom;
 };
 
@@ -1472,7 +1667,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	}
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
 		nftnl_expr_foreach(r, rule_expr_cb, &s);
-		if (s.kind == 1) {
+		if (s.kind == 1 && !acc->drops_only) {
 			acc->c->accepted_pkts += s.pkts;
 			acc->c->accepted_bytes += s.bytes;
 		} else if (s.kind == 2) {
@@ -1484,20 +1679,23 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int chain_counters(struct mnl_socket *nl, const char *chain, struct nft_counters *c,
-			  struct nf_error *err)
+/* chain NULL: every chain of the table (the netdev table, whose drops only are counted). A
+ * table or chain that is not there reads as no rules. */
+static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *chain,
+			  struct nft_counters *c, struct nf_error *err)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct counter_acc acc = { c, false };
+	struct counter_acc acc = { c, family == NFPROTO_NETDEV, false };
 	struct nlmsghdr *nlh;
 	char what[96];
 	int r;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP,
-				    (uint32_t)time(NULL));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, (uint32_t)time(NULL));
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NF_TABLE);
-	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
-	snprintf(what, sizeof(what), "reading counters of chain %s", chain);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	snprintf(what, sizeof(what), "reading counters of %s %s", chain ? "chain" : "table netdev",
+		 chain ? chain : NF_TABLE);
 	r = dump(nl, nlh, rule_cb, &acc, what, err);
 	if (r >= 0 && acc.oom)
 		r = nf_sys_err(err, ENOMEM, "%s", what);
@@ -1518,7 +1716,7 @@ int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error
 		char chain[32];
 
 		snprintf(chain, sizeof(chain), "%s%s", fmt[i], hex);
-		r = chain_counters(nl, chain, &c, err);
+		r = chain_counters(nl, NFPROTO_INET, chain, &c, err);
 	}
 	if (r >= 0)
 		*ret = c;
@@ -1534,7 +1732,9 @@ int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err
 
 	r = nl_open_in(netns_fd, &nl, err);
 	for (size_t i = 0; i < ARRAY_SIZE(chains) && r >= 0; i++)
-		r = chain_counters(nl, chains[i], &c, err);
+		r = chain_counters(nl, NFPROTO_INET, chains[i], &c, err);
+	if (r >= 0)
+		r = chain_counters(nl, NFPROTO_NETDEV, NULL, &c, err);
 	if (r >= 0)
 		*ret = c;
 	return r;

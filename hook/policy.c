@@ -645,3 +645,76 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 	p->n_ingress = n_in;
 	return 0;
 }
+
+/* fingerprint ----------------------------------------------------------------------------- */
+
+struct fp {
+	uint64_t h;
+};
+
+static void fp_add(struct fp *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		f->h ^= *p;
+		f->h *= 0x100000001b3ULL;
+	}
+	f->h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
+	f->h *= 0x100000001b3ULL;
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int fp_rules(struct fp *f, const char *tag, const struct nf_rule *r, size_t n)
+{
+	char **v = calloc(n + 1, sizeof(*v));
+	char buf[320];
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = strdup(rule_str(&r[i], buf, sizeof(buf)));
+		if (!v[i]) {
+			for (size_t k = 0; k < i; k++)
+				free(v[k]);
+			free(v);
+			return -ENOMEM;
+		}
+	}
+	qsort(v, n, sizeof(*v), strp_cmp);
+	fp_add(f, tag);
+	for (size_t i = 0; i < n; i++) {
+		/* duplicates are merged by the compiler, so they do not make a policy different */
+		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
+			fp_add(f, v[i]);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+	return 0;
+}
+
+int policy_fingerprint(const struct nf_policy *p, char out[17])
+{
+	struct fp f = { 0xcbf29ce484222325ULL };
+	char buf[64];
+	int r;
+
+	fp_add(&f, nf_base_name(p->base));
+	r = fp_rules(&f, "egress", p->egress, p->n_egress);
+	if (r >= 0)
+		r = fp_rules(&f, "ingress", p->ingress, p->n_ingress);
+	if (r < 0)
+		return r;
+	fp_add(&f, "dns");
+	for (size_t i = 0; i < p->n_dns; i++)
+		fp_add(&f, nf_addr_str(&p->dns[i], buf, sizeof(buf)));
+	fp_add(&f, p->ipv6 ? "ipv6 on" : "ipv6 off");
+	snprintf(buf, sizeof(buf), "seccomp %d selinux %d", (int)p->seccomp, (int)p->selinux);
+	fp_add(&f, buf);
+	fp_add(&f, p->selinux_context ? p->selinux_context : "");
+	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+	return 0;
+}

@@ -45,6 +45,11 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
  * that does not resolve, or a wildcard, is an input error naming it. */
 int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf_error *err);
 
+/* A digest of the policy as written (call before policy_resolve_hostnames, so that DNS
+ * answers do not change it): containers sharing a namespace must carry the same. Rule order
+ * and duplicates do not matter. */
+int policy_fingerprint(const struct nf_policy *p, char out[17]);
+
 void policy_free(struct nf_policy *p);
 
 #endif

@@ -181,6 +181,135 @@ void spec_config_free(struct spec_config *c)
 	free(c);
 }
 
+static bool has_cap(yajl_val caps, const char *cap)
+{
+	static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted",
+					    "ambient" };
+
+	if (!caps || !YAJL_IS_OBJECT(caps))
+		return false;
+	for (size_t s = 0; s < ARRAY_SIZE(sets); s++) {
+		yajl_val v = json_get(caps, sets[s]);
+
+		for (size_t i = 0; v && YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
+			yajl_val c = v->u.array.values[i];
+
+			if (YAJL_IS_STRING(c) && strcmp(c->u.string, cap) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* How strict a seccomp action is, as libseccomp orders them; >= 4 refuses the call. */
+static int action_rank(yajl_val v)
+{
+	static const struct {
+		const char *name;
+		int rank;
+	} ranks[] = {
+		{ "SCMP_ACT_KILL_PROCESS", 7 }, { "SCMP_ACT_KILL_THREAD", 6 },
+		{ "SCMP_ACT_KILL", 6 },		{ "SCMP_ACT_TRAP", 5 },
+		{ "SCMP_ACT_ERRNO", 4 },	{ "SCMP_ACT_NOTIFY", 3 },
+		{ "SCMP_ACT_TRACE", 2 },	{ "SCMP_ACT_LOG", 1 },
+		{ "SCMP_ACT_ALLOW", 0 },
+	};
+
+	for (size_t i = 0; v && YAJL_IS_STRING(v) && i < ARRAY_SIZE(ranks); i++)
+		if (strcmp(v->u.string, ranks[i].name) == 0)
+			return ranks[i].rank;
+	return -1; /* unknown: never counted as a denial */
+}
+
+static bool get_u64v(yajl_val obj, const char *key, uint64_t *ret)
+{
+	yajl_val v = json_get(obj, key);
+
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
+		return false;
+	*ret = (uint64_t)YAJL_GET_INTEGER(v);
+	return true;
+}
+
+/* Does one rule's argument list match socket(a[0], a[1], a[2])? A condition on another
+ * argument, or one we cannot read, counts as matching for an allow rule and as not matching
+ * for a refusing one: the answer errs on the side of "not denied". */
+static bool rule_matches(yajl_val args, const uint64_t a[3], bool deny)
+{
+	for (size_t i = 0; args && YAJL_IS_ARRAY(args) && i < args->u.array.len; i++) {
+		yajl_val c = args->u.array.values[i];
+		yajl_val op = json_get(c, "op");
+		uint64_t idx, val, two = 0, x;
+		bool m;
+
+		if (!get_u64v(c, "index", &idx) || idx > 2 || !get_u64v(c, "value", &val) || !op ||
+		    !YAJL_IS_STRING(op))
+			return !deny;
+		get_u64v(c, "valueTwo", &two);
+		x = a[idx];
+		if (strcmp(op->u.string, "SCMP_CMP_EQ") == 0)
+			m = x == val;
+		else if (strcmp(op->u.string, "SCMP_CMP_NE") == 0)
+			m = x != val;
+		else if (strcmp(op->u.string, "SCMP_CMP_LT") == 0)
+			m = x < val;
+		else if (strcmp(op->u.string, "SCMP_CMP_LE") == 0)
+			m = x <= val;
+		else if (strcmp(op->u.string, "SCMP_CMP_GT") == 0)
+			m = x > val;
+		else if (strcmp(op->u.string, "SCMP_CMP_GE") == 0)
+			m = x >= val;
+		else if (strcmp(op->u.string, "SCMP_CMP_MASKED_EQ") == 0)
+			m = (x & val) == two;
+		else
+			return !deny;
+		if (!m)
+			return false;
+	}
+	return true;
+}
+
+static bool names_socket(yajl_val names)
+{
+	for (size_t i = 0; names && YAJL_IS_ARRAY(names) && i < names->u.array.len; i++) {
+		yajl_val n = names->u.array.values[i];
+
+		if (YAJL_IS_STRING(n) && strcmp(n->u.string, "socket") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Would this filter refuse socket(AF_NETLINK, type, NETLINK_NETFILTER) for every socket type
+ * netlink accepts (raw or datagram, with or without SOCK_CLOEXEC / SOCK_NONBLOCK)? The
+ * strictest matching rule wins, as in libseccomp; no matching rule means the default. */
+static bool seccomp_denies_nfnetlink(yajl_val sc)
+{
+	static const uint64_t types[] = { 2,	     3,		2 | 02000000, 3 | 02000000,
+					  2 | 04000, 3 | 04000, 2 | 02004000, 3 | 02004000 };
+	yajl_val syscalls = json_get(sc, "syscalls");
+	int def = action_rank(json_get(sc, "defaultAction"));
+
+	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
+		const uint64_t a[3] = { 16 /* AF_NETLINK */, types[t], 12 /* NETLINK_NETFILTER */ };
+		int best = -2;
+
+		for (size_t i = 0; syscalls && YAJL_IS_ARRAY(syscalls) && i < syscalls->u.array.len;
+		     i++) {
+			yajl_val rule = syscalls->u.array.values[i];
+			int rank = action_rank(json_get(rule, "action"));
+
+			if (!names_socket(json_get(rule, "names")))
+				continue;
+			if (rule_matches(json_get(rule, "args"), a, rank >= 4) && rank > best)
+				best = rank;
+		}
+		if ((best == -2 ? def : best) < 4)
+			return false;
+	}
+	return true;
+}
+
 static void spec_config_freep(struct spec_config **c)
 {
 	spec_config_free(*c);
@@ -268,6 +397,7 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 		r = get_str(v, "selinuxLabel", what, &c->selinux_label, err);
 		if (r < 0)
 			return r;
+		c->cap_net_admin = has_cap(json_get(v, "capabilities"), "CAP_NET_ADMIN");
 	}
 
 	v = json_get(root, "linux");
@@ -285,6 +415,7 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 				return nf_input_err(err, "%s: \"linux.seccomp\" must be an object",
 						    what);
 			c->has_seccomp = true;
+			c->seccomp_denies_nfnetlink = seccomp_denies_nfnetlink(sc);
 		}
 	}
 

@@ -32,8 +32,11 @@ struct spec_config {
 	char *netns_path; /* its "path", NULL when absent (a new namespace) */
 	struct spec_kv *annotations;
 	size_t n_annotations;
-	char *selinux_label; /* process.selinuxLabel, NULL when absent */
-	bool has_seccomp;    /* linux.seccomp present */
+	char *selinux_label;	       /* process.selinuxLabel, NULL when absent */
+	bool has_seccomp;	       /* linux.seccomp present */
+	bool cap_net_admin;	       /* CAP_NET_ADMIN in any of process.capabilities' sets */
+	bool seccomp_denies_nfnetlink; /* linux.seccomp denies socket(AF_NETLINK, *,
+					* NETLINK_NETFILTER) whatever the socket type */
 };
 
 /* Parse the state JSON (at most SPEC_STATE_MAX bytes). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
-# The host side of the fence: anti-spoofing, gc's sweep of what no state names, and the
-# containers the hook must refuse or skip (pre-wired namespaces, IPv6 without forwarding,
-# Kubernetes sandbox containers).
+# The host side of the fence: anti-spoofing, gc's sweep of what no state names; overlay mode on
+# a namespace wired by hand (as a CNI plugin would), shared by several containers; the
+# containers the hook must refuse or skip (IPv6 without forwarding, Kubernetes sandboxes).
 
 load helpers
 
@@ -69,18 +69,95 @@ teardown() {
 	nf_assert_clean
 }
 
-@test "a namespace someone else already wired is refused (overlay mode not yet)" {
+# A namespace wired by hand, as a CNI plugin would: veth X:eth0 <-> HOST:hw<tag>, 10.55.0.0/24,
+# routed by HOST (and back by WORLD). Prints the namespace path.
+wire_by_hand() {
+	local ns
+	ns=$(nf_netns "$1")
+	ip -n "$NF_HOST" link add "hw$1" type veth peer name eth0 netns "${ns##*/}"
+	ip -n "$NF_HOST" addr add 10.55.0.1/24 dev "hw$1"
+	ip -n "$NF_HOST" link set "hw$1" up
+	ip -n "${ns##*/}" addr add 10.55.0.2/24 dev eth0
+	ip -n "${ns##*/}" link set eth0 up
+	ip -n "${ns##*/}" link set lo up
+	ip -n "${ns##*/}" route add default via 10.55.0.1
+	ip netns exec "$NF_HOST" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NF_WORLD" route add 10.55.0.0/24 via "$NF_UP4_HOST"
+	echo "$ns"
+}
+
+@test "overlay: a namespace someone else wired gets the policy inside it, nothing added" {
+	local id ns before after
+	id=$(nf_cid ov)
+	ns=$(wire_by_hand ov)
+	before=$(ip -n "${ns##*/}" -o link show | awk -F': ' '{print $2}' | sort)
+	NF_NETNS_PATH=$ns nf_bundle ov io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	after=$(ip -n "${ns##*/}" -o link show | awk -F': ' '{print $2}' | sort)
+	[ "$before" = "$after" ]
+	[ -z "$(nf_host_nf_links)" ]
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB1" 80
+	nf_expect_blocked "$id" "$NF_META" 80
+	nf_expect_blocked "$id" 10.55.0.1 "$NF_HOST_SVC_PORT"
+	run nf_netfence status --json "$id"
+	echo "$output"
+	[ "$(jq -r '.[0].mode' <<<"$output")" = overlay ]
+	nf_stop "$id"
+	run ip netns exec "${ns##*/}" nft list ruleset
+	echo "left in the namespace: $output"
+	[ -z "$output" ]
+	nf_assert_clean
+}
+
+@test "overlay: CAP_NET_ADMIN is refused unless seccomp denies NETLINK_NETFILTER sockets" {
 	local id ns
-	id=$(nf_cid wired)
-	ns=$(nf_netns wired)
-	ip -n "${ns##*/}" link add cni0 type veth peer name cni1
-	NF_NETNS_PATH=$ns nf_bundle wired io.netfence.policy=restricted
+	id=$(nf_cid cap)
+	ns=$(wire_by_hand cap)
+	NF_NETNS_PATH=$ns NF_CONFIG_JQ='.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])' \
+		nf_bundle cap io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	run nf_run_runc "$NF_BUNDLE" "$id"
 	echo "$output"
-	nf_assert_refused "$output" "$status" "netfence: $id" "already wired" cni
-	# nothing was added to the namespace
-	run ip -n "${ns##*/}" -o link show
-	[[ $output != *eth0* ]]
+	nf_assert_refused "$output" "$status" "netfence: $id" CAP_NET_ADMIN NETLINK_NETFILTER
+	nf_assert_clean
+	# the same container with a filter that denies socket(AF_NETLINK, *, NETLINK_NETFILTER)
+	NF_NETNS_PATH=$ns NF_CONFIG_JQ='.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])
+		| .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", architectures: ["SCMP_ARCH_X86_64"],
+		    syscalls: [{names: ["socket"], action: "SCMP_ACT_ERRNO", errnoRet: 1,
+		                args: [{index: 0, value: 16, op: "SCMP_CMP_EQ"},
+		                       {index: 2, value: 12, op: "SCMP_CMP_EQ"}]}]}' \
+		nf_bundle cap2 io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443" \
+		-- /probe connect tcp "$NF_PUB1" 443 2000
+	run nf_run_runc "$NF_BUNDLE" "$(nf_cid cap2)"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == open* ]]
+	nf_assert_clean
+}
+
+@test "overlay: containers sharing a namespace share its fence; the last one removes it" {
+	local a b ns
+	a=$(nf_cid sa)
+	b=$(nf_cid sb)
+	ns=$(wire_by_hand sh)
+	NF_NETNS_PATH=$ns nf_bundle sa io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$a"
+	# a different policy may not join
+	NF_NETNS_PATH=$ns nf_bundle sx io.netfence.policy=internet
+	run nf_run_runc "$NF_BUNDLE" "$(nf_cid sx)"
+	echo "$output"
+	nf_assert_refused "$output" "$status" "already fenced" "different policy"
+	# the same policy (rules in another order, duplicated) joins
+	NF_NETNS_PATH=$ns nf_bundle sb io.netfence.policy=restricted \
+		"io.netfence.egress=$NF_PUB1:443,$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$b"
+	nf_stop "$a"
+	# the fence still holds for the second
+	nf_expect_open "$b" "$NF_PUB1" 443
+	nf_expect_blocked "$b" "$NF_PUB1" 80
+	[ -n "$(ip netns exec "${ns##*/}" nft list ruleset)" ]
+	nf_stop "$b"
+	[ -z "$(ip netns exec "${ns##*/}" nft list ruleset)" ]
 	nf_assert_clean
 }
 

@@ -1,11 +1,16 @@
 /* netfence test probe: a small static program placed in test containers as /probe, and used as
  * the test servers (TCP, UDP echo, DNS) in the test world namespace. Exit 0 means the probe
  * succeeded (connection opened, reply received), 1 blocked or timed out, 2 usage or setup error.
- * Each client probe prints one line: "open 3ms", "blocked ECONNREFUSED 1ms", "timeout 2000ms". */
+ * Each client probe prints one line: "open 3ms", "blocked ECONNREFUSED 1ms", "timeout 2000ms".
+ * `rawsend` hand-builds one frame on a packet socket (what netfence's netdev egress chain must
+ * stop): exit 0 when the kernel took it ("sent"), 1 when it was dropped on the way out. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,6 +59,8 @@ static const char *errname(int e)
 		return "ECONNRESET";
 	case EPROTO:
 		return "EPROTO";
+	case ENOBUFS:
+		return "ENOBUFS"; /* a packet dropped at a device's egress hook */
 	default:
 		return strerror(e);
 	}
@@ -65,7 +73,8 @@ static void usage(void)
 			"       probe [-s SRC] dns SERVER NAME [timeout_ms]\n"
 			"       probe listen tcp PORT\n"
 			"       probe serve tcp|udp ADDR[,ADDR...] PORT...\n"
-			"       probe serve dns ADDR PORT NAME=IPV4...\n");
+			"       probe serve dns ADDR PORT NAME=IPV4...\n"
+			"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n");
 	exit(2);
 }
 
@@ -468,6 +477,241 @@ static int cmd_serve(const char *proto, const char *addr, int nargs, char **args
 	}
 }
 
+/* ---- rawsend: one IPv4 TCP SYN or UDP datagram, built by hand, sent on AF_PACKET ---- */
+
+static uint16_t csum_add(uint32_t sum, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i + 1 < n; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	if (n & 1)
+		sum += (uint32_t)(b[n - 1] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The next hop towards dst on ifname: dst itself when on the interface's subnet, else the
+ * interface's default gateway from /proc/net/route. */
+static int next_hop(int fd, const char *ifname, struct in_addr src, struct in_addr dst,
+		    struct in_addr *ret)
+{
+	struct ifreq ifr;
+	char line[256], name[IFNAMSIZ + 1];
+	unsigned dest, gw, flags;
+	uint32_t mask;
+	FILE *f;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (ioctl(fd, SIOCGIFNETMASK, &ifr) < 0)
+		return -1;
+	mask = ((struct sockaddr_in *)&ifr.ifr_netmask)->sin_addr.s_addr;
+	if (((src.s_addr ^ dst.s_addr) & mask) == 0) {
+		*ret = dst;
+		return 0;
+	}
+	f = fopen("/proc/net/route", "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%16s %x %x %x", name, &dest, &gw, &flags) == 4 &&
+		    !strcmp(name, ifname) && dest == 0 && (flags & 2 /* RTF_GATEWAY */)) {
+			ret->s_addr = gw; /* the file holds addresses in network byte order */
+			fclose(f);
+			return 0;
+		}
+	}
+	fclose(f);
+	errno = ENETUNREACH;
+	return -1;
+}
+
+/* The MAC of hop: from the ARP cache, else asked with an ARP request of our own (the fence lets
+ * ARP through, and an IP packet that would make the kernel ask may be blocked first). */
+static int resolve_mac(int fd, int ifindex, const char *ifname, const uint8_t *own_mac,
+		       struct in_addr own, struct in_addr hop, uint8_t *ret)
+{
+	char line[256], ip[64], dev[IFNAMSIZ + 1], hop_s[INET_ADDRSTRLEN];
+	unsigned m[6], flags;
+	uint8_t req[42] = { 0 }, reply[128];
+	struct sockaddr_ll sll;
+	long start = now_ms();
+	FILE *f;
+
+	inet_ntop(AF_INET, &hop, hop_s, sizeof(hop_s));
+	f = fopen("/proc/net/arp", "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %*s %x %x:%x:%x:%x:%x:%x %*s %16s", ip, &flags, &m[0], &m[1],
+			   &m[2], &m[3], &m[4], &m[5], dev) == 9 &&
+		    !strcmp(ip, hop_s) && !strcmp(dev, ifname) && (flags & 2 /* ATF_COM */)) {
+			for (int i = 0; i < 6; i++)
+				ret[i] = (uint8_t)m[i];
+			fclose(f);
+			return 0;
+		}
+	}
+	if (f)
+		fclose(f);
+
+	memset(req, 0xff, 6);
+	memcpy(req + 6, own_mac, 6);
+	put16(req + 12, ETH_P_ARP);
+	put16(req + 14, 1); /* Ethernet */
+	put16(req + 16, ETH_P_IP);
+	req[18] = 6;
+	req[19] = 4;
+	put16(req + 20, 1); /* request */
+	memcpy(req + 22, own_mac, 6);
+	memcpy(req + 28, &own, 4);
+	memcpy(req + 38, &hop, 4);
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifindex;
+	sll.sll_protocol = htons(ETH_P_ARP);
+	sll.sll_halen = 6;
+	memset(sll.sll_addr, 0xff, 6);
+	if (sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -1;
+	for (long left = 1000; left > 0; left = 1000 - (now_ms() - start)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, (int)left) <= 0)
+			break;
+		n = recv(fd, reply, sizeof(reply), 0);
+		if (n >= 42 && reply[12] == 0x08 && reply[13] == 0x06 && reply[21] == 2 &&
+		    !memcmp(reply + 28, &hop, 4)) {
+			memcpy(ret, reply + 22, 6);
+			return 0;
+		}
+	}
+	errno = EHOSTUNREACH;
+	return -1;
+}
+
+static int cmd_rawsend(int argc, char **argv)
+{
+	const char *ifname = argv[0], *proto_s = NULL;
+	uint8_t frame[64] = { 0 }, own_mac[6], mac[6], *iph = frame + 14, *l4 = frame + 34;
+	struct in_addr src, dst, hop;
+	struct sockaddr_ll sll;
+	struct ifreq ifr;
+	int udp, have_mac = argc >= 5;
+	size_t l4len, len;
+	long port, start = now_ms();
+	int fd, ifindex;
+	uint8_t pseudo[12];
+
+	if (have_mac) {
+		unsigned m[6];
+
+		if (sscanf(argv[1], "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+			   &m[5]) != 6 ||
+		    inet_pton(AF_INET, argv[2], &src) != 1)
+			usage();
+		for (int i = 0; i < 6; i++)
+			mac[i] = (uint8_t)m[i];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 3 || argc > 4 || inet_pton(AF_INET, argv[1], &dst) != 1 ||
+	    parse_num(argv[2], 1, 65535, &port) < 0)
+		usage();
+	proto_s = argc == 4 ? argv[3] : "tcp";
+	if (strcmp(proto_s, "tcp") && strcmp(proto_s, "udp"))
+		usage();
+	udp = !strcmp(proto_s, "udp");
+	ifindex = (int)if_nametoindex(ifname);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (ifindex == 0 || fd < 0) {
+		fprintf(stderr, "probe: %s: %s\n", ifindex ? "packet socket" : ifname,
+			strerror(errno));
+		return 2;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_ifindex = ifindex;
+	sll.sll_protocol = htons(ETH_P_ARP); /* receive ARP replies only */
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
+	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		fprintf(stderr, "probe: %s: %s\n", ifname, strerror(errno));
+		return 2;
+	}
+	memcpy(own_mac, ifr.ifr_hwaddr.sa_data, 6);
+	if (!have_mac) {
+		if (ioctl(fd, SIOCGIFADDR, &ifr) < 0) {
+			fprintf(stderr, "probe: %s has no IPv4 address\n", ifname);
+			return 2;
+		}
+		src = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr;
+		if (next_hop(fd, ifname, src, dst, &hop) < 0 ||
+		    resolve_mac(fd, ifindex, ifname, own_mac, src, hop, mac) < 0) {
+			fprintf(stderr, "probe: no next-hop MAC for %s on %s: %s\n", argv[1],
+				ifname, strerror(errno));
+			return 2;
+		}
+	}
+
+	l4len = udp ? 8 + 4 : 20;
+	len = 14 + 20 + l4len;
+	memcpy(frame, mac, 6);
+	memcpy(frame + 6, own_mac, 6);
+	put16(frame + 12, ETH_P_IP);
+	iph[0] = 0x45;
+	put16(iph + 2, (uint16_t)(20 + l4len));
+	put16(iph + 4, 4242); /* id: lets a receiver tell raw frames apart */
+	iph[8] = 64;
+	iph[9] = udp ? IPPROTO_UDP : IPPROTO_TCP;
+	memcpy(iph + 12, &src, 4);
+	memcpy(iph + 16, &dst, 4);
+	put16(iph + 10, csum_add(0, iph, 20));
+	put16(l4, 40000);
+	put16(l4 + 2, (uint16_t)port);
+	if (udp) {
+		put16(l4 + 4, (uint16_t)l4len);
+		memcpy(l4 + 8, "raw!", 4);
+	} else {
+		put16(l4 + 4, 0);
+		put16(l4 + 6, 1); /* sequence number 1 */
+		l4[12] = 5 << 4;
+		l4[13] = 0x02; /* SYN */
+		put16(l4 + 14, 1024);
+	}
+	memcpy(pseudo, &src, 4);
+	memcpy(pseudo + 4, &dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = iph[9];
+	put16(pseudo + 10, (uint16_t)l4len);
+	{
+		uint32_t sum = (uint16_t)~csum_add(0, pseudo, sizeof(pseudo));
+
+		put16(l4 + (udp ? 6 : 16), csum_add(sum, l4, l4len));
+	}
+
+	sll.sll_protocol = htons(ETH_P_IP);
+	sll.sll_halen = 6;
+	memcpy(sll.sll_addr, mac, 6);
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len) {
+		int e = errno;
+
+		close(fd);
+		return report("blocked", e, start);
+	}
+	close(fd);
+	printf("sent %zu bytes %ldms\n", len, now_ms() - start);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -491,6 +735,8 @@ int main(int argc, char **argv)
 		return cmd_serve("tcp", "::", 1, argv + 2);
 	if (!strcmp(argv[0], "serve") && argc >= 4)
 		return cmd_serve(argv[1], argv[2], argc - 3, argv + 3);
+	if (!strcmp(argv[0], "rawsend") && argc >= 4 && argc <= 7)
+		return cmd_rawsend(argc - 1, argv + 1);
 	usage();
 	return 2;
 }

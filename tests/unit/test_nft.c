@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -90,10 +91,10 @@ static void fence_clear(struct nft_fence *f)
 	nf_boxset_clear(&f->deny6);
 }
 
-/* `nft list ruleset` of the host namespace (netns_fd < 0) or of netns_fd. */
-static char *ruleset(int netns_fd)
+/* `nft <args> list ruleset` of the host namespace (netns_fd < 0) or of netns_fd. */
+static char *nft_list(int netns_fd, const char *args)
 {
-	char cmd[128], *out = NULL;
+	char cmd[160], *out = NULL;
 	size_t len = 0;
 	FILE *p, *m = open_memstream(&out, &len);
 	char buf[4096];
@@ -101,10 +102,10 @@ static char *ruleset(int netns_fd)
 
 	assert_non_null(m);
 	if (netns_fd >= 0)
-		snprintf(cmd, sizeof(cmd), "nsenter --net=/proc/self/fd/%d nft list ruleset",
-			 netns_fd);
+		snprintf(cmd, sizeof(cmd), "nsenter --net=/proc/self/fd/%d nft %s list ruleset",
+			 netns_fd, args);
 	else
-		snprintf(cmd, sizeof(cmd), "nft list ruleset");
+		snprintf(cmd, sizeof(cmd), "nft %s list ruleset", args);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
@@ -112,6 +113,11 @@ static char *ruleset(int netns_fd)
 	assert_int_equal(pclose(p), 0);
 	fclose(m);
 	return out;
+}
+
+static char *ruleset(int netns_fd)
+{
+	return nft_list(netns_fd, "");
 }
 
 static void assert_contains(const char *hay, const char *needle)
@@ -332,6 +338,120 @@ static void test_ns_apply_remove(void **state)
 	fence_clear(&f);
 }
 
+/* Run `ip ARGS...` inside netns_fd (test set-up only). */
+static void ip_in(int netns_fd, const char *const *args)
+{
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setns(netns_fd, CLONE_NEWNET) < 0)
+			_exit(127);
+		execvp("ip", (char *const *)args);
+		_exit(127);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_ns_overlay_netdev(void **state)
+{
+	static const char *const veth[] = { "ip",   "link", "add",  "veth-a", "type",
+					    "veth", "peer", "name", "veth-b", NULL };
+	static const char *const del[] = { "ip", "link", "del", "veth-a", NULL };
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443),
+				mk("2001:db8::", 32, NF_PROTO_UDP, 53, 53) };
+	char devs[1][16] = { "veth-a" }, bad[1][16] = { "nope0" };
+	struct nft_fence f;
+	struct nft_counters c;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	ip_in(ctr_fd, veth);
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	f.devs = devs;
+	f.n_devs = 1;
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "table inet netfence {");
+	assert_contains(rs, "table netdev netfence {");
+	assert_contains(rs, "chain egress_veth-a {\n\t\ttype filter hook egress device "
+			    "\"veth-a\" priority filter; policy accept;");
+	/* the netdev table holds its own copies of the egress sets, no ingress sets */
+	assert_contains(strstr(rs, "table netdev netfence"), "set eg4 {");
+	assert_contains(strstr(rs, "table netdev netfence"), "set deny6 {");
+	assert_contains(strstr(rs, "table netdev netfence"), "192.0.2.0/24 . tcp . 443");
+	assert_lacks(strstr(rs, "table netdev netfence"), "set in4 {");
+	assert_contains(rs, "meta rtclassid >= \"cosmos\" accept");
+	/* nft prints `ether type` as the raw link-layer field in the netdev family */
+	assert_contains(rs, "@ll,96,16 0x806 accept");
+	assert_contains(rs, "@ll,96,16 0x86dd meta protocol ip6 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "@ll,96,16 0x800 ip daddr . meta l4proto . th dport @eg4 counter "
+			    "packets 0 bytes 0 accept");
+	assert_contains(rs, "@ll,96,16 0x86dd ip6 daddr . meta l4proto . th dport @eg6 counter");
+	assert_contains(rs, "\t\tcounter packets 0 bytes 0 drop\n\t}");
+	assert_lacks(strstr(rs, "table netdev netfence"), "reject"); /* no socket to tell */
+	free(rs);
+	rs = nft_list(ctr_fd, "-j");
+	assert_contains(rs, "\"family\": \"netdev\", \"table\": \"netfence\", \"name\": "
+			    "\"egress_veth-a\"");
+	assert_contains(rs, "\"hook\": \"egress\"");
+	free(rs);
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
+	assert_int_equal(c.blocked_pkts, 0);
+
+	/* internet: DNS only to resolvers, the deny list, then the rest of IP; IPv6 on */
+	fence_clear(&f);
+	fence_init(&f, HEX_A, NF_BASE_INTERNET, true, eg, ARRAY_SIZE(eg), NULL, 0);
+	f.devs = devs;
+	f.n_devs = 1;
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "\n\t\tudp dport 53 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip daddr . meta l4proto @deny4 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip daddr . meta l4proto != @deny4 counter packets 0 bytes 0 accept");
+	assert_contains(rs, "ip6 daddr . meta l4proto != @deny6 counter packets 0 bytes 0 accept");
+	assert_contains(strstr(rs, "table netdev netfence"), "169.254.0.0/16 . 0-255");
+	assert_lacks(rs, "0x86dd meta protocol ip6 counter packets 0 bytes 0 drop");
+	free(rs);
+
+	/* Without devices the netdev table goes. */
+	f.n_devs = 0;
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "table inet netfence {");
+	assert_lacks(rs, "netdev");
+	free(rs);
+	/* A device that is not there (yet): kernels >= 6.16 keep the chain and hook it when a
+	 * device of that name appears (older ones refuse it with ENOENT, naming the chain). */
+	f.devs = bad;
+	f.n_devs = 1;
+	if (nft_ns_apply(ctr_fd, &f, &err) < 0) {
+		if (!strstr(err.msg, "chain egress_nope0"))
+			fail_msg("error does not name the chain: %s", err.msg);
+	} else {
+		rs = ruleset(ctr_fd);
+		assert_contains(rs, "hook egress device \"nope0\"");
+		free(rs);
+	}
+
+	/* remove takes both tables; a second remove has nothing to do */
+	f.devs = devs;
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_lacks(rs, "netfence");
+	free(rs);
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
+	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
+	ip_in(ctr_fd, del);
+	fence_clear(&f);
+}
+
 static void test_foreign_forward_drop(void **state)
 {
 	struct nf_error err = { 0 };
@@ -383,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_host_10k_rules),
 		cmocka_unit_test(test_host_error_names_object),
 		cmocka_unit_test(test_ns_apply_remove),
+		cmocka_unit_test(test_ns_overlay_netdev),
 		cmocka_unit_test(test_foreign_forward_drop),
 	};
 

@@ -1,0 +1,469 @@
+/* netfence: the runtime wrapper's logic (see wrapper.h). The command line is read the way the
+ * real runtime reads it, because a bundle found differently from the runtime would leave the
+ * container it runs unfenced; anything ambiguous where the bundle could hide is refused. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* asprintf */
+#endif
+#include "wrapper.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../runtime-spec/spec_write.h"
+#include "hostconf.h"
+#include "util.h"
+
+#define NF_PREFIX "io.netfence."
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOOK_PATH "PATH=" DEFAULT_PATH
+
+struct opt {
+	const char *name; /* long name */
+	char short_name;  /* 0: none */
+	bool value;	  /* takes an argument */
+};
+
+/* Global options of runc 1.1 and crun 1.8 (before the command). */
+static const struct opt global_opts[] = {
+	{ "root", 0, true },	       { "log", 0, true },	  { "log-format", 0, true },
+	{ "log-level", 0, true },      { "criu", 0, true },	  { "rootless", 0, true },
+	{ "cgroup-manager", 0, true }, { "debug", 0, false },	  { "systemd-cgroup", 0, false },
+	{ "help", 'h', false },	       { "version", 'v', false }, { "usage", 0, false },
+	{ NULL, 'V', false },	       { NULL, '?', false },
+};
+
+/* Options of create and run (runc's and crun's). */
+static const struct opt create_opts[] = {
+	{ "bundle", 'b', true },	{ "config", 'f', true },      { "console-socket", 0, true },
+	{ "pid-file", 0, true },	{ "preserve-fds", 0, true },  { "detach", 'd', false },
+	{ "keep", 0, false },		{ "no-subreaper", 0, false }, { "no-pivot", 0, false },
+	{ "no-new-keyring", 0, false }, { "help", 'h', false },	      { "usage", 0, false },
+	{ NULL, '?', false },
+};
+
+static const struct opt *opt_long(const struct opt *t, size_t n, const char *name, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].name && strlen(t[i].name) == len && strncmp(t[i].name, name, len) == 0)
+			return &t[i];
+		if (len == 1 && t[i].short_name == name[0])
+			return &t[i];
+	}
+	return NULL;
+}
+
+static const struct opt *opt_short(const struct opt *t, size_t n, char c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].short_name && t[i].short_name == c)
+			return &t[i];
+	return NULL;
+}
+
+/* One option at argv[*i]. Long forms (--name, -name, with "=value" or a value in the next
+ * argument, as Go's flag package and argp read them) first, then a cluster of short options
+ * (-dbDIR, argp). On success *i points at the last argument consumed; *ret_opt and *ret_val
+ * tell what was read (the value NULL for a flag). -ENOENT: an unknown option. */
+static int read_opt(int argc, char *const *argv, int *i, const struct opt *t, size_t n,
+		    const struct opt **ret_opt, const char **ret_val)
+{
+	const char *a = argv[*i], *name = a + 1, *eq;
+	const struct opt *o;
+	size_t len;
+
+	*ret_val = NULL;
+	if (name[0] == '-')
+		name++;
+	eq = strchr(name, '=');
+	len = eq ? (size_t)(eq - name) : strlen(name);
+	o = len > 0 ? opt_long(t, n, name, len) : NULL;
+	if (o) {
+		*ret_opt = o;
+		if (eq) {
+			/* Go's flag also takes -d=true; a value given to a flag is kept as is. */
+			*ret_val = eq + 1;
+			return 0;
+		}
+		if (o->value) {
+			if (*i + 1 >= argc)
+				return -EINVAL;
+			*ret_val = argv[++*i];
+		}
+		return 0;
+	}
+	if (a[1] == '-')
+		return -ENOENT;
+	/* argp cluster: flags, then at most one option whose value is the rest or the next arg. */
+	*ret_opt = NULL;
+	for (const char *p = a + 1; *p; p++) {
+		o = opt_short(t, n, *p);
+		if (!o)
+			return -ENOENT;
+		if (!o->value)
+			continue;
+		*ret_opt = o;
+		if (p[1]) {
+			*ret_val = p + 1;
+			return 0;
+		}
+		if (*i + 1 >= argc)
+			return -EINVAL;
+		*ret_val = argv[++*i];
+		return 0;
+	}
+	return 0;
+}
+
+static bool is_option(const char *a)
+{
+	return a[0] == '-' && a[1] != '\0';
+}
+
+static int parse_create(int argc, char *const *argv, struct wrapper_args *a, struct nf_error *err)
+{
+	for (int i = a->cmd + 1; i < argc; i++) {
+		const struct opt *o;
+		const char *val;
+		char q[128];
+		int r;
+
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (!is_option(argv[i]))
+			continue; /* the container id: runc reads options after it too */
+		r = read_opt(argc, argv, &i, create_opts, ARRAY_SIZE(create_opts), &o, &val);
+		if (r == -ENOENT)
+			return nf_input_err(err, "%s: unknown option \"%s\"", argv[a->cmd],
+					    nf_quote(argv[i], q, sizeof(q)));
+		if (r < 0)
+			return nf_input_err(err, "%s: option \"%s\" needs a value", argv[a->cmd],
+					    nf_quote(argv[i], q, sizeof(q)));
+		if (!o || !o->name)
+			continue;
+		if (strcmp(o->name, "bundle") == 0)
+			a->bundle = val;
+		else if (strcmp(o->name, "config") == 0)
+			a->config = val;
+	}
+	if (a->bundle && !a->bundle[0])
+		return nf_input_err(err, "%s: empty bundle path", argv[a->cmd]);
+	if (a->config && !a->config[0])
+		return nf_input_err(err, "%s: empty config file name", argv[a->cmd]);
+	return 0;
+}
+
+/* Whether "create" or "run" appears anywhere after index i. */
+static bool mentions_create(int argc, char *const *argv, int i)
+{
+	for (; i < argc; i++)
+		if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
+			return true;
+	return false;
+}
+
+int wrapper_parse_args(int argc, char *const *argv, struct wrapper_args *ret, struct nf_error *err)
+{
+	struct wrapper_args a = { .cmd = -1 };
+	int i, r;
+
+	for (i = 1; i < argc; i++) {
+		const struct opt *o;
+		const char *val;
+		char q[128];
+
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		if (!is_option(argv[i]))
+			break;
+		r = read_opt(argc, argv, &i, global_opts, ARRAY_SIZE(global_opts), &o, &val);
+		if (r == -EINVAL) {
+			i = argc; /* the runtime reports the missing value */
+			break;
+		}
+		if (r < 0) {
+			/* Not knowing whether it takes a value, the command cannot be found. */
+			if (!mentions_create(argc, argv, i + 1)) {
+				*ret = a;
+				return 0;
+			}
+			return nf_input_err(err, "unknown global option \"%s\"",
+					    nf_quote(argv[i], q, sizeof(q)));
+		}
+	}
+	if (i < argc) {
+		a.cmd = i;
+		a.edits = strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0;
+	}
+	if (a.edits) {
+		r = parse_create(argc, argv, &a, err);
+		if (r < 0)
+			return r;
+	}
+	*ret = a;
+	return 0;
+}
+
+int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_error *err)
+{
+	const char *cfg = a->config ? a->config : "config.json";
+	const char *base = a->bundle;
+	char cwd[PATH_MAX], *p = NULL;
+	int n;
+
+	/* crun 1.8 resolves a config file other than "config.json" against the current
+	 * directory, before it changes into the bundle. */
+	if (strcmp(cfg, "config.json") != 0)
+		base = NULL;
+	if (cfg[0] == '/')
+		n = asprintf(&p, "%s", cfg);
+	else if (base && base[0] == '/')
+		n = asprintf(&p, "%s/%s", base, cfg);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return nf_sys_err(err, errno, "getcwd");
+	else
+		n = asprintf(&p, "%s%s%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, base ? "/" : "",
+			     base ? base : "", cfg);
+	if (n < 0)
+		return nf_sys_err(err, ENOMEM, "config path");
+	*ret = p;
+	return 0;
+}
+
+bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy)
+{
+	const char *a = spec_annotation(ann, n, "io.kubernetes.cri.container-type");
+	const char *b = spec_annotation(ann, n, "io.kubernetes.cri-o.ContainerType");
+
+	if ((a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0))
+		return false; /* the pod's application containers carry the policy */
+	if (has_default_policy)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(ann[i].key, NF_PREFIX, strlen(NF_PREFIX)) == 0)
+			return true;
+	return false;
+}
+
+static bool has_netfence_key(const struct spec_kv *ann, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(ann[i].key, NF_PREFIX, strlen(NF_PREFIX)) == 0)
+			return true;
+	return false;
+}
+
+static void spec_docp(struct spec_doc **d)
+{
+	spec_doc_free(*d);
+}
+
+int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool *ret_changed,
+		      struct nf_error *err)
+{
+	static const char *const stages[] = { "createRuntime", "poststop" };
+	_cleanup_(spec_docp) struct spec_doc *d = NULL;
+	_cleanup_free_ char *cfg_env = NULL, *bin = NULL;
+	const struct spec_kv *ann;
+	bool changed = false, applies;
+	size_t n;
+	int r;
+
+	r = spec_doc_load(path, &d, err);
+	if (r < 0) {
+		nf_err_prefix(err, "%s", path);
+		return r;
+	}
+	ann = spec_doc_annotations(d, &n);
+	applies = wrapper_policy_applies(ann, n, false);
+	if (!applies && !has_netfence_key(ann, n) && wrapper_policy_applies(ann, n, true)) {
+		/* Only the host configuration can make this container fenced. */
+		struct hostconf *hc = NULL;
+
+		r = hostconf_load(o->netfence_config, NULL, &hc, err);
+		if (r < 0)
+			return r;
+		applies = hc->default_policy != NULL;
+		hostconf_free(hc);
+	}
+	if (!applies) {
+		*ret_changed = false;
+		return 0;
+	}
+	r = wrapper_netfence_bin(o->env_bin, o->self_exe, &bin, err);
+	if (r < 0)
+		return r;
+	if (o->netfence_config && asprintf(&cfg_env, "NETFENCE_CONFIG=%s", o->netfence_config) < 0)
+		return nf_sys_err(err, ENOMEM, "hook env");
+	for (size_t s = 0; s < ARRAY_SIZE(stages); s++) {
+		const char *const args[] = { "netfence", "hook", stages[s], NULL };
+		const char *const env[] = { HOOK_PATH, cfg_env, NULL };
+		const struct spec_hook h = { .path = bin, .args = args, .env = env };
+
+		if (spec_doc_has_hook(d, stages[s], bin))
+			continue;
+		r = spec_doc_add_hook(d, stages[s], &h, err);
+		if (r < 0)
+			goto fail;
+		changed = true;
+	}
+	if (changed) {
+		r = spec_doc_save(d, err);
+		if (r < 0)
+			goto fail;
+	}
+	*ret_changed = changed;
+	return 0;
+fail:
+	nf_err_prefix(err, "%s", path);
+	return r;
+}
+
+static bool is_executable_file(const char *path, struct stat *ret_st)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		return false;
+	if (ret_st)
+		*ret_st = st;
+	return true;
+}
+
+int wrapper_netfence_bin(const char *env_bin, const char *self_exe, char **ret,
+			 struct nf_error *err)
+{
+	static const char *const fallback[] = { "/usr/local/bin/netfence", "/usr/bin/netfence" };
+	char self[PATH_MAX], cand[PATH_MAX + 16];
+	ssize_t len;
+	char *p;
+
+	if (env_bin && env_bin[0]) {
+		if (env_bin[0] != '/')
+			return nf_input_err(err, "NETFENCE_BIN: not an absolute path");
+		if (!is_executable_file(env_bin, NULL))
+			return nf_input_err(err, "NETFENCE_BIN: %s is not an executable file",
+					    env_bin);
+		p = strdup(env_bin);
+		goto out;
+	}
+	len = readlink(self_exe, self, sizeof(self) - 1);
+	if (len > 0) {
+		char *slash;
+
+		self[len] = '\0';
+		slash = strrchr(self, '/');
+		if (slash && self[0] == '/') {
+			*slash = '\0';
+			snprintf(cand, sizeof(cand), "%s/netfence", self);
+			if (is_executable_file(cand, NULL)) {
+				p = strdup(cand);
+				goto out;
+			}
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(fallback); i++)
+		if (is_executable_file(fallback[i], NULL)) {
+			p = strdup(fallback[i]);
+			goto out;
+		}
+	return nf_input_err(err, "the netfence binary was not found (set NETFENCE_BIN)");
+out:
+	if (!p)
+		return nf_sys_err(err, ENOMEM, "netfence binary");
+	*ret = p;
+	return 0;
+}
+
+/* 1: found a candidate that is not the wrapper (*ret set); 0: none; -ELOOP: only the wrapper.
+ * name has no '/'. */
+static int search_path(const char *name, const char *path_env, const struct stat *self, char **ret)
+{
+	const char *p = path_env && path_env[0] ? path_env : DEFAULT_PATH;
+	bool saw_self = false;
+
+	while (*p) {
+		size_t len = strcspn(p, ":");
+		char cand[PATH_MAX];
+		struct stat st;
+
+		/* an empty PATH entry means the current directory: never for a root program */
+		if (len > 0 && p[0] == '/' &&
+		    (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, p, name) <
+			    sizeof(cand) &&
+		    is_executable_file(cand, &st)) {
+			if (st.st_dev == self->st_dev && st.st_ino == self->st_ino) {
+				saw_self = true;
+			} else {
+				*ret = strdup(cand);
+				return *ret ? 1 : -ENOMEM;
+			}
+		}
+		p += len;
+		if (*p == ':')
+			p++;
+	}
+	return saw_self ? -ELOOP : 0;
+}
+
+int wrapper_find_runtime(const char *env_runtime, const char *path_env, const char *self_exe,
+			 char **ret, struct nf_error *err)
+{
+	static const char *const defaults[] = { "runc", "crun" };
+	struct stat self, st;
+	bool saw_self = false;
+	int r;
+
+	if (stat(self_exe, &self) < 0)
+		return nf_sys_err(err, errno, "stat %s", self_exe);
+	if (env_runtime && env_runtime[0]) {
+		if (strchr(env_runtime, '/')) {
+			if (env_runtime[0] != '/')
+				return nf_input_err(err, "NETFENCE_RUNTIME: not an absolute path "
+							 "or a name");
+			if (!is_executable_file(env_runtime, &st))
+				return nf_input_err(err,
+						    "NETFENCE_RUNTIME: %s is not an "
+						    "executable file",
+						    env_runtime);
+			if (st.st_dev == self.st_dev && st.st_ino == self.st_ino)
+				return nf_input_err(err,
+						    "NETFENCE_RUNTIME: %s is netfence-runtime "
+						    "itself",
+						    env_runtime);
+			*ret = strdup(env_runtime);
+			return *ret ? 0 : nf_sys_err(err, ENOMEM, "runtime");
+		}
+		r = search_path(env_runtime, path_env, &self, ret);
+		if (r == -ELOOP)
+			return nf_input_err(err,
+					    "NETFENCE_RUNTIME: %s in PATH is netfence-runtime "
+					    "itself",
+					    env_runtime);
+		if (r < 0)
+			return nf_sys_err(err, r, "runtime");
+		if (r == 0)
+			return nf_input_err(err, "NETFENCE_RUNTIME: %s not found in PATH",
+					    env_runtime);
+		return 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++) {
+		r = search_path(defaults[i], path_env, &self, ret);
+		if (r == 1)
+			return 0;
+		if (r == -ELOOP)
+			saw_self = true;
+		else if (r < 0)
+			return nf_sys_err(err, r, "runtime");
+	}
+	if (saw_self)
+		return nf_input_err(err, "no runtime found but netfence-runtime itself (set "
+					 "NETFENCE_RUNTIME to the real runc or crun)");
+	return nf_input_err(err, "neither runc nor crun found in PATH (set NETFENCE_RUNTIME)");
+}

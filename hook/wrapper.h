@@ -1,0 +1,60 @@
+/* netfence: the runtime wrapper's logic (SPEC section 7): reading a runc/crun command line as
+ * the runtime would, deciding whether a bundle needs the netfence hooks and adding them, and
+ * choosing the real runtime (never the wrapper itself). No printing, no exec: runtime_main.c. */
+#ifndef NF_WRAPPER_H
+#define NF_WRAPPER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../runtime-spec/spec.h"
+#include "error.h"
+
+struct wrapper_args {
+	int cmd;	    /* argv index of the command, -1 when there is none */
+	bool edits;	    /* the command is create or run */
+	const char *bundle; /* -b/--bundle (last wins), NULL: the current directory */
+	const char *config; /* crun's -f/--config, NULL: config.json */
+};
+
+/* Read argv as runc (urfave/cli: --opt v, --opt=v, -opt v, -o v, -o=v) and crun (argp: also
+ * -ov and clustered short options) do: global options, the command, and for create/run the
+ * command's options anywhere among its arguments up to "--". An option the wrapper does not
+ * know where it could hide the bundle is an input error (fail closed); for other commands
+ * nothing after the command is read. */
+int wrapper_parse_args(int argc, char *const *argv, struct wrapper_args *ret, struct nf_error *err);
+
+/* The absolute path of the config file the runtime will read: <bundle or cwd>/config.json, or
+ * crun's --config file (relative to the current directory, as crun reads it). */
+int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_error *err);
+
+/* True when netfence acts on a container with these annotations: any io.netfence.* key, or a
+ * host default policy; never for a Kubernetes sandbox (pause) container. */
+bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy);
+
+/* Where the hooks added to config.json come from. */
+struct wrapper_hook_opts {
+	const char *env_bin;	     /* $NETFENCE_BIN or NULL (see wrapper_netfence_bin) */
+	const char *self_exe;	     /* the wrapper's executable, normally /proc/self/exe */
+	const char *netfence_config; /* $NETFENCE_CONFIG or NULL: passed to the hook's env */
+};
+
+/* Load the config at path, and when a policy applies add the createRuntime and poststop hooks
+ * that are not already there, then write it back atomically. *ret_changed tells whether the file
+ * was rewritten. The netfence binary is looked for only when a policy applies. Errors about the
+ * file are prefixed with its path; the file is then untouched. */
+int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool *ret_changed,
+		      struct nf_error *err);
+
+/* The netfence binary: env_bin (must be absolute) if set, else "netfence" next to self_exe,
+ * else /usr/local/bin/netfence, else /usr/bin/netfence (the first that is executable). */
+int wrapper_netfence_bin(const char *env_bin, const char *self_exe, char **ret,
+			 struct nf_error *err);
+
+/* The real runtime: env_runtime (an absolute path, or a name looked up in path_env) if set,
+ * else runc, else crun from path_env. A candidate that is the same file as self_exe is skipped;
+ * env_runtime naming only the wrapper, or finding only the wrapper, is an input error. */
+int wrapper_find_runtime(const char *env_runtime, const char *path_env, const char *self_exe,
+			 char **ret, struct nf_error *err);
+
+#endif

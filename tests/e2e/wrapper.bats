@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# netfence-runtime (SPEC section 7): a bundle with io.netfence.* annotations and no hooks is
+# fenced when run through the wrapper (runc and crun), the hooks are added once, other commands
+# pass straight through, unannotated bundles stay byte-identical, the wrapper never executes
+# itself, and a malformed config.json is refused untouched with one clear line.
+
+load helpers
+
+NF_RUNTIME_BIN=${NF_RUNTIME_BIN:-$NF_ROOT/build/netfence-runtime}
+
+setup() {
+	nf_world_setup
+}
+
+teardown() {
+	nf_world_teardown
+}
+
+# The helpers' nf_rt, kept under another name; nf_rt then also knows the wrapped runtimes
+# "wrunc" and "wcrun", so nf_start/nf_exec/nf_stop/teardown all go through the wrapper.
+eval "$(declare -f nf_rt | sed '1s/^nf_rt /nf_rt_plain /')"
+
+# nf_rt_wrapped wrunc|wcrun ARGS...: netfence-runtime in HOST, with the same global options the
+# helpers give the real runtime, NETFENCE_RUNTIME naming it.
+nf_rt_wrapped() {
+	local rt=$1 t=()
+	shift
+	[ -n "${NF_RT_TIMEOUT:-}" ] && t=(timeout -k 5 "$NF_RT_TIMEOUT")
+	case $rt in
+	wrunc)
+		NETFENCE_RUNTIME=runc NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
+			"${t[@]}" unshare -m --propagation private sh -c '
+			mount --bind "$1" /etc/resolv.conf || exit 125
+			ns=$2 root=$3 w=$4; shift 4
+			exec nsenter --net="/run/netns/$ns" "$w" --root "$root" "$@"' \
+			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "$NF_RUNTIME_BIN" "$@"
+		;;
+	wcrun)
+		NETFENCE_RUNTIME=crun NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
+			"${t[@]}" ip netns exec "$NF_HOST" unshare -m --propagation private sh -c '
+			mount --bind "$1" /etc/resolv.conf || exit 125
+			umount -R /sys/fs/cgroup 2>/dev/null
+			mount -t cgroup2 none /sys/fs/cgroup || exit 125
+			root=$2 w=$3; shift 3
+			exec "$w" --cgroup-manager=disabled --root "$root" "$@"' \
+			sh "$NF_TMP/resolv.conf" "$NF_TMP/crun" "$NF_RUNTIME_BIN" "$@"
+		;;
+	esac
+}
+
+nf_rt() {
+	case $1 in
+	wrunc | wcrun) nf_rt_wrapped "$@" ;;
+	*) nf_rt_plain "$@" ;;
+	esac
+}
+
+# How many netfence entries config.json holds at a stage: n_hooks BUNDLE STAGE
+n_hooks() {
+	jq --arg s "$2" --arg p "$NF_BIN" \
+		'[(.hooks[$s] // [])[] | select(.path == $p)] | length' "$1/config.json"
+}
+
+wrapped_checks() {
+	local rt=$1 id b
+	id=$(nf_cid w)
+	NF_NO_HOOKS=1 nf_bundle w io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	b=$NF_BUNDLE
+	[ "$(jq '.hooks // {} | length' "$b/config.json")" -eq 0 ]
+
+	nf_start "$rt" "$b" "$id"
+	[ "$(n_hooks "$b" createRuntime)" -eq 1 ]
+	[ "$(n_hooks "$b" poststop)" -eq 1 ]
+	jq -e --arg c "NETFENCE_CONFIG=$NF_HOSTCONF" \
+		'.hooks.createRuntime[0].args == ["netfence","hook","createRuntime"] and
+		 (.hooks.poststop[0].env | index($c) != null)' "$b/config.json"
+
+	# fenced: the rule's target opens, the rest fails fast
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	nf_expect_blocked "$id" "$NF_META" 80
+	[ -f "$NF_TMP/state/$id.json" ]
+
+	# state, kill, delete pass through (nf_is_running and nf_stop use the wrapper)
+	run nf_rt "$rt" state "$id"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .id <<<"$output")" = "$id" ]
+	nf_stop "$id"
+	run nf_rt "$rt" state "$id"
+	[ "$status" -ne 0 ]
+	nf_assert_clean
+
+	# a second run of the same bundle (bundle as --bundle=, a global option before the
+	# command): fenced again, the hooks not added twice
+	echo "$rt" >"$NF_TMP/out/$id.rt"
+	nf_rt "$rt" --log-format text run -d "--bundle=$b" "$id" </dev/null >/dev/null 3>&-
+	nf_wait_for 250 nf_is_running "$id"
+	[ "$(n_hooks "$b" createRuntime)" -eq 1 ]
+	[ "$(n_hooks "$b" poststop)" -eq 1 ]
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "wrapper (runc): an annotated bundle without hooks is fenced, hooks added once" {
+	wrapped_checks wrunc
+}
+
+@test "wrapper (crun): an annotated bundle without hooks is fenced, hooks added once" {
+	wrapped_checks wcrun
+}
+
+@test "wrapper: the bundle found from the current directory (no -b)" {
+	local id b
+	id=$(nf_cid cwd)
+	NF_NO_HOOKS=1 nf_bundle cwd io.netfence.policy=restricted
+	b=$NF_BUNDLE
+	echo wrunc >"$NF_TMP/out/$id.rt"
+	echo "$id" >>"$NF_TMP/containers"
+	(cd "$b" && nf_rt wrunc run -d "$id" </dev/null >/dev/null 3>&-)
+	nf_wait_for 250 nf_is_running "$id"
+	[ "$(n_hooks "$b" createRuntime)" -eq 1 ]
+	nf_expect_blocked "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "wrapper (crun): -f/--config edits the file crun reads (relative to the cwd)" {
+	local id b
+	id=$(nf_cid cfg)
+	NF_NO_HOOKS=1 nf_bundle cfg io.netfence.policy=restricted
+	b=$NF_BUNDLE
+	mkdir "$NF_TMP/cwd"
+	cp "$b/config.json" "$NF_TMP/cwd/other.json"
+	echo wcrun >"$NF_TMP/out/$id.rt"
+	echo "$id" >>"$NF_TMP/containers"
+	(cd "$NF_TMP/cwd" && nf_rt wcrun run -d -f other.json -b "$b" "$id" </dev/null >/dev/null 3>&-)
+	nf_wait_for 250 nf_is_running "$id"
+	[ "$(jq '[.hooks.createRuntime[] | select(.path == $p)] | length' \
+		--arg p "$NF_BIN" "$NF_TMP/cwd/other.json")" -eq 1 ]
+	[ "$(jq '.hooks // {} | length' "$b/config.json")" -eq 0 ]
+	nf_expect_blocked "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "wrapper: a bundle without annotations is left byte-identical" {
+	local id b sum
+	id=$(nf_cid plain)
+	NF_NO_HOOKS=1 nf_bundle plain -- /bin/busybox true
+	b=$NF_BUNDLE
+	sum=$(sha256sum <"$b/config.json")
+	run nf_run wrunc "$b" "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(sha256sum <"$b/config.json")" = "$sum" ]
+	[ -z "$(nf_host_nf_links)" ]
+	[ -z "$(find "$NF_TMP/state" -name '*.json')" ]
+	[ "$(ls -A "$b")" = config.json ]
+}
+
+@test "wrapper: never executes itself" {
+	local d b sum
+	d=$NF_TMP/selfpath
+	mkdir -p "$d"
+	ln -s "$NF_RUNTIME_BIN" "$d/runc"
+	NF_NO_HOOKS=1 nf_bundle self io.netfence.policy=restricted
+	b=$NF_BUNDLE
+	sum=$(sha256sum <"$b/config.json")
+
+	# only the wrapper (as "runc") in PATH: refused, nothing changed
+	run env -i PATH="$d" NETFENCE_BIN="$NF_BIN" "$d/runc" --root "$NF_TMP/runc" create \
+		-b "$b" x
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == "netfence-runtime: "*itself* ]]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	[ "$(sha256sum <"$b/config.json")" = "$sum" ]
+
+	# NETFENCE_RUNTIME naming the wrapper (by path or through PATH): refused
+	run env -i PATH="$d:/usr/sbin:/usr/bin" NETFENCE_RUNTIME="$d/runc" "$NF_RUNTIME_BIN" --version
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *itself* ]]
+	run env -i PATH="$d" NETFENCE_RUNTIME=runc "$NF_RUNTIME_BIN" --version
+	[ "$status" -eq 1 ]
+	[[ $output == *itself* ]]
+
+	# the wrapper earlier in PATH than the real runc: skipped, the real one runs
+	run env -i PATH="$d:/usr/sbin:/usr/bin:/sbin:/bin" "$d/runc" --version
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"runc version"* ]]
+}
+
+@test "wrapper: a malformed config.json is refused untouched, the runtime not run" {
+	local id b sum
+	id=$(nf_cid bad)
+	NF_NO_HOOKS=1 nf_bundle bad io.netfence.policy=restricted
+	b=$NF_BUNDLE
+	# a second io.netfence.policy: runc would keep the last, yajl the first
+	sed -i 's/"annotations": {/"annotations": {"io.netfence.policy": "none",/' "$b/config.json"
+	[ "$(grep -o '"io.netfence.policy"' "$b/config.json" | wc -l)" -eq 2 ]
+	sum=$(sha256sum <"$b/config.json")
+	echo "$id" >>"$NF_TMP/containers"
+	echo wrunc >"$NF_TMP/out/$id.rt"
+	run nf_rt wrunc create -b "$b" "$id"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "netfence-runtime: $b/config.json: duplicate key \"io.netfence.policy\"" ]
+	[ "$(sha256sum <"$b/config.json")" = "$sum" ]
+	[ "$(ls -A "$b")" = config.json ]
+	run nf_rt wrunc state "$id"
+	[ "$status" -ne 0 ]
+
+	# not JSON at all
+	echo '{"annotations": ' >"$b/config.json"
+	run nf_rt wcrun run -b "$b" "$id"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == "netfence-runtime: $b/config.json: invalid JSON"* ]]
+	[ "$(cat "$b/config.json")" = '{"annotations": ' ]
+	[ -z "$(nf_host_nf_links)" ]
+}
