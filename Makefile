@@ -108,11 +108,27 @@ fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)
 
 MANDIR ?= $(PREFIX)/share/man
+# podman and CRI-O read hooks.d here whatever the prefix; the files name $(BINDIR)/netfence.
+HOOKSDIR ?= /usr/share/containers/oci/hooks.d
+NF_SHAREDIR ?= $(PREFIX)/share/netfence
 install: $(BUILD)/netfence $(BUILD)/netfence-runtime
 	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
+	install -D -m 0755 $(BUILD)/netfence-runtime $(DESTDIR)$(BINDIR)/netfence-runtime
 	install -D -m 0644 man/netfence.8 $(DESTDIR)$(MANDIR)/man8/netfence.8
 	install -D -m 0644 man/netfence-runtime.8 $(DESTDIR)$(MANDIR)/man8/netfence-runtime.8
 	install -D -m 0644 man/netfence-annotations.5 $(DESTDIR)$(MANDIR)/man5/netfence-annotations.5
+	install -d -m 0755 $(DESTDIR)$(HOOKSDIR) $(DESTDIR)$(NF_SHAREDIR)/hooks.d/always
+	for f in hooks.d/*.json hooks.d/always/*.json; do \
+		sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' $$f \
+			>$(DESTDIR)$(NF_SHAREDIR)/$$f && chmod 0644 $(DESTDIR)$(NF_SHAREDIR)/$$f || exit 1; \
+	done
+	install -m 0644 $(DESTDIR)$(NF_SHAREDIR)/hooks.d/*.json $(DESTDIR)$(HOOKSDIR)/
+	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' deploy/containerd/containerd-hooks.json \
+		>$(DESTDIR)$(NF_SHAREDIR)/containerd-hooks.json
+	install -D -m 0644 deploy/systemd/netfence-gc.service \
+		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.service
+	install -D -m 0644 deploy/systemd/netfence-gc.timer \
+		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.timer
 
 CLANG_FORMAT ?= clang-format
 FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)

@@ -340,11 +340,20 @@ nf_rt() {
 	[ -n "${NF_RT_TIMEOUT:-}" ] && t=(timeout -k 5 "$NF_RT_TIMEOUT")
 	case $rt in
 	runc)
-		"${t[@]}" unshare -m --propagation private sh -c '
+		# With a shared state_dir (nf_shared_state), keep mount propagation so that the
+		# namespace handles the hook bind-mounts there reach the root mount namespace; only
+		# the mount holding /etc/resolv.conf is made private, so the resolv.conf bind stays
+		# here.
+		local prop=private
+		[ -n "${NF_SHARED_STATE:-}" ] && prop=unchanged
+		"${t[@]}" unshare -m --propagation "$prop" sh -c '
+			if [ -n "$4" ]; then
+				mount --make-private "$(findmnt -n -o TARGET -T /etc/resolv.conf)" || exit 125
+			fi
 			mount --bind "$1" /etc/resolv.conf || exit 125
-			ns=$2 root=$3; shift 3
+			ns=$2 root=$3; shift 4
 			exec nsenter --net="/run/netns/$ns" runc --root "$root" "$@"' \
-			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "$@"
+			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "${NF_SHARED_STATE:-}" "$@"
 		;;
 	crun)
 		"${t[@]}" ip netns exec "$NF_HOST" unshare -m --propagation private sh -c '
@@ -561,7 +570,7 @@ nf_assert_clean() {
 		echo "leftover state files: $out" >&2
 		bad=1
 	fi
-	out=$(findmnt -rn -o TARGET | grep "^$NF_TMP/state" || true)
+	out=$(findmnt -rn -o TARGET | grep "^$NF_TMP/state/" || true)
 	if [ -n "$out" ]; then
 		echo "leftover mounts: $out" >&2
 		bad=1
@@ -609,4 +618,231 @@ nf_netns() {
 	echo "$n" >>"$NF_TMP/netns"
 	ip netns add "$n"
 	echo "/run/netns/$n"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Engines: a shared state_dir, podman, containerd, CNI-wired pods (podman.bats, containerd.bats,
+# pod.bats). Everything runs inside HOST; every process is recorded by pid.
+
+# Overlay mode bind-mounts a handle of the namespace under state_dir. nf_rt runs runc in a
+# private mount namespace (for the test resolv.conf), where such a mount would vanish with it:
+# make state_dir a shared mount point of the root mount namespace, and have nf_rt keep
+# propagation (NF_SHARED_STATE). nf_world_teardown unmounts it with the rest of $NF_TMP.
+nf_shared_state() {
+	mount --bind "$NF_TMP/state" "$NF_TMP/state"
+	mount --make-shared "$NF_TMP/state"
+	NF_SHARED_STATE=1
+	export NF_SHARED_STATE
+}
+
+# Kill every process whose command line names $NF_TMP (engine daemons, shims, conmon that
+# reparented themselves away from the test), by pid, after the engine's own clean-up ran.
+nf_kill_tmp_procs() {
+	local p pid
+	[ -n "${NF_TMP:-}" ] || return 0
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = "$$" ] && continue
+		if tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -qF -- "$NF_TMP/"; then
+			kill -9 "$pid" 2>/dev/null || true
+		fi
+	done
+}
+
+# The shipped hooks.d files, rewritten for the test: the hook is build/netfence (NF_HOOK) and
+# its env carries the test's host configuration. nf_hooksd DIR [SRC-DIR]
+nf_hooksd() {
+	local dir=$1 src=${2:-$NF_ROOT/hooks.d} f
+	mkdir -p "$dir"
+	for f in "$src"/*.json; do
+		jq --arg p "${NF_HOOK:-$NF_BIN}" --arg c "NETFENCE_CONFIG=$NF_HOSTCONF" \
+			'.hook.path = $p | .hook.env += [$c]' "$f" >"$dir/$(basename "$f")"
+	done
+}
+
+# podman 4.3, rootful, with storage, state, network configuration and hooks all under $NF_TMP.
+nf_podman_setup() {
+	NF_PODMAN=$NF_TMP/podman
+	export NF_PODMAN
+	mkdir -p "$NF_PODMAN"/{root,runroot,tmp,networks}
+	nf_hooksd "$NF_PODMAN/hooks"
+	cat >"$NF_PODMAN/containers.conf" <<-CONF
+		[engine]
+		cgroup_manager = "cgroupfs"
+		events_logger = "file"
+		events_logfile_path = "$NF_PODMAN/events.log"
+		tmp_dir = "$NF_PODMAN/tmp"
+		[network]
+		network_backend = "netavark"
+		network_config_dir = "$NF_PODMAN/networks"
+	CONF
+}
+
+# nf_podman ARGS...: podman in HOST (network namespace only: its mounts, conmon and the hooks
+# live in the root mount namespace, as on a real host).
+nf_podman() {
+	timeout -k 5 "${NF_PODMAN_TIMEOUT:-120}" env CONTAINERS_CONF="$NF_PODMAN/containers.conf" \
+		nsenter --net="/run/netns/$NF_HOST" podman --root "$NF_PODMAN/root" \
+		--runroot "$NF_PODMAN/runroot" --storage-driver vfs --runtime runc \
+		--hooks-dir "$NF_PODMAN/hooks" "$@" </dev/null 3>&-
+}
+
+# nf_podman_run [OPTIONS...] -- COMMAND...: `podman run --rm` of the test rootfs.
+nf_podman_run() {
+	local opts=()
+	while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+		opts+=("$1")
+		shift
+	done
+	[ "${1:-}" = "--" ] && shift
+	nf_podman run --rm --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 "${opts[@]}" \
+		--rootfs "$NF_TMP/rootfs" "$@"
+}
+
+nf_podman_teardown() {
+	[ -n "${NF_PODMAN:-}" ] && [ -d "$NF_PODMAN" ] || return 0
+	local c keys=() k
+	# the namespaces podman made for the test's containers (/run/netns/netns-UUID)
+	for c in $(NF_PODMAN_TIMEOUT=20 nf_podman ps -aq 2>/dev/null); do
+		keys+=("$(NF_PODMAN_TIMEOUT=20 nf_podman inspect --format \
+			'{{.NetworkSettings.SandboxKey}}' "$c" 2>/dev/null)")
+	done
+	NF_PODMAN_TIMEOUT=60 nf_podman rm -a -f -t 0 >/dev/null 2>&1 || true
+	nf_kill_tmp_procs
+	for k in "${keys[@]}"; do
+		[[ $k == /run/netns/netns-* ]] && [ -e "$k" ] && ip netns del "${k##*/}" 2>/dev/null
+	done
+	return 0
+}
+
+# containerd 1.6 started inside HOST with a private root, state and socket; killed by pid.
+# NF_CTRD_ENV: extra environment entries for containerd (and so its shims and runtimes).
+nf_containerd_start() {
+	NF_CTRD=$NF_TMP/containerd
+	NF_CTRD_SOCK=$NF_CTRD/containerd.sock
+	export NF_CTRD NF_CTRD_SOCK
+	mkdir -p "$NF_CTRD"
+	cat >"$NF_CTRD/config.toml" <<-CONF
+		version = 2
+		root = "$NF_CTRD/root"
+		state = "$NF_CTRD/state"
+		temp = "$NF_CTRD/tmp"
+		disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+		  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+		  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp",
+		  "io.containerd.internal.v1.tracing"]
+		[grpc]
+		  address = "$NF_CTRD_SOCK"
+		[ttrpc]
+		  address = "$NF_CTRD_SOCK.ttrpc"
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$NF_CTRD/opt"
+	CONF
+	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ${NF_CTRD_ENV:-} \
+		nsenter --net="/run/netns/$NF_HOST" containerd --config "$NF_CTRD/config.toml" \
+		>"$NF_CTRD/log" 2>&1 </dev/null 3>&- &
+	NF_CTRD_PID=$!
+	echo "$NF_CTRD_PID" >>"$NF_TMP/pids"
+	export NF_CTRD_PID
+	if ! nf_wait_for 500 nf_ctr version; then
+		echo "containerd did not start: $(tail -n 20 "$NF_CTRD/log")" >&2
+		return 1
+	fi
+}
+
+# nf_ctr ARGS...: ctr against the test's containerd, from HOST.
+nf_ctr() {
+	timeout -k 5 "${NF_CTR_TIMEOUT:-120}" nsenter --net="/run/netns/$NF_HOST" \
+		ctr -a "$NF_CTRD_SOCK" "$@" </dev/null 3>&-
+}
+
+# nf_ctr_run ARGS...: `ctr run` with the runc state and the IO FIFOs under $NF_TMP.
+nf_ctr_run() {
+	mkdir -p "$NF_CTRD/runc" "$NF_CTRD/fifo"
+	nf_ctr run --runc-root "$NF_CTRD/runc" --fifo-dir "$NF_CTRD/fifo" "$@"
+}
+
+nf_ctr_task_status() { # ID
+	nf_ctr tasks ls 2>/dev/null | awk -v id="$1" '$1 == id {print $3}'
+}
+
+# Stop and remove a container started with `ctr run -d` (the shim runs the poststop hooks).
+nf_ctr_stop() {
+	local id=$1
+	nf_ctr tasks kill -s KILL "$id" >/dev/null 2>&1 || true
+	nf_wait_for 500 test "$(nf_ctr_task_status "$id")" != RUNNING || true
+	nf_ctr tasks rm "$id" >/dev/null 2>&1 || true
+	nf_ctr containers rm "$id"
+}
+
+nf_containerd_teardown() {
+	[ -n "${NF_CTRD:-}" ] && [ -d "$NF_CTRD" ] || return 0
+	local id
+	if [ -S "$NF_CTRD_SOCK" ]; then
+		for id in $(NF_CTR_TIMEOUT=20 nf_ctr containers ls -q 2>/dev/null); do
+			NF_CTR_TIMEOUT=20 nf_ctr_stop "$id" >/dev/null 2>&1 || true
+		done
+	fi
+	[ -n "${NF_CTRD_PID:-}" ] && kill "$NF_CTRD_PID" 2>/dev/null || true
+	nf_kill_tmp_procs
+}
+
+# A namespace wired the way a Kubernetes runtime wires a pod: the real CNI plugins
+# (containernetworking-plugins: loopback, then bridge + host-local), run inside HOST so the
+# bridge, its veth and the masquerade rules land there. nf_cni_pod NAME prints the netns path.
+NF_CNI_BRIDGE=cni-nf0
+NF_CNI_SUBNET=10.77.0.0/24
+NF_CNI_PATH=${NF_CNI_PATH:-/usr/lib/cni}
+nf_cni_conf() {
+	jq -n --arg br "$NF_CNI_BRIDGE" --arg sn "$NF_CNI_SUBNET" --arg dd "$NF_TMP/cni-ipam" '
+	{cniVersion: "1.0.0", name: "nf-test", type: "bridge", bridge: $br, isGateway: true,
+	 ipMasq: true, ipam: {type: "host-local", subnet: $sn, routes: [{dst: "0.0.0.0/0"}],
+	                      dataDir: $dd}}'
+}
+
+# nf_cni COMMAND NETNS-NAME CONTAINER-ID: one CNI call of the bridge plugin, in HOST.
+nf_cni() {
+	nf_cni_conf | nsenter --net="/run/netns/$NF_HOST" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		CNI_COMMAND="$1" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$2" CNI_IFNAME=eth0 \
+		CNI_PATH="$NF_CNI_PATH" "$NF_CNI_PATH/bridge"
+}
+
+nf_cni_pod() {
+	local name=$1 n
+	n=nft-pod$name-$NF_TAG
+	echo "$n" >>"$NF_TMP/netns"
+	echo "$n $name" >>"$NF_TMP/cni-pods"
+	ip netns add "$n"
+	jq -n '{cniVersion: "1.0.0", name: "lo", type: "loopback"}' |
+		nsenter --net="/run/netns/$NF_HOST" env -i CNI_COMMAND=ADD CNI_CONTAINERID="$name" \
+			CNI_NETNS="/run/netns/$n" CNI_IFNAME=lo CNI_PATH="$NF_CNI_PATH" \
+			"$NF_CNI_PATH/loopback" >/dev/null || return 1
+	nf_cni ADD "$n" "$name" >"$NF_TMP/out/cni-$name.json" || {
+		cat "$NF_TMP/out/cni-$name.json" >&2
+		return 1
+	}
+	# WORLD routes the pod subnet back through HOST (the plugin also masquerades it)
+	ip -n "$NF_WORLD" route replace "$NF_CNI_SUBNET" via "$NF_UP4_HOST"
+	echo "/run/netns/$n"
+}
+
+# CNI DEL of every pod still registered (before the namespaces go).
+nf_cni_teardown() {
+	local n name
+	[ -n "${NF_TMP:-}" ] && [ -f "$NF_TMP/cni-pods" ] || return 0
+	while read -r n name; do
+		nf_cni DEL "$n" "$name" >/dev/null 2>&1 || true
+	done <"$NF_TMP/cni-pods"
+	: >"$NF_TMP/cni-pods"
+}
+
+# Nothing of netfence inside a namespace: nf_assert_ns_clean NETNS-PATH
+nf_assert_ns_clean() {
+	local out
+	out=$(nsenter --net="$1" nft list table inet netfence 2>/dev/null || true)
+	if [ -n "$out" ]; then
+		echo "leftover netfence table in $1:" >&2
+		echo "$out" >&2
+		return 1
+	fi
 }

@@ -7,6 +7,8 @@ load helpers
 
 setup() {
 	nf_world_setup
+	# the runtime's mount namespace shares state_dir, so overlay handles are real mounts
+	nf_shared_state
 }
 
 teardown() {
@@ -95,6 +97,11 @@ wire_by_hand() {
 	nf_start runc "$NF_BUNDLE" "$id"
 	after=$(ip -n "${ns##*/}" -o link show | awk -F': ' '{print $2}' | sort)
 	[ "$before" = "$after" ]
+	# the namespace handle is a bind mount under state_dir/netns while the fence exists
+	findmnt -rn -o TARGET | grep -q "^$NF_TMP/state/netns/"
+	# the handle, not a pid or the path, is what tear-down uses: take the path away
+	ip netns del "${ns##*/}"
+	ns=$(findmnt -rn -o TARGET | grep "^$NF_TMP/state/netns/" | head -n1)
 	[ -z "$(nf_host_nf_links)" ]
 	nf_expect_open "$id" "$NF_PUB1" 443
 	nf_expect_blocked "$id" "$NF_PUB1" 80
@@ -103,8 +110,12 @@ wire_by_hand() {
 	run nf_netfence status --json "$id"
 	echo "$output"
 	[ "$(jq -r '.[0].mode' <<<"$output")" = overlay ]
+	# keep our own reference to the namespace to look inside after tear-down
+	touch "$NF_TMP/ovref"
+	mount --bind "$ns" "$NF_TMP/ovref"
 	nf_stop "$id"
-	run ip netns exec "${ns##*/}" nft list ruleset
+	run nsenter --net="$NF_TMP/ovref" nft list ruleset
+	umount "$NF_TMP/ovref"
 	echo "left in the namespace: $output"
 	[ -z "$output" ]
 	nf_assert_clean

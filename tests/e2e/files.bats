@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# The registration files netfence ships (hooks.d/, deploy/): they parse, and they say what the
+# engines need to run the hook at the right stage for the right containers. No namespaces here.
+
+load helpers
+
+HOOKS_FILES=("$NF_ROOT"/hooks.d/*.json "$NF_ROOT"/hooks.d/always/*.json)
+
+# Does the `when.annotations` key regex of FILE match KEY? (POSIX ERE, as podman/CRI-O use it.)
+key_matches() { # FILE KEY
+	local re
+	re=$(jq -r '.when.annotations | keys[0]' "$1")
+	grep -qE -- "$re" <<<"$2"
+}
+
+@test "files: every shipped JSON file parses" {
+	local f
+	for f in "${HOOKS_FILES[@]}" "$NF_ROOT/config.json.example" "$NF_ROOT/deploy/containerd/containerd-hooks.json"; do
+		echo "$f"
+		jq -e . "$f" >/dev/null
+	done
+}
+
+@test "files: hooks.d files are hooks.d 1.0.0, one stage each, the stage in args" {
+	local f n=0
+	for f in "${HOOKS_FILES[@]}"; do
+		echo "$f"
+		n=$((n + 1))
+		jq -e '.version == "1.0.0"' "$f"
+		jq -e '.hook.path | type == "string" and startswith("/")' "$f"
+		jq -e '.hook.path | endswith("/bin/netfence")' "$f"
+		jq -e '.hook.args[0:2] == ["netfence", "hook"]' "$f"
+		jq -e '.stages | length == 1' "$f"
+		jq -e '.hook.args[2] == .stages[0]' "$f"
+		jq -e '.stages[0] == "createRuntime" or .stages[0] == "poststop"' "$f"
+		jq -e '[.hook.env[] | select(startswith("PATH=/"))] | length == 1' "$f"
+		# only the keys podman's and CRI-O's 1.0.0 reader knows
+		jq -e 'keys - ["hook", "stages", "version", "when"] == []' "$f"
+		jq -e '.hook | keys - ["args", "env", "path", "timeout"] == []' "$f"
+		jq -e '.when | keys - ["always", "annotations", "commands", "hasBindMounts"] == []' "$f"
+	done
+	[ "$n" -eq 4 ]
+}
+
+@test "files: each directory registers both stages, with the same path and env" {
+	local d
+	for d in "$NF_ROOT/hooks.d" "$NF_ROOT/hooks.d/always"; do
+		[ "$(jq -rs 'map(.stages[0]) | sort | join(",")' "$d"/*.json)" = "createRuntime,poststop" ]
+		[ "$(jq -cs 'map(.hook.path) | unique | length' "$d"/*.json)" -eq 1 ]
+		[ "$(jq -cs 'map(.hook.env) | unique | length' "$d"/*.json)" -eq 1 ]
+	done
+	# the always variant uses the same file names, so one masks the other across directories
+	[ "$(cd "$NF_ROOT/hooks.d" && ls -- *.json)" = "$(cd "$NF_ROOT/hooks.d/always" && ls -- *.json)" ]
+}
+
+@test "files: the when regex selects io.netfence.* annotation keys and nothing else" {
+	local f k
+	for f in "$NF_ROOT"/hooks.d/*.json; do
+		echo "$f"
+		jq -e '.when | keys == ["annotations"]' "$f"
+		jq -e '.when.annotations | length == 1' "$f"
+		[ "$(jq -r '.when.annotations | keys[0]' "$f")" = '^io\.netfence\.' ]
+		# the value regex matches any value, the empty one included
+		[ "$(jq -r '.when.annotations[]' "$f")" = '.*' ]
+		for k in io.netfence.policy io.netfence.egress io.netfence.ingress io.netfence.dns \
+			io.netfence.polcy; do
+			key_matches "$f" "$k"
+		done
+		for k in xio.netfence.policy io_netfence.policy ioXnetfence.policy io.netfencepolicy \
+			io.kubernetes.cri.container-type org.example/io.netfence.policy; do
+			echo "must not match: $k"
+			nf_not key_matches "$f" "$k"
+		done
+	done
+	for f in "$NF_ROOT"/hooks.d/always/*.json; do
+		jq -e '.when == {"always": true}' "$f"
+	done
+}
+
+@test "files: deploy files carry the names the docs and the engines use" {
+	local d=$NF_ROOT/deploy
+	grep -qE '^kind: RuntimeClass$' "$d/kubernetes/runtimeclass.yaml"
+	grep -qE '^handler: netfence$' "$d/kubernetes/runtimeclass.yaml"
+	grep -qE 'runtimeClassName: netfence' "$d/kubernetes/pod-example.yaml"
+	grep -qF 'io.netfence.policy: restricted' "$d/kubernetes/pod-example.yaml"
+	grep -qE '^kind: DaemonSet$' "$d/kubernetes/daemonset.yaml"
+	grep -qF 'BinaryName = "/usr/local/bin/netfence-runtime"' "$d/containerd/config.toml"
+	grep -qF 'pod_annotations = ["io.netfence.*"]' "$d/containerd/config.toml"
+	grep -qF '[crio.runtime.runtimes.netfence]' "$d/crio/netfence.conf"
+	grep -qF '"io.netfence.*"' "$d/crio/netfence.conf"
+	grep -qE '^ExecStart=/usr/local/bin/netfence gc$' "$d/systemd/netfence-gc.service"
+	grep -qE '^OnUnitActiveSec=' "$d/systemd/netfence-gc.timer"
+}
+
+@test "files: containerd accepts the runtime handler snippet" {
+	command -v containerd >/dev/null || skip "containerd is not installed"
+	# `config dump` parses the file and merges it over the defaults; it starts nothing
+	run containerd --config "$NF_ROOT/deploy/containerd/config.toml" config dump
+	echo "$output" | grep -E 'netfence|BinaryName|pod_annotations' || true
+	[ "$status" -eq 0 ]
+	[[ $output == *'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.netfence]'* ]]
+	[[ $output == *'BinaryName = "/usr/local/bin/netfence-runtime"'* ]]
+	[[ $output == *'pod_annotations = ["io.netfence.*"]'* ]]
+}
