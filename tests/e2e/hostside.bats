@@ -199,3 +199,30 @@ wire_by_hand() {
 	nf_stop "$id"
 	nf_assert_clean
 }
+
+@test "gc: a member of a shared fence that died without poststop leaves it; the fence stays" {
+	local a b ns pidb
+	a=$(nf_cid ga)
+	b=$(nf_cid gb)
+	ns=$(wire_by_hand gs)
+	NF_NETNS_PATH=$ns nf_bundle ga io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$a"
+	NF_NETNS_PATH=$ns nf_bundle gb io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$b"
+	[ -e "$NF_TMP/state/$b.json" ]
+	# b's runtime dies with it: no poststop
+	pidb=$(nf_pid "$b")
+	kill -9 "$pidb"
+	nf_wait_for 250 nf_not test -d "/proc/$pidb"
+	run nf_netfence gc
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ ! -e "$NF_TMP/state/$b.json" ]
+	[ "$(jq -r '.members | map(.id) | join(",")' "$NF_TMP/state/$a.json")" = "$a" ]
+	# a is still fenced
+	nf_expect_open "$a" "$NF_PUB1" 443
+	nf_expect_blocked "$a" "$NF_PUB1" 80
+	nf_stop "$a"
+	nf_rt runc delete -f "$b" >/dev/null 2>&1 || true
+	nf_assert_clean
+}
