@@ -56,7 +56,7 @@ $(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(TLIB_OBJS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(TLIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -Ihook -Iruntime-spec $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -iquote hook -iquote runtime-spec $(ALL_LDFLAGS) -o $@ $< \
 		$(TLIB_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
 
 # A static probe program that runs inside test containers (connect, listen, DNS, ...).
@@ -101,7 +101,7 @@ asan-check: deps asan $(BUILD)/probe
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -Ihook -Iruntime-spec \
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -iquote hook -iquote runtime-spec \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
@@ -129,6 +129,11 @@ install: $(BUILD)/netfence $(BUILD)/netfence-runtime
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.service
 	install -D -m 0644 deploy/systemd/netfence-gc.timer \
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.timer
+	# podman only (precreate breaks CRI-O): containers.conf hooks_dir adds this directory
+	install -d -m 0755 $(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d
+	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' \
+		hooks.d/podman-precreate/netfence-precreate.json \
+		>$(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json
 
 CLANG_FORMAT ?= clang-format
 FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)

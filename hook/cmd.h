@@ -7,6 +7,9 @@ int cmd_hook(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_seccomp_profile(int argc, char **argv);
+/* `netfence hook precreate` (podman): config.json on stdin, the edited config.json on stdout. */
+int cmd_hook_precreate(void);
 
 /* Print "netfence: <who>: <msg>" on stderr and return the exit status for err's kind. */
 struct nf_error;

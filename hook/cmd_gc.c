@@ -2,6 +2,7 @@
  * runtime never ran poststop, and removes nf* links, chains and leases no state names. */
 #include <stdio.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "fence.h"
 #include "hostconf.h"
@@ -18,6 +19,9 @@ int cmd_gc(int argc, char **argv)
 		return NF_EXIT_INPUT;
 	}
 	r = hostconf_load(NULL, NULL, &hc, &err);
+	if (r >= 0)
+		r = caps_drop_to(caps_fence, caps_fence_n,
+				 &err); /* gc tears down as poststop does */
 	if (r >= 0)
 		r = fence_gc(hc, &removed, &err);
 	hostconf_free(hc);

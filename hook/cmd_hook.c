@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "../runtime-spec/spec.h"
+#include "caps.h"
 #include "cmd.h"
 #include "fence.h"
 #include "hostconf.h"
@@ -50,6 +51,9 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, err);
 	if (r >= 0 && pol && (r = policy_fingerprint(pol, fingerprint)) < 0)
 		nf_sys_err(err, r, "policy");
+	/* input read: from here on only what the fence needs (DNS replies are untrusted too) */
+	if (r >= 0 && pol)
+		r = caps_drop_to(caps_fence, caps_fence_n, err);
 	if (r >= 0 && pol)
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
 	if (r >= 0 && pol)
@@ -57,6 +61,13 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	policy_free(pol);
 	spec_config_free(cfg);
 	return r;
+}
+
+static int hook_teardown(const struct hostconf *hc, const char *id, struct nf_error *err)
+{
+	int r = caps_drop_to(caps_fence, caps_fence_n, err);
+
+	return r < 0 ? r : fence_teardown_id(hc, id, err);
 }
 
 int cmd_hook(int argc, char **argv)
@@ -77,6 +88,8 @@ int cmd_hook(int argc, char **argv)
 		setup = true;
 	} else if (strcmp(stage, "poststop") == 0) {
 		setup = false;
+	} else if (strcmp(stage, "precreate") == 0) {
+		return cmd_hook_precreate(); /* podman: config.json on stdin, not the state */
 	} else if (strcmp(stage, "createContainer") == 0 || strcmp(stage, "startContainer") == 0 ||
 		   strcmp(stage, "poststart") == 0) {
 		return 0; /* nothing to do at these stages */
@@ -90,7 +103,7 @@ int cmd_hook(int argc, char **argv)
 		return cmd_fail("(unknown)", &err);
 	r = hostconf_load(NULL, NULL, &hc, &err);
 	if (r >= 0)
-		r = setup ? hook_setup(hc, st, &err) : fence_teardown_id(hc, st->id, &err);
+		r = setup ? hook_setup(hc, st, &err) : hook_teardown(hc, st->id, &err);
 	if (r < 0)
 		r = cmd_fail(st->id, &err);
 	else

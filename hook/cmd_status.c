@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"
 #include "journal.h"
@@ -118,6 +119,16 @@ static void print_row(const struct journal *j, const struct nft_counters *c)
 	       c->blocked_pkts, c->blocked_bytes);
 }
 
+/* status only reads: its own state files (root's) and counters */
+static const int status_caps[] = {
+	/* nfnetlink refuses every message without it, reading the counters included */
+	CAP_NET_ADMIN,
+	/* setns(2) into each container's namespace for the counters of its inner table */
+	CAP_SYS_ADMIN,
+	/* opening /proc/<pid>/ns/net of a container no namespace handle names (as set-up does) */
+	CAP_SYS_PTRACE,
+};
+
 static void yajl_gen_freep(yajl_gen *g)
 {
 	if (*g)
@@ -146,6 +157,8 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	r = hostconf_load(NULL, NULL, &hc, &err);
+	if (r >= 0)
+		r = caps_drop_to(status_caps, ARRAY_SIZE(status_caps), &err);
 	if (r >= 0)
 		r = journal_list(hc->state_dir, &ids, &n, &err);
 	if (r < 0) {

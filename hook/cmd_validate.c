@@ -9,6 +9,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "../runtime-spec/spec.h"
+#include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"
 #include "link.h"
@@ -201,6 +202,7 @@ static int check_host(void)
 
 int cmd_validate(int argc, char **argv)
 {
+	static const int host_caps[] = { CAP_NET_ADMIN };
 	struct nf_error err = { 0 };
 	struct spec_config *cfg = NULL;
 	struct hostconf *hc = NULL;
@@ -232,6 +234,14 @@ int cmd_validate(int argc, char **argv)
 		hostconf_free(hc);
 		if (json)
 			print_json(NULL, false, err.msg);
+		return cmd_fail("validate", &err);
+	}
+	/* input read: validate changes nothing; --host lists the host's nftables chains, and
+	 * nfnetlink refuses even a read without CAP_NET_ADMIN */
+	r = caps_drop_to(host_caps, host ? ARRAY_SIZE(host_caps) : 0, &err);
+	if (r < 0) {
+		spec_config_free(cfg);
+		hostconf_free(hc);
 		return cmd_fail("validate", &err);
 	}
 	errors += check_rule_tokens(cfg, "io.netfence.egress", last, sizeof(last));

@@ -1,6 +1,7 @@
 /* netfence: the order of one set-up and its undo (see fence.h). Every resource is recorded in
  * the journal before it is made; tear-down walks the record and tolerates what is absent, so
  * the same code finishes a killed hook, a poststop, and gc. */
+#define _GNU_SOURCE /* secure_getenv */
 #include "fence.h"
 
 #include <errno.h>
@@ -20,12 +21,13 @@
 #include "netns.h"
 #include "nft.h"
 #include "plan.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifdef NF_FAULT_INJECTION
 void nf_fault(const char *point)
 {
-	const char *want = getenv("NETFENCE_FAULT");
+	const char *want = secure_getenv("NETFENCE_FAULT");
 
 	if (want && strcmp(want, point) == 0)
 		kill(getpid(), SIGKILL);
@@ -429,6 +431,12 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	size_t n_devs = 0;
 	int r;
 
+	/* The runtime loads the filter before the hooks run: it must be in config.json. */
+	if (pol->seccomp == NF_SECCOMP_INET || pol->seccomp == NF_SECCOMP_UNIX) {
+		r = nf_seccomp_check(pol->seccomp, cfg, err);
+		if (r < 0)
+			return r;
+	}
 	if (!cfg->has_netns)
 		return nf_input_err(err, "network namespace: the container shares the host's "
 					 "network namespace (no \"network\" entry in "

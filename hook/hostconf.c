@@ -471,6 +471,8 @@ static int parse_allow(yajl_val v, const char *what, struct hostconf *hc, struct
 			r = get_bool(x, what, "allow.dns", &hc->allow_dns, err);
 		} else if (strcmp(key, "seccomp_off") == 0) {
 			r = get_bool(x, what, "allow.seccomp_off", &hc->allow_seccomp_off, err);
+		} else if (strcmp(key, "net_admin") == 0) {
+			r = get_bool(x, what, "allow.net_admin", &hc->allow_net_admin, err);
 		} else {
 			return nf_input_err(err, "%s: allow: unknown key \"%.100s\"", what, key);
 		}

@@ -57,8 +57,9 @@ struct hostconf {
 	char **allow_policies;
 	size_t n_allow_policies;
 	bool allow_rules, allow_dns, allow_seccomp_off; /* default true */
-	char *state_dir;				/* default /run/netfence */
-	char *path; /* the file read, NULL for built-in defaults */
+	bool allow_net_admin; /* keep CAP_NET_ADMIN/CAP_NET_RAW (wrapper, precreate); default false */
+	char *state_dir;      /* default /run/netfence */
+	char *path;	      /* the file read, NULL for built-in defaults */
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default

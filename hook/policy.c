@@ -188,11 +188,10 @@ static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
 			return nf_input_err(
 				err, "%s: \"off\": the host configuration does not allow it", key);
 		p->seccomp = NF_SECCOMP_OFF;
-	} else if (strcmp(v, "inet") == 0 || strcmp(v, "unix") == 0) {
-		return nf_input_err(err,
-				    "%s: \"%s\" is not supported yet (needs the netfence runtime "
-				    "wrapper, security issue)",
-				    key, v);
+	} else if (strcmp(v, "inet") == 0) {
+		p->seccomp = NF_SECCOMP_INET;
+	} else if (strcmp(v, "unix") == 0) {
+		p->seccomp = NF_SECCOMP_UNIX;
 	} else {
 		return nf_input_err(err, "%s: unknown level \"%s\" (auto, inet, unix or off)", key,
 				    nf_quote(v, q, sizeof(q)));

@@ -36,7 +36,7 @@ struct nf_policy {
 /* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
  * container is left alone (no io.netfence.* key and no default_policy). Validates every key
  * and value (SPEC section 3), the allow list, and that the hook can honour the request
- * (seccomp inet/unix and explicit SELinux contexts are refused until the security issue). */
+ * (explicit SELinux contexts are refused until SELinux labelling exists). */
 int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
 		   struct nf_policy **ret, struct nf_error *err);
 

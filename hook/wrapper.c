@@ -16,6 +16,8 @@
 
 #include "../runtime-spec/spec_write.h"
 #include "hostconf.h"
+#include "policy.h"
+#include "seccomp.h"
 #include "util.h"
 
 #define NF_PREFIX "io.netfence."
@@ -264,14 +266,68 @@ static void spec_docp(struct spec_doc **d)
 	spec_doc_free(*d);
 }
 
+static void hostconfp(struct hostconf **hc)
+{
+	hostconf_free(*hc);
+}
+
+static void policyp(struct nf_policy **p)
+{
+	policy_free(*p);
+}
+
+int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
+		       struct nf_error *err)
+{
+	static const char *const caps[] = { "CAP_NET_ADMIN", "CAP_NET_RAW", NULL };
+	_cleanup_(policyp) struct nf_policy *pol = NULL;
+	struct nf_error perr = { 0 };
+	const struct spec_kv *ann;
+	bool changed = false, c;
+	size_t n;
+	int r;
+
+	*ret_changed = false;
+	ann = spec_doc_annotations(d, &n);
+	if (!wrapper_policy_applies(ann, n, hc->default_policy != NULL))
+		return 0;
+	if (policy_resolve(ann, n, hc, &pol, &perr) < 0 || !pol)
+		return 0; /* the hook refuses it with the reason */
+	if (pol->seccomp != NF_SECCOMP_OFF) {
+		enum nf_seccomp level =
+			pol->seccomp == NF_SECCOMP_UNIX ? NF_SECCOMP_UNIX : NF_SECCOMP_INET;
+		struct spec_sc_set set = {
+			.names = nf_seccomp_syscalls,
+			.arches = nf_seccomp_host_arches(),
+		};
+
+		r = nf_seccomp_rules(level, &set.deny, &set.n_deny, &set.allow, &set.n_allow);
+		if (r < 0)
+			return nf_sys_err(err, r, "seccomp");
+		r = spec_doc_merge_seccomp(d, &set, &c, err);
+		if (r < 0)
+			return r;
+		changed |= c;
+	}
+	if (!hc->allow_net_admin) {
+		r = spec_doc_drop_caps(d, caps, &c, err);
+		if (r < 0)
+			return r;
+		changed |= c;
+	}
+	*ret_changed = changed;
+	return 0;
+}
+
 int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool *ret_changed,
 		      struct nf_error *err)
 {
 	static const char *const stages[] = { "createRuntime", "poststop" };
 	_cleanup_(spec_docp) struct spec_doc *d = NULL;
+	_cleanup_(hostconfp) struct hostconf *hc = NULL;
 	_cleanup_free_ char *cfg_env = NULL, *bin = NULL;
 	const struct spec_kv *ann;
-	bool changed = false, applies;
+	bool changed = false, applies, c;
 	size_t n;
 	int r;
 
@@ -282,15 +338,12 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 	}
 	ann = spec_doc_annotations(d, &n);
 	applies = wrapper_policy_applies(ann, n, false);
-	if (!applies && !has_netfence_key(ann, n) && wrapper_policy_applies(ann, n, true)) {
-		/* Only the host configuration can make this container fenced. */
-		struct hostconf *hc = NULL;
-
+	if (applies || (!has_netfence_key(ann, n) && wrapper_policy_applies(ann, n, true))) {
+		/* the host configuration: a default policy, profiles, allow */
 		r = hostconf_load(o->netfence_config, NULL, &hc, err);
 		if (r < 0)
 			return r;
-		applies = hc->default_policy != NULL;
-		hostconf_free(hc);
+		applies = applies || hc->default_policy != NULL;
 	}
 	if (!applies) {
 		*ret_changed = false;
@@ -313,6 +366,10 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 			goto fail;
 		changed = true;
 	}
+	r = wrapper_secure_doc(d, hc, &c, err);
+	if (r < 0)
+		goto fail;
+	changed |= c;
 	if (changed) {
 		r = spec_doc_save(d, err);
 		if (r < 0)

@@ -9,6 +9,7 @@
 
 #include "../runtime-spec/spec.h"
 #include "error.h"
+#include "hostconf.h"
 
 struct wrapper_args {
 	int cmd;	    /* argv index of the command, -1 when there is none */
@@ -39,8 +40,18 @@ struct wrapper_hook_opts {
 	const char *netfence_config; /* $NETFENCE_CONFIG or NULL: passed to the hook's env */
 };
 
+/* The security edit of SPEC section 6, on a loaded config.json: when a policy applies and its
+ * io.netfence.seccomp is not off, merge the level's socket filter (auto means inet) into
+ * linux.seccomp; and unless the host configuration allows it (allow.net_admin), remove
+ * CAP_NET_ADMIN and CAP_NET_RAW from every capability set. A policy that does not resolve is
+ * left to the hook, which refuses the container. Idempotent. */
+struct spec_doc;
+int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
+		       struct nf_error *err);
+
 /* Load the config at path, and when a policy applies add the createRuntime and poststop hooks
- * that are not already there, then write it back atomically. *ret_changed tells whether the file
+ * that are not already there and make the security edit (wrapper_secure_doc), then write it
+ * back atomically. *ret_changed tells whether the file
  * was rewritten. The netfence binary is looked for only when a policy applies. Errors about the
  * file are prefixed with its path; the file is then untouched. */
 int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool *ret_changed,

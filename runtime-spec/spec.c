@@ -170,6 +170,8 @@ int spec_state_read(int fd, struct spec_state **ret, struct nf_error *err)
 	return spec_state_parse(buf, len, ret, err);
 }
 
+static void seccomp_free(struct spec_seccomp *sc);
+
 void spec_config_free(struct spec_config *c)
 {
 	if (!c)
@@ -178,6 +180,7 @@ void spec_config_free(struct spec_config *c)
 	free(c->netns_path);
 	kv_free(c->annotations, c->n_annotations);
 	free(c->selinux_label);
+	seccomp_free(c->seccomp);
 	free(c);
 }
 
@@ -202,7 +205,7 @@ static bool has_cap(yajl_val caps, const char *cap)
 }
 
 /* How strict a seccomp action is, as libseccomp orders them; >= 4 refuses the call. */
-static int action_rank(yajl_val v)
+int spec_seccomp_action_rank(const char *name)
 {
 	static const struct {
 		const char *name;
@@ -215,96 +218,282 @@ static int action_rank(yajl_val v)
 		{ "SCMP_ACT_ALLOW", 0 },
 	};
 
-	for (size_t i = 0; v && YAJL_IS_STRING(v) && i < ARRAY_SIZE(ranks); i++)
-		if (strcmp(v->u.string, ranks[i].name) == 0)
+	for (size_t i = 0; name && i < ARRAY_SIZE(ranks); i++)
+		if (strcmp(name, ranks[i].name) == 0)
 			return ranks[i].rank;
 	return -1; /* unknown: never counted as a denial */
+}
+
+enum spec_sc_op spec_seccomp_op(const char *name)
+{
+	static const char *const ops[] = { NULL,	  "SCMP_CMP_NE",       "SCMP_CMP_LT",
+					   "SCMP_CMP_LE", "SCMP_CMP_EQ",       "SCMP_CMP_GE",
+					   "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+
+	for (size_t i = 1; name && i < ARRAY_SIZE(ops); i++)
+		if (strcmp(name, ops[i]) == 0)
+			return (enum spec_sc_op)i;
+	return 0;
+}
+
+/* One rule of linux.seccomp as read; a condition we cannot read has op 0. */
+struct sc_rule {
+	char **names;
+	size_t n_names;
+	int rank;
+	size_t n_args;
+	struct spec_sc_arg *args;
+};
+
+struct spec_seccomp {
+	int default_rank;
+	char **arches;
+	size_t n_arches;
+	struct sc_rule *rules;
+	size_t n_rules;
+};
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void seccomp_free(struct spec_seccomp *sc)
+{
+	if (!sc)
+		return;
+	strv_free(sc->arches, sc->n_arches);
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		strv_free(sc->rules[i].names, sc->rules[i].n_names);
+		free(sc->rules[i].args);
+	}
+	free(sc->rules);
+	free(sc);
+}
+
+static void seccomp_freep(struct spec_seccomp **sc)
+{
+	seccomp_free(*sc);
 }
 
 static bool get_u64v(yajl_val obj, const char *key, uint64_t *ret)
 {
 	yajl_val v = json_get(obj, key);
 
-	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 0)
+	if (!v || !YAJL_IS_NUMBER(v))
 		return false;
-	*ret = (uint64_t)YAJL_GET_INTEGER(v);
-	return true;
+	/* yajl keeps integers as long long; values above INT64_MAX come back as doubles */
+	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
+		*ret = (uint64_t)YAJL_GET_INTEGER(v);
+		return true;
+	}
+	if (v->u.number.r) {
+		char *end;
+
+		errno = 0;
+		*ret = strtoull(v->u.number.r, &end, 10);
+		return errno == 0 && *end == '\0' && v->u.number.r[0] != '-';
+	}
+	return false;
 }
 
-/* Does one rule's argument list match socket(a[0], a[1], a[2])? A condition on another
- * argument, or one we cannot read, counts as matching for an allow rule and as not matching
- * for a refusing one: the answer errs on the side of "not denied". */
-static bool rule_matches(yajl_val args, const uint64_t a[3], bool deny)
+/* Strings of an array (non-strings skipped), owned. */
+static int strings_of(yajl_val arr, char ***ret, size_t *ret_n)
 {
-	for (size_t i = 0; args && YAJL_IS_ARRAY(args) && i < args->u.array.len; i++) {
-		yajl_val c = args->u.array.values[i];
-		yajl_val op = json_get(c, "op");
-		uint64_t idx, val, two = 0, x;
-		bool m;
+	size_t n = 0;
+	char **v;
 
-		if (!get_u64v(c, "index", &idx) || idx > 2 || !get_u64v(c, "value", &val) || !op ||
-		    !YAJL_IS_STRING(op))
-			return !deny;
-		get_u64v(c, "valueTwo", &two);
-		x = a[idx];
-		if (strcmp(op->u.string, "SCMP_CMP_EQ") == 0)
-			m = x == val;
-		else if (strcmp(op->u.string, "SCMP_CMP_NE") == 0)
-			m = x != val;
-		else if (strcmp(op->u.string, "SCMP_CMP_LT") == 0)
-			m = x < val;
-		else if (strcmp(op->u.string, "SCMP_CMP_LE") == 0)
-			m = x <= val;
-		else if (strcmp(op->u.string, "SCMP_CMP_GT") == 0)
-			m = x > val;
-		else if (strcmp(op->u.string, "SCMP_CMP_GE") == 0)
-			m = x >= val;
-		else if (strcmp(op->u.string, "SCMP_CMP_MASKED_EQ") == 0)
-			m = (x & val) == two;
-		else
-			return !deny;
-		if (!m)
+	*ret = NULL;
+	*ret_n = 0;
+	if (!arr || !YAJL_IS_ARRAY(arr))
+		return 0;
+	v = calloc(arr->u.array.len + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < arr->u.array.len; i++) {
+		yajl_val s = arr->u.array.values[i];
+
+		if (!YAJL_IS_STRING(s))
+			continue;
+		v[n] = strdup(s->u.string);
+		if (!v[n]) {
+			strv_free(v, n);
+			return -ENOMEM;
+		}
+		n++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static int seccomp_parse(yajl_val sc, struct spec_seccomp **ret)
+{
+	_cleanup_(seccomp_freep) struct spec_seccomp *s = NULL;
+	yajl_val v = json_get(sc, "syscalls"), a;
+	int r;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	a = json_get(sc, "defaultAction");
+	s->default_rank = spec_seccomp_action_rank(a && YAJL_IS_STRING(a) ? a->u.string : NULL);
+	r = strings_of(json_get(sc, "architectures"), &s->arches, &s->n_arches);
+	if (r < 0)
+		return r;
+	if (v && YAJL_IS_ARRAY(v) && v->u.array.len > 0) {
+		s->rules = calloc(v->u.array.len, sizeof(*s->rules));
+		if (!s->rules)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; v && YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
+		yajl_val rule = v->u.array.values[i], args = json_get(rule, "args");
+		struct sc_rule *o = &s->rules[s->n_rules++];
+
+		a = json_get(rule, "action");
+		o->rank = spec_seccomp_action_rank(a && YAJL_IS_STRING(a) ? a->u.string : NULL);
+		r = strings_of(json_get(rule, "names"), &o->names, &o->n_names);
+		if (r < 0)
+			return r;
+		if (!args || !YAJL_IS_ARRAY(args) || args->u.array.len == 0)
+			continue;
+		o->args = calloc(args->u.array.len, sizeof(*o->args));
+		if (!o->args)
+			return -ENOMEM;
+		o->n_args = args->u.array.len;
+		for (size_t j = 0; j < args->u.array.len; j++) {
+			yajl_val c = args->u.array.values[j], op = json_get(c, "op");
+			struct spec_sc_arg *x = &o->args[j];
+			uint64_t idx = 99;
+
+			x->op = spec_seccomp_op(op && YAJL_IS_STRING(op) ? op->u.string : NULL);
+			if (!get_u64v(c, "index", &idx) || idx > 5 ||
+			    !get_u64v(c, "value", &x->value))
+				x->op = 0;
+			x->index = (unsigned)idx;
+			if (json_get(c, "valueTwo") && !get_u64v(c, "valueTwo", &x->value_two))
+				x->op = 0;
+		}
+	}
+	*ret = steal_pointer(&s);
+	return 0;
+}
+
+bool spec_seccomp_arg_matches(const struct spec_sc_arg *c, uint64_t x)
+{
+	switch (c->op) {
+	case SPEC_SC_NE:
+		return x != c->value;
+	case SPEC_SC_LT:
+		return x < c->value;
+	case SPEC_SC_LE:
+		return x <= c->value;
+	case SPEC_SC_EQ:
+		return x == c->value;
+	case SPEC_SC_GE:
+		return x >= c->value;
+	case SPEC_SC_GT:
+		return x > c->value;
+	case SPEC_SC_MASKED_EQ:
+		return (x & c->value) == c->value_two;
+	}
+	return false;
+}
+
+/* Does one rule's argument list match the call? A condition we cannot read, or one on an
+ * argument beyond a[0..2], counts as matching for an allowing rule and as not matching for a
+ * refusing one: the answer errs on the side of "not denied". */
+static bool rule_matches(const struct sc_rule *rule, const uint64_t a[3])
+{
+	bool deny = rule->rank >= 4;
+
+	for (size_t i = 0; i < rule->n_args; i++) {
+		const struct spec_sc_arg *c = &rule->args[i];
+
+		if (c->op == 0 || c->index > 2) {
+			if (deny)
+				return false;
+			continue;
+		}
+		if (!spec_seccomp_arg_matches(c, a[c->index]))
 			return false;
 	}
 	return true;
 }
 
-static bool names_socket(yajl_val names)
+static bool names_has(const struct sc_rule *rule, const char *syscall)
 {
-	for (size_t i = 0; names && YAJL_IS_ARRAY(names) && i < names->u.array.len; i++) {
-		yajl_val n = names->u.array.values[i];
-
-		if (YAJL_IS_STRING(n) && strcmp(n->u.string, "socket") == 0)
+	for (size_t i = 0; i < rule->n_names; i++)
+		if (strcmp(rule->names[i], syscall) == 0)
 			return true;
+	return false;
+}
+
+/* The strictest matching rule wins, as libseccomp orders actions, with one exception modelled
+ * after libseccomp: once a syscall has a rule without conditions, rules with conditions add
+ * nothing to it, so an unconditional allow hides every conditional denial. */
+static int seccomp_rank(const struct spec_seccomp *sc, const char *syscall, const uint64_t a[3])
+{
+	int uncond = -2, best = -2;
+	const char *direct = NULL;
+
+	/* The i386 socketcall multiplexer: libseccomp gives socketcall(SYS_SOCKET) (and
+	 * SYS_SOCKETPAIR) the action of the first rule for socket (socketpair), without that
+	 * rule's conditions, unless a socketcall rule came first. */
+	if (strcmp(syscall, "socketcall") == 0)
+		direct = a[0] == 1 ? "socket" : a[0] == 8 ? "socketpair" : NULL;
+	for (size_t i = 0; direct && i < sc->n_rules; i++) {
+		const struct sc_rule *rule = &sc->rules[i];
+
+		if (names_has(rule, direct))
+			return rule->rank;
+		if (names_has(rule, syscall) && (rule->n_args == 0 || rule_matches(rule, a)))
+			return rule->rank;
 	}
+
+	for (size_t i = 0; i < sc->n_rules; i++) {
+		const struct sc_rule *rule = &sc->rules[i];
+
+		if (!names_has(rule, syscall))
+			continue;
+		if (rule->n_args == 0) {
+			if (rule->rank > uncond)
+				uncond = rule->rank;
+		} else if (rule_matches(rule, a) && rule->rank > best) {
+			best = rule->rank;
+		}
+	}
+	if (uncond != -2)
+		return uncond;
+	return best == -2 ? sc->default_rank : best;
+}
+
+bool spec_seccomp_denies(const struct spec_config *c, const char *syscall, const uint64_t a[3])
+{
+	return c->seccomp && seccomp_rank(c->seccomp, syscall, a) >= 4;
+}
+
+bool spec_seccomp_has_arch(const struct spec_config *c, const char *arch)
+{
+	for (size_t i = 0; c->seccomp && i < c->seccomp->n_arches; i++)
+		if (strcmp(c->seccomp->arches[i], arch) == 0)
+			return true;
 	return false;
 }
 
 /* Would this filter refuse socket(AF_NETLINK, type, NETLINK_NETFILTER) for every socket type
- * netlink accepts (raw or datagram, with or without SOCK_CLOEXEC / SOCK_NONBLOCK)? The
- * strictest matching rule wins, as in libseccomp; no matching rule means the default. */
-static bool seccomp_denies_nfnetlink(yajl_val sc)
+ * netlink accepts (raw or datagram, with or without SOCK_CLOEXEC / SOCK_NONBLOCK)? */
+static bool seccomp_denies_nfnetlink(const struct spec_config *c)
 {
 	static const uint64_t types[] = { 2,	     3,		2 | 02000000, 3 | 02000000,
 					  2 | 04000, 3 | 04000, 2 | 02004000, 3 | 02004000 };
-	yajl_val syscalls = json_get(sc, "syscalls");
-	int def = action_rank(json_get(sc, "defaultAction"));
 
 	for (size_t t = 0; t < ARRAY_SIZE(types); t++) {
 		const uint64_t a[3] = { 16 /* AF_NETLINK */, types[t], 12 /* NETLINK_NETFILTER */ };
-		int best = -2;
 
-		for (size_t i = 0; syscalls && YAJL_IS_ARRAY(syscalls) && i < syscalls->u.array.len;
-		     i++) {
-			yajl_val rule = syscalls->u.array.values[i];
-			int rank = action_rank(json_get(rule, "action"));
-
-			if (!names_socket(json_get(rule, "names")))
-				continue;
-			if (rule_matches(json_get(rule, "args"), a, rank >= 4) && rank > best)
-				best = rank;
-		}
-		if ((best == -2 ? def : best) < 4)
+		if (!spec_seccomp_denies(c, "socket", a))
 			return false;
 	}
 	return true;
@@ -398,6 +587,7 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 		if (r < 0)
 			return r;
 		c->cap_net_admin = has_cap(json_get(v, "capabilities"), "CAP_NET_ADMIN");
+		c->cap_net_raw = has_cap(json_get(v, "capabilities"), "CAP_NET_RAW");
 	}
 
 	v = json_get(root, "linux");
@@ -415,7 +605,10 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 				return nf_input_err(err, "%s: \"linux.seccomp\" must be an object",
 						    what);
 			c->has_seccomp = true;
-			c->seccomp_denies_nfnetlink = seccomp_denies_nfnetlink(sc);
+			r = seccomp_parse(sc, &c->seccomp);
+			if (r < 0)
+				return nf_sys_err(err, r, "%s", what);
+			c->seccomp_denies_nfnetlink = seccomp_denies_nfnetlink(c);
 		}
 	}
 

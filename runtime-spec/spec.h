@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../hook/error.h"
 
@@ -26,6 +27,37 @@ struct spec_state {
 	size_t n_annotations;
 };
 
+/* Comparison operators of seccomp rule arguments, numbered as libseccomp's enum scmp_compare. */
+enum spec_sc_op {
+	SPEC_SC_NE = 1,
+	SPEC_SC_LT,
+	SPEC_SC_LE,
+	SPEC_SC_EQ,
+	SPEC_SC_GE,
+	SPEC_SC_GT,
+	SPEC_SC_MASKED_EQ, /* (arg & value) == value_two */
+};
+
+struct spec_sc_arg {
+	unsigned index;
+	uint64_t value;
+	uint64_t value_two;
+	enum spec_sc_op op; /* 0: unreadable */
+};
+
+/* A seccomp rule as netfence writes it: one syscall, SCMP_ACT_ERRNO with errno_ret (or
+ * SCMP_ACT_ALLOW when errno_ret is 0), conditions on distinct arguments (libseccomp takes one
+ * condition per argument in a rule). */
+struct spec_sc_rule {
+	const char *name;
+	int errno_ret;
+	size_t n_args;
+	struct spec_sc_arg args[6];
+};
+
+/* linux.seccomp as read (rules, default action, architectures); see spec_seccomp_denies. */
+struct spec_seccomp;
+
 struct spec_config {
 	char *root_path;  /* made absolute against the bundle */
 	bool has_netns;	  /* linux.namespaces has a "network" entry */
@@ -35,6 +67,8 @@ struct spec_config {
 	char *selinux_label;	       /* process.selinuxLabel, NULL when absent */
 	bool has_seccomp;	       /* linux.seccomp present */
 	bool cap_net_admin;	       /* CAP_NET_ADMIN in any of process.capabilities' sets */
+	bool cap_net_raw;	       /* CAP_NET_RAW in any of them */
+	struct spec_seccomp *seccomp;  /* NULL when linux.seccomp is absent */
 	bool seccomp_denies_nfnetlink; /* linux.seccomp denies socket(AF_NETLINK, *,
 					* NETLINK_NETFILTER) whatever the socket type */
 };
@@ -54,6 +88,19 @@ int spec_config_load(const char *bundle, struct spec_config **ret, struct nf_err
 /* Read a config.json from a path ("-" for stdin), capped, parse (used by `validate`). */
 int spec_config_load_path(const char *path, struct spec_config **ret, struct nf_error *err);
 void spec_config_free(struct spec_config *c);
+
+/* Would linux.seccomp refuse syscall(a[0], a[1], a[2])? False without a filter. The strictest
+ * matching rule wins (as libseccomp orders actions); an unconditional rule for the syscall
+ * hides the conditional ones (as libseccomp builds its tree); a condition that cannot be read
+ * never makes a call count as refused. */
+bool spec_seccomp_denies(const struct spec_config *c, const char *syscall, const uint64_t a[3]);
+/* Does linux.seccomp.architectures name arch ("SCMP_ARCH_X86")? */
+bool spec_seccomp_has_arch(const struct spec_config *c, const char *arch);
+/* Rank of a seccomp action name, libseccomp's order (>= 4 refuses the call; -1 unknown). */
+int spec_seccomp_action_rank(const char *name);
+/* "SCMP_CMP_EQ" -> SPEC_SC_EQ; 0 when unknown. */
+enum spec_sc_op spec_seccomp_op(const char *name);
+bool spec_seccomp_arg_matches(const struct spec_sc_arg *c, uint64_t x);
 
 /* Value of an annotation, NULL when absent. */
 const char *spec_annotation(const struct spec_kv *kv, size_t n, const char *key);

@@ -21,7 +21,8 @@ for bin in "$@"; do
 	echo "fuzz: $name for ${secs}s"
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then
-		echo "fuzz: $name ok ($(grep -c . <(ls "$work/corpus")) corpus files)"
+		runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$work/log" | tail -n1)
+		echo "fuzz: $name ok, ${runs:-?} runs in ${secs}s, no crash ($(grep -c . <(ls "$work/corpus")) corpus files)"
 		rm -rf "$work"
 	else
 		echo "fuzz: $name FAILED; log and crashing input kept in $work" >&2

@@ -59,6 +59,12 @@ static const char *errname(int e)
 		return "ECONNRESET";
 	case EPROTO:
 		return "EPROTO";
+	case EPROTONOSUPPORT:
+		return "EPROTONOSUPPORT";
+	case ESOCKTNOSUPPORT:
+		return "ESOCKTNOSUPPORT";
+	case ENOSYS:
+		return "ENOSYS";
 	case ENOBUFS:
 		return "ENOBUFS"; /* a packet dropped at a device's egress hook */
 	default:
@@ -74,7 +80,9 @@ static void usage(void)
 			"       probe listen tcp PORT\n"
 			"       probe serve tcp|udp ADDR[,ADDR...] PORT...\n"
 			"       probe serve dns ADDR PORT NAME=IPV4...\n"
-			"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n");
+			"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n"
+			"       probe socket FAMILY TYPE PROTO\n"
+			"       probe io_uring\n");
 	exit(2);
 }
 
@@ -712,6 +720,41 @@ static int cmd_rawsend(int argc, char **argv)
 	return 0;
 }
 
+/* socket FAMILY TYPE PROTO (numbers): "ok" (exit 0) or "denied ERRNO" (exit 1). */
+static int cmd_socket(const char *f, const char *t, const char *p)
+{
+	long fam, type, proto;
+	int fd;
+
+	if (parse_num(f, 0, 0xffffffffL, &fam) < 0 || parse_num(t, 0, 0xffffffffL, &type) < 0 ||
+	    parse_num(p, 0, 0xffffffffL, &proto) < 0)
+		usage();
+	fd = socket((int)fam, (int)type, (int)proto);
+	if (fd < 0) {
+		printf("denied %s\n", errname(errno));
+		return 1;
+	}
+	close(fd);
+	printf("ok\n");
+	return 0;
+}
+
+/* io_uring: io_uring_setup(1, params) through syscall(2); "ok" or "denied ERRNO". */
+static int cmd_io_uring(void)
+{
+	unsigned char params[120] = { 0 }; /* struct io_uring_params */
+	long fd =
+		syscall(425 /* __NR_io_uring_setup, the same on every ABI since 5.1 */, 1, params);
+
+	if (fd < 0) {
+		printf("denied %s\n", errname(errno));
+		return 1;
+	}
+	close((int)fd);
+	printf("ok\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -735,6 +778,10 @@ int main(int argc, char **argv)
 		return cmd_serve("tcp", "::", 1, argv + 2);
 	if (!strcmp(argv[0], "serve") && argc >= 4)
 		return cmd_serve(argv[1], argv[2], argc - 3, argv + 3);
+	if (!strcmp(argv[0], "socket") && argc == 4)
+		return cmd_socket(argv[1], argv[2], argv[3]);
+	if (!strcmp(argv[0], "io_uring") && argc == 1)
+		return cmd_io_uring();
 	if (!strcmp(argv[0], "rawsend") && argc >= 4 && argc <= 7)
 		return cmd_rawsend(argc - 1, argv + 1);
 	usage();

@@ -306,12 +306,17 @@ static void test_values(void **state)
 	assert_int_equal(p->seccomp, NF_SECCOMP_OFF);
 	assert_int_equal(p->selinux, NF_SELINUX_OFF);
 	policy_free(p);
-	expect_err(hc,
-		   ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "inet", NULL),
-		   "io.netfence.seccomp: \"inet\" is not supported yet", "runtime wrapper");
-	expect_err(hc,
-		   ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "unix", NULL),
-		   "io.netfence.seccomp: \"unix\" is not supported yet", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "inet",
+				 NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_INET);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "unix",
+				 NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_UNIX);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_AUTO);
+	policy_free(p);
 	expect_err(
 		hc,
 		ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "strict", NULL),
@@ -404,10 +409,14 @@ static void test_inline(void **state)
 		   ann_of("io.netfence.policy",
 			  "{\"base\": \"restricted\", \"dns\": [\"2001:db8::53\"]}", NULL),
 		   "io.netfence.policy: dns: IPv6 resolver \"2001:db8::53\"", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy",
+				 "{\"base\": \"restricted\", \"seccomp\": \"unix\"}", NULL));
+	assert_int_equal(p->seccomp, NF_SECCOMP_UNIX);
+	policy_free(p);
 	expect_err(hc,
-		   ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"seccomp\": \"inet\"}",
+		   ann_of("io.netfence.policy", "{\"base\": \"restricted\", \"seccomp\": \"x\"}",
 			  NULL),
-		   "io.netfence.policy: seccomp: \"inet\" is not supported yet", NULL);
+		   "io.netfence.policy", "unknown level \"x\"");
 	expect_err(hc,
 		   ann_of("io.netfence.policy", "{\"base\": \"none\", \"egress\": [\"1.1.1.1\"]}",
 			  NULL),

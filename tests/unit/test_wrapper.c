@@ -428,9 +428,11 @@ static void test_existing_hook_kept(void **state)
 	char *after, doc[512], want[256];
 
 	write_file(f->hostconf, "{\"dns\": [\"192.0.2.53\"]}", 0644);
-	/* a netfence hook under another path at createRuntime, the binary itself at poststop */
+	/* a netfence hook under another path at createRuntime, the binary itself at poststop
+	 * (seccomp off: the security edit has nothing to do either) */
 	snprintf(doc, sizeof(doc),
-		 "{\"annotations\": {\"io.netfence.policy\": \"none\"}, \"hooks\": {"
+		 "{\"annotations\": {\"io.netfence.policy\": \"none\", \"io.netfence.seccomp\": "
+		 "\"off\"}, \"hooks\": {"
 		 "\"createRuntime\": [{\"path\": \"/usr/bin/netfence\", \"args\": [\"netfence\", "
 		 "\"hook\", \"createRuntime\"]}],"
 		 "\"poststop\": [{\"path\": \"%s\"}]}}",
