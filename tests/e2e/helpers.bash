@@ -364,6 +364,9 @@ nf_rt() {
 			exec crun --cgroup-manager=disabled --root "$root" "$@"' \
 			sh "$NF_TMP/resolv.conf" "$NF_TMP/crun" "$@"
 		;;
+	wrunc | wcrun)
+		nf_rt_wrapped "$rt" "$@"
+		;;
 	*)
 		echo "unknown runtime $rt" >&2
 		return 2
@@ -845,4 +848,55 @@ nf_assert_ns_clean() {
 		echo "$out" >&2
 		return 1
 	fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# The runtime wrapper as a runtime: nf_rt wrunc|wcrun ... runs netfence-runtime with
+# NETFENCE_RUNTIME=runc|crun, so nf_start/nf_exec/nf_stop/teardown all go through it.
+
+NF_RUNTIME_BIN=${NF_RUNTIME_BIN:-$NF_ROOT/build/netfence-runtime}
+
+# nf_rt_wrapped wrunc|wcrun ARGS...: netfence-runtime in HOST, with the same global options the
+# helpers give the real runtime, NETFENCE_RUNTIME naming it.
+nf_rt_wrapped() {
+	local rt=$1 t=()
+	shift
+	[ -n "${NF_RT_TIMEOUT:-}" ] && t=(timeout -k 5 "$NF_RT_TIMEOUT")
+	case $rt in
+	wrunc)
+		NETFENCE_RUNTIME=runc NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
+			"${t[@]}" unshare -m --propagation private sh -c '
+			mount --bind "$1" /etc/resolv.conf || exit 125
+			ns=$2 root=$3 w=$4; shift 4
+			exec nsenter --net="/run/netns/$ns" "$w" --root "$root" "$@"' \
+			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "$NF_RUNTIME_BIN" "$@"
+		;;
+	wcrun)
+		NETFENCE_RUNTIME=crun NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
+			"${t[@]}" ip netns exec "$NF_HOST" unshare -m --propagation private sh -c '
+			mount --bind "$1" /etc/resolv.conf || exit 125
+			umount -R /sys/fs/cgroup 2>/dev/null
+			mount -t cgroup2 none /sys/fs/cgroup || exit 125
+			root=$2 w=$3; shift 3
+			exec "$w" --cgroup-manager=disabled --root "$root" "$@"' \
+			sh "$NF_TMP/resolv.conf" "$NF_TMP/crun" "$NF_RUNTIME_BIN" "$@"
+		;;
+	esac
+}
+
+# A namespace wired by hand, as a CNI plugin would: veth X:eth0 <-> HOST:hw<tag>, 10.55.0.0/24,
+# routed by HOST (and back by WORLD). Prints the namespace path.
+nf_wire_by_hand() {
+	local ns
+	ns=$(nf_netns "$1")
+	ip -n "$NF_HOST" link add "hw$1" type veth peer name eth0 netns "${ns##*/}"
+	ip -n "$NF_HOST" addr add 10.55.0.1/24 dev "hw$1"
+	ip -n "$NF_HOST" link set "hw$1" up
+	ip -n "${ns##*/}" addr add 10.55.0.2/24 dev eth0
+	ip -n "${ns##*/}" link set eth0 up
+	ip -n "${ns##*/}" link set lo up
+	ip -n "${ns##*/}" route add default via 10.55.0.1
+	ip netns exec "$NF_HOST" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$NF_WORLD" route add 10.55.0.0/24 via "$NF_UP4_HOST"
+	echo "$ns"
 }

@@ -71,27 +71,10 @@ teardown() {
 	nf_assert_clean
 }
 
-# A namespace wired by hand, as a CNI plugin would: veth X:eth0 <-> HOST:hw<tag>, 10.55.0.0/24,
-# routed by HOST (and back by WORLD). Prints the namespace path.
-wire_by_hand() {
-	local ns
-	ns=$(nf_netns "$1")
-	ip -n "$NF_HOST" link add "hw$1" type veth peer name eth0 netns "${ns##*/}"
-	ip -n "$NF_HOST" addr add 10.55.0.1/24 dev "hw$1"
-	ip -n "$NF_HOST" link set "hw$1" up
-	ip -n "${ns##*/}" addr add 10.55.0.2/24 dev eth0
-	ip -n "${ns##*/}" link set eth0 up
-	ip -n "${ns##*/}" link set lo up
-	ip -n "${ns##*/}" route add default via 10.55.0.1
-	ip netns exec "$NF_HOST" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$NF_WORLD" route add 10.55.0.0/24 via "$NF_UP4_HOST"
-	echo "$ns"
-}
-
 @test "overlay: a namespace someone else wired gets the policy inside it, nothing added" {
 	local id ns before after
 	id=$(nf_cid ov)
-	ns=$(wire_by_hand ov)
+	ns=$(nf_wire_by_hand ov)
 	before=$(ip -n "${ns##*/}" -o link show | awk -F': ' '{print $2}' | sort)
 	NF_NETNS_PATH=$ns nf_bundle ov io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$id"
@@ -124,7 +107,7 @@ wire_by_hand() {
 @test "overlay: CAP_NET_ADMIN is refused unless seccomp denies NETLINK_NETFILTER sockets" {
 	local id ns
 	id=$(nf_cid cap)
-	ns=$(wire_by_hand cap)
+	ns=$(nf_wire_by_hand cap)
 	NF_NETNS_PATH=$ns NF_CONFIG_JQ='.process.capabilities |= with_entries(.value += ["CAP_NET_ADMIN"])' \
 		nf_bundle cap io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	run nf_run_runc "$NF_BUNDLE" "$id"
@@ -150,7 +133,7 @@ wire_by_hand() {
 	local a b ns
 	a=$(nf_cid sa)
 	b=$(nf_cid sb)
-	ns=$(wire_by_hand sh)
+	ns=$(nf_wire_by_hand sh)
 	NF_NETNS_PATH=$ns nf_bundle sa io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$a"
 	# a different policy may not join
@@ -204,7 +187,7 @@ wire_by_hand() {
 	local a b ns pidb
 	a=$(nf_cid ga)
 	b=$(nf_cid gb)
-	ns=$(wire_by_hand gs)
+	ns=$(nf_wire_by_hand gs)
 	NF_NETNS_PATH=$ns nf_bundle ga io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$a"
 	NF_NETNS_PATH=$ns nf_bundle gb io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"

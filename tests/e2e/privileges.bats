@@ -37,22 +37,6 @@ assert_caps() {
 	done
 }
 
-# A namespace wired by hand, as a CNI plugin would (see hostside.bats): prints its path.
-wire_by_hand() {
-	local ns
-	ns=$(nf_netns "$1")
-	ip -n "$NF_HOST" link add "hw$1" type veth peer name eth0 netns "${ns##*/}"
-	ip -n "$NF_HOST" addr add 10.55.0.1/24 dev "hw$1"
-	ip -n "$NF_HOST" link set "hw$1" up
-	ip -n "${ns##*/}" addr add 10.55.0.2/24 dev eth0
-	ip -n "${ns##*/}" link set eth0 up
-	ip -n "${ns##*/}" link set lo up
-	ip -n "${ns##*/}" route add default via 10.55.0.1
-	ip netns exec "$NF_HOST" sysctl -qw net.ipv4.ip_forward=1
-	ip -n "$NF_WORLD" route add 10.55.0.0/24 via "$NF_UP4_HOST"
-	echo "$ns"
-}
-
 wire_mode() {
 	local rt=$1 id
 	id=$(nf_cid "w$rt")
@@ -103,7 +87,7 @@ wire_mode() {
 @test "privileges: overlay mode (namespace handle bind mount) works with the kept set" {
 	local id ns
 	id=$(nf_cid ov)
-	ns=$(wire_by_hand ov)
+	ns=$(nf_wire_by_hand ov)
 	NF_NETNS_PATH=$ns NF_HOOK=$NF_TEST_BIN NF_HOOK_ENV="NETFENCE_CAPS_OUT=$NF_TMP/caps" \
 		nf_bundle ov io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$id"

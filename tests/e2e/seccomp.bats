@@ -5,8 +5,6 @@
 
 load helpers
 
-NF_RUNTIME_BIN=${NF_RUNTIME_BIN:-$NF_ROOT/build/netfence-runtime}
-
 setup() {
 	nf_world_setup
 }
@@ -14,42 +12,6 @@ setup() {
 teardown() {
 	nf_podman_teardown
 	nf_world_teardown
-}
-
-# nf_rt also knows the wrapped runtimes "wrunc" and "wcrun" (as in wrapper.bats).
-eval "$(declare -f nf_rt | sed '1s/^nf_rt /nf_rt_plain /')"
-
-nf_rt_wrapped() {
-	local rt=$1 t=()
-	shift
-	[ -n "${NF_RT_TIMEOUT:-}" ] && t=(timeout -k 5 "$NF_RT_TIMEOUT")
-	case $rt in
-	wrunc)
-		NETFENCE_RUNTIME=runc NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
-			"${t[@]}" unshare -m --propagation private sh -c '
-			mount --bind "$1" /etc/resolv.conf || exit 125
-			ns=$2 root=$3 w=$4; shift 4
-			exec nsenter --net="/run/netns/$ns" "$w" --root "$root" "$@"' \
-			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "$NF_RUNTIME_BIN" "$@"
-		;;
-	wcrun)
-		NETFENCE_RUNTIME=crun NETFENCE_BIN=$NF_BIN NETFENCE_CONFIG=$NF_HOSTCONF \
-			"${t[@]}" ip netns exec "$NF_HOST" unshare -m --propagation private sh -c '
-			mount --bind "$1" /etc/resolv.conf || exit 125
-			umount -R /sys/fs/cgroup 2>/dev/null
-			mount -t cgroup2 none /sys/fs/cgroup || exit 125
-			root=$2 w=$3; shift 3
-			exec "$w" --cgroup-manager=disabled --root "$root" "$@"' \
-			sh "$NF_TMP/resolv.conf" "$NF_TMP/crun" "$NF_RUNTIME_BIN" "$@"
-		;;
-	esac
-}
-
-nf_rt() {
-	case $1 in
-	wrunc | wcrun) nf_rt_wrapped "$@" ;;
-	*) nf_rt_plain "$@" ;;
-	esac
 }
 
 # Ping sockets need the sysctl (a new namespace has "1 0"); the capabilities the wrapper drops.
