@@ -21,17 +21,18 @@ ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(P
 	$(XCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(XLDFLAGS) $(LDFLAGS)
 
-SRCS := $(sort $(wildcard hook/*.c runtime-spec/*.c))
+SRCS := $(sort $(wildcard hook/*.c runtime-spec/*.c selinux/*.c))
 MAINS := hook/main.c hook/runtime_main.c
 LIB_SRCS := $(filter-out $(MAINS),$(SRCS))
-HDRS := $(wildcard hook/*.h runtime-spec/*.h)
+HDRS := $(wildcard hook/*.h runtime-spec/*.h selinux/*.h)
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 # The test build: same code with the fault-injection points compiled in (never installed).
 TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe
+.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe \
+	selinux
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime
 
@@ -56,7 +57,7 @@ $(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(TLIB_OBJS)
 
 $(BUILD)/unit/%: tests/unit/%.c $(TLIB_OBJS) $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -iquote hook -iquote runtime-spec $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -iquote hook -iquote runtime-spec -iquote selinux $(ALL_LDFLAGS) -o $@ $< \
 		$(TLIB_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
 
 # A static probe program that runs inside test containers (connect, listen, DNS, ...).
@@ -102,6 +103,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -iquote hook -iquote runtime-spec \
+		-iquote selinux \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
@@ -135,8 +137,17 @@ install: $(BUILD)/netfence $(BUILD)/netfence-runtime
 		hooks.d/podman-precreate/netfence-precreate.json \
 		>$(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json
 
+# The SELinux policy module, built with selinux-policy-dev's Makefile in a copy of selinux/
+# (it writes next to its sources).
+SELINUX_DEVEL ?= /usr/share/selinux/devel/Makefile
+selinux: $(BUILD)/selinux/netfence.pp
+$(BUILD)/selinux/netfence.pp: selinux/netfence.te selinux/netfence.fc selinux/netfence.if
+	@rm -rf $(BUILD)/selinux && mkdir -p $(BUILD)/selinux
+	cp $^ $(BUILD)/selinux/
+	$(MAKE) -C $(BUILD)/selinux -f $(SELINUX_DEVEL) netfence.pp
+
 CLANG_FORMAT ?= clang-format
-FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)
+FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] selinux/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c)
 format:
 	$(CLANG_FORMAT) -i $(FMT_SRCS)
 format-check:

@@ -11,6 +11,7 @@
 #include "../runtime-spec/spec.h"
 #include "caps.h"
 #include "cmd.h"
+#include "../selinux/label.h"
 #include "hostconf.h"
 #include "link.h"
 #include "nft.h"
@@ -249,6 +250,14 @@ int cmd_validate(int argc, char **argv)
 	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, &err);
 	if (r >= 0 && pol)
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, &err);
+	if (r >= 0 && pol) {
+		/* as set-up decides it: an explicit context on a host without SELinux is an error */
+		char *ctx = NULL;
+
+		r = label_resolve(pol->selinux, pol->selinux_context, cfg->selinux_label,
+				  hc->selinux_packet_type, is_selinux_enabled() > 0, &ctx, &err);
+		free(ctx);
+	}
 	/* a bad token was already reported token by token */
 	if (r < 0 && strcmp(err.msg, last) != 0) {
 		fprintf(stderr, "netfence: validate: %s\n", err.msg);

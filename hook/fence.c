@@ -15,6 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <selinux/selinux.h>
+
+#include "../selinux/label.h"
 #include "conntrack.h"
 #include "ipam.h"
 #include "link.h"
@@ -267,7 +270,8 @@ static int bind_handle(const struct hostconf *hc, int nsfd, struct journal *j, s
 
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
-		       char (*devs)[16], size_t n_devs, struct journal *j, struct nf_error *err)
+		       const char *secctx, char (*devs)[16], size_t n_devs, struct journal *j,
+		       struct nf_error *err)
 {
 	struct nft_fence f = { 0 };
 	int r;
@@ -336,6 +340,7 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	f.gw6 = j->gw6;
 	f.devs = devs;
 	f.n_devs = n_devs;
+	f.secctx = secctx;
 	r = fence_compile(pol, &f, err);
 	if (r >= 0 && j->wire) {
 		r = nft_host_apply(&f, err);
@@ -424,6 +429,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	_cleanup_(unlockp) int lock = -1;
 	_cleanup_close_ int nsfd = -1, selffd = -1;
 	_cleanup_free_ char(*devs)[16] = NULL;
+	_cleanup_free_ char *secctx = NULL;
 	struct netns_id nsid, selfid;
 	struct journal j = { 0 };
 	struct journal *old = NULL;
@@ -437,6 +443,11 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 		if (r < 0)
 			return r;
 	}
+	/* before anything exists: labels asked for and impossible refuse the container */
+	r = label_resolve(pol->selinux, pol->selinux_context, cfg->selinux_label,
+			  hc->selinux_packet_type, is_selinux_enabled() > 0, &secctx, err);
+	if (r < 0)
+		return r;
 	if (!cfg->has_netns)
 		return nf_input_err(err, "network namespace: the container shares the host's "
 					 "network namespace (no \"network\" entry in "
@@ -547,7 +558,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	if (r >= 0)
 		nf_fault("after-state");
 	if (r >= 0)
-		r = fence_build(hc, nsfd, pol, devs, n_devs, &j, err);
+		r = fence_build(hc, nsfd, pol, secctx, devs, n_devs, &j, err);
 	if (r < 0) {
 		struct nf_error ignored = { 0 };
 

@@ -14,6 +14,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "../runtime-spec/json.h"
+#include "../selinux/label.h"
 #include "rules.h"
 #include "util.h"
 
@@ -268,6 +269,7 @@ void hostconf_free(struct hostconf *hc)
 	free(hc->profiles);
 	strv_free(hc->allow_policies, hc->n_allow_policies);
 	free(hc->state_dir);
+	free(hc->selinux_packet_type);
 	free(hc->path);
 	free(hc);
 }
@@ -506,7 +508,10 @@ static struct hostconf *hostconf_defaults(void)
 	hc->allow_all_policies = true;
 	hc->allow_rules = hc->allow_dns = hc->allow_seccomp_off = true;
 	hc->state_dir = strdup("/run/netfence");
-	if (!hc->state_dir) {
+	hc->selinux_packet_type = strdup(NF_SELINUX_PACKET_TYPE);
+	if (!hc->state_dir || !hc->selinux_packet_type) {
+		free(hc->state_dir);
+		free(hc->selinux_packet_type);
 		free(hc);
 		return NULL;
 	}
@@ -612,6 +617,17 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 			free(hc->state_dir);
 			hc->state_dir = strdup(v->u.string);
 			if (!hc->state_dir)
+				return nf_sys_err(err, ENOMEM, "%s", what);
+		} else if (strcmp(key, "selinux_packet_type") == 0) {
+			if (!YAJL_IS_STRING(v) || !label_type_ok(v->u.string))
+				return nf_input_err(
+					err,
+					"%s: \"selinux_packet_type\" must be an SELinux "
+					"type name ([A-Za-z0-9_], at most 255 bytes)",
+					what);
+			free(hc->selinux_packet_type);
+			hc->selinux_packet_type = strdup(v->u.string);
+			if (!hc->selinux_packet_type)
 				return nf_sys_err(err, ENOMEM, "%s", what);
 		} else {
 			return nf_input_err(err, "%s: unknown key \"%.100s\"", what, key);

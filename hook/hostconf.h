@@ -11,6 +11,7 @@
 #include "error.h"
 
 #define NF_HOSTCONF_DEFAULT "/etc/netfence/netfence.json"
+#define NF_SELINUX_PACKET_TYPE "netfence_packet_t"
 #define NF_HOSTCONF_MAX (64 * 1024 * 1024) /* profiles may hold 100,000 rules */
 
 enum nf_base {
@@ -59,7 +60,8 @@ struct hostconf {
 	bool allow_rules, allow_dns, allow_seccomp_off; /* default true */
 	bool allow_net_admin; /* keep CAP_NET_ADMIN/CAP_NET_RAW (wrapper, precreate); default false */
 	char *state_dir;      /* default /run/netfence */
-	char *path;	      /* the file read, NULL for built-in defaults */
+	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
+	char *path;		   /* the file read, NULL for built-in defaults */
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default

@@ -18,6 +18,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -45,6 +46,7 @@
 #define CT_INVALID 1u
 #define CT_ESTABLISHED 2u
 #define CT_RELATED 4u
+#define CT_NEW 8u
 
 #define ELEMS_PER_MSG 512	/* keeps one NEWSETELEM well under the 64 KiB nest limit */
 #define MSG_ROOM (128u * 1024u) /* free space guaranteed before building a message */
@@ -1487,15 +1489,181 @@ static int check_devs(const struct nft_fence *f, struct nf_error *err)
 	return 0;
 }
 
+/* The packet label (nft's secmark documentation): a new connection's packets get the secmark
+ * object's context, which is saved to conntrack; later packets of the connection get it back
+ * from conntrack. First in the chain, so every packet that leaves or arrives is labelled. */
+static void add_secmark_obj(struct batch *b, const char *ctx)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, NFT_SECMARK_NAME);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_SECMARK);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
+	nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, ctx);
+	nlh = msg_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		batch_commit(b, nlh, "secmark %s \"%.100s\"", NFT_SECMARK_NAME, ctx);
+	}
+	nftnl_obj_free(o);
+}
+
+static void e_ct_get_secmark(struct rb *rb)
+{
+	struct nftnl_expr *e = ex(rb, "ct");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_SECMARK);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+}
+
+static void e_ct_set(struct rb *rb, uint32_t key)
+{
+	struct nftnl_expr *e = ex(rb, "ct");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+static void e_meta_set(struct rb *rb, uint32_t key)
+{
+	struct nftnl_expr *e = ex(rb, "meta");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+}
+
+static void rules_secmark(struct batch *b, const char *chain)
+{
+	struct nftnl_expr *e;
+	struct rb rb;
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_NEW);
+	e = ex(&rb, "objref");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_SECMARK);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, NFT_SECMARK_NAME);
+	}
+	rule_end(&rb, "ct state new meta secmark set \"" NFT_SECMARK_NAME "\"");
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_NEW);
+	e_meta(&rb, NFT_META_SECMARK, NFT_REG_1);
+	e_ct_set(&rb, NFT_CT_SECMARK);
+	rule_end(&rb, "ct state new ct secmark set meta secmark");
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_ESTABLISHED | CT_RELATED);
+	e_ct_get_secmark(&rb);
+	e_meta_set(&rb, NFT_META_SECMARK);
+	rule_end(&rb, "ct state established,related meta secmark set ct secmark");
+}
+
 static const uint8_t ns_families[] = { NFPROTO_INET, NFPROTO_NETDEV };
+
+/* The container namespace's whole batch; exists[] says which of ns_families' tables are there
+ * already (they are replaced). */
+static void ns_batch_build(struct batch *b, const struct nft_fence *f, const bool *exists)
+{
+	struct fence_names n;
+	struct rb rb;
+
+	batch_start(b);
+	/* add + delete + add replaces a table that is there, atomically; a fresh namespace has
+	 * none, and a delete would make closing the socket wait for an RCU grace period. */
+	if (exists[0]) {
+		add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(b, NFT_MSG_DELTABLE, 0);
+	}
+	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (f->secctx)
+		add_secmark_obj(b, f->secctx);
+	fence_names_init(&n, "");
+	add_fence_sets(b, f, &n, true);
+
+	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
+	if (f->secctx)
+		rules_secmark(b, "output");
+	rule_begin(&rb, b, "output");
+	m_ifname(&rb, NFT_META_OIFNAME, "lo", IFNAMSIZ);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "oifname \"lo\" accept");
+	rule_ct(b, "output", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT,
+		"ct state established,related");
+	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
+	if (f->ipv6)
+		rule_ndp(b, "output", false, NF_ACCEPT);
+	else
+		rules_reject(b, "output", MATCH_NFPROTO6, &n, "ipv6 off");
+	rules_egress(b, "output", f, &n, NF_ACCEPT);
+
+	add_chain(b, "input", NF_INET_LOCAL_IN, 0, "filter", NF_DROP);
+	if (f->secctx)
+		rules_secmark(b, "input");
+	rule_begin(&rb, b, "input");
+	m_ifname(&rb, NFT_META_IIFNAME, "lo", IFNAMSIZ);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "iifname \"lo\" accept");
+	rule_ct(b, "input", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT, "ct state established,related");
+	rule_ct(b, "input", CT_INVALID, NF_DROP, "ct state invalid");
+	if (f->ipv6)
+		rule_ndp(b, "input", false, NF_ACCEPT);
+	rule_lookup(b, "input", AF_INET, true, n.in4, n.id_in4, NF_ACCEPT);
+	rule_lookup(b, "input", AF_INET6, true, n.in6, n.id_in6, NF_ACCEPT);
+	rule_simple(b, "input", NF_DROP, "default drop");
+
+	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
+	rule_simple(b, "forward", NF_DROP, "drop");
+
+	/* Overlay mode: packet sockets go around the inet hooks, the device's egress does not. */
+	b->family = NFPROTO_NETDEV;
+	if (exists[1]) {
+		add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(b, NFT_MSG_DELTABLE, 0);
+	}
+	if (f->n_devs > 0)
+		add_netdev_table(b, f);
+	batch_finish(b);
+}
+
+int nft_ns_batch_dump(const struct nft_fence *f, char **ret_buf, size_t *ret_len,
+		      struct nf_error *err)
+{
+	static const bool none[ARRAY_SIZE(ns_families)] = { false };
+	struct batch b;
+	int r;
+
+	r = check_devs(f, err);
+	if (r < 0)
+		return r;
+	ns_batch_build(&b, f, none);
+	if (b.oom) {
+		batch_free(&b);
+		return nf_sys_err(err, ENOMEM, "building the nftables batch");
+	}
+	*ret_buf = steal_pointer(&b.buf);
+	*ret_len = b.len;
+	batch_free(&b);
+	return 0;
+}
 
 int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
 	bool exists[ARRAY_SIZE(ns_families)] = { false };
-	struct fence_names n;
 	struct batch b;
-	struct rb rb;
 	int r;
 
 	r = check_devs(f, err);
@@ -1507,58 +1675,7 @@ int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 	r = tables_exist(nl, ns_families, ARRAY_SIZE(ns_families), exists, err);
 	if (r < 0)
 		return r;
-	batch_start(&b);
-	/* add + delete + add replaces a table that is there, atomically; a fresh namespace has
-	 * none, and a delete would make closing the socket wait for an RCU grace period. */
-	if (exists[0]) {
-		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-		add_table(&b, NFT_MSG_DELTABLE, 0);
-	}
-	add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	fence_names_init(&n, "");
-	add_fence_sets(&b, f, &n, true);
-
-	add_chain(&b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
-	rule_begin(&rb, &b, "output");
-	m_ifname(&rb, NFT_META_OIFNAME, "lo", IFNAMSIZ);
-	e_verdict(&rb, NF_ACCEPT);
-	rule_end(&rb, "oifname \"lo\" accept");
-	rule_ct(&b, "output", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT,
-		"ct state established,related");
-	rule_ct(&b, "output", CT_INVALID, NF_DROP, "ct state invalid");
-	if (f->ipv6)
-		rule_ndp(&b, "output", false, NF_ACCEPT);
-	else
-		rules_reject(&b, "output", MATCH_NFPROTO6, &n, "ipv6 off");
-	rules_egress(&b, "output", f, &n, NF_ACCEPT);
-
-	add_chain(&b, "input", NF_INET_LOCAL_IN, 0, "filter", NF_DROP);
-	rule_begin(&rb, &b, "input");
-	m_ifname(&rb, NFT_META_IIFNAME, "lo", IFNAMSIZ);
-	e_verdict(&rb, NF_ACCEPT);
-	rule_end(&rb, "iifname \"lo\" accept");
-	rule_ct(&b, "input", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT,
-		"ct state established,related");
-	rule_ct(&b, "input", CT_INVALID, NF_DROP, "ct state invalid");
-	if (f->ipv6)
-		rule_ndp(&b, "input", false, NF_ACCEPT);
-	rule_lookup(&b, "input", AF_INET, true, n.in4, n.id_in4, NF_ACCEPT);
-	rule_lookup(&b, "input", AF_INET6, true, n.in6, n.id_in6, NF_ACCEPT);
-	rule_simple(&b, "input", NF_DROP, "default drop");
-
-	add_chain(&b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
-	rule_simple(&b, "forward", NF_DROP, "drop");
-
-	/* Overlay mode: packet sockets go around the inet hooks, the device's egress does not. */
-	b.family = NFPROTO_NETDEV;
-	if (exists[1]) {
-		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-		add_table(&b, NFT_MSG_DELTABLE, 0);
-	}
-	if (f->n_devs > 0)
-		add_netdev_table(&b, f);
-	batch_finish(&b);
-
+	ns_batch_build(&b, f, exists);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
 	if (r < 0)

@@ -12,7 +12,8 @@
 #include "hostconf.h"
 #include "plan.h"
 
-#define NF_TABLE "netfence" /* family inet, host and container namespaces alike */
+#define NF_TABLE "netfence"		/* family inet, host and container namespaces alike */
+#define NFT_SECMARK_NAME "netfence_ctx" /* the container table's secmark object */
 
 struct nft_fence {
 	char hex[13];	 /* per-container object suffix (nf_id_hex) */
@@ -30,6 +31,9 @@ struct nft_fence {
 	 * around the inet hooks */
 	char (*devs)[16];
 	size_t n_devs;
+	/* SELinux packet context (label_resolve), NULL for none: a secmark object in the
+	 * container's table and rules that label, save to and restore from conntrack */
+	const char *secctx;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
@@ -48,6 +52,10 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
  * default-deny table in one batch; with f->n_devs, also a `netdev netfence` table with an
  * egress chain per device (same allow sets, for packets that bypassed the IP stack). */
 int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err);
+/* The batch nft_ns_apply would send into a namespace without netfence tables, built but not
+ * sent (for tests): *ret_buf (malloc'd) holds *ret_len bytes of netlink messages. */
+int nft_ns_batch_dump(const struct nft_fence *f, char **ret_buf, size_t *ret_len,
+		      struct nf_error *err);
 /* Remove the container-side tables (inet and netdev) if present. */
 int nft_ns_remove(int netns_fd, struct nf_error *err);
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../selinux/label.h"
 #include "rules.h"
 #include "util.h"
 
@@ -209,10 +210,25 @@ static int set_selinux(struct nf_policy *p, const char *v, const char *key, stru
 		p->selinux = NF_SELINUX_OFF;
 	else if (!v[0])
 		return nf_input_err(err, "%s: empty value (auto, off or an SELinux context)", key);
-	else
+	else if (!label_context_ok(v))
 		return nf_input_err(err,
-				    "%s: \"%s\": explicit SELinux contexts are not supported yet",
+				    "%s: \"%s\": not an SELinux context (user:role:type[:level])",
 				    key, nf_quote(v, q, sizeof(q)));
+	else {
+		/* whether the host can honour it is decided at set-up (label_resolve) */
+		char *c = strdup(v);
+
+		if (!c)
+			return nf_sys_err(err, ENOMEM, "%s", key);
+		free(p->selinux_context);
+		p->selinux_context = c;
+		p->selinux = NF_SELINUX_CONTEXT;
+		return 0;
+	}
+	if (p->selinux != NF_SELINUX_CONTEXT) {
+		free(p->selinux_context);
+		p->selinux_context = NULL;
+	}
 	return 0;
 }
 

@@ -35,8 +35,8 @@ struct nf_policy {
 
 /* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
  * container is left alone (no io.netfence.* key and no default_policy). Validates every key
- * and value (SPEC section 3), the allow list, and that the hook can honour the request
- * (explicit SELinux contexts are refused until SELinux labelling exists). */
+ * and value (SPEC section 3) and the allow list. An explicit SELinux context is checked for
+ * shape only: whether the host can honour it is decided at set-up (label_resolve). */
 int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
 		   struct nf_policy **ret, struct nf_error *err);
 

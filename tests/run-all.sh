@@ -64,6 +64,13 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "=== selinux module builds"
+if make --no-print-directory selinux >/dev/null; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 echo "=== fuzz smoke (each parser's libFuzzer target, briefly)"
 if FUZZ_SECONDS=${FUZZ_SECONDS:-5} make --no-print-directory fuzz; then
 	passed=$((passed + 1))

@@ -17,6 +17,12 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/object.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include "nft.h"
 #include "plan.h"
@@ -496,8 +502,159 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* ---- the container batch as encoded, without a kernel (SELinux secmark labels) ---- */
+
+struct batch_seen {
+	int n_obj; /* secmark objects named netfence_ctx with the context */
+	char obj_ctx[256];
+	int objref[2];	/* per chain (0 output, 1 input): meta secmark set "netfence_ctx" */
+	int save[2];	/* ct secmark set meta secmark */
+	int restore[2]; /* meta secmark set ct secmark */
+	bool first_is_objref[2];
+	int n_rules[2];
+};
+
+struct rule_scan {
+	bool objref, ct_set_secmark, meta_set_secmark, meta_get_secmark, ct_get_secmark;
+};
+
+static int scan_expr(struct nftnl_expr *e, void *data)
+{
+	struct rule_scan *rs = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (strcmp(name, "objref") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE) == NFT_OBJECT_SECMARK &&
+	    /* the name attribute has no NUL either (see raw_secmark_ctx): compare its length */
+	    strncmp(nftnl_expr_get_str(e, NFTNL_EXPR_OBJREF_IMM_NAME), NFT_SECMARK_NAME,
+		    strlen(NFT_SECMARK_NAME)) == 0)
+		rs->objref = true;
+	if (strcmp(name, "ct") == 0 && nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_SECMARK) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_CT_SREG))
+			rs->ct_set_secmark = true;
+		else
+			rs->ct_get_secmark = true;
+	}
+	if (strcmp(name, "meta") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_SECMARK) {
+		if (nftnl_expr_is_set(e, NFTNL_EXPR_META_SREG))
+			rs->meta_set_secmark = true;
+		else
+			rs->meta_get_secmark = true;
+	}
+	return 0;
+}
+
+/* The context exactly as encoded. Not nftnl_obj_get_str: the attribute carries no NUL (the
+ * kernel copies it by length) and libnftnl 1.2.4's parser reads past it. */
+static void raw_secmark_ctx(const struct nlmsghdr *nlh, char *out, size_t size)
+{
+	const struct nlattr *a, *in;
+
+	out[0] = '\0';
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
+		if (mnl_attr_get_type(a) != NFTA_OBJ_DATA)
+			continue;
+		mnl_attr_for_each_nested(in, a)
+		{
+			size_t n = mnl_attr_get_payload_len(in);
+
+			if (mnl_attr_get_type(in) != NFTA_SECMARK_CTX || n >= size)
+				continue;
+			memcpy(out, mnl_attr_get_payload(in), n);
+			out[n] = '\0';
+		}
+	}
+}
+
+static void scan_batch(const struct nft_fence *f, struct batch_seen *seen)
+{
+	struct nf_error err = { 0 };
+	const struct nlmsghdr *nlh;
+	char *buf = NULL;
+	size_t len = 0;
+	int left;
+
+	memset(seen, 0, sizeof(*seen));
+	assert_int_equal(nft_ns_batch_dump(f, &buf, &len, &err), 0);
+	assert_true(len > 0);
+	left = (int)len;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (type == NFT_MSG_NEWOBJ) {
+			struct nftnl_obj *o = nftnl_obj_alloc();
+
+			assert_non_null(o);
+			assert_int_equal(nftnl_obj_nlmsg_parse(nlh, o), 0);
+			assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_SECMARK);
+			assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), NF_TABLE);
+			assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), NFT_SECMARK_NAME);
+			raw_secmark_ctx(nlh, seen->obj_ctx, sizeof(seen->obj_ctx));
+			seen->n_obj++;
+			nftnl_obj_free(o);
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+			struct rule_scan rs = { 0 };
+			const char *chain;
+			int c;
+
+			assert_non_null(r);
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+			c = strcmp(chain, "output") == 0 ? 0 : strcmp(chain, "input") == 0 ? 1 : -1;
+			nftnl_expr_foreach(r, scan_expr, &rs);
+			if (c >= 0) {
+				if (seen->n_rules[c]++ == 0)
+					seen->first_is_objref[c] = rs.objref;
+				seen->objref[c] += rs.objref;
+				seen->save[c] += rs.meta_get_secmark && rs.ct_set_secmark;
+				seen->restore[c] += rs.ct_get_secmark && rs.meta_set_secmark;
+			}
+			nftnl_rule_free(r);
+		}
+	}
+	free(buf);
+}
+
+static void test_ns_batch_secmark(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	struct batch_seen seen;
+	struct nft_fence f;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	/* no context: no secmark object, no rule touches a secmark */
+	scan_batch(&f, &seen);
+	assert_int_equal(seen.n_obj, 0);
+	for (int c = 0; c < 2; c++) {
+		assert_true(seen.n_rules[c] > 0);
+		assert_int_equal(seen.objref[c] + seen.save[c] + seen.restore[c], 0);
+	}
+
+	f.secctx = "system_u:object_r:netfence_packet_t:s0:c1,c2";
+	scan_batch(&f, &seen);
+	assert_int_equal(seen.n_obj, 1);
+	assert_string_equal(seen.obj_ctx, "system_u:object_r:netfence_packet_t:s0:c1,c2");
+	for (int c = 0; c < 2; c++) {
+		/* labelled first, whatever the verdict of the rules after */
+		assert_true(seen.first_is_objref[c]);
+		assert_int_equal(seen.objref[c], 1);
+		assert_int_equal(seen.save[c], 1);
+		assert_int_equal(seen.restore[c], 1);
+	}
+	fence_clear(&f);
+}
+
 int main(void)
 {
+	const struct CMUnitTest batch_tests[] = {
+		cmocka_unit_test(test_ns_batch_secmark),
+	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_two_fences),
 		cmocka_unit_test(test_host_10k_rules),
@@ -507,8 +664,15 @@ int main(void)
 		cmocka_unit_test(test_foreign_forward_drop),
 	};
 
+	int r;
+
+	/* encoding only: no kernel, no root */
+	r = cmocka_run_group_tests_name("batch", batch_tests, NULL, NULL);
+	if (r != 0)
+		return r;
 	if (geteuid() != 0) {
-		printf("test_nft: skipped (needs root for a scratch network namespace)\n");
+		printf("test_nft: kernel tests skipped (need root for a scratch network "
+		       "namespace)\n");
 		return 0;
 	}
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -321,11 +321,25 @@ static void test_values(void **state)
 		hc,
 		ann_of("io.netfence.policy", "restricted", "io.netfence.seccomp", "strict", NULL),
 		"io.netfence.seccomp: unknown level \"strict\"", NULL);
+	/* an explicit context is taken as written (MCS level included); set-up decides whether
+	 * the host can honour it */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.selinux",
+				 "system_u:object_r:netfence_packet_t:s0:c1,c2", NULL));
+	assert_int_equal(p->selinux, NF_SELINUX_CONTEXT);
+	assert_string_equal(p->selinux_context, "system_u:object_r:netfence_packet_t:s0:c1,c2");
+	policy_free(p);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.selinux", "container_t",
+			  NULL),
+		   "io.netfence.selinux: \"container_t\"", "not an SELinux context");
 	expect_err(hc,
 		   ann_of("io.netfence.policy", "restricted", "io.netfence.selinux",
-			  "system_u:object_r:container_t:s0", NULL),
-		   "io.netfence.selinux: \"system_u:object_r:container_t:s0\"",
-		   "explicit SELinux contexts are not supported yet");
+			  "system_u::container_t:s0", NULL),
+		   "io.netfence.selinux: \"system_u::container_t:s0\"", "not an SELinux context");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.selinux",
+			  "system_u:object_r:container_t:s0 x", NULL),
+		   "io.netfence.selinux:", "not an SELinux context");
 	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.selinux", "", NULL),
 		   "io.netfence.selinux: empty value", NULL);
 	hostconf_free(hc);
