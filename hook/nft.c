@@ -663,6 +663,16 @@ static void e_meta(struct rb *rb, uint32_t key, uint32_t dreg)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, dreg);
 }
 
+static void e_ct(struct rb *rb, uint32_t key, uint32_t dreg)
+{
+	struct nftnl_expr *e = ex(rb, "ct");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, dreg);
+}
+
 static void e_payload(struct rb *rb, uint32_t base, uint32_t off, uint32_t len, uint32_t dreg)
 {
 	struct nftnl_expr *e = ex(rb, "payload");
@@ -767,13 +777,10 @@ static void m_ifname(struct rb *rb, uint32_t key, const char *name, size_t len)
 
 static void m_ct_state(struct rb *rb, uint32_t mask)
 {
-	struct nftnl_expr *e = ex(rb, "ct");
+	struct nftnl_expr *e;
 	uint32_t zero = 0;
 
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-	}
+	e_ct(rb, NFT_CT_STATE, NFT_REG_1);
 	e = ex(rb, "bitwise");
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
@@ -1514,16 +1521,6 @@ static void add_secmark_obj(struct batch *b, const char *ctx)
 	nftnl_obj_free(o);
 }
 
-static void e_ct_get_secmark(struct rb *rb)
-{
-	struct nftnl_expr *e = ex(rb, "ct");
-
-	if (!e)
-		return;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_SECMARK);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
-}
-
 static void e_ct_set(struct rb *rb, uint32_t key)
 {
 	struct nftnl_expr *e = ex(rb, "ct");
@@ -1566,7 +1563,7 @@ static void rules_secmark(struct batch *b, const char *chain)
 
 	rule_begin(&rb, b, chain);
 	m_ct_state(&rb, CT_ESTABLISHED | CT_RELATED);
-	e_ct_get_secmark(&rb);
+	e_ct(&rb, NFT_CT_SECMARK, NFT_REG_1);
 	e_meta_set(&rb, NFT_META_SECMARK);
 	rule_end(&rb, "ct state established,related meta secmark set ct secmark");
 }

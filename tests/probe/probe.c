@@ -141,6 +141,25 @@ static int client_socket(int family, int type)
 	return fd;
 }
 
+/* Wait until fd is ready for events or the deadline (start + timeout ms) passes: 1 ready,
+ * 0 timed out. */
+static int wait_ready(int fd, short events, long start, long timeout)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+
+	for (;;) {
+		long left = timeout - (now_ms() - start);
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r > 0;
+	}
+}
+
 static int report(const char *what, int err, long start)
 {
 	long dt = now_ms() - start;
@@ -160,10 +179,9 @@ static int report(const char *what, int err, long start)
 static int cmd_connect(const char *addr, const char *port_s, const char *timeout_s)
 {
 	struct sockaddr_storage ss;
-	struct pollfd pfd;
 	socklen_t len, elen;
-	long port, timeout = 2000, start, left;
-	int fd, e = 0, r;
+	long port, timeout = 2000, start;
+	int fd, e = 0;
 
 	if (parse_num(port_s, 1, 65535, &port) ||
 	    (timeout_s && parse_num(timeout_s, 1, 600000, &timeout)))
@@ -178,15 +196,7 @@ static int cmd_connect(const char *addr, const char *port_s, const char *timeout
 	if (errno != EINPROGRESS)
 		return report("blocked", errno, start);
 	for (;;) {
-		left = timeout - (now_ms() - start);
-		if (left <= 0)
-			return report("timeout", 0, start);
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		if (!wait_ready(fd, POLLOUT, start, timeout))
 			return report("timeout", 0, start);
 		elen = sizeof(e);
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
@@ -202,11 +212,10 @@ static int udp_exchange(const char *addr, long port, const void *msg, size_t msg
 			unsigned char *reply, size_t replycap, ssize_t *ret_n, long *ret_start)
 {
 	struct sockaddr_storage ss;
-	struct pollfd pfd;
 	socklen_t len;
-	long start, left;
+	long start;
 	ssize_t n;
-	int fd, r;
+	int fd;
 
 	make_addr(addr, port, &ss, &len);
 	*ret_start = start = now_ms();
@@ -218,15 +227,7 @@ static int udp_exchange(const char *addr, long port, const void *msg, size_t msg
 	if (send(fd, msg, msglen, 0) < 0)
 		return report("blocked", errno, start);
 	for (;;) {
-		left = timeout - (now_ms() - start);
-		if (left <= 0)
-			return report("timeout", 0, start);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
+		if (!wait_ready(fd, POLLIN, start, timeout))
 			return report("timeout", 0, start);
 		n = recv(fd, reply, replycap, 0);
 		if (n < 0) {
