@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <syslog.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,9 +125,64 @@ static int ensure_forwarding(bool ipv6, struct nf_error *err)
 	return 0;
 }
 
-int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err)
+struct link_job {
+	const char *ifname;
+	struct nf_error err;
+	int r;
+};
+
+static void *link_delete_job(void *p)
 {
+	struct link_job *job = p;
+
+	job->r = link_delete(job->ifname, &job->err);
+	return NULL;
+}
+
+/*
+ * Background tear-down: the journal is marked incomplete (status no longer lists the container;
+ * gc finishes it should this process die) and a detached child, which shares the state lock's
+ * open file description and so holds the lock until it exits, does the rest. The caller returns
+ * at once: 0 in the parent, 1 in the child, negative when the work must stay in this process.
+ */
+static int go_background(const struct hostconf *hc, const struct journal *j, struct nf_error *err)
+{
+	struct journal tmp = *j;
+	pid_t pid;
+	int fd, r;
+
+	tmp.complete = false;
+	r = journal_write(hc->state_dir, &tmp, err);
+	if (r < 0)
+		return r;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		return 0;
+	/* nobody waits for this process: no runtime pipe may stay open, no terminal signal reach it */
+	setsid();
+	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	nf_fault("background-teardown");
+	return 1;
+}
+
+static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
+		    struct nf_error *err)
+{
+	struct link_job lj = { .ifname = j->ifname };
 	struct nf_error e2 = { 0 };
+	bool veth = (j->steps & J_VETH) && j->ifname[0];
+	bool in_thread = false, child = false;
+	pthread_t th;
 	int first = 0, r;
 
 #define KEEP(expr)                                                                                 \
@@ -138,6 +195,19 @@ int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf
 		}                                                                                  \
 	} while (0)
 
+	/*
+	 * Deleting the veth waits for RCU in the kernel (15-35 ms); the rest (two nftables batches,
+	 * the conntrack dump that walks the whole shared hash, ~10 ms) runs beside it. Waiting, the
+	 * veth goes first: with it the container's traffic stops. In the background, the rules go
+	 * first, before the hook returns. Once the host rules are gone, the catch-all "nf*" drops
+	 * stop the interface's traffic and keep new conntrack entries for the address from being
+	 * confirmed.
+	 */
+	if (veth && !bg) {
+		in_thread = pthread_create(&th, NULL, link_delete_job, &lj) == 0;
+		if (!in_thread)
+			link_delete_job(&lj);
+	}
 	if (j->steps & J_NS_NFT) {
 		int nsfd = journal_open_ns(j);
 
@@ -150,12 +220,25 @@ int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf
 	if (j->steps & J_HOST_NFT)
 		KEEP(nft_host_remove(j->hex, j->ifname, j->addr4.family ? &j->addr4 : NULL,
 				     j->addr6.family ? &j->addr6 : NULL, &e2));
-	if ((j->steps & J_VETH) && j->ifname[0])
-		KEEP(link_delete(j->ifname, &e2));
+	if (veth && bg) {
+		r = first < 0 ? -1 : go_background(hc, j, &e2);
+		if (r == 0)
+			return 0;
+		child = r > 0;
+		in_thread = pthread_create(&th, NULL, link_delete_job, &lj) == 0;
+		if (!in_thread)
+			link_delete_job(&lj);
+	}
 	if (j->addr4.family)
 		KEEP(conntrack_flush_addr(&j->addr4, &e2));
 	if (j->addr6.family)
 		KEEP(conntrack_flush_addr(&j->addr6, &e2));
+	if (in_thread)
+		pthread_join(th, NULL);
+	if (lj.r < 0) {
+		e2 = lj.err;
+		KEEP(lj.r);
+	}
 	if ((j->steps & J_LEASE4) && j->gw4.family)
 		KEEP(ipam_release(hc->state_dir, &j->gw4, j->id, &e2));
 	if ((j->steps & J_LEASE6) && j->gw6.family)
@@ -187,13 +270,26 @@ int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf
 		journal_free(m);
 	}
 #undef KEEP
-	if (first < 0)
-		return first; /* keep the state so gc can finish the job */
-	return journal_remove(hc->state_dir, j->id, err);
+	if (first >= 0)
+		first = journal_remove(hc->state_dir, j->id, err);
+	/* else keep the state so gc can finish the job */
+	if (child) {
+		if (first < 0)
+			syslog(LOG_DAEMON | LOG_ERR,
+			       "netfence: tear-down of %s: %s (gc finishes it)", j->id,
+			       err ? err->msg : "failed");
+		_exit(first < 0 ? 1 : 0);
+	}
+	return first;
+}
+
+int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err)
+{
+	return teardown(hc, j, false, err);
 }
 
 /* A container leaves its fence: the fence goes when its last member does. */
-static int fence_leave(const struct hostconf *hc, struct journal *j, struct nf_error *err)
+static int fence_leave(const struct hostconf *hc, struct journal *j, bool bg, struct nf_error *err)
 {
 	struct journal *owner = NULL;
 	int r;
@@ -202,7 +298,7 @@ static int fence_leave(const struct hostconf *hc, struct journal *j, struct nf_e
 		journal_member_remove(j, j->id);
 		if (j->n_members > 0 && j->complete)
 			return journal_write(hc->state_dir, j, err); /* others still use it */
-		return fence_teardown(hc, j, err);
+		return teardown(hc, j, bg, err);
 	}
 	r = journal_read(hc->state_dir, j->member_of, &owner, err);
 	if (r < 0 && r != -ENOENT)
@@ -210,7 +306,7 @@ static int fence_leave(const struct hostconf *hc, struct journal *j, struct nf_e
 	if (owner) {
 		journal_member_remove(owner, j->id);
 		r = owner->n_members > 0 ? journal_write(hc->state_dir, owner, err)
-					 : fence_teardown(hc, owner, err);
+					 : teardown(hc, owner, bg, err);
 		journal_free(owner);
 		if (r < 0)
 			return r;
@@ -232,7 +328,7 @@ int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error
 		return 0;
 	if (r < 0)
 		return r;
-	r = fence_leave(hc, j, err);
+	r = fence_leave(hc, j, !hc->teardown_wait, err);
 	journal_free(j);
 	return r;
 }
@@ -268,12 +364,39 @@ static int bind_handle(const struct hostconf *hc, int nsfd, struct journal *j, s
 	return 0;
 }
 
+/* The host side of a wired container: its veth end and its objects in the shared table. */
+struct host_job {
+	const struct nft_fence *f;
+	const struct journal *j;
+	bool ipv6;
+	struct nf_error err;
+	int r;
+};
+
+static void *host_side(void *p)
+{
+	struct host_job *h = p;
+
+	h->r = link_host_configure(h->j->ifname, &h->j->gw4, h->ipv6 ? &h->j->gw6 : NULL, h->ipv6,
+				   &h->err);
+	if (h->r < 0)
+		return NULL;
+	nf_fault("after-link-config");
+	h->r = nft_host_apply(h->f, &h->err);
+	if (h->r >= 0)
+		nf_fault("after-host-nft");
+	return NULL;
+}
+
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
 		       const char *secctx, char (*devs)[16], size_t n_devs, struct journal *j,
 		       struct nf_error *err)
 {
 	struct nft_fence f = { 0 };
+	struct host_job h = { .f = &f, .j = j, .ipv6 = pol->ipv6 };
+	bool in_thread = false;
+	pthread_t th;
 	int r;
 
 	if (j->overlay) {
@@ -281,9 +404,6 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 		if (r < 0)
 			return r;
 		j->steps |= J_NS_NFT;
-		r = journal_write(hc->state_dir, j, err);
-		if (r < 0)
-			return r;
 	} else if (j->wire) {
 		r = ipam_alloc(hc->state_dir, &hc->subnet, j->id, &j->gw4, &j->addr4, err);
 		if (r < 0)
@@ -299,35 +419,14 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 			j->steps |= J_LEASE6;
 		}
 		j->steps |= J_VETH | J_HOST_NFT | J_NS_NFT;
-		r = journal_write(hc->state_dir, j, err);
-		if (r < 0)
-			return r;
-		nf_fault("after-lease");
-		r = ensure_forwarding(pol->ipv6, err);
-		if (r < 0)
-			return r;
-		r = link_veth_create(nsfd, j->ifname, err);
-		if (r < 0)
-			return r;
-		nf_fault("after-veth");
-		r = link_host_configure(j->ifname, &j->gw4, pol->ipv6 ? &j->gw6 : NULL, pol->ipv6,
-					err);
-		if (r >= 0)
-			r = link_ns_configure(nsfd, &j->addr4, &j->gw4,
-					      pol->ipv6 ? &j->addr6 : NULL,
-					      pol->ipv6 ? &j->gw6 : NULL, pol->ipv6, err);
-		if (r < 0)
-			return r;
-		nf_fault("after-link-config");
 	} else {
 		j->steps |= J_NS_NFT;
-		r = journal_write(hc->state_dir, j, err);
-		if (r < 0)
-			return r;
-		r = link_ns_configure(nsfd, NULL, NULL, NULL, NULL, false, err);
-		if (r < 0)
-			return r;
 	}
+	r = journal_write(hc->state_dir, j, err);
+	if (r < 0)
+		return r;
+	if (j->wire)
+		nf_fault("after-lease");
 
 	memcpy(f.hex, j->hex, sizeof(f.hex));
 	memcpy(f.ifname, j->ifname, sizeof(f.ifname));
@@ -342,13 +441,39 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	f.n_devs = n_devs;
 	f.secctx = secctx;
 	r = fence_compile(pol, &f, err);
-	if (r >= 0 && j->wire) {
-		r = nft_host_apply(&f, err);
-		if (r >= 0)
-			nf_fault("after-host-nft");
+	if (r < 0)
+		goto out;
+
+	if (j->wire) {
+		r = ensure_forwarding(pol->ipv6, err);
+		if (r < 0)
+			goto out;
+		r = link_veth_create(nsfd, j->ifname, err);
+		if (r < 0)
+			goto out;
+		nf_fault("after-veth");
+		/*
+		 * The two ends are independent from here: the host side (its address and route,
+		 * the shared table) runs in a thread beside the container side (~0.7 ms saved).
+		 * Only this thread enters the container's namespace.
+		 */
+		in_thread = pthread_create(&th, NULL, host_side, &h) == 0;
+		if (!in_thread)
+			host_side(&h);
+		r = link_ns_configure(nsfd, &j->addr4, &j->gw4, pol->ipv6 ? &j->addr6 : NULL,
+				      pol->ipv6 ? &j->gw6 : NULL, pol->ipv6, err);
+	} else if (!j->overlay) {
+		r = link_ns_configure(nsfd, NULL, NULL, NULL, NULL, false, err);
 	}
 	if (r >= 0)
 		r = nft_ns_apply(nsfd, &f, err);
+	if (in_thread)
+		pthread_join(th, NULL);
+	if (r >= 0 && h.r < 0) {
+		*err = h.err;
+		r = h.r;
+	}
+out:
 	fence_clear(&f);
 	if (r < 0)
 		return r;
@@ -509,7 +634,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 					    id);
 		}
 		/* a set-up that was killed, or a container gone: finish its tear-down first */
-		r = fence_leave(hc, old, err);
+		r = fence_leave(hc, old, false, err);
 		journal_free(old);
 		if (r < 0)
 			return r;

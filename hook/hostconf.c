@@ -618,6 +618,13 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 			hc->state_dir = strdup(v->u.string);
 			if (!hc->state_dir)
 				return nf_sys_err(err, ENOMEM, "%s", what);
+		} else if (strcmp(key, "teardown") == 0) {
+			if (!YAJL_IS_STRING(v) || (strcmp(v->u.string, "wait") != 0 &&
+						   strcmp(v->u.string, "background") != 0))
+				return nf_input_err(
+					err, "%s: \"teardown\" must be \"background\" or \"wait\"",
+					what);
+			hc->teardown_wait = strcmp(v->u.string, "wait") == 0;
 		} else if (strcmp(key, "selinux_packet_type") == 0) {
 			if (!YAJL_IS_STRING(v) || !label_type_ok(v->u.string))
 				return nf_input_err(

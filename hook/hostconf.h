@@ -61,6 +61,8 @@ struct hostconf {
 	bool allow_net_admin; /* keep CAP_NET_ADMIN/CAP_NET_RAW (wrapper, precreate); default false */
 	char *state_dir;      /* default /run/netfence */
 	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
+	bool teardown_wait;	   /* "teardown": "wait": poststop returns only when all is gone;
+			     * default "background": the slow kernel part finishes after it */
 	char *path;		   /* the file read, NULL for built-in defaults */
 };
 

@@ -215,6 +215,17 @@ static int nl_host(struct mnl_socket **ret, struct nf_error *err)
 	return 0;
 }
 
+/* A container namespace's socket after a batch (one that deleted objects): kept open until the next
+ * one is parked or the process exits, for the reason nl_host() gives. */
+static struct mnl_socket *parked_nl;
+
+static void nl_park(struct mnl_socket **nl)
+{
+	if (parked_nl)
+		mnl_socket_close(parked_nl);
+	parked_nl = steal_pointer(nl);
+}
+
 /* A socket that lives in netns_fd's namespace: sockets keep the namespace they were made in. */
 static int nl_open_in(int netns_fd, struct mnl_socket **ret, struct nf_error *err)
 {
@@ -1677,6 +1688,8 @@ int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
 	batch_free(&b);
 	if (r < 0)
 		nf_err_prefix(err, "container namespace");
+	else
+		nl_park(&nl);
 	return r;
 }
 
@@ -1707,6 +1720,8 @@ int nft_ns_remove(int netns_fd, struct nf_error *err)
 	batch_free(&b);
 	if (r < 0)
 		nf_err_prefix(err, "container namespace");
+	else
+		nl_park(&nl);
 	return r;
 }
 

@@ -14,6 +14,8 @@ pkgs=(
 	coreutils findutils grep sed
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
+	# more packages from the caller (bench/deps.sh)
+	"$@"
 )
 
 missing=()

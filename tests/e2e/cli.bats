@@ -173,6 +173,7 @@ snapshot() {
 	run nf_hook poststop "$id" "$NF_BUNDLE" "$pid"
 	echo "$output"
 	[ "$status" -eq 0 ]
+	nf_settled
 	[ ! -f "$NF_TMP/state/$id.json" ]
 	[ -z "$(nf_host_nf_links)" ]
 	nf_stop "$id"

@@ -98,3 +98,24 @@ fault_at() {
 	nf_stop "$id"
 	nf_assert_clean
 }
+
+# The process that finishes a poststop in the background dies before doing anything: the rules
+# are already gone, status no longer lists the container, and gc removes the rest.
+@test "fault: background tear-down killed, gc cleans up" {
+	local id
+	id=$(nf_cid bg)
+	NF_HOOK=$NF_TEST_BIN NF_HOOK_ENV="NETFENCE_FAULT=background-teardown" \
+		nf_bundle bg io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_settled
+	# the killed process left its record, marked incomplete
+	[ "$(jq -r .complete "$NF_TMP/state/$id.json")" = false ]
+	run nf_netfence status
+	[[ $output != *"$id"* ]]
+	run nf_netfence gc
+	echo "gc: $output"
+	[ "$status" -eq 0 ]
+	nf_assert_clean
+}

@@ -543,7 +543,18 @@ nf_wait_listening() {
 # ---------------------------------------------------------------------------------------------
 # Cleanliness
 
+# Wait until no background tear-down runs: the detached process that finishes a poststop holds
+# its state directory's lock until everything is gone (SPEC section 4, "teardown").
+nf_settled() {
+	local l
+	for l in "$NF_TMP"/state/.lock "$NF_TMP"/*/.lock; do
+		[ -e "$l" ] || continue
+		flock -w 10 "$l" true || { echo "state lock $l still held after 10 s" >&2; return 1; }
+	done
+}
+
 nf_host_nf_links() {
+	nf_settled
 	ip -n "$NF_HOST" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
 		grep -E '^nf[0-9a-f]{12}$' || true
 }
@@ -553,6 +564,7 @@ nf_host_nf_links() {
 # entries for the pools. Prints every leftover found.
 nf_assert_clean() {
 	local bad=0 out
+	nf_settled || bad=1
 	# The kernel deletes a dead namespace's veth asynchronously: give it a bounded moment.
 	nf_wait_for 150 test -z "$(nf_host_nf_links)" || true
 	out=$(nf_host_nf_links)

@@ -209,3 +209,51 @@ teardown() {
 	nf_rt runc delete -f "$b" >/dev/null 2>&1 || true
 	nf_assert_clean
 }
+
+# The host part of the tear-down (rules, the container's own table) happens before poststop
+# returns; the kernel-bound rest (veth, conntrack, lease, state) in a detached process that
+# holds the state lock meanwhile.
+@test "tear-down in the background: poststop hides the container at once, then everything goes" {
+	local id hex
+	id=$(nf_cid bgtd)
+	nf_bundle bgtd io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
+	[ "${#hex}" -eq 12 ]
+	run ip netns exec "$NF_HOST" nft list table inet netfence
+	[[ $output == *"eg_$hex"* ]]
+	nf_stop "$id"
+	# no waiting: the rules are gone and status no longer lists the container
+	run ip netns exec "$NF_HOST" nft list table inet netfence
+	[[ $output != *"$hex"* ]]
+	run nf_netfence status
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output != *"$id"* ]]
+	nf_assert_clean
+	# the same id starts again at once (its set-up waits for the lock, not for luck)
+	nf_bundle bgtd io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "tear-down with \"teardown\": \"wait\": nothing is left when poststop returns" {
+	local id ns
+	nf_hostconf '{"teardown": "wait"}'
+	id=$(nf_cid wtd)
+	ns=$(nf_netns wtd)
+	# a namespace that outlives the container: the veth goes only because netfence deletes it
+	NF_NETNS_PATH=$ns nf_bundle wtd io.netfence.policy=restricted \
+		"io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	[ -e "$NF_TMP/state/$id.json" ]
+	nf_stop "$id"
+	# no nf_settled: the lock is free and the state, links and leases are already gone
+	flock -n "$NF_TMP/state/.lock" true
+	[ ! -e "$NF_TMP/state/$id.json" ]
+	[ -z "$(ip -n "$NF_HOST" -o link show | grep -E ': nf[0-9a-f]{12}[@:]')" ]
+	[ -z "$(find "$NF_TMP/state/leases" -type f ! -name '.*')" ]
+	nf_assert_clean
+}

@@ -78,7 +78,14 @@ static void test_defaults(void **state)
 	assert_true(hc->allow_all_policies);
 	assert_true(hc->allow_rules && hc->allow_dns && hc->allow_seccomp_off);
 	assert_string_equal(hc->state_dir, "/run/netfence");
+	assert_false(hc->teardown_wait);
 	assert_null(hostconf_profile(hc, "x"));
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"teardown\": \"wait\"}", &hc, &err), 0);
+	assert_true(hc->teardown_wait);
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"teardown\": \"background\"}", &hc, &err), 0);
+	assert_false(hc->teardown_wait);
 	hostconf_free(hc);
 }
 
@@ -184,6 +191,8 @@ static void test_bad(void **state)
 		{ "{\"subnet6\": \"fd00::/127\"}", "\"subnet6\": prefix longer than /126" },
 		{ "{\"subnet6\": \"10.0.0.0/8\"}", "\"subnet6\" must be an IPv6 prefix" },
 		{ "{\"nat\": \"yes\"}", "\"nat\" must be true or false" },
+		{ "{\"teardown\": \"later\"}", "\"teardown\" must be \"background\" or \"wait\"" },
+		{ "{\"teardown\": true}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"dns\": \"1.1.1.1\"}", "\"dns\" must be an array" },
 		{ "{\"dns\": [\"1.1.1\"]}", "\"dns\": entry 1 is not an address" },
 		{ "{\"dns\": [\"1.1.1.1\", 2]}", "\"dns\": entry 2 is not an address" },
