@@ -1021,10 +1021,14 @@ static void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fe
 		n->id_in4 = add_set(b, n->in4, fields4, 3, t4, true, false);
 		n->id_in6 = add_set(b, n->in6, fields6, 3, t6, true, false);
 	}
-	n->id_deny4 = add_set(b, n->deny4, fields4, 2, CONCAT2(TYPE_IPADDR, TYPE_INET_PROTOCOL),
-			      true, false);
-	n->id_deny6 = add_set(b, n->deny6, fields6, 2, CONCAT2(TYPE_IP6ADDR, TYPE_INET_PROTOCOL),
-			      true, false);
+	/* only the internet base looks them up; fewer sets keep the kernel's by-name lookups
+	 * short in a host table that holds hundreds of containers */
+	if (f->base == NF_BASE_INTERNET) {
+		n->id_deny4 = add_set(b, n->deny4, fields4, 2,
+				      CONCAT2(TYPE_IPADDR, TYPE_INET_PROTOCOL), true, false);
+		n->id_deny6 = add_set(b, n->deny6, fields6, 2,
+				      CONCAT2(TYPE_IP6ADDR, TYPE_INET_PROTOCOL), true, false);
+	}
 	add_box_elems(b, n->eg4, n->id_eg4, &f->eg4, AF_INET, 3);
 	add_box_elems(b, n->eg6, n->id_eg6, &f->eg6, AF_INET6, 3);
 	if (ingress) {

@@ -1,0 +1,74 @@
+# gnuplot script of `make bench` (bench/run.sh runs it inside $NFB_OUT): one PNG per data file
+# the benchmarks wrote. Columns are described at the top of each bench script.
+set terminal pngcairo size 900,560 font ",11"
+set grid
+set key top left
+have(f) = system("test -s " . f . " && echo 1 || echo 0") eq "1"
+
+if (have("peers.dat")) {
+	set output "peers.png"
+	set title "One container's network: set-up and tear-down (median ms, lower is better)"
+	set style data histograms
+	set style histogram clustered gap 1
+	set style fill solid 0.8 border -1
+	set ylabel "ms"
+	set xtics nomirror
+	set key top left
+	plot "peers.dat" using 2:xtic(1) title "netfence", \
+	     "" using 5 title "netfence, teardown: wait", \
+	     "" using 3 title "netavark", \
+	     "" using 4 title "CNI bridge+host-local+firewall"
+	unset output
+}
+
+if (have("policy-size.dat")) {
+	reset; set grid; set key top left
+	set output "policy-size.png"
+	set title "Set-up time against policy size (median, min-max bars)"
+	set logscale xy
+	set xlabel "CIDR rules"
+	set ylabel "ms"
+	set xrange [5:200000]
+	plot "policy-size.dat" using 1:2:3:4 with yerrorlines lw 2 title "netfence hook set-up", \
+	     "" using 1:5:6:7 with yerrorlines lw 2 title "nft -f of the same tables"
+	unset logscale
+	unset xrange
+	unset output
+}
+
+if (have("connrate-rules.dat") && have("connrate-containers.dat")) {
+	reset; set grid
+	set output "connrate.png"
+	set multiplot layout 1,2 title "New TCP connections per second (median, min-max bars; higher is better)"
+	set title "against rule count"
+	set xlabel "rules (0 = no netfence)"
+	set ylabel "connections/s"
+	set yrange [0:*]
+	set xrange [-0.5:*]
+	set style fill solid 0.7 border -1
+	set boxwidth 0.6
+	plot "connrate-rules.dat" using 0:2:xtic(1) with boxes notitle, \
+	     "" using 0:2:3:4 with yerrorbars lc rgb "black" notitle
+	set title "against containers loaded"
+	set xlabel "containers set up"
+	plot "connrate-containers.dat" using 0:2:xtic(1) with boxes notitle, \
+	     "" using 0:2:3:4 with yerrorbars lc rgb "black" notitle
+	unset multiplot
+	unset yrange
+	unset xrange
+	unset output
+}
+
+if (have("scale.dat")) {
+	reset; set grid; set key top left
+	set output "scale.png"
+	set title "One container's set-up and tear-down against containers already set up"
+	set xlabel "containers set up"
+	set ylabel "ms"
+	set yrange [0:*]
+	set logscale x
+	plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 title "set-up", \
+	     "" using 1:5:6:7 with yerrorlines lw 2 title "tear-down (hook returns)"
+	unset logscale
+	unset output
+}
