@@ -106,6 +106,10 @@ nfb_hook() {
 	NETFENCE_CONFIG=$2 "$NF" hook "$1" <"$W/b-$3/state"
 }
 
+# nfb_settle: wait until the background part of the last tear-down is done (it holds the
+# state lock until everything is gone; SPEC section 4, "teardown").
+nfb_settle() { flock "$W/state/.lock" true; }
+
 # nfb_up CONF ID POLICY [EGRESS]: a fresh namespace nfb-ID-$$ and the hook's set-up of it.
 nfb_up() {
 	local conf=$1 id=$2

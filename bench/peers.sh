@@ -100,8 +100,7 @@ one() { # TOOL ID CASE
 		mark t1
 		nfb_hook poststop "$conf" "$id"
 		mark t2
-		# the background part holds the state lock until everything is gone
-		flock "$W/state/.lock" true
+		nfb_settle
 		ms "$t0" "$t1" >>"$W/$tool-up-$case"
 		ms "$t1" "$t2" >>"$W/$tool-down-$case"
 		mark t3

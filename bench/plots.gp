@@ -60,7 +60,7 @@ if (have("connrate-rules.dat") && have("connrate-containers.dat")) {
 }
 
 if (have("scale.dat")) {
-	reset; set grid; set key top left
+	reset; set grid; set key center right
 	set output "scale.png"
 	set title "One container's set-up and tear-down against containers already set up"
 	set xlabel "containers set up"
@@ -68,7 +68,8 @@ if (have("scale.dat")) {
 	set yrange [0:*]
 	set logscale x
 	plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 title "set-up", \
-	     "" using 1:5:6:7 with yerrorlines lw 2 title "tear-down (hook returns)"
+	     "" using 1:5:6:7 with yerrorlines lw 2 title "tear-down (hook returns)", \
+	     "" using 1:8 with linespoints lw 2 title "tear-down (all gone, background part done)"
 	unset logscale
 	unset output
 }

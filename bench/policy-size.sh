@@ -53,7 +53,9 @@ Set-up (\`netfence hook createRuntime\`, exec included) and tear-down (\`poststo
 of the hook against \`nft -f\` loading the same two tables (host and container, dumped after a
 first set-up, one file) into a fresh namespace, interleaved; median (min-max) of $RUNS runs, ms.
 The host table's skeleton exists (an untimed first set-up made it); peak RSS of the hook in that
-first set-up and tear-down. $(nproc) cores, kernel $(uname -r), $NFTV.
+first set-up and tear-down. Tear-down: until the hook returns (the default background mode);
+each set-up starts after the previous tear-down's background part is done.
+$(nproc) cores, kernel $(uname -r), $NFTV.
 
 | rules | set-up ms median (min-max) | nft -f ms | set-up / nft -f | tear-down ms | peak RSS MiB |
 | ---: | --- | --- | ---: | --- | ---: |
@@ -95,6 +97,7 @@ run_case() {
 		mark t1
 		nfb_hook poststop "$conf" ps
 		mark t2
+		nfb_settle # the next set-up would wait for the background part
 		ip netns del "$CTR"
 
 		ip netns add "$NFTNS"

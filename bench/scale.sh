@@ -17,7 +17,7 @@
 # never inside a timed span; everything runs in throwaway namespaces, removed on exit.
 # Run from the repository root: make && bash bench/scale.sh  (RUNS=3 for a quick look), or via
 # `make bench`. Writes $NFB_OUT/scale.dat (default build/bench/): containers setup_median
-# setup_min setup_max teardown_median teardown_min teardown_max.
+# setup_min setup_max teardown_median teardown_min teardown_max gone_median.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -39,6 +39,9 @@ for ((i = 0; i < PAR; i++)); do
 	nfb_bundle "p$i" "nfb-p$i-$$" restricted "$NFB_EGRESS10"
 done
 
+# wait until the background part of the last tear-down is done (it holds the state lock)
+settle() { flock "$W/state/.lock" true; }
+
 par_ns_add() { for ((i = 0; i < PAR; i++)); do ip netns add "nfb-p$i-$$"; done; }
 # tear every container of the round down (untimed) and drop the namespaces
 par_down() {
@@ -46,6 +49,7 @@ par_down() {
 		nfb_hook poststop "$CONF" "p$i" 2>>"$ERRS" || echo "scale: poststop p$i failed" >&2
 		ip netns del "nfb-p$i-$$"
 	done
+	settle
 }
 
 # par_round parallel|serial: sets RT (total ms) and RF (failures)
@@ -118,17 +122,19 @@ echo
 
 mkdir -p "$NFB_OUT"
 DAT=$NFB_OUT/scale.dat
-printf '# containers setup_median setup_min setup_max teardown_median teardown_min teardown_max\n' \
+printf '# containers setup_median setup_min setup_max teardown_median teardown_min teardown_max gone_median\n' \
 	>"$DAT"
 cat <<EOF
 ### Tear-down at scale
 
-One container's tear-down (\`poststop\`) and set-up (\`createRuntime\`, after its namespace is
-re-made untimed) while N containers are set up (restricted, 10 rules each; the set-up makes the
-N-th again); median (min-max) of $RUNS runs, ms, spread over the containers present.
+One container's tear-down (\`poststop\`: until the hook returns, and until its background part
+has removed everything, i.e. the state lock is free) and set-up (\`createRuntime\`, after that,
+its namespace re-made untimed) while N containers are set up (restricted, 10 rules each; the
+set-up makes the N-th again); median (min-max) of $RUNS runs, ms, spread over the containers
+present. A set-up that follows a tear-down at once waits for that background part instead.
 
-| containers | set-up ms median (min-max) | tear-down ms median (min-max) |
-| ---: | --- | --- |
+| containers | set-up ms median (min-max) | tear-down ms, hook returns | tear-down ms, all gone |
+| ---: | --- | --- | --- |
 EOF
 
 have=0
@@ -137,25 +143,30 @@ for level in "${LEVELS[@]}"; do
 	for ((; have < level; have++)); do
 		nfb_up "$CONF" "c$have" restricted "$NFB_EGRESS10"
 	done
-	up=() down=()
+	up=() down=() gone=()
 	for ((r = 0; r < RUNS; r++)); do
 		id=c$((r * level / RUNS)) # spread over the containers present
 		mark t0
 		nfb_hook poststop "$CONF" "$id"
 		mark t1
+		settle
+		mark tg
 		ip netns del "nfb-$id-$$"
 		ip netns add "nfb-$id-$$"
 		mark t2
 		nfb_hook createRuntime "$CONF" "$id"
 		mark t3
 		down+=("$(ms "$t0" "$t1")")
+		gone+=("$(ms "$t0" "$tg")")
 		up+=("$(ms "$t2" "$t3")")
 	done
 	u=$(printf '%s\n' "${up[@]}")
 	d=$(printf '%s\n' "${down[@]}")
-	printf '| %s | %s | %s |\n' "$level" "$(stats <<<"$u")" "$(stats <<<"$d")"
-	printf '%s %s %s %s %s\n' "$level" "$(median <<<"$u")" "$(minmax <<<"$u" | tr - ' ')" \
-		"$(median <<<"$d")" "$(minmax <<<"$d" | tr - ' ')" >>"$DAT"
+	g=$(printf '%s\n' "${gone[@]}")
+	printf '| %s | %s | %s | %s |\n' "$level" "$(stats <<<"$u")" "$(stats <<<"$d")" \
+		"$(stats <<<"$g")"
+	printf '%s %s %s %s %s %s\n' "$level" "$(median <<<"$u")" "$(minmax <<<"$u" | tr - ' ')" \
+		"$(median <<<"$d")" "$(minmax <<<"$d" | tr - ' ')" "$(median <<<"$g")" >>"$DAT"
 done
 
 # The containers go with their namespaces (lib.sh's cleanup; the kernel deletes their veth
