@@ -117,20 +117,3 @@ void nf_addr_add(struct nf_addr *a, uint64_t n)
 		n >>= 8;
 	}
 }
-
-bool nf_prefix_contains(const struct nf_prefix *p, const struct nf_addr *a)
-{
-	unsigned full = p->len / 8, rest = p->len % 8;
-
-	if (p->addr.family != a->family)
-		return false;
-	if (memcmp(p->addr.a, a->a, full) != 0)
-		return false;
-	if (rest) {
-		uint8_t mask = (uint8_t)(0xff << (8 - rest));
-
-		if ((p->addr.a[full] & mask) != (a->a[full] & mask))
-			return false;
-	}
-	return true;
-}

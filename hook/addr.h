@@ -59,7 +59,4 @@ int nf_prefix_parse(const char *s, bool strict, struct nf_prefix *ret);
 /* addr + n within the family's width (no overflow check beyond the width). */
 void nf_addr_add(struct nf_addr *a, uint64_t n);
 
-/* true if a lies inside p. */
-bool nf_prefix_contains(const struct nf_prefix *p, const struct nf_addr *a);
-
 #endif

@@ -445,25 +445,6 @@ int link_delete(const char *ifname, struct nf_error *err)
 	return 0;
 }
 
-int link_exists(const char *ifname, struct nf_error *err)
-{
-	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
-	_cleanup_(rtnl_link_putp) struct rtnl_link *link = NULL;
-	int r;
-
-	if (!ifname_ok(ifname))
-		return 0;
-	r = rtnl_open(-1, &sk, err);
-	if (r < 0)
-		return r;
-	r = rtnl_link_get_kernel(sk, 0, ifname, &link);
-	if (r == -NLE_NODEV || r == -NLE_OBJ_NOTFOUND)
-		return 0;
-	if (r < 0)
-		return nl_err(err, r, "looking up %s", ifname);
-	return 1;
-}
-
 /* Devices the kernel creates in every namespace once the tunnel module is loaded; they carry
  * no traffic until configured, so a namespace holding only these is still fresh. */
 static const struct {
@@ -550,20 +531,6 @@ int link_ns_devices(int netns_fd, char (**ret)[IFNAMSIZ], size_t *n, struct nf_e
 	*ret = steal_pointer(&v);
 	*n = cnt;
 	return (int)cnt;
-}
-
-int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err)
-{
-	_cleanup_free_ char(*v)[IFNAMSIZ] = NULL;
-	size_t n;
-	int r;
-
-	r = link_ns_devices(netns_fd, &v, &n, err);
-	if (r < 0)
-		return r;
-	if (n && first_ifname)
-		snprintf(first_ifname, IFNAMSIZ, "%s", v[0]);
-	return n > 0;
 }
 
 /* netfence's own host ends: "nf" and 12 lowercase hex digits (util.h nf_id_hex). Anything else

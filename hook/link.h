@@ -25,16 +25,10 @@ int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf
 
 /* Delete a link by name in the current namespace; absent is success. */
 int link_delete(const char *ifname, struct nf_error *err);
-/* Does a link of this name exist in the current namespace? 1, 0 or -errno. */
-int link_exists(const char *ifname, struct nf_error *err);
 
-/* Is the namespace wired by someone else: any interface besides loopback and the kernel's
- * fallback tunnel devices (tunl0, sit0, ip6tnl0, gre0, ...)? first_ifname (>= 16 bytes) gets
- * the first such interface's name. 1 wired, 0 fresh, negative errno. */
-int link_ns_is_wired(int netns_fd, char *first_ifname, struct nf_error *err);
-
-/* Every interface of netns_fd besides loopback and the fallback tunnel devices (malloc'd
- * array of names). Returns the count. */
+/* Every interface of netns_fd besides loopback and the kernel's fallback tunnel devices (tunl0,
+ * sit0, ip6tnl0, gre0, ...): a namespace with any is wired by someone else. A malloc'd array of
+ * names; returns the count. */
 int link_ns_devices(int netns_fd, char (**ret)[16], size_t *n, struct nf_error *err);
 
 /* The current namespace's own addresses (each as a full-length prefix) and the prefixes of its
