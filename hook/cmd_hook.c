@@ -1,8 +1,10 @@
 /* netfence: `netfence hook <stage>`: the OCI hook. The stage comes from argv (runc says
  * "creating", crun "created": status is never trusted). Set-up stages fence the container;
  * poststop removes the fence from saved state alone. Silent on success. */
+#define _GNU_SOURCE /* secure_getenv */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,12 +38,16 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 {
 	struct spec_config *cfg = NULL;
 	struct nf_policy *pol = NULL;
+	const char *oci;
 	char fingerprint[17];
 	int r;
 
 	if (!st->bundle)
 		return nf_input_err(err, "state: no \"bundle\"");
-	r = spec_config_load(st->bundle, &cfg, err);
+	/* netfence-runtime names the file when the runtime reads another one (-f) */
+	oci = secure_getenv("NETFENCE_OCI_CONFIG");
+	r = oci ? spec_config_load_file(st->bundle, oci, &cfg, err)
+		: spec_config_load(st->bundle, &cfg, err);
 	if (r < 0)
 		return r;
 	if (is_sandbox(cfg)) {

@@ -46,6 +46,7 @@ int main(int argc, char **argv)
 			.env_bin = secure_getenv("NETFENCE_BIN"),
 			.self_exe = SELF_EXE,
 			.netfence_config = secure_getenv("NETFENCE_CONFIG"),
+			.other_config = a.config && strcmp(a.config, "config.json") != 0,
 		};
 		bool changed;
 

@@ -325,7 +325,9 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 	static const char *const stages[] = { "createRuntime", "poststop" };
 	_cleanup_(spec_docp) struct spec_doc *d = NULL;
 	_cleanup_(hostconfp) struct hostconf *hc = NULL;
-	_cleanup_free_ char *cfg_env = NULL, *bin = NULL;
+	_cleanup_free_ char *cfg_env = NULL, *oci_env = NULL, *bin = NULL;
+	const char *env[4];
+	size_t k = 0;
 	const struct spec_kv *ann;
 	bool changed = false, applies, c;
 	size_t n;
@@ -354,9 +356,16 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 		return r;
 	if (o->netfence_config && asprintf(&cfg_env, "NETFENCE_CONFIG=%s", o->netfence_config) < 0)
 		return nf_sys_err(err, ENOMEM, "hook env");
+	if (o->other_config && asprintf(&oci_env, "NETFENCE_OCI_CONFIG=%s", path) < 0)
+		return nf_sys_err(err, ENOMEM, "hook env");
+	env[k++] = HOOK_PATH;
+	if (cfg_env)
+		env[k++] = cfg_env;
+	if (oci_env)
+		env[k++] = oci_env;
+	env[k] = NULL;
 	for (size_t s = 0; s < ARRAY_SIZE(stages); s++) {
 		const char *const args[] = { "netfence", "hook", stages[s], NULL };
-		const char *const env[] = { HOOK_PATH, cfg_env, NULL };
 		const struct spec_hook h = { .path = bin, .args = args, .env = env };
 
 		if (spec_doc_has_hook(d, stages[s], bin))

@@ -38,6 +38,8 @@ struct wrapper_hook_opts {
 	const char *env_bin;	     /* $NETFENCE_BIN or NULL (see wrapper_netfence_bin) */
 	const char *self_exe;	     /* the wrapper's executable, normally /proc/self/exe */
 	const char *netfence_config; /* $NETFENCE_CONFIG or NULL: passed to the hook's env */
+	bool other_config; /* the runtime reads a file other than <bundle>/config.json (-f): the
+			    * hooks get its path as NETFENCE_OCI_CONFIG, so they read the same one */
 };
 
 /* The security edit of SPEC section 6, on a loaded config.json: when a policy applies and its

@@ -634,13 +634,25 @@ static int config_read_fd(int fd, const char *bundle, const char *path, struct s
 
 int spec_config_load(const char *bundle, struct spec_config **ret, struct nf_error *err)
 {
-	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
 
 	if (!bundle || bundle[0] != '/')
 		return nf_input_err(err, "bundle: not an absolute path");
 	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
 		return nf_input_err(err, "bundle: path too long");
+	return spec_config_load_file(bundle, path, ret, err);
+}
+
+int spec_config_load_file(const char *bundle, const char *path, struct spec_config **ret,
+			  struct nf_error *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (!bundle || bundle[0] != '/')
+		return nf_input_err(err, "bundle: not an absolute path");
+	if (!path || path[0] != '/')
+		return nf_input_err(err, "config file \"%s\": not an absolute path",
+				    path ? path : "");
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return nf_sys_err(err, errno, "opening %s", path);

@@ -85,21 +85,26 @@ wrapped_checks() {
 	nf_assert_clean
 }
 
-@test "wrapper (crun): -f/--config edits the file crun reads (relative to the cwd)" {
+@test "wrapper (crun): -f/--config edits the file crun reads (relative to the cwd), the hook reads it" {
 	local id b
 	id=$(nf_cid cfg)
 	NF_NO_HOOKS=1 nf_bundle cfg io.netfence.policy=restricted
 	b=$NF_BUNDLE
 	mkdir "$NF_TMP/cwd"
-	cp "$b/config.json" "$NF_TMP/cwd/other.json"
+	# the file crun reads allows PUB1:443; the bundle's config.json does not
+	jq --arg r "$NF_PUB1:443" '.annotations["io.netfence.egress"] = $r' "$b/config.json" \
+		>"$NF_TMP/cwd/other.json"
 	echo wcrun >"$NF_TMP/out/$id.rt"
 	echo "$id" >>"$NF_TMP/containers"
 	(cd "$NF_TMP/cwd" && nf_rt wcrun run -d -f other.json -b "$b" "$id" </dev/null >/dev/null 3>&-)
 	nf_wait_for 250 nf_is_running "$id"
 	[ "$(jq '[.hooks.createRuntime[] | select(.path == $p)] | length' \
 		--arg p "$NF_BIN" "$NF_TMP/cwd/other.json")" -eq 1 ]
+	[ "$(jq -r '.hooks.createRuntime[0].env[] | select(startswith("NETFENCE_OCI_CONFIG="))' \
+		"$NF_TMP/cwd/other.json")" = "NETFENCE_OCI_CONFIG=$NF_TMP/cwd/other.json" ]
 	[ "$(jq '.hooks // {} | length' "$b/config.json")" -eq 0 ]
-	nf_expect_blocked "$id" "$NF_PUB1" 443
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB1" 80
 	nf_stop "$id"
 	nf_assert_clean
 }

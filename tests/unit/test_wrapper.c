@@ -420,6 +420,39 @@ static void test_add_hooks_once(void **state)
 	free(again);
 }
 
+/* crun -f other.json: the hooks are told which file the runtime read (NETFENCE_OCI_CONFIG) */
+static void test_other_config_named(void **state)
+{
+	struct fixture *f = *state;
+	const struct wrapper_hook_opts o = { .env_bin = f->nf,
+					     .self_exe = "/proc/self/exe",
+					     .other_config = true };
+	struct nf_error err = { 0 };
+	bool changed = false;
+	yajl_val v = NULL;
+	char *after, want[512];
+
+	write_file(f->cfg,
+		   "{\"annotations\": {\"io.netfence.policy\": \"none\", \"io.netfence.seccomp\": "
+		   "\"off\"}}",
+		   0644);
+	assert_int_equal(wrapper_add_hooks(f->cfg, &o, &changed, &err), 0);
+	assert_true(changed);
+	after = read_text(f->cfg);
+	assert_int_equal(json_parse_strict(after, strlen(after), "out", &v, &err), 0);
+	for (int s = 0; s < 2; s++) {
+		yajl_val e = json_get(json_get(v, "hooks"), s ? "poststop" : "createRuntime");
+		yajl_val env = json_get(e->u.array.values[0], "env");
+
+		/* no NETFENCE_CONFIG given: PATH and the file */
+		assert_int_equal(env->u.array.len, 2);
+		snprintf(want, sizeof(want), "NETFENCE_OCI_CONFIG=%s", f->cfg);
+		assert_string_equal(env->u.array.values[1]->u.string, want);
+	}
+	yajl_tree_free(v);
+	free(after);
+}
+
 static void test_existing_hook_kept(void **state)
 {
 	struct fixture *f = *state;
@@ -744,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_policy_applies),
 		cmocka_unit_test_setup_teardown(test_add_hooks_once, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_other_config_named, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_existing_hook_kept, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_not_applied, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, fx_setup, fx_teardown),
