@@ -18,7 +18,7 @@ int cmd_gc(int argc, char **argv)
 		fprintf(stderr, "usage: netfence gc\n");
 		return NF_EXIT_INPUT;
 	}
-	r = hostconf_load(NULL, NULL, &hc, &err);
+	r = hostconf_load_flags(NULL, NULL, NF_HOSTCONF_NO_PROFILES, &hc, &err);
 	if (r >= 0)
 		r = caps_drop_to(caps_fence, caps_fence_n,
 				 &err); /* gc tears down as poststop does */

@@ -107,7 +107,8 @@ int cmd_hook(int argc, char **argv)
 	r = spec_state_read(STDIN_FILENO, &st, &err);
 	if (r < 0)
 		return cmd_fail("(unknown)", &err);
-	r = hostconf_load(NULL, NULL, &hc, &err);
+	/* tear-down needs no profile: parsing them would only cost time and could refuse it */
+	r = hostconf_load_flags(NULL, NULL, setup ? 0 : NF_HOSTCONF_NO_PROFILES, &hc, &err);
 	if (r >= 0)
 		r = setup ? hook_setup(hc, st, &err) : hook_teardown(hc, st->id, &err);
 	if (r < 0)

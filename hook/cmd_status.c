@@ -156,7 +156,7 @@ int cmd_status(int argc, char **argv)
 			return NF_EXIT_INPUT;
 		}
 	}
-	r = hostconf_load(NULL, NULL, &hc, &err);
+	r = hostconf_load_flags(NULL, NULL, NF_HOSTCONF_NO_PROFILES, &hc, &err);
 	if (r >= 0)
 		r = caps_drop_to(status_caps, ARRAY_SIZE(status_caps), &err);
 	if (r >= 0)

@@ -542,7 +542,8 @@ static int check_default_policy(struct hostconf *hc, const char *what, struct nf
 }
 
 static int hostconf_parse_what(const char *buf, size_t len, const char *what,
-			       const char *resolv_conf, struct hostconf **ret, struct nf_error *err)
+			       const char *resolv_conf, unsigned flags, struct hostconf **ret,
+			       struct nf_error *err)
 {
 	__attribute__((cleanup(yajl_valp))) yajl_val root = NULL;
 	__attribute__((cleanup(hostconf_freep))) struct hostconf *hc = NULL;
@@ -605,7 +606,8 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 						    what);
 			}
 		} else if (strcmp(key, "profiles") == 0) {
-			r = parse_profiles(v, what, hc, err);
+			if (!(flags & NF_HOSTCONF_NO_PROFILES))
+				r = parse_profiles(v, what, hc, err);
 		} else if (strcmp(key, "allow") == 0) {
 			r = parse_allow(v, what, hc, err);
 		} else if (strcmp(key, "state_dir") == 0) {
@@ -642,7 +644,7 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 		if (r < 0)
 			return r;
 	}
-	r = check_default_policy(hc, what, err);
+	r = flags & NF_HOSTCONF_NO_PROFILES ? 0 : check_default_policy(hc, what, err);
 	if (r < 0)
 		return r;
 	if (!hc->dns_set) {
@@ -657,11 +659,17 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct hostconf **ret,
 		   struct nf_error *err)
 {
-	return hostconf_parse_what(buf, len, "host configuration", resolv_conf, ret, err);
+	return hostconf_parse_what(buf, len, "host configuration", resolv_conf, 0, ret, err);
 }
 
 int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
 		  struct nf_error *err)
+{
+	return hostconf_load_flags(path, resolv_conf, 0, ret, err);
+}
+
+int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flags,
+			struct hostconf **ret, struct nf_error *err)
 {
 	__attribute__((cleanup(hostconf_freep))) struct hostconf *hc = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -692,7 +700,7 @@ int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **r
 	r = nf_read_all(fd, NF_HOSTCONF_MAX, path, &buf, &len, err);
 	if (r < 0)
 		return r;
-	r = hostconf_parse_what(buf, len, path, resolv_conf, &hc, err);
+	r = hostconf_parse_what(buf, len, path, resolv_conf, flags, &hc, err);
 	if (r < 0)
 		return r;
 	hc->path = strdup(path);

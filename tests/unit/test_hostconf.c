@@ -299,6 +299,18 @@ static void test_load(void **state)
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(
 		strstr(err.msg, "profiles: \"db\": egress: invalid rule \"[fe80::1%eth0]\""));
+	/* tear-down, gc and status leave the profiles unparsed: no error, no profile */
+	write_file(path, "{\"state_dir\": \"/run/x\", \"default_policy\": \"db\", \"profiles\": "
+			 "{\"db\": {\"base\": \"restricted\", \"egress\": [\"[fe80::1%eth0]\"]}}}");
+	assert_int_equal(hostconf_load_flags(path, resolv, NF_HOSTCONF_NO_PROFILES, &hc, &err), 0);
+	assert_string_equal(hc->state_dir, "/run/x");
+	assert_int_equal(hc->n_profiles, 0);
+	assert_null(hostconf_profile(hc, "db"));
+	hostconf_free(hc);
+	/* the other keys are still checked */
+	write_file(path, "{\"nat\": 1, \"profiles\": {}}");
+	assert_int_equal(hostconf_load_flags(path, resolv, NF_HOSTCONF_NO_PROFILES, &hc, &err),
+			 -EINVAL);
 
 	/* missing resolv.conf: no resolvers, no error */
 	assert_int_equal(hostconf_parse("{}", 2, missing, &hc, &err), 0);
