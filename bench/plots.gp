@@ -14,7 +14,8 @@ if (have("peers.dat")) {
 	set ylabel "ms"
 	set xtics nomirror
 	set key top left
-	plot "peers.dat" using 2:xtic(1) title "netfence", \
+	plot "peers.dat" using 2:xtic(1) title "netfence (tear-down: the hook returns)", \
+	     "" using 6 title "netfence (tear-down: until all is gone)", \
 	     "" using 5 title "netfence, teardown: wait", \
 	     "" using 3 title "netavark", \
 	     "" using 4 title "CNI bridge+host-local+firewall"
