@@ -41,7 +41,7 @@ TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe bench \
+.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe \
 	selinux bench
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime

@@ -61,23 +61,21 @@ now() { date +%s%N; }
 mark() { printf -v "$1" '%s000' "${EPOCHREALTIME//[!0-9]/}"; }
 
 # ---- host configurations ----
-# nfb_conf FILE [N]: a host configuration with state in $W/state; with N, a profile "big"
-# (base restricted) holding N distinct, non-adjacent /24 CIDR rules on port 443 (never merged).
+# nfb_conf FILE [N] [STATE_DIR]: a host configuration with state in STATE_DIR (default
+# $W/state); with N, a profile "big" (base restricted) holding N distinct, non-adjacent /24 CIDR
+# rules on port 443 (never merged). awk: a bash loop takes about a second for 100,000 rules.
 nfb_conf() {
-	local f=$1 n=${2:-0} i
-	{
-		printf '{"state_dir": "%s/state", "dns": ["198.51.100.53"]' "$W"
-		if ((n > 0)); then
-			printf ', "profiles": {"big": {"base": "restricted", "egress": ['
-			for ((i = 0; i < n; i++)); do
-				((i)) && printf ','
-				printf '"%d.%d.%d.0/24:443"' $((20 + i / 32768)) $(((i / 128) % 256)) \
-					$(((i % 128) * 2))
-			done
-			printf ']}}'
-		fi
-		printf '}\n'
-	} >"$f"
+	awk -v n="${2:-0}" -v sd="${3:-$W/state}" 'BEGIN {
+		printf "{\"state_dir\": \"%s\", \"dns\": [\"198.51.100.53\"]", sd
+		if (n > 0) {
+			printf ", \"profiles\": {\"big\": {\"base\": \"restricted\", \"egress\": ["
+			for (i = 0; i < n; i++)
+				printf "%s\"%d.%d.%d.0/24:443\"", (i ? "," : ""), 20 + int(i / 32768),
+					int(i / 128) % 256, (i % 128) * 2
+			printf "]}}"
+		}
+		printf "}\n"
+	}' >"$1"
 }
 
 # The restricted policy with 10 rules used for "10 rules" everywhere.

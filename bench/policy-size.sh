@@ -22,22 +22,6 @@ nfb_enter "$@"
 nfb_init
 
 
-# conf_big FILE N: the same file as `nfb_conf FILE N`, written by awk (bash's loop takes about
-# a second for 100,000 rules).
-conf_big() {
-	awk -v n="$2" -v w="$W" 'BEGIN {
-		printf "{\"state_dir\": \"%s/state\", \"dns\": [\"198.51.100.53\"]", w
-		if (n > 0) {
-			printf ", \"profiles\": {\"big\": {\"base\": \"restricted\", \"egress\": ["
-			for (i = 0; i < n; i++)
-				printf "%s\"%d.%d.%d.0/24:443\"", (i ? "," : ""), 20 + int(i / 32768),
-					int(i / 128) % 256, (i % 128) * 2
-			printf "]}}"
-		}
-		printf "}\n"
-	}' >"$1"
-}
-
 CTR=nfb-ps-$$  # the container's namespace (bundle "ps")
 NFTNS=nfb-nft-$$ # nft -f loads into this one
 
@@ -125,7 +109,7 @@ run_case() {
 nfb_conf "$W/small.json"
 run_case 10 "$W/small.json" restricted "$NFB_EGRESS10"
 for n in 1000 10000 100000; do
-	conf_big "$W/big.json" "$n"
+	nfb_conf "$W/big.json" "$n"
 	run_case "$n" "$W/big.json" big
 done
 echo

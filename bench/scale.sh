@@ -39,9 +39,6 @@ for ((i = 0; i < PAR; i++)); do
 	nfb_bundle "p$i" "nfb-p$i-$$" restricted "$NFB_EGRESS10"
 done
 
-# wait until the background part of the last tear-down is done (it holds the state lock)
-settle() { flock "$W/state/.lock" true; }
-
 par_ns_add() { for ((i = 0; i < PAR; i++)); do ip netns add "nfb-p$i-$$"; done; }
 # tear every container of the round down (untimed) and drop the namespaces
 par_down() {
@@ -49,7 +46,7 @@ par_down() {
 		nfb_hook poststop "$CONF" "p$i" 2>>"$ERRS" || echo "scale: poststop p$i failed" >&2
 		ip netns del "nfb-p$i-$$"
 	done
-	settle
+	nfb_settle
 }
 
 # par_round parallel|serial: sets RT (total ms) and RF (failures)
@@ -149,7 +146,7 @@ for level in "${LEVELS[@]}"; do
 		mark t0
 		nfb_hook poststop "$CONF" "$id"
 		mark t1
-		settle
+		nfb_settle
 		mark tg
 		ip netns del "nfb-$id-$$"
 		ip netns add "nfb-$id-$$"

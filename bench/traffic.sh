@@ -142,12 +142,6 @@ fence() {
 	fi
 }
 
-# hostconf FILE STATE [N]: nfb_conf with a state directory of its own (one per host namespace).
-hostconf() {
-	nfb_conf "$1.tmp" "${3:-}"
-	jq --arg d "$W/$2" '.state_dir = $d' "$1.tmp" >"$1"
-	rm -f "$1.tmp"
-}
 
 fenced_count() { # HOSTNS: containers in the host table (entries of its fwd_out map)
 	inns "$1" nft -j list map inet netfence fwd_out |
@@ -222,17 +216,17 @@ EOF
 
 # ---- netfence: 10 rules; 10,000 rules; CONTAINERS containers ----
 uplink "$HOST" 0
-hostconf "$W/c10.json" state-host
+nfb_conf "$W/c10.json" 0 "$W/state-host"
 fence "$HOST" "$W/c10.json" c10 restricted "$NFB_EGRESS10"
 
 ip netns add "nfb-hbig-$$"
 uplink "nfb-hbig-$$" 3
-hostconf "$W/big.json" state-big 10000
+nfb_conf "$W/big.json" 10000 "$W/state-big"
 fence "nfb-hbig-$$" "$W/big.json" c10k big "$EGRESS_SRV"
 
 ip netns add "nfb-hload-$$"
 uplink "nfb-hload-$$" 4
-hostconf "$W/load.json" state-load
+nfb_conf "$W/load.json" 0 "$W/state-load"
 t0=$(now)
 for ((i = 0; i < CONTAINERS; i++)); do
 	fence "nfb-hload-$$" "$W/load.json" "l$i" restricted "$NFB_EGRESS10"

@@ -215,8 +215,8 @@ static int nl_host(struct mnl_socket **ret, struct nf_error *err)
 	return 0;
 }
 
-/* A container namespace's socket after a batch (one that deleted objects): kept open until the next
- * one is parked or the process exits, for the reason nl_host() gives. */
+/* A container namespace's socket after its batch: kept open until the next one is parked or the
+ * process exits, for the reason nl_host() gives (a batch that deleted objects). */
 static struct mnl_socket *parked_nl;
 
 static void nl_park(struct mnl_socket **nl)
