@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include "../runtime-spec/spec.h"
@@ -34,6 +35,32 @@ static bool is_sandbox(const struct spec_config *cfg)
 	return (a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0);
 }
 
+static bool has_netfence_annotation(const struct spec_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_annotations; i++)
+		if (strncmp(cfg->annotations[i].key, "io.netfence.", 12) == 0)
+			return true;
+	return false;
+}
+
+/* default_policy fences the containers that did not ask for a policy, but one in the host's
+ * network namespace (kube-proxy, CNI agents, netfence's own DaemonSet) cannot be fenced and
+ * must still start: it is left alone, with a notice. One that asks for a policy is refused. */
+static bool default_skips_host_netns(const struct spec_state *st, const struct spec_config *cfg)
+{
+	if (has_netfence_annotation(cfg) || !fence_in_host_netns(cfg, st->pid))
+		return false;
+	fprintf(stderr,
+		"netfence: %s: notice: the container shares the host's network namespace and has "
+		"no io.netfence.* annotation: default_policy does not apply, it runs unfenced\n",
+		st->id);
+	syslog(LOG_DAEMON | LOG_NOTICE,
+	       "netfence: %s: in the host's network namespace without io.netfence.* annotations: "
+	       "left unfenced (default_policy does not apply)",
+	       st->id);
+	return true;
+}
+
 static int hook_setup(const struct hostconf *hc, const struct spec_state *st, struct nf_error *err)
 {
 	struct spec_config *cfg = NULL;
@@ -55,6 +82,10 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		return 0; /* the pod's application containers carry the policy */
 	}
 	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, err);
+	if (r >= 0 && pol && default_skips_host_netns(st, cfg)) {
+		policy_free(pol);
+		pol = NULL;
+	}
 	if (r >= 0 && pol && (r = policy_fingerprint(pol, fingerprint)) < 0)
 		nf_sys_err(err, r, "policy");
 	/* input read: from here on only what the fence needs (DNS replies are untrusted too) */

@@ -564,6 +564,32 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid,
 	return r < 0 ? r : 1;
 }
 
+bool fence_in_host_netns(const struct spec_config *cfg, int pid)
+{
+	struct nf_error ignored = { 0 };
+	struct netns_id nsid, selfid;
+	char path[PATH_MAX];
+	int fd, self;
+
+	/* the process's own namespace is the truth: config.json's keys could be spelt in a way
+	 * the runtime reads and the strict parser does not */
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	else if (cfg->has_netns && cfg->netns_path)
+		snprintf(path, sizeof(path), "%s", cfg->netns_path);
+	else
+		return false;
+	fd = netns_open(path, &nsid, &ignored);
+	if (fd < 0)
+		return false;
+	close(fd);
+	self = netns_open_self(&selfid, &ignored);
+	if (self < 0)
+		return false;
+	close(self);
+	return same_ns(&nsid, &selfid);
+}
+
 int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
 		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err)
 {

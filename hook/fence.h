@@ -29,6 +29,11 @@ static inline void nf_fault(const char *point)
 int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
 		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err);
 
+/* Whether container pid (else, with no pid, the namespace path of cfg) is in the hook's own
+ * network namespace, the host's. A namespace that cannot be opened, or no pid and no path,
+ * counts as not the host's, so that fence_setup refuses with the reason. */
+bool fence_in_host_netns(const struct spec_config *cfg, int pid);
+
 /* Tear down the whole fence j records (the caller holds the state lock), its members' records
  * included; removes the state file last. Absent resources are not errors. */
 int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err);
