@@ -23,6 +23,9 @@
 #define NF_PREFIX "io.netfence."
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOOK_PATH "PATH=" DEFAULT_PATH
+/* Seconds the runtime gives each hook before it kills it and fails the container, so that a
+ * hung hook never hangs the runtime; the same as the hooks.d/ and deploy/ files. */
+#define HOOK_TIMEOUT 30
 
 struct opt {
 	const char *name; /* long name */
@@ -366,7 +369,9 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 	env[k] = NULL;
 	for (size_t s = 0; s < ARRAY_SIZE(stages); s++) {
 		const char *const args[] = { "netfence", "hook", stages[s], NULL };
-		const struct spec_hook h = { .path = bin, .args = args, .env = env };
+		const struct spec_hook h = {
+			.path = bin, .args = args, .env = env, .timeout = HOOK_TIMEOUT
+		};
 
 		if (spec_doc_has_hook(d, stages[s], bin))
 			continue;

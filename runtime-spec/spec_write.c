@@ -273,6 +273,8 @@ static yajl_val string_array(const char *const *list)
 	return arr;
 }
 
+static yajl_val node_number(uint64_t n);
+
 int spec_doc_add_hook(struct spec_doc *d, const char *stage, const struct spec_hook *h,
 		      struct nf_error *err)
 {
@@ -293,6 +295,8 @@ int spec_doc_add_hook(struct spec_doc *d, const char *stage, const struct spec_h
 		r = object_put(entry, "args", string_array(h->args));
 	if (r >= 0 && h->env)
 		r = object_put(entry, "env", string_array(h->env));
+	if (r >= 0 && h->timeout > 0)
+		r = object_put(entry, "timeout", node_number(h->timeout));
 	if (r < 0) {
 		yajl_tree_free(entry);
 		return nf_sys_err(err, r, "adding the %s hook", stage);

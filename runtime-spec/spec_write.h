@@ -13,11 +13,13 @@
 /* A parsed config.json; the yajl tree stays inside this module. */
 struct spec_doc;
 
-/* One OCI hook entry. args and env are NULL-terminated (env may be NULL). */
+/* One OCI hook entry. args and env are NULL-terminated (env may be NULL); timeout in seconds,
+ * 0 for none (the runtime then waits for the hook forever). */
 struct spec_hook {
 	const char *path;
 	const char *const *args;
 	const char *const *env;
+	unsigned timeout;
 };
 
 /* Open path with O_NOFOLLOW|O_CLOEXEC, read at most SPEC_CONFIG_MAX bytes, parse strictly

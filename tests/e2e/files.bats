@@ -42,6 +42,28 @@ key_matches() { # FILE KEY
 	[ "$n" -eq 4 ]
 }
 
+# A positive whole number of seconds, small enough that a hung hook fails the container soon.
+TIMEOUT_OK='type == "number" and . == floor and . > 0 and . <= 120'
+
+@test "files: every shipped hook registration carries a timeout" {
+	local f n=0
+	# hooks.d 1.0.0 files, every directory (podman's precreate included): hook.timeout
+	while IFS= read -r f; do
+		echo "$f"
+		n=$((n + 1))
+		jq -e ".hook.timeout | $TIMEOUT_OK" "$f"
+	done < <(find "$NF_ROOT/hooks.d" -name '*.json' | sort)
+	[ "$n" -eq 5 ]
+	# OCI "hooks" objects: containerd's base-spec hooks, the example bundle
+	for f in "$NF_ROOT/deploy/containerd/containerd-hooks.json" "$NF_ROOT/config.json.example"; do
+		echo "$f"
+		jq -e "[(.hooks // .)[][]] | length >= 2 and all(.timeout | $TIMEOUT_OK)" "$f"
+	done
+	# the README's example registration
+	[ "$(grep -c '"args": \["netfence", "hook", "[a-zA-Z]*"\], "timeout": 30 }' \
+		"$NF_ROOT/README.md")" -eq 2 ]
+}
+
 @test "files: each directory registers both stages, with the same path and env" {
 	local d
 	for d in "$NF_ROOT/hooks.d" "$NF_ROOT/hooks.d/always"; do

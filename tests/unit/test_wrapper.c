@@ -394,6 +394,11 @@ static void test_add_hooks_once(void **state)
 		assert_memory_equal(env->u.array.values[0]->u.string, "PATH=/", 6);
 		snprintf(want, sizeof(want), "NETFENCE_CONFIG=%s", f->hostconf);
 		assert_string_equal(env->u.array.values[1]->u.string, want);
+		/* a hung hook must not hang the runtime */
+		assert_true(YAJL_IS_INTEGER(json_get(e, "timeout")));
+		assert_int_equal(YAJL_GET_INTEGER(json_get(e, "timeout")), 30);
+		assert_true(YAJL_IS_INTEGER(
+			json_get(json_get(h, "poststop")->u.array.values[0], "timeout")));
 	}
 	yajl_tree_free(v);
 
