@@ -109,7 +109,7 @@ TIMEOUT_OK='type == "number" and . == floor and . > 0 and . <= 120'
 	grep -qF 'BinaryName = "/usr/local/bin/netfence-runtime"' "$d/containerd/config.toml"
 	grep -qF 'pod_annotations = ["io.netfence.*"]' "$d/containerd/config.toml"
 	grep -qF '[crio.runtime.runtimes.netfence]' "$d/crio/netfence.conf"
-	grep -qF '"io.netfence.*"' "$d/crio/netfence.conf"
+	grep -qF 'runtime_path = "/usr/local/bin/netfence-runtime"' "$d/crio/netfence.conf"
 	grep -qE '^ExecStart=/usr/local/bin/netfence gc$' "$d/systemd/netfence-gc.service"
 	grep -qE '^OnUnitActiveSec=' "$d/systemd/netfence-gc.timer"
 }
@@ -123,4 +123,59 @@ TIMEOUT_OK='type == "number" and . == floor and . > 0 and . <= 120'
 	[[ $output == *'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.netfence]'* ]]
 	[[ $output == *'BinaryName = "/usr/local/bin/netfence-runtime"'* ]]
 	[[ $output == *'pod_annotations = ["io.netfence.*"]'* ]]
+}
+
+@test "files: the CRI-O drop-in runs netfence-runtime and lists no foreign allowed_annotations" {
+	python3 -c 'import tomllib' 2>/dev/null || skip "python3 with tomllib (3.11) is not installed"
+	# CRI-O refuses at config validation any allowed_annotations entry that is not one of its
+	# own keys (io.netfence.* would stop CRI-O); it copies pod annotations to containers anyway
+	run python3 - "$NF_ROOT/deploy/crio/netfence.conf" <<-'PY'
+		import sys, tomllib
+		with open(sys.argv[1], "rb") as f:
+		    doc = tomllib.load(f)
+		assert list(doc) == ["crio"], doc
+		assert list(doc["crio"]) == ["runtime"], "the drop-in changes only the handler"
+		assert list(doc["crio"]["runtime"]) == ["runtimes"], "no global runtime settings"
+		h = doc["crio"]["runtime"]["runtimes"]["netfence"]
+		# keys of CRI-O's RuntimeHandler (pkg/config): nothing it would refuse as unknown
+		known = {"runtime_path", "runtime_type", "runtime_root", "runtime_config_path",
+		         "monitor_path", "monitor_env", "monitor_cgroup", "monitor_exec_cgroup",
+		         "allowed_annotations", "privileged_without_host_devices"}
+		assert set(h) <= known, set(h) - known
+		assert h["runtime_path"] == "/usr/local/bin/netfence-runtime", h
+		assert h["runtime_type"] == "oci", h
+		for a in h.get("allowed_annotations", []):
+		    assert "netfence" not in a and a.endswith(("crio.io", "cri-o.io")) or \
+		        a.startswith("io.kubernetes.cri-o.") or a.startswith("io.containers."), a
+		print("ok", h)
+	PY
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+# The test-only npm tools of tests/cel (tests/deps.sh installs them).
+cel_tools() {
+	command -v node >/dev/null || skip "node is not installed"
+	[ -d "$NF_ROOT/tests/cel/node_modules/@marcbachmann/cel-js" ] &&
+		[ -d "$NF_ROOT/tests/cel/node_modules/yaml" ] ||
+		skip "tests/cel tools are not installed (bash tests/deps.sh)"
+}
+
+@test "files: the Kubernetes files parse as YAML, each document with apiVersion and kind" {
+	cel_tools
+	run node "$NF_ROOT/tests/cel/yaml-check.mjs" "$NF_ROOT"/deploy/kubernetes/*.yaml
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^ok: ' <<<"$output")" -eq 5 ]
+}
+
+@test "files: the admission policy refuses netfence pods that would run unfenced (CEL)" {
+	cel_tools
+	# the policy's CEL evaluated as the API server does, against sample pods
+	run node "$NF_ROOT/tests/cel/admission-check.mjs" \
+		"$NF_ROOT/deploy/kubernetes/admission-policy.yaml"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"netfence annotations, no runtimeClassName: refused"* ]]
+	[[ $output == *"no annotations, hostNetwork (kube-proxy): admitted"* ]]
 }
