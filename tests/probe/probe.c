@@ -887,7 +887,8 @@ static int cmd_arpscan(const char *ifname, int n, char **addrs)
  * packet socket, so any source can be claimed. ns: a solicitation for the target DST, sent to
  * its solicited-node group; rs, ra: to DST (a multicast group, or unicast in a broadcast
  * frame). COUNT copies, the i-th from SRC + i (last 16 bits): a flood of forged sources. ra:
- * router lifetime 1800 s and PREFIX/64 on-link and autonomous. Prints "sent N". */
+ * router lifetime 1800 s and PREFIX/64 on-link and autonomous. Prints "sent N"; ns also
+ * "advertised N", the advertisements for the target received within 300 ms. */
 static int cmd_ndp(const char *ifname, const char *type, const char *src_s, const char *dst_s,
 		   const char *extra)
 {
@@ -981,8 +982,26 @@ static int cmd_ndp(const char *ifname, const char *type, const char *src_s, cons
 		if (l2_send(fd, ifindex, ETH_P_IPV6, dmac, frame, 14 + 40 + len) < 0)
 			return 2;
 	}
-	close(fd);
 	printf("sent %ld\n", count);
+	if (icmp_type == 135) { /* and the advertisements for the target that came back */
+		long start = now_ms();
+		int advertised = 0;
+		uint8_t in[256];
+
+		while (wait_ready(fd, POLLIN, start, 300)) {
+			struct sockaddr_ll from;
+			socklen_t flen = sizeof(from);
+			ssize_t n =
+				recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &flen);
+
+			if (n >= 14 + 40 + 24 && from.sll_pkttype != PACKET_OUTGOING &&
+			    in[14 + 6] == IPPROTO_ICMPV6 && in[14 + 40] == 136 &&
+			    !memcmp(in + 14 + 40 + 8, target.s6_addr, 16))
+				advertised++;
+		}
+		printf("advertised %d\n", advertised);
+	}
+	close(fd);
 	return 0;
 }
 
