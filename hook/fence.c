@@ -458,6 +458,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	f.gw4 = j->gw4;
 	f.addr6 = j->addr6;
 	f.gw6 = j->gw6;
+	if (j->wire && pol->ipv6)
+		link_ll6(false, &f.ll6);
 	f.devs = devs;
 	f.n_devs = n_devs;
 	f.secctx = secctx;

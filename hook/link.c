@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/if_arp.h>
+#include <linux/if_link.h>
+#include <linux/ip.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,27 +168,88 @@ static int get_ifindex(struct nl_sock *sk, const char *ifname, struct nf_error *
 	return rtnl_link_get_ifindex(link);
 }
 
-/* Bring ifname up with one RTM_NEWLINK addressed by name. */
-static int set_up(struct nl_sock *sk, const char *ifname, struct nf_error *err)
+/*
+ * The host end's IPv4 settings, carried by the message that brings it up: ARP replies only for
+ * an address of the incoming interface and only to a sender on that address's subnet (the /31:
+ * the container's own address, so a container maps no other host address and the host learns
+ * no neighbour but it), ARP requests that name the host end's own address as sender, and no
+ * ICMP redirects taken. Per interface: the host's `all` and `default` stay as they are.
+ */
+static const struct {
+	uint16_t id;
+	uint32_t value;
+} host_inet_conf[] = {
+	{ IPV4_DEVCONF_ARP_IGNORE, 2 },
+	{ IPV4_DEVCONF_ARP_ANNOUNCE, 2 },
+	{ IPV4_DEVCONF_ACCEPT_REDIRECTS, 0 },
+};
+
+/* IFLA_AF_SPEC: for AF_INET, host_inet_conf (inet); for AF_INET6, no link-local address of
+ * the kernel's making (gen_none). */
+static int put_af_spec(struct nl_msg *msg, bool inet, bool gen_none)
+{
+	struct nlattr *spec, *af, *conf;
+
+	spec = nla_nest_start(msg, IFLA_AF_SPEC);
+	if (!spec)
+		return -EMSGSIZE;
+	if (inet) {
+		af = nla_nest_start(msg, AF_INET);
+		conf = af ? nla_nest_start(msg, IFLA_INET_CONF) : NULL;
+		if (!conf)
+			return -EMSGSIZE;
+		for (size_t i = 0; i < ARRAY_SIZE(host_inet_conf); i++)
+			if (nla_put_u32(msg, host_inet_conf[i].id, host_inet_conf[i].value) < 0)
+				return -EMSGSIZE;
+		nla_nest_end(msg, conf);
+		nla_nest_end(msg, af);
+	}
+	if (gen_none) {
+		af = nla_nest_start(msg, AF_INET6);
+		if (!af || nla_put_u8(msg, IFLA_INET6_ADDR_GEN_MODE, IN6_ADDR_GEN_MODE_NONE) < 0)
+			return -EMSGSIZE;
+		nla_nest_end(msg, af);
+	}
+	nla_nest_end(msg, spec);
+	return 0;
+}
+
+/* One RTM_NEWLINK addressed by name: up (and with it the host end's IPv4 settings, host_end),
+ * or, up false, only the IPv6 address generation mode "none". The kernel applies flags before
+ * IFLA_AF_SPEC, so the mode goes in a message of its own before the link is up. */
+static int set_link(struct nl_sock *sk, const char *ifname, bool up, bool host_end,
+		    struct nf_error *err)
 {
 	_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
 	struct ifinfomsg ifi = {
 		.ifi_family = AF_UNSPEC,
-		.ifi_flags = IFF_UP,
-		.ifi_change = IFF_UP,
+		.ifi_flags = up ? IFF_UP : 0,
+		.ifi_change = up ? IFF_UP : 0,
 	};
+	const char *what = up ? "bringing up" : "setting the IPv6 address mode of";
 	int r;
 
 	msg = nlmsg_alloc_simple(RTM_NEWLINK, 0);
 	if (!msg)
-		return nf_sys_err(err, ENOMEM, "bringing up %s", ifname);
+		return nf_sys_err(err, ENOMEM, "%s %s", what, ifname);
 	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_string(msg, IFLA_IFNAME, ifname) < 0)
-		return nf_sys_err(err, EMSGSIZE, "bringing up %s", ifname);
+	    nla_put_string(msg, IFLA_IFNAME, ifname) < 0 ||
+	    ((host_end || !up) && put_af_spec(msg, host_end, !up) < 0))
+		return nf_sys_err(err, EMSGSIZE, "%s %s", what, ifname);
 	r = nl_send_sync(sk, steal_pointer(&msg)); /* frees msg */
 	if (r < 0)
-		return nl_err(err, r, "bringing up %s", ifname);
+		return nl_err(err, r, "%s %s", what, ifname);
 	return 0;
+}
+
+static int set_up(struct nl_sock *sk, const char *ifname, struct nf_error *err)
+{
+	return set_link(sk, ifname, true, false, err);
+}
+
+void link_ll6(bool host_end, struct nf_addr *ret)
+{
+	*ret = (struct nf_addr){ .family = AF_INET6, .a = { 0xfe, 0x80, [15] = host_end ? 1 : 2 } };
 }
 
 static int build_addr(const struct nf_addr *a, int prefixlen, struct nl_addr **ret,
@@ -209,17 +272,19 @@ static const char *addr_text(const struct nf_addr *a, char *buf, size_t size)
 	return buf;
 }
 
-/* Add a/plen to ifindex; IPv6 without duplicate address detection (the /127 is ours alone and
- * DAD would leave it tentative, unusable, for a second). Replacing keeps a rerun idempotent. */
+/* Add a/plen to ifindex (plen 0: /31 or /127); IPv6 without duplicate address detection (the
+ * /127 and the link-local address are ours alone and DAD would leave them tentative, unusable,
+ * for a second). Replacing keeps a rerun idempotent. */
 static int add_addr(struct nl_sock *sk, int ifindex, const char *ifname, const struct nf_addr *a,
-		    struct nf_error *err)
+		    int plen, struct nf_error *err)
 {
 	_cleanup_(rtnl_addr_putp) struct rtnl_addr *ra = NULL;
 	_cleanup_(nl_addr_putp) struct nl_addr *local = NULL;
-	int plen = a->family == AF_INET6 ? 127 : 31;
 	char buf[INET6_ADDRSTRLEN];
 	int r;
 
+	if (plen == 0)
+		plen = a->family == AF_INET6 ? 127 : 31;
 	ra = rtnl_addr_alloc();
 	if (!ra)
 		return nf_sys_err(err, ENOMEM, "adding an address");
@@ -309,6 +374,35 @@ static int disable_ipv6(int netns_fd, const char *ifname, struct nf_error *err)
 	return 0;
 }
 
+/*
+ * The host end's IPv6 settings (IPv6 on), written before it comes up: no router advertisements,
+ * redirects or address autoconfiguration taken from the container (whatever the host's
+ * `default` says), and no link-local address of the kernel's making (it gets the fixed one of
+ * link_ll6). IPv6 has no netlink form for the first three; one directory, looked up once.
+ */
+static int host_inet6_conf(const char *ifname, struct nf_error *err)
+{
+	static const char *const names[] = { "accept_ra", "accept_redirects", "autoconf",
+					     "addr_gen_mode" };
+	static const char values[] = "0001"; /* addr_gen_mode 1: none */
+	char path[PATH_MAX];
+	_cleanup_close_ int dfd = -1;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s", ifname);
+	dfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd < 0)
+		return nf_sys_err(err, errno, "configuring IPv6 on %s", ifname);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		_cleanup_close_ int fd = openat(dfd, names[i], O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+		r = fd < 0 ? -errno : nf_write_all(fd, &values[i], 1);
+		if (r < 0)
+			return nf_sys_err(err, r, "setting %s/%s to %c", path, names[i], values[i]);
+	}
+	return 0;
+}
+
 int link_veth_create(int netns_fd, const char *host_ifname, struct nf_error *err)
 {
 	_cleanup_(nl_socket_freep) struct nl_sock *sk = NULL;
@@ -358,23 +452,27 @@ int link_host_configure(const char *ifname, const struct nf_addr *gw4, const str
 	ifindex = get_ifindex(sk, ifname, err);
 	if (ifindex < 0)
 		return ifindex;
-	/* Before the link is up, so it never gets a link-local address or sends a packet. */
-	if (!ipv6) {
-		r = disable_ipv6(-1, ifname, err);
-		if (r < 0)
-			return r;
-	}
+	/* Before the link is up, so it never gets a link-local address of the kernel's making
+	 * (none at all with IPv6 off) or sends a packet. */
+	r = ipv6 ? host_inet6_conf(ifname, err) : disable_ipv6(-1, ifname, err);
+	if (r < 0)
+		return r;
 	if (gw4) {
-		r = add_addr(sk, ifindex, ifname, gw4, err);
+		r = add_addr(sk, ifindex, ifname, gw4, 0, err);
 		if (r < 0)
 			return r;
 	}
 	if (ipv6 && gw6) {
-		r = add_addr(sk, ifindex, ifname, gw6, err);
+		struct nf_addr ll;
+
+		link_ll6(true, &ll);
+		r = add_addr(sk, ifindex, ifname, gw6, 0, err);
+		if (r >= 0)
+			r = add_addr(sk, ifindex, ifname, &ll, 64, err);
 		if (r < 0)
 			return r;
 	}
-	return set_up(sk, ifname, err);
+	return set_link(sk, ifname, true, true, err);
 }
 
 int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf_addr *gw4,
@@ -393,16 +491,22 @@ int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf
 	ifindex = get_ifindex(sk, CONTAINER_IFNAME, err);
 	if (ifindex < 0)
 		return ifindex;
-	if (!ipv6) {
-		r = disable_ipv6(netns_fd, CONTAINER_IFNAME, err);
-		if (r < 0)
-			return r;
-	}
-	r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr4, err);
+	/* IPv6 off: none at all; on: the fixed link-local address only, the one source besides
+	 * addr6 the host takes neighbour discovery from. */
+	r = ipv6 ? set_link(sk, CONTAINER_IFNAME, false, false, err)
+		 : disable_ipv6(netns_fd, CONTAINER_IFNAME, err);
+	if (r < 0)
+		return r;
+	r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr4, 0, err);
 	if (r < 0)
 		return r;
 	if (ipv6 && addr6) {
-		r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr6, err);
+		struct nf_addr ll;
+
+		link_ll6(false, &ll);
+		r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr6, 0, err);
+		if (r >= 0)
+			r = add_addr(sk, ifindex, CONTAINER_IFNAME, &ll, 64, err);
 		if (r < 0)
 			return r;
 	}

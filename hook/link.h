@@ -13,12 +13,21 @@
  * host_ifname exists (message says so). */
 int link_veth_create(int netns_fd, const char *host_ifname, struct nf_error *err);
 
-/* Host end: disable IPv6 on it unless ipv6; gw4/31 (and gw6/127 nodad when ipv6); up. */
+/* Host end: disable IPv6 on it unless ipv6; gw4/31 (and gw6/127 and link_ll6(true)/64, nodad,
+ * when ipv6); up. Its own settings keep a container from mapping or steering the host: ARP
+ * answered only for gw4 and only to the container's address, no ICMP redirects, and with ipv6
+ * no router advertisements, autoconfiguration or kernel-made link-local address. */
 int link_host_configure(const char *ifname, const struct nf_addr *gw4, const struct nf_addr *gw6,
 			bool ipv6, struct nf_error *err);
 
+/* The fixed IPv6 link-local address of the veth's host end (fe80::1) or container end
+ * (fe80::2), each the end's only one: the host's rules name the container's, so the host keeps
+ * at most two neighbour entries per container. */
+void link_ll6(bool host_end, struct nf_addr *ret);
+
 /* Inside netns_fd: lo up; when addr4 is set: eth0 gets addr4/31, disable_ipv6 unless ipv6,
- * addr6/127 nodad when ipv6, up, default routes via gw4 (and gw6). addr4 NULL: lo only. */
+ * addr6/127 and link_ll6(false)/64 nodad (no other link-local) when ipv6, up, default routes
+ * via gw4 (and gw6). addr4 NULL: lo only. */
 int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf_addr *gw4,
 		      const struct nf_addr *addr6, const struct nf_addr *gw6, bool ipv6,
 		      struct nf_error *err);

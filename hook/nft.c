@@ -968,6 +968,74 @@ static void rule_ndp(struct batch *b, const char *chain, bool hop255, int verdic
 	rule_end(&rb, "icmpv6 neighbour discovery");
 }
 
+/* icmpv6 type 135-136 (neighbour solicitation, advertisement), after an ICMPv6 match. */
+static void m_nd_ns_na(struct rb *rb)
+{
+	uint8_t ns = 135, na = 136;
+	struct nftnl_expr *e;
+
+	e_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1, NFT_REG_1);
+	e = ex(rb, "range");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_RANGE_OP, NFT_RANGE_EQ);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &ns, 1);
+		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &na, 1);
+	}
+}
+
+/*
+ * IPv6 neighbour discovery from the container to the host end (hin_, before anything else):
+ * solicitations and advertisements (hop limit 255) from the container's own address or its
+ * fixed link-local address only, so that the host's neighbour table holds at most those two
+ * entries of it; router solicitations and advertisements, redirects, and neighbour discovery
+ * from any other source are dropped before the host stack sees them (a router solicitation
+ * creates a neighbour entry too, an advertisement routes and addresses).
+ */
+static void rules_ndp_from(struct batch *b, const char *chain, const struct nft_fence *f)
+{
+	const struct nf_addr *src[] = { &f->addr6, &f->ll6 };
+	uint8_t hl = 255;
+	struct rb rb;
+
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
+		if (src[i]->family != AF_INET6)
+			continue;
+		rule_begin(&rb, b, chain);
+		m_nfproto(&rb, NFPROTO_IPV6);
+		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1);
+		e_cmp(&rb, NFT_CMP_EQ, src[i]->a, 16);
+		m_l4proto(&rb, IPPROTO_ICMPV6);
+		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
+		e_cmp(&rb, NFT_CMP_EQ, &hl, 1);
+		m_nd_ns_na(&rb);
+		e_counter(&rb);
+		e_verdict(&rb, NFT_RETURN);
+		rule_end(&rb,
+			 i == 0 ? "icmpv6 neighbour solicitation/advertisement from ip6 saddr"
+				: "icmpv6 neighbour solicitation/advertisement from link-local");
+	}
+	rule_begin(&rb, b, chain);
+	m_ndp(&rb, false);
+	e_counter(&rb);
+	e_verdict(&rb, NF_DROP);
+	rule_end(&rb, "icmpv6 neighbour discovery otherwise");
+}
+
+/* Neighbour discovery to the container (in_): solicitations and advertisements only. */
+static void rule_ndp_to(struct batch *b, const char *chain)
+{
+	struct rb rb;
+
+	rule_begin(&rb, b, chain);
+	m_nfproto(&rb, NFPROTO_IPV6);
+	m_l4proto(&rb, IPPROTO_ICMPV6);
+	m_nd_ns_na(&rb);
+	e_counter(&rb);
+	e_verdict(&rb, NFT_RETURN);
+	rule_end(&rb, "icmpv6 neighbour solicitation/advertisement");
+}
+
 static void rule_antispoof(struct batch *b, const char *chain, const struct nft_fence *f)
 {
 	struct rb rb;
@@ -1302,14 +1370,14 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	add_chain(&b, in, -1, 0, NULL, 0);
 	rule_ct(&b, in, CT_ESTABLISHED | CT_RELATED, NFT_RETURN, "ct state established,related");
 	if (f->ipv6)
-		rule_ndp(&b, in, false, NFT_RETURN);
+		rule_ndp_to(&b, in);
 	rule_lookup(&b, in, AF_INET, true, n.in4, n.id_in4, NFT_RETURN);
 	rule_lookup(&b, in, AF_INET6, true, n.in6, n.id_in6, NFT_RETURN);
 	rule_simple(&b, in, NF_DROP, "default drop");
 
 	add_chain(&b, hin, -1, 0, NULL, 0);
 	if (f->ipv6)
-		rule_ndp(&b, hin, true, NFT_RETURN);
+		rules_ndp_from(&b, hin, f);
 	rule_antispoof(&b, hin, f);
 	rule_ct(&b, hin, CT_ESTABLISHED | CT_RELATED, NFT_RETURN, "ct state established,related");
 	rule_lookup(&b, hin, AF_INET, false, n.eg4, n.id_eg4, NFT_RETURN);

@@ -34,6 +34,9 @@ struct nft_fence {
 	/* SELinux packet context (label_resolve), NULL for none: a secmark object in the
 	 * container's table and rules that label, save to and restore from conntrack */
 	const char *secctx;
+	/* wire mode, IPv6 on: the container end's fixed link-local address (link_ll6), the one
+	 * source besides addr6 the host takes neighbour discovery from; family 0 otherwise */
+	struct nf_addr ll6;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton

@@ -82,7 +82,10 @@ static void usage(void)
 			"       probe serve dns ADDR PORT NAME=IPV4...\n"
 			"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n"
 			"       probe socket FAMILY TYPE PROTO\n"
-			"       probe io_uring\n");
+			"       probe io_uring\n"
+			"       probe [-s SENDER_IPV4] arpscan IFNAME ADDR...\n"
+			"       probe ndp IFNAME ns|rs SRC DST [COUNT]\n"
+			"       probe ndp IFNAME ra SRC DST PREFIX\n");
 	exit(2);
 }
 
@@ -756,6 +759,252 @@ static int cmd_io_uring(void)
 	return 0;
 }
 
+/* ---- arpscan, ndp: layer-2 probes of the host end (CAP_NET_RAW) ---- */
+
+/* A packet socket on ifname for ethertype proto; own MAC in mac. -1 after printing why. */
+static int l2_socket(const char *ifname, uint16_t proto, int *ret_ifindex, uint8_t *mac)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(proto) };
+	struct ifreq ifr;
+	int fd;
+
+	sll.sll_ifindex = (int)if_nametoindex(ifname);
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(proto));
+	if (sll.sll_ifindex == 0 || fd < 0) {
+		fprintf(stderr, "probe: %s: %s\n", sll.sll_ifindex ? "packet socket" : ifname,
+			strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0 ||
+	    ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+		fprintf(stderr, "probe: %s: %s\n", ifname, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+	*ret_ifindex = sll.sll_ifindex;
+	return fd;
+}
+
+static int l2_send(int fd, int ifindex, uint16_t proto, const uint8_t *dst_mac, const void *frame,
+		   size_t len)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(proto),
+				   .sll_ifindex = ifindex,
+				   .sll_halen = 6 };
+
+	memcpy(sll.sll_addr, dst_mac, 6);
+	if (sendto(fd, frame, len, 0, (struct sockaddr *)&sll, sizeof(sll)) != (ssize_t)len) {
+		fprintf(stderr, "probe: sending on a packet socket: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* arpscan IFNAME ADDR...: one who-has per ADDR, sent from the interface's own MAC and IPv4
+ * address (or -s SENDER), then replies collected for 300 ms. One line per ADDR, "ADDR reply
+ * MAC" or "ADDR none", then "replies N". Exit 0 (2 on a setup error). */
+static int cmd_arpscan(const char *ifname, int n, char **addrs)
+{
+	uint8_t mac[6], req[42] = { 0 }, reply[128], bcast[6];
+	uint8_t got[64][6];
+	struct in_addr sender, tgt[64];
+	int fd, ifindex, replies = 0;
+	int seen[64] = { 0 };
+	long start;
+
+	if (n > 64)
+		usage();
+	for (int i = 0; i < n; i++)
+		if (inet_pton(AF_INET, addrs[i], &tgt[i]) != 1)
+			usage();
+	fd = l2_socket(ifname, ETH_P_ARP, &ifindex, mac);
+	if (fd < 0)
+		return 2;
+	if (source_addr) {
+		if (inet_pton(AF_INET, source_addr, &sender) != 1)
+			usage();
+	} else {
+		struct ifreq ifr;
+
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+		if (ioctl(fd, SIOCGIFADDR, &ifr) < 0) {
+			fprintf(stderr, "probe: %s has no IPv4 address\n", ifname);
+			return 2;
+		}
+		sender = ((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr;
+	}
+	memset(bcast, 0xff, 6);
+	memset(req, 0xff, 6);
+	memcpy(req + 6, mac, 6);
+	put16(req + 12, ETH_P_ARP);
+	put16(req + 14, 1); /* Ethernet */
+	put16(req + 16, ETH_P_IP);
+	req[18] = 6;
+	req[19] = 4;
+	put16(req + 20, 1); /* request */
+	memcpy(req + 22, mac, 6);
+	memcpy(req + 28, &sender, 4);
+	for (int i = 0; i < n; i++) {
+		memcpy(req + 38, &tgt[i], 4);
+		if (l2_send(fd, ifindex, ETH_P_ARP, bcast, req, sizeof(req)) < 0)
+			return 2;
+	}
+	start = now_ms();
+	while (wait_ready(fd, POLLIN, start, 300)) {
+		struct sockaddr_ll from;
+		socklen_t flen = sizeof(from);
+		ssize_t len =
+			recvfrom(fd, reply, sizeof(reply), 0, (struct sockaddr *)&from, &flen);
+
+		if (len < 42 || from.sll_pkttype == PACKET_OUTGOING || reply[21] != 2)
+			continue;
+		for (int i = 0; i < n; i++)
+			if (!seen[i] && !memcmp(reply + 28, &tgt[i], 4)) {
+				seen[i] = 1;
+				memcpy(got[i], reply + 22, 6);
+				replies++;
+			}
+	}
+	close(fd);
+	for (int i = 0; i < n; i++) {
+		if (seen[i])
+			printf("%s reply %02x:%02x:%02x:%02x:%02x:%02x\n", addrs[i], got[i][0],
+			       got[i][1], got[i][2], got[i][3], got[i][4], got[i][5]);
+		else
+			printf("%s none\n", addrs[i]);
+	}
+	printf("replies %d\n", replies);
+	return 0;
+}
+
+/* ndp IFNAME ns|rs SRC DST [COUNT] / ndp IFNAME ra SRC DST PREFIX: neighbour discovery built by
+ * hand (hop limit 255, a source link-layer option with the interface's MAC) and sent on a
+ * packet socket, so any source can be claimed. ns: a solicitation for the target DST, sent to
+ * its solicited-node group; rs, ra: to DST (a multicast group, or unicast in a broadcast
+ * frame). COUNT copies, the i-th from SRC + i (last 16 bits): a flood of forged sources. ra:
+ * router lifetime 1800 s and PREFIX/64 on-link and autonomous. Prints "sent N"; ns also
+ * "advertised N", the advertisements for the target received within 300 ms. */
+static int cmd_ndp(const char *ifname, const char *type, const char *src_s, const char *dst_s,
+		   const char *extra)
+{
+	uint8_t frame[14 + 40 + 64] = { 0 }, mac[6], dmac[6], *ip6 = frame + 14, *icmp = ip6 + 40;
+	struct in6_addr src, dst, target, prefix;
+	long count = 1;
+	size_t len;
+	int fd, ifindex, icmp_type;
+
+	if (inet_pton(AF_INET6, src_s, &src) != 1 || inet_pton(AF_INET6, dst_s, &dst) != 1)
+		usage();
+	if (!strcmp(type, "ns"))
+		icmp_type = 135;
+	else if (!strcmp(type, "rs"))
+		icmp_type = 133;
+	else if (!strcmp(type, "ra"))
+		icmp_type = 134;
+	else
+		usage();
+	if (icmp_type == 134 && (!extra || inet_pton(AF_INET6, extra, &prefix) != 1))
+		usage();
+	if (icmp_type != 134 && extra && parse_num(extra, 1, 65536, &count) < 0)
+		usage();
+	fd = l2_socket(ifname, ETH_P_IPV6, &ifindex, mac);
+	if (fd < 0)
+		return 2;
+	target = dst;
+	if (icmp_type == 135) { /* to the target's solicited-node group ff02::1:ffXX:XXXX */
+		static const uint8_t snm[13] = { 0xff, 0x02, [11] = 0x01, [12] = 0xff };
+
+		memcpy(dst.s6_addr, snm, 13);
+		memcpy(dst.s6_addr + 13, target.s6_addr + 13, 3);
+	}
+	if (dst.s6_addr[0] == 0xff) {
+		dmac[0] = dmac[1] = 0x33;
+		memcpy(dmac + 2, dst.s6_addr + 12, 4);
+	} else {
+		memset(dmac, 0xff, 6);
+	}
+
+	/* ICMPv6 body: type, code, checksum, then per type */
+	icmp[0] = (uint8_t)icmp_type;
+	len = 8; /* rs: 4 reserved bytes */
+	if (icmp_type == 135) {
+		memcpy(icmp + 8, target.s6_addr, 16);
+		len = 24;
+	} else if (icmp_type == 134) {
+		icmp[4] = 64;	       /* cur hop limit */
+		put16(icmp + 6, 1800); /* router lifetime */
+		len = 16;	       /* reachable time, retrans timer: 0 */
+		icmp[len] = 3;	       /* prefix information */
+		icmp[len + 1] = 4;     /* 32 bytes */
+		icmp[len + 2] = 64;    /* prefix length */
+		icmp[len + 3] = 0xc0;  /* on-link, autonomous */
+		memset(icmp + len + 4, 0, 8);
+		put16(icmp + len + 6, 0xffff);	/* valid lifetime 65535 s */
+		put16(icmp + len + 10, 0xffff); /* preferred lifetime */
+		memcpy(icmp + len + 16, prefix.s6_addr, 16);
+		len += 32;
+	}
+	icmp[len] = 1; /* source link-layer address */
+	icmp[len + 1] = 1;
+	memcpy(icmp + len + 2, mac, 6);
+	len += 8;
+
+	memcpy(frame + 6, mac, 6);
+	memcpy(frame, dmac, 6);
+	put16(frame + 12, ETH_P_IPV6);
+	ip6[0] = 0x60;
+	put16(ip6 + 4, (uint16_t)len);
+	ip6[6] = IPPROTO_ICMPV6;
+	ip6[7] = 255;
+	memcpy(ip6 + 24, dst.s6_addr, 16);
+	for (long i = 0; i < count; i++) {
+		struct in6_addr s = src;
+		uint32_t low = (uint32_t)(s.s6_addr[14] << 8 | s.s6_addr[15]) + (uint32_t)i;
+		uint8_t pseudo[40];
+		uint32_t sum;
+
+		s.s6_addr[14] = (uint8_t)(low >> 8);
+		s.s6_addr[15] = (uint8_t)low;
+		memcpy(ip6 + 8, s.s6_addr, 16);
+		memcpy(pseudo, s.s6_addr, 16);
+		memcpy(pseudo + 16, dst.s6_addr, 16);
+		memset(pseudo + 32, 0, 8);
+		put16(pseudo + 34, (uint16_t)len);
+		pseudo[39] = IPPROTO_ICMPV6;
+		put16(icmp + 2, 0);
+		sum = (uint16_t)~csum_add(0, pseudo, sizeof(pseudo));
+		put16(icmp + 2, csum_add(sum, icmp, len));
+		if (l2_send(fd, ifindex, ETH_P_IPV6, dmac, frame, 14 + 40 + len) < 0)
+			return 2;
+	}
+	printf("sent %ld\n", count);
+	if (icmp_type == 135) { /* and the advertisements for the target that came back */
+		long start = now_ms();
+		int advertised = 0;
+		uint8_t in[256];
+
+		while (wait_ready(fd, POLLIN, start, 300)) {
+			struct sockaddr_ll from;
+			socklen_t flen = sizeof(from);
+			ssize_t n =
+				recvfrom(fd, in, sizeof(in), 0, (struct sockaddr *)&from, &flen);
+
+			if (n >= 14 + 40 + 24 && from.sll_pkttype != PACKET_OUTGOING &&
+			    in[14 + 6] == IPPROTO_ICMPV6 && in[14 + 40] == 136 &&
+			    !memcmp(in + 14 + 40 + 8, target.s6_addr, 16))
+				advertised++;
+		}
+		printf("advertised %d\n", advertised);
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -785,6 +1034,10 @@ int main(int argc, char **argv)
 		return cmd_io_uring();
 	if (!strcmp(argv[0], "rawsend") && argc >= 4 && argc <= 7)
 		return cmd_rawsend(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "arpscan") && argc >= 3)
+		return cmd_arpscan(argv[1], argc - 2, argv + 2);
+	if (!strcmp(argv[0], "ndp") && (argc == 5 || argc == 6))
+		return cmd_ndp(argv[1], argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	usage();
 	return 2;
 }

@@ -160,6 +160,29 @@ static bool has_addr(int fd, const char *ifname, int family, const char *text, i
 	return found;
 }
 
+/* How many IPv6 link-local addresses ifname has in fd (-1: here). */
+static int n_link_local(int fd, const char *ifname)
+{
+	struct ifaddrs *ifa = NULL;
+	int back = -1, n = 0;
+
+	if (fd >= 0)
+		enter(fd, &back);
+	assert_int_equal(getifaddrs(&ifa), 0);
+	netns_return(&back);
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const uint8_t *a;
+
+		if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET6 ||
+		    strcmp(i->ifa_name, ifname))
+			continue;
+		a = ((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr.s6_addr;
+		n += a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	}
+	freeifaddrs(ifa);
+	return n;
+}
+
 static bool is_up(int fd, const char *ifname)
 {
 	struct ifaddrs *ifa = NULL;
@@ -397,6 +420,14 @@ static void test_ipv4(void **state)
 	assert_false(has_addr(-1, HOST_IF, AF_INET6, NULL, 0));
 	assert_int_equal(sysctl_read_int("net/ipv6/conf/" HOST_IF "/disable_ipv6", &v, &err), 0);
 	assert_int_equal(v, 1);
+	/* ARP answered only for the host end's own address, to the container's; no redirects */
+	assert_int_equal(sysctl_read_int("net/ipv4/conf/" HOST_IF "/arp_ignore", &v, &err), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(sysctl_read_int("net/ipv4/conf/" HOST_IF "/arp_announce", &v, &err), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(sysctl_read_int("net/ipv4/conf/" HOST_IF "/accept_redirects", &v, &err),
+			 0);
+	assert_int_equal(v, 0);
 
 	assert_true(has_addr(f->ct, "eth0", AF_INET, "10.213.0.1", 31));
 	assert_true(has_addr(f->ct, "lo", AF_INET, "127.0.0.1", 8));
@@ -426,6 +457,28 @@ static void test_ipv6_on(void **state)
 	assert_true(has_default4(f->ct, "eth0", "10.213.0.0"));
 	assert_true(has_default6(f->ct, "eth0", "fd6e:6663::"));
 	assert_udp_path(f->ct, AF_INET6, "fd6e:6663::1", "fd6e:6663::");
+
+	/* One fixed link-local address on each end, none of the kernel's making */
+	assert_true(has_addr(-1, HOST_IF, AF_INET6, "fe80::1", 64));
+	assert_true(has_addr(f->ct, "eth0", AF_INET6, "fe80::2", 64));
+	assert_int_equal(n_link_local(-1, HOST_IF), 1);
+	assert_int_equal(n_link_local(f->ct, "eth0"), 1);
+	assert_int_equal(sysctl_in(f->ct, "net/ipv6/conf/eth0/addr_gen_mode"), 1);
+	/* The host end takes no RAs, redirects or autoconfiguration from the container */
+	static const char *const off[] = { "accept_ra", "accept_redirects", "autoconf" };
+	struct nf_error err = { 0 };
+	char path[128];
+	int v = -1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(off); i++) {
+		snprintf(path, sizeof(path), "net/ipv6/conf/" HOST_IF "/%s", off[i]);
+		assert_int_equal(sysctl_read_int(path, &v, &err), 0);
+		assert_int_equal(v, 0);
+	}
+	assert_int_equal(sysctl_read_int("net/ipv6/conf/" HOST_IF "/addr_gen_mode", &v, &err), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(sysctl_read_int("net/ipv4/conf/" HOST_IF "/arp_ignore", &v, &err), 0);
+	assert_int_equal(v, 2);
 }
 
 static void test_lo_only(void **state)

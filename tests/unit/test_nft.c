@@ -75,6 +75,7 @@ static void fence_init(struct nft_fence *f, const char *hex, enum nf_base base, 
 	if (ipv6) {
 		set_addr(&f->addr6, "fd00:88::11");
 		set_addr(&f->gw6, "fd00:88::1");
+		set_addr(&f->ll6, "fe80::2");
 	}
 	set_addr(&dns, "198.51.100.53");
 	assert_int_equal(plan_compile(eg, n_eg, &dns, 1, AF_INET, &f->eg4, &err), 0);
@@ -194,7 +195,13 @@ static void test_host_two_fences(void **state)
 	assert_contains(rs, "ip6 saddr != fd00:88::11 counter packets 0 bytes 0 drop");
 	assert_contains(rs, "ip daddr . meta l4proto @deny4_" HEX_B
 			    " meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset");
-	assert_contains(rs, "ip6 hoplimit 255 icmpv6 type 133-137 counter");
+	/* neighbour discovery from the container: NS/NA from its own addresses, nothing else */
+	assert_contains(rs, "ip6 saddr fd00:88::11 ip6 hoplimit 255 icmpv6 type 135-136 counter "
+			    "packets 0 bytes 0 return");
+	assert_contains(rs, "ip6 saddr fe80::2 ip6 hoplimit 255 icmpv6 type 135-136 counter "
+			    "packets 0 bytes 0 return");
+	assert_contains(rs, "icmpv6 type 133-137 counter packets 0 bytes 0 drop");
+	assert_lacks(rs, "ip6 hoplimit 255 icmpv6 type 133-137");
 	assert_contains(rs, "iifname \"nf*\" iifname != @fwd_out counter packets 0 bytes 0 drop");
 	assert_contains(rs, "ip saddr @nat4 masquerade");
 	free(rs);
