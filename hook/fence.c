@@ -340,7 +340,38 @@ static int fence_leave(const struct hostconf *hc, struct journal *j, bool bg, st
 	return journal_remove(hc->state_dir, j->id, err);
 }
 
-int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err)
+/*
+ * May a poststop for j's id, from a runtime whose state names pid and bundle, act on j? Poststop
+ * runs once the container's processes are gone, so a record whose container still runs belongs
+ * to another container with the same id (another runtime root, another engine sharing
+ * state_dir) that never got this fence; only the runtime naming that very process may act. A
+ * record without a pid (crun and podman pass none at poststop, but set-up always had one unless
+ * config.json named the namespace) belongs to its bundle while its namespace exists.
+ */
+static bool poststop_owns(const struct journal *j, int pid, const char *bundle)
+{
+	struct journal_member buf;
+	const struct journal_member *self;
+	int nsfd;
+
+	if (!j->complete)
+		return true; /* a killed set-up: nothing runs fenced by it */
+	self = journal_self(j, &buf);
+	if (!self)
+		return true; /* its container left already: leaving again changes nothing */
+	if (self->pid > 0)
+		return pid == self->pid || !journal_member_alive(self, &j->ns);
+	if (!j->bundle || !bundle || strcmp(j->bundle, bundle) == 0)
+		return true;
+	nsfd = journal_open_ns(j);
+	if (nsfd < 0)
+		return true;
+	close(nsfd);
+	return false;
+}
+
+int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		      struct nf_error *err)
 {
 	_cleanup_(unlockp) int lock = -1;
 	struct journal *j = NULL;
@@ -354,6 +385,14 @@ int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error
 		return 0;
 	if (r < 0)
 		return r;
+	if (!poststop_owns(j, pid, bundle)) {
+		/* not ours to end: the runtime stops a container that never got this fence */
+		syslog(LOG_DAEMON | LOG_NOTICE,
+		       "netfence: poststop for %s left the fence of its running namesake alone",
+		       id);
+		journal_free(j);
+		return 0;
+	}
 	r = fence_leave(hc, j, !hc->teardown_wait, err);
 	journal_free(j);
 	return r;
@@ -506,7 +545,7 @@ static bool same_ns(const struct netns_id *a, const struct netns_id *b)
 
 /* Join the fence netfence already made for this namespace (a pod, a container started with
  * --network=container:X): 1 joined, 0 no live fence there, negative on error. */
-static int fence_join(const struct hostconf *hc, const char *id, int pid,
+static int fence_join(const struct hostconf *hc, const char *id, int pid, const char *bundle,
 		      const struct netns_id *nsid, const char *fingerprint, struct nf_error *err)
 {
 	_cleanup_free_ char *owner_id = NULL;
@@ -552,6 +591,7 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid,
 	m.ns = *nsid;
 	m.pid = pid;
 	m.pid_start = proc_start_time(pid);
+	m.bundle = (char *)bundle;
 	m.member_of = owner->id;
 	m.policy = owner->policy;
 	m.base = owner->base;
@@ -564,8 +604,9 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid,
 	return r < 0 ? r : 1;
 }
 
-int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
-		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err)
+int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		const struct spec_config *cfg, const struct nf_policy *pol, const char *fingerprint,
+		struct nf_error *err)
 {
 	_cleanup_(unlockp) int lock = -1;
 	_cleanup_close_ int nsfd = -1, selffd = -1;
@@ -628,6 +669,19 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 		int ofd;
 
 		if (same && old->complete) {
+			struct journal_member buf;
+			const struct journal_member *self = journal_self(old, &buf);
+
+			/* the same id for another container that still runs here: not ours */
+			if (self && self->pid > 0 && self->pid != pid &&
+			    journal_member_alive(self, &nsid)) {
+				r = nf_input_err(err,
+						 "container id: \"%s\" is already fenced for a "
+						 "running container (pid %d)",
+						 id, self->pid);
+				journal_free(old);
+				return r;
+			}
 			/* a second identical set-up does nothing (a restarted owner rejoins) */
 			r = 0;
 			if (!old->member_of) {
@@ -657,7 +711,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	}
 
 	/* netfence's own records first: a namespace it fenced is joined, not re-classified */
-	r = fence_join(hc, id, pid, &nsid, fingerprint, err);
+	r = fence_join(hc, id, pid, bundle, &nsid, fingerprint, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 
@@ -681,6 +735,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	j.pid = pid;
 	j.pid_start = proc_start_time(pid);
 	j.ns_path = cfg->netns_path;
+	j.bundle = (char *)bundle;
 	j.policy = pol->name;
 	j.base = pol->base;
 	j.ipv6 = pol->ipv6;

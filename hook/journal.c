@@ -83,6 +83,7 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 	gen_int(g, "pid", j->pid);
 	gen_int(g, "pid_start", (long long)j->pid_start);
 	gen_str(g, "netns_path", j->ns_path);
+	gen_str(g, "bundle", j->bundle);
 	gen_str(g, "policy", j->policy);
 	gen_str(g, "base", nf_base_name(j->base));
 	gen_bool(g, "ipv6", j->ipv6);
@@ -236,6 +237,8 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 	if (r >= 0)
 		r = get_str(root, "netns_path", &j->ns_path);
 	if (r >= 0)
+		r = get_str(root, "bundle", &j->bundle);
+	if (r >= 0)
 		r = get_str(root, "policy", &j->policy);
 	if (r >= 0)
 		r = get_u64(root, "netns_dev", &j->ns.dev);
@@ -303,6 +306,7 @@ void journal_free(struct journal *j)
 		return;
 	free(j->id);
 	free(j->ns_path);
+	free(j->bundle);
 	free(j->policy);
 	free(j->ns_handle);
 	free(j->member_of);
@@ -446,6 +450,20 @@ bool journal_member_alive(const struct journal_member *m, const struct netns_id 
 		return false;
 	close(fd);
 	return true;
+}
+
+const struct journal_member *journal_self(const struct journal *j, struct journal_member *buf)
+{
+	if (j->member_of) {
+		*buf = (struct journal_member){ .id = j->id,
+						.pid = j->pid,
+						.pid_start = j->pid_start };
+		return buf;
+	}
+	for (size_t i = 0; i < j->n_members; i++)
+		if (strcmp(j->members[i].id, j->id) == 0)
+			return &j->members[i];
+	return NULL;
 }
 
 bool journal_container_alive(const struct journal *j)

@@ -42,6 +42,7 @@ struct journal {
 	int pid;	    /* the container's pid at set-up */
 	uint64_t pid_start; /* its start time (clock ticks), to detect pid reuse */
 	char *ns_path;	    /* the namespace path from config.json, NULL for /proc/<pid>/ns/net */
+	char *bundle;	    /* the state's bundle at set-up (NULL when unknown) */
 	char *policy;	    /* display name */
 	enum nf_base base;
 	bool ipv6;
@@ -74,6 +75,10 @@ int journal_lock(const char *state_dir, struct nf_error *err);
  * same namespace)? For a member record: that member. */
 bool journal_container_alive(const struct journal *j);
 bool journal_member_alive(const struct journal_member *m, const struct netns_id *ns);
+
+/* The entry of j's own container: its member entry in an owner record, else j's pid (a member
+ * record). NULL when the owner record no longer lists its owner. Valid until j changes. */
+const struct journal_member *journal_self(const struct journal *j, struct journal_member *buf);
 
 /* Members: add (copying id) or remove by id. */
 int journal_member_add(struct journal *j, const char *id, int pid, uint64_t pid_start);
