@@ -296,6 +296,9 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 		journal_free(m);
 	}
 #undef KEEP
+	/* the name goes last: while anything of ours might remain, nobody else may take it */
+	if (first >= 0 && !j->member_of)
+		first = journal_name_release(hc->state_dir, j->hex, j->id, err);
 	if (first >= 0)
 		first = journal_remove(hc->state_dir, j->id, err);
 	/* else keep the state so gc can finish the job */
@@ -512,8 +515,12 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 		 */
 		job_start(&host_nft, host_nft_job);
 		r = ensure_forwarding(pol->ipv6, err);
-		if (r >= 0)
+		if (r >= 0) {
 			r = link_veth_create(nsfd, j->ifname, err);
+			/* someone else's (the name is reserved, so not a live fence's): not ours */
+			if (r == -EEXIST)
+				j->steps &= ~J_VETH;
+		}
 		if (r >= 0) {
 			nf_fault("after-veth");
 			job_start(&host_link, host_link_job);
@@ -527,6 +534,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	if (r >= 0)
 		r = nft_ns_apply(nsfd, &f, err);
 	job_wait(&host_nft, &r, err);
+	if (host_nft.r == -EEXIST)
+		j->steps &= ~J_HOST_NFT; /* the batch made nothing: what exists is not ours */
 	job_wait(&host_link, &r, err);
 out:
 	fence_clear(&f);
@@ -586,7 +595,7 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid, const 
 		return nf_sys_err(err, r, "joining the fence of %s", owner_id);
 	}
 	m.id = (char *)id;
-	nf_id_hex(id, m.hex);
+	memcpy(m.hex, owner->hex, sizeof(m.hex)); /* a member names no objects of its own */
 	m.complete = true;
 	m.ns = *nsid;
 	m.pid = pid;
@@ -728,7 +737,9 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 			devs[0]);
 
 	j.id = (char *)id;
-	nf_id_hex(id, j.hex);
+	r = journal_name_reserve(hc->state_dir, id, j.hex, err);
+	if (r < 0)
+		return r;
 	j.overlay = n_devs > 0;
 	j.wire = !j.overlay && pol->base != NF_BASE_NONE;
 	j.ns = nsid;
@@ -747,10 +758,15 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	j.steps = J_INDEX;
 	r = journal_member_add(&j, id, pid, j.pid_start);
 	if (r < 0)
-		return nf_sys_err(err, r, "recording container %s", id);
-	r = journal_write(hc->state_dir, &j, err);
+		nf_sys_err(err, r, "recording container %s", id);
 	if (r >= 0)
-		r = journal_index_set(hc->state_dir, &nsid, id, err);
+		r = journal_write(hc->state_dir, &j, err);
+	if (r < 0) {
+		/* no journal names it: the reservation is all there is */
+		journal_name_release(hc->state_dir, j.hex, id, NULL);
+		goto out;
+	}
+	r = journal_index_set(hc->state_dir, &nsid, id, err);
 	if (r >= 0)
 		nf_fault("after-state");
 	if (r >= 0)
@@ -760,6 +776,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 
 		fence_teardown(hc, &j, &ignored);
 	}
+out:
 	for (size_t i = 0; i < j.n_members; i++)
 		free(j.members[i].id);
 	free(j.members);
@@ -771,6 +788,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 
 struct gc_known {
 	char **ids;
+	char (*hex)[13]; /* the hex each owner record recorded ("" for the rest) */
 	size_t n;
 };
 
@@ -784,15 +802,9 @@ static bool known_id(const struct gc_known *k, const char *id)
 
 static bool known_hex(const struct gc_known *k, const char *hex)
 {
-	char h[13];
-
-	for (size_t i = 0; i < k->n; i++) {
-		if (!k->ids[i])
-			continue;
-		nf_id_hex(k->ids[i], h);
-		if (strcmp(h, hex) == 0)
+	for (size_t i = 0; i < k->n; i++)
+		if (k->ids[i] && k->hex[i][0] && strcmp(k->hex[i], hex) == 0)
 			return true;
-	}
 	return false;
 }
 
@@ -842,6 +854,11 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	r = journal_list(hc->state_dir, &known.ids, &known.n, err);
 	if (r < 0)
 		return r;
+	known.hex = calloc(known.n + 1, sizeof(*known.hex));
+	if (!known.hex) {
+		strv_free(known.ids, known.n);
+		return nf_sys_err(err, ENOMEM, "gc");
+	}
 	for (size_t i = 0; i < known.n; i++) {
 		struct nf_error e2 = { 0 };
 		struct journal *j = NULL;
@@ -868,6 +885,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			journal_free(j);
 			continue;
 		}
+		memcpy(known.hex[i], j->hex, sizeof(known.hex[i]));
 		/* members whose runtime died without poststop leave the fence */
 		for (size_t k = 0; j->complete && k < j->n_members;) {
 			struct journal_member *m = &j->members[k];
@@ -905,17 +923,12 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	for (size_t i = 0; i < leases.n; i++) {
 		struct nf_error e2 = { 0 };
 		struct nf_addr ctr = leases.v[i].host;
-		char hex[13], ifname[16];
 
+		/* Leased, never recorded: nothing was made with it (the journal records every
+		 * later step). Its name is unknown and never recomputed from the id, which could
+		 * name another container's objects; the sweeps below take any nf* leftovers. */
 		nf_addr_add(&ctr, 1);
-		nf_id_hex(leases.v[i].id, hex);
-		snprintf(ifname, sizeof(ifname), "nf%s", hex);
-		r = nft_host_remove(hex, ifname, ctr.family == AF_INET ? &ctr : NULL,
-				    ctr.family == AF_INET6 ? &ctr : NULL, &e2);
-		if (r >= 0)
-			r = link_delete(ifname, &e2);
-		if (r >= 0)
-			r = conntrack_flush_addr(&ctr, &e2);
+		r = conntrack_flush_addr(&ctr, &e2);
 		if (r >= 0)
 			r = ipam_release(hc->state_dir, &leases.v[i].host, leases.v[i].id, &e2);
 		if (r < 0 && first == 0) {
@@ -967,7 +980,16 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			removed++;
 	}
 	strv_free(names, n_names);
+	{
+		unsigned n = 0;
+
+		r = journal_name_sweep(hc->state_dir, &n, err);
+		if (r < 0 && first == 0)
+			first = r;
+		removed += n;
+	}
 	strv_free(known.ids, known.n);
+	free(known.hex);
 	if (ret_removed)
 		*ret_removed = removed;
 	return first;
