@@ -206,6 +206,7 @@ static int go_background(const struct hostconf *hc, const struct journal *j, str
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	journal_lock_note(hc->state_dir); /* the lock is this process's now */
 	nf_fault("background-teardown");
 	return 1;
 }
@@ -380,7 +381,7 @@ int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const 
 	struct journal *j = NULL;
 	int r;
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_read(hc->state_dir, id, &j, err);
@@ -666,7 +667,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 				    "namespace; netfence refuses to fence the host",
 				    path);
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_read(hc->state_dir, id, &old, err);
@@ -848,7 +849,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	unsigned removed = 0;
 	int first = 0, r;
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_list(hc->state_dir, &known.ids, &known.n, err);

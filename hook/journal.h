@@ -68,8 +68,14 @@ void journal_free(struct journal *j);
 /* Ids of every state file (malloc'd array of malloc'd strings). */
 int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err);
 
-/* Take the state directory's lock (blocking), creating state_dir. Returns the lock fd. */
+/* Take the state directory's lock, creating state_dir, waiting at most timeout_s seconds (the
+ * host key lock_timeout); on timeout the error names the holder's pid. Returns the lock fd;
+ * closing it (in every process sharing it) releases the lock. journal_lock waits the default. */
+#define JOURNAL_LOCK_TIMEOUT 10
+int journal_lock_timeout(const char *state_dir, unsigned timeout_s, struct nf_error *err);
 int journal_lock(const char *state_dir, struct nf_error *err);
+/* A process that inherited the lock (the background tear-down) notes itself as its holder. */
+void journal_lock_note(const char *state_dir);
 
 /* Is any container of this fence still alive (its pid runs, started at the same time, in the
  * same namespace)? For a member record: that member. */
