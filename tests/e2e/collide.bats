@@ -96,3 +96,26 @@ col_expect_b() { # ID
 	nf_assert_ns_clean "$nsb"
 	nf_assert_clean
 }
+
+# An nf* link netfence's records do not know (another state_dir's container, a leftover) with
+# the name a set-up picks: the set-up is refused, and its clean-up leaves that link alone.
+@test "names: a failed set-up's clean-up never removes a link it did not make" {
+	local hex
+	hex=$("$NF_COLLIDE" -c "$ID_A" | cut -d' ' -f2)
+	ip -n "$NF_HOST" link add "nf$hex" type veth peer name nfcolpeer
+	nf_bundle ca io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	run nf_run_runc "$NF_BUNDLE" "$ID_A"
+	echo "$output"
+	nf_assert_refused "$output" "$status" "netfence: $ID_A" "nf$hex already exists"
+	nf_settled
+	ip -n "$NF_HOST" link show "nf$hex"
+	[ ! -e "$NF_TMP/state/$ID_A.json" ]
+	# the name goes with its container: the next one may take it
+	ip -n "$NF_HOST" link del "nf$hex"
+	nf_bundle ca io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$ID_A"
+	[ "$(jq -r .hex "$NF_TMP/state/$ID_A.json")" = "$hex" ]
+	nf_expect_open "$ID_A" "$NF_PUB1" 443
+	nf_stop "$ID_A"
+	nf_assert_clean
+}
