@@ -772,6 +772,33 @@ static bool name_live(const char *state_dir, const char *holder, const char *hex
 	return live;
 }
 
+/* The first reservation in a state directory written by a version without them: reserve the
+ * names every existing journal records, so that no new name can equal one of theirs. */
+static void names_seed(const char *state_dir)
+{
+	char **ids = NULL, path[PATH_MAX];
+	size_t n = 0;
+
+	if (journal_list(state_dir, &ids, &n, NULL) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct journal *j = NULL;
+		int fd;
+
+		if (journal_read(state_dir, ids[i], &j, NULL) < 0)
+			continue;
+		if (!j->member_of && name_path(state_dir, j->hex, path, sizeof(path)) >= 0) {
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (fd >= 0) {
+				(void)!nf_write_all(fd, j->id, strlen(j->id));
+				close(fd);
+			}
+		}
+		journal_free(j);
+	}
+	strv_free(ids, n);
+}
+
 int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13],
 			 struct nf_error *err)
 {
@@ -780,9 +807,13 @@ int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13]
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/names", state_dir) >= sizeof(path))
 		return nf_sys_err(err, ENAMETOOLONG, "names in %s", state_dir);
-	r = nf_mkdir_p(path, 0700);
+	r = nf_mkdir_p(state_dir, 0700);
 	if (r < 0)
-		return nf_sys_err(err, r, "creating %s", path);
+		return nf_sys_err(err, r, "creating %s", state_dir);
+	if (mkdir(path, 0700) == 0)
+		names_seed(state_dir);
+	else if (errno != EEXIST)
+		return nf_sys_err(err, errno, "creating %s", path);
 	for (int k = 0; k < NAME_TRIES; k++) {
 		_cleanup_free_ char *holder = NULL;
 		int fd;

@@ -131,6 +131,18 @@ static void test_names_stale(void **state)
 	assert_int_equal(access(path, F_OK), 0);
 }
 
+/* A state directory from before reservations: the first one reserves every recorded name. */
+static void test_names_seeded(void **state)
+{
+	struct fixture *f = *state;
+	char ha[13], hb[13];
+
+	nf_id_hex(COLLIDE_A, ha);
+	write_owner(f->dir, COLLIDE_A, ha); /* no names/ directory yet */
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_B, hb, NULL), 0);
+	assert_string_not_equal(ha, hb);
+}
+
 static void test_owner_fields(void **state)
 {
 	struct fixture *f = *state;
@@ -212,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_id_hex),
 		cmocka_unit_test_setup_teardown(test_names_distinct, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_seeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 	};
