@@ -77,6 +77,11 @@ $(BUILD)/probe: tests/probe/probe.c
 
 probe: $(BUILD)/probe
 
+# Finds two ids whose names collided under the old naming scheme (tests/e2e/collide.bats).
+$(BUILD)/collide: tests/collide/collide.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
 # Benchmarks (bench/, docs/PERFORMANCE.md): never part of check. bench/deps.sh installs the peers
 # (netavark, CNI plugins) and iperf3 and gnuplot; results, .dat files and plots go to build/bench/.
 $(BUILD)/connrate: bench/connrate.c
@@ -93,11 +98,12 @@ deps:
 unit: $(UNITS)
 	@bash tests/run-unit.sh $(UNITS)
 
-e2e: $(BUILD)/netfence $(BUILD)/test/netfence $(BUILD)/probe
+e2e: $(BUILD)/netfence $(BUILD)/test/netfence $(BUILD)/probe $(BUILD)/collide
 	@bash tests/run-e2e.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/probe $(UNITS)
+	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/probe $(BUILD)/collide \
+		$(UNITS)
 	@bash tests/run-all.sh $(UNITS)
 
 demo: deps
@@ -167,7 +173,7 @@ $(BUILD)/selinux/netfence.pp: selinux/netfence.te selinux/netfence.fc selinux/ne
 	$(MAKE) -C $(BUILD)/selinux -f $(SELINUX_DEVEL) netfence.pp
 
 CLANG_FORMAT ?= clang-format
-FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] selinux/*.[ch] tests/unit/*.c tests/probe/*.c tests/fuzz/*.c bench/*.c)
+FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] selinux/*.[ch] tests/unit/*.c tests/probe/*.c tests/collide/*.c tests/fuzz/*.c bench/*.c)
 format:
 	$(CLANG_FORMAT) -i $(FMT_SRCS)
 format-check:

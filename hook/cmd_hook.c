@@ -94,17 +94,18 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	if (r >= 0 && pol)
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
 	if (r >= 0 && pol)
-		r = fence_setup(hc, st->id, st->pid, cfg, pol, fingerprint, err);
+		r = fence_setup(hc, st->id, st->pid, st->bundle, cfg, pol, fingerprint, err);
 	policy_free(pol);
 	spec_config_free(cfg);
 	return r;
 }
 
-static int hook_teardown(const struct hostconf *hc, const char *id, struct nf_error *err)
+static int hook_teardown(const struct hostconf *hc, const struct spec_state *st,
+			 struct nf_error *err)
 {
 	int r = caps_drop_to(caps_fence, caps_fence_n, err);
 
-	return r < 0 ? r : fence_teardown_id(hc, id, err);
+	return r < 0 ? r : fence_teardown_id(hc, st->id, st->pid, st->bundle, err);
 }
 
 int cmd_hook(int argc, char **argv)
@@ -141,7 +142,7 @@ int cmd_hook(int argc, char **argv)
 	/* tear-down needs no profile: parsing them would only cost time and could refuse it */
 	r = hostconf_load_flags(NULL, NULL, setup ? 0 : NF_HOSTCONF_NO_PROFILES, &hc, &err);
 	if (r >= 0)
-		r = setup ? hook_setup(hc, st, &err) : hook_teardown(hc, st->id, &err);
+		r = setup ? hook_setup(hc, st, &err) : hook_teardown(hc, st, &err);
 	if (r < 0)
 		r = cmd_fail(st->id, &err);
 	else

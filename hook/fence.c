@@ -206,6 +206,7 @@ static int go_background(const struct hostconf *hc, const struct journal *j, str
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	journal_lock_note(hc->state_dir); /* the lock is this process's now */
 	nf_fault("background-teardown");
 	return 1;
 }
@@ -296,6 +297,9 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 		journal_free(m);
 	}
 #undef KEEP
+	/* the name goes last: while anything of ours might remain, nobody else may take it */
+	if (first >= 0 && !j->member_of)
+		first = journal_name_release(hc->state_dir, j->hex, j->id, err);
 	if (first >= 0)
 		first = journal_remove(hc->state_dir, j->id, err);
 	/* else keep the state so gc can finish the job */
@@ -340,13 +344,44 @@ static int fence_leave(const struct hostconf *hc, struct journal *j, bool bg, st
 	return journal_remove(hc->state_dir, j->id, err);
 }
 
-int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err)
+/*
+ * May a poststop for j's id, from a runtime whose state names pid and bundle, act on j? Poststop
+ * runs once the container's processes are gone, so a record whose container still runs belongs
+ * to another container with the same id (another runtime root, another engine sharing
+ * state_dir) that never got this fence; only the runtime naming that very process may act. A
+ * record without a pid (crun and podman pass none at poststop, but set-up always had one unless
+ * config.json named the namespace) belongs to its bundle while its namespace exists.
+ */
+static bool poststop_owns(const struct journal *j, int pid, const char *bundle)
+{
+	struct journal_member buf;
+	const struct journal_member *self;
+	int nsfd;
+
+	if (!j->complete)
+		return true; /* a killed set-up: nothing runs fenced by it */
+	self = journal_self(j, &buf);
+	if (!self)
+		return true; /* its container left already: leaving again changes nothing */
+	if (self->pid > 0)
+		return pid == self->pid || !journal_member_alive(self, &j->ns);
+	if (!j->bundle || !bundle || strcmp(j->bundle, bundle) == 0)
+		return true;
+	nsfd = journal_open_ns(j);
+	if (nsfd < 0)
+		return true;
+	close(nsfd);
+	return false;
+}
+
+int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		      struct nf_error *err)
 {
 	_cleanup_(unlockp) int lock = -1;
 	struct journal *j = NULL;
 	int r;
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_read(hc->state_dir, id, &j, err);
@@ -354,6 +389,14 @@ int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error
 		return 0;
 	if (r < 0)
 		return r;
+	if (!poststop_owns(j, pid, bundle)) {
+		/* not ours to end: the runtime stops a container that never got this fence */
+		syslog(LOG_DAEMON | LOG_NOTICE,
+		       "netfence: poststop for %s left the fence of its running namesake alone",
+		       id);
+		journal_free(j);
+		return 0;
+	}
 	r = fence_leave(hc, j, !hc->teardown_wait, err);
 	journal_free(j);
 	return r;
@@ -475,8 +518,12 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 		 */
 		job_start(&host_nft, host_nft_job);
 		r = ensure_forwarding(pol->ipv6, err);
-		if (r >= 0)
+		if (r >= 0) {
 			r = link_veth_create(nsfd, j->ifname, err);
+			/* someone else's (the name is reserved, so not a live fence's): not ours */
+			if (r == -EEXIST)
+				j->steps &= ~J_VETH;
+		}
 		if (r >= 0) {
 			nf_fault("after-veth");
 			job_start(&host_link, host_link_job);
@@ -490,6 +537,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	if (r >= 0)
 		r = nft_ns_apply(nsfd, &f, err);
 	job_wait(&host_nft, &r, err);
+	if (host_nft.r == -EEXIST)
+		j->steps &= ~J_HOST_NFT; /* the batch made nothing: what exists is not ours */
 	job_wait(&host_link, &r, err);
 out:
 	fence_clear(&f);
@@ -508,7 +557,7 @@ static bool same_ns(const struct netns_id *a, const struct netns_id *b)
 
 /* Join the fence netfence already made for this namespace (a pod, a container started with
  * --network=container:X): 1 joined, 0 no live fence there, negative on error. */
-static int fence_join(const struct hostconf *hc, const char *id, int pid,
+static int fence_join(const struct hostconf *hc, const char *id, int pid, const char *bundle,
 		      const struct netns_id *nsid, const char *fingerprint, struct nf_error *err)
 {
 	_cleanup_free_ char *owner_id = NULL;
@@ -549,11 +598,12 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid,
 		return nf_sys_err(err, r, "joining the fence of %s", owner_id);
 	}
 	m.id = (char *)id;
-	nf_id_hex(id, m.hex);
+	memcpy(m.hex, owner->hex, sizeof(m.hex)); /* a member names no objects of its own */
 	m.complete = true;
 	m.ns = *nsid;
 	m.pid = pid;
 	m.pid_start = proc_start_time(pid);
+	m.bundle = (char *)bundle;
 	m.member_of = owner->id;
 	m.policy = owner->policy;
 	m.base = owner->base;
@@ -592,8 +642,9 @@ bool fence_in_host_netns(const struct spec_config *cfg, int pid)
 	return same_ns(&nsid, &selfid);
 }
 
-int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
-		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err)
+int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		const struct spec_config *cfg, const struct nf_policy *pol, const char *fingerprint,
+		struct nf_error *err)
 {
 	_cleanup_(unlockp) int lock = -1;
 	_cleanup_close_ int nsfd = -1, selffd = -1;
@@ -644,7 +695,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 				    "namespace; netfence refuses to fence the host",
 				    path);
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_read(hc->state_dir, id, &old, err);
@@ -656,6 +707,19 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 		int ofd;
 
 		if (same && old->complete) {
+			struct journal_member buf;
+			const struct journal_member *self = journal_self(old, &buf);
+
+			/* the same id for another container that still runs here: not ours */
+			if (self && self->pid > 0 && self->pid != pid &&
+			    journal_member_alive(self, &nsid)) {
+				r = nf_input_err(err,
+						 "container id: \"%s\" is already fenced for a "
+						 "running container (pid %d)",
+						 id, self->pid);
+				journal_free(old);
+				return r;
+			}
 			/* a second identical set-up does nothing (a restarted owner rejoins) */
 			r = 0;
 			if (!old->member_of) {
@@ -685,7 +749,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	}
 
 	/* netfence's own records first: a namespace it fenced is joined, not re-classified */
-	r = fence_join(hc, id, pid, &nsid, fingerprint, err);
+	r = fence_join(hc, id, pid, bundle, &nsid, fingerprint, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
 
@@ -702,13 +766,16 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 			devs[0]);
 
 	j.id = (char *)id;
-	nf_id_hex(id, j.hex);
+	r = journal_name_reserve(hc->state_dir, id, j.hex, err);
+	if (r < 0)
+		return r;
 	j.overlay = n_devs > 0;
 	j.wire = !j.overlay && pol->base != NF_BASE_NONE;
 	j.ns = nsid;
 	j.pid = pid;
 	j.pid_start = proc_start_time(pid);
 	j.ns_path = cfg->netns_path;
+	j.bundle = (char *)bundle;
 	j.policy = pol->name;
 	j.base = pol->base;
 	j.ipv6 = pol->ipv6;
@@ -720,10 +787,15 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	j.steps = J_INDEX;
 	r = journal_member_add(&j, id, pid, j.pid_start);
 	if (r < 0)
-		return nf_sys_err(err, r, "recording container %s", id);
-	r = journal_write(hc->state_dir, &j, err);
+		nf_sys_err(err, r, "recording container %s", id);
 	if (r >= 0)
-		r = journal_index_set(hc->state_dir, &nsid, id, err);
+		r = journal_write(hc->state_dir, &j, err);
+	if (r < 0) {
+		/* no journal names it: the reservation is all there is */
+		journal_name_release(hc->state_dir, j.hex, id, NULL);
+		goto out;
+	}
+	r = journal_index_set(hc->state_dir, &nsid, id, err);
 	if (r >= 0)
 		nf_fault("after-state");
 	if (r >= 0)
@@ -733,6 +805,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 
 		fence_teardown(hc, &j, &ignored);
 	}
+out:
 	for (size_t i = 0; i < j.n_members; i++)
 		free(j.members[i].id);
 	free(j.members);
@@ -744,6 +817,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 
 struct gc_known {
 	char **ids;
+	char (*hex)[13]; /* the hex each owner record recorded ("" for the rest) */
 	size_t n;
 };
 
@@ -757,15 +831,9 @@ static bool known_id(const struct gc_known *k, const char *id)
 
 static bool known_hex(const struct gc_known *k, const char *hex)
 {
-	char h[13];
-
-	for (size_t i = 0; i < k->n; i++) {
-		if (!k->ids[i])
-			continue;
-		nf_id_hex(k->ids[i], h);
-		if (strcmp(h, hex) == 0)
+	for (size_t i = 0; i < k->n; i++)
+		if (k->ids[i] && k->hex[i][0] && strcmp(k->hex[i], hex) == 0)
 			return true;
-	}
 	return false;
 }
 
@@ -809,12 +877,17 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	unsigned removed = 0;
 	int first = 0, r;
 
-	lock = journal_lock(hc->state_dir, err);
+	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
 	r = journal_list(hc->state_dir, &known.ids, &known.n, err);
 	if (r < 0)
 		return r;
+	known.hex = calloc(known.n + 1, sizeof(*known.hex));
+	if (!known.hex) {
+		strv_free(known.ids, known.n);
+		return nf_sys_err(err, ENOMEM, "gc");
+	}
 	for (size_t i = 0; i < known.n; i++) {
 		struct nf_error e2 = { 0 };
 		struct journal *j = NULL;
@@ -841,6 +914,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			journal_free(j);
 			continue;
 		}
+		memcpy(known.hex[i], j->hex, sizeof(known.hex[i]));
 		/* members whose runtime died without poststop leave the fence */
 		for (size_t k = 0; j->complete && k < j->n_members;) {
 			struct journal_member *m = &j->members[k];
@@ -878,17 +952,12 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	for (size_t i = 0; i < leases.n; i++) {
 		struct nf_error e2 = { 0 };
 		struct nf_addr ctr = leases.v[i].host;
-		char hex[13], ifname[16];
 
+		/* Leased, never recorded: nothing was made with it (the journal records every
+		 * later step). Its name is unknown and never recomputed from the id, which could
+		 * name another container's objects; the sweeps below take any nf* leftovers. */
 		nf_addr_add(&ctr, 1);
-		nf_id_hex(leases.v[i].id, hex);
-		snprintf(ifname, sizeof(ifname), "nf%s", hex);
-		r = nft_host_remove(hex, ifname, ctr.family == AF_INET ? &ctr : NULL,
-				    ctr.family == AF_INET6 ? &ctr : NULL, &e2);
-		if (r >= 0)
-			r = link_delete(ifname, &e2);
-		if (r >= 0)
-			r = conntrack_flush_addr(&ctr, &e2);
+		r = conntrack_flush_addr(&ctr, &e2);
 		if (r >= 0)
 			r = ipam_release(hc->state_dir, &leases.v[i].host, leases.v[i].id, &e2);
 		if (r < 0 && first == 0) {
@@ -940,7 +1009,16 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			removed++;
 	}
 	strv_free(names, n_names);
+	{
+		unsigned n = 0;
+
+		r = journal_name_sweep(hc->state_dir, &n, err);
+		if (r < 0 && first == 0)
+			first = r;
+		removed += n;
+	}
 	strv_free(known.ids, known.n);
+	free(known.hex);
 	if (ret_removed)
 		*ret_removed = removed;
 	return first;

@@ -24,10 +24,12 @@ static inline void nf_fault(const char *point)
  * resolved policy pol (fingerprint: policy_fingerprint() of it before hostname resolution).
  * A namespace netfence already fenced is joined (same fingerprint required); a fresh one is
  * wired (veth); one wired by someone else gets the policy inside it (overlay). Takes the state
- * lock itself. Idempotent for the same id and namespace. On failure everything made is
- * removed before returning. */
-int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct spec_config *cfg,
-		const struct nf_policy *pol, const char *fingerprint, struct nf_error *err);
+ * lock itself. Idempotent for the same id and namespace. The record names its owner (the
+ * namespace, pid and start time, bundle). On failure everything made is removed before
+ * returning. */
+int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		const struct spec_config *cfg, const struct nf_policy *pol, const char *fingerprint,
+		struct nf_error *err);
 
 /* Whether container pid (else, with no pid, the namespace path of cfg) is in the hook's own
  * network namespace, the host's. A namespace that cannot be opened, or no pid and no path,
@@ -39,8 +41,11 @@ bool fence_in_host_netns(const struct spec_config *cfg, int pid);
 int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err);
 
 /* Container id leaves its fence (takes the lock); the fence goes with its last member.
- * Unknown id: 0. */
-int fence_teardown_id(const struct hostconf *hc, const char *id, struct nf_error *err);
+ * pid and bundle: the poststop state's (0 / NULL when absent). Unknown id, or a record whose
+ * container still runs and is not the one the state names (another container with the same
+ * id): 0, nothing changed. */
+int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const char *bundle,
+		      struct nf_error *err);
 
 /* gc: tear down every container whose state is incomplete (no hook holds the lock any more)
  * or whose container is gone, then remove nf* links, host chains and leases that no state

@@ -505,6 +505,7 @@ static struct hostconf *hostconf_defaults(void)
 	nf_prefix_parse("10.213.0.0/16", true, &hc->subnet);
 	nf_prefix_parse("fd6e:6663::/64", true, &hc->subnet6);
 	hc->nat = true;
+	hc->lock_timeout = 10;
 	hc->allow_all_policies = true;
 	hc->allow_rules = hc->allow_dns = hc->allow_seccomp_off = true;
 	hc->state_dir = strdup("/run/netfence");
@@ -627,6 +628,14 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 					err, "%s: \"teardown\" must be \"background\" or \"wait\"",
 					what);
 			hc->teardown_wait = strcmp(v->u.string, "wait") == 0;
+		} else if (strcmp(key, "lock_timeout") == 0) {
+			if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1 ||
+			    YAJL_GET_INTEGER(v) > 3600)
+				return nf_input_err(err,
+						    "%s: \"lock_timeout\" must be a number of "
+						    "seconds from 1 to 3600",
+						    what);
+			hc->lock_timeout = (unsigned)YAJL_GET_INTEGER(v);
 		} else if (strcmp(key, "selinux_packet_type") == 0) {
 			if (!YAJL_IS_STRING(v) || !label_type_ok(v->u.string))
 				return nf_input_err(

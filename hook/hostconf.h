@@ -64,6 +64,8 @@ struct hostconf {
 	bool teardown_wait;	   /* "teardown": "wait": poststop returns only when all is gone;
 			     * default "background": the slow kernel part finishes after it */
 	char *path;		   /* the file read, NULL for built-in defaults */
+	unsigned lock_timeout;	   /* "lock_timeout": seconds to wait for the state lock (1-3600,
+				    * default 10) before failing with the holder's pid */
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default

@@ -8,9 +8,14 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
+#include <sys/sysmacros.h>
+#include <sys/time.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,6 +88,7 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 	gen_int(g, "pid", j->pid);
 	gen_int(g, "pid_start", (long long)j->pid_start);
 	gen_str(g, "netns_path", j->ns_path);
+	gen_str(g, "bundle", j->bundle);
 	gen_str(g, "policy", j->policy);
 	gen_str(g, "base", nf_base_name(j->base));
 	gen_bool(g, "ipv6", j->ipv6);
@@ -236,6 +242,8 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 	if (r >= 0)
 		r = get_str(root, "netns_path", &j->ns_path);
 	if (r >= 0)
+		r = get_str(root, "bundle", &j->bundle);
+	if (r >= 0)
 		r = get_str(root, "policy", &j->policy);
 	if (r >= 0)
 		r = get_u64(root, "netns_dev", &j->ns.dev);
@@ -303,6 +311,7 @@ void journal_free(struct journal *j)
 		return;
 	free(j->id);
 	free(j->ns_path);
+	free(j->bundle);
 	free(j->policy);
 	free(j->ns_handle);
 	free(j->member_of);
@@ -364,10 +373,90 @@ oom:
 	return nf_sys_err(err, ENOMEM, "listing %s", state_dir);
 }
 
-int journal_lock(const char *state_dir, struct nf_error *err)
+static void lock_alarm(int sig)
 {
-	char path[PATH_MAX];
-	int fd, r;
+	(void)sig; /* only there to interrupt flock() */
+}
+
+/* The pid holding the flock on fd: /proc/locks names the process that took it; when that one is
+ * gone (a background tear-down child inherited the lock), the pid noted in the file. 0: unknown. */
+static int lock_holder(int fd)
+{
+	_cleanup_close_ int pfd = -1;
+	_cleanup_free_ char *buf = NULL, *note = NULL;
+	char want[64], *line, *save = NULL;
+	struct stat st;
+	int pid = 0, noted = 0;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	snprintf(want, sizeof(want), " %02x:%02x:%llu ", major(st.st_dev), minor(st.st_dev),
+		 (unsigned long long)st.st_ino);
+	pfd = open("/proc/locks", O_RDONLY | O_CLOEXEC);
+	if (pfd >= 0 && nf_read_all(pfd, 4 << 20, "/proc/locks", &buf, NULL, NULL) >= 0) {
+		for (line = strtok_r(buf, "\n", &save); line && !pid;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char *p = strstr(line, want);
+
+			/* "N: FLOCK  ADVISORY  WRITE PID MAJ:MIN:INO 0 EOF"; waiters show "->" */
+			if (!p || !strstr(line, "FLOCK") || strstr(line, "->"))
+				continue;
+			while (p > line && p[-1] != ' ')
+				p--;
+			while (p > line && p[-1] == ' ')
+				p--;
+			while (p > line && p[-1] >= '0' && p[-1] <= '9')
+				p--;
+			pid = atoi(p);
+		}
+	}
+	if (pid > 0 && kill(pid, 0) == 0)
+		return pid;
+	if (pread(fd, want, sizeof(want) - 1, 0) > 0) {
+		want[sizeof(want) - 1] = '\0';
+		noted = atoi(want);
+	}
+	return noted > 0 ? noted : pid;
+}
+
+/* Block in flock() for at most timeout_s: a repeating timer interrupts it (as util-linux
+ * flock -w does), so a waiter still wakes the moment the holder lets go. */
+static int lock_wait(int fd, unsigned timeout_s)
+{
+	struct sigaction sa = { .sa_handler = lock_alarm }, old_sa;
+	struct itimerval tick = { .it_interval = { 0, 100000 }, .it_value = { 0, 100000 } };
+	struct itimerval off = { 0 }, old_timer;
+	uint64_t deadline = nf_now_ms() + (uint64_t)timeout_s * 1000;
+	int r = 0;
+
+	sigemptyset(&sa.sa_mask); /* no SA_RESTART: the signal must end the wait */
+	if (sigaction(SIGALRM, &sa, &old_sa) < 0)
+		return -errno;
+	if (setitimer(ITIMER_REAL, &tick, &old_timer) < 0) {
+		r = -errno;
+		sigaction(SIGALRM, &old_sa, NULL);
+		return r;
+	}
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		if (nf_now_ms() >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+	}
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	return r;
+}
+
+int journal_lock_timeout(const char *state_dir, unsigned timeout_s, struct nf_error *err)
+{
+	char path[PATH_MAX], note[16];
+	_cleanup_close_ int fd = -1;
+	int r, n;
 
 	r = nf_mkdir_p(state_dir, 0700);
 	if (r < 0)
@@ -377,14 +466,52 @@ int journal_lock(const char *state_dir, struct nf_error *err)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return nf_sys_err(err, errno, "opening %s", path);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			r = -errno;
-			close(fd);
-			return nf_sys_err(err, r, "locking %s", path);
-		}
+	r = 0;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EINTR)
+			continue;
+		r = errno == EWOULDBLOCK ? lock_wait(fd, timeout_s ? timeout_s : 1) : -errno;
+		break;
 	}
-	return fd;
+	if (r == -ETIMEDOUT) {
+		int holder = lock_holder(fd);
+
+		if (holder > 0)
+			return nf_sys_err(err, 0,
+					  "state lock %s: still held by pid %d after %u s "
+					  "(host key \"lock_timeout\")",
+					  path, holder, timeout_s);
+		return nf_sys_err(err, 0,
+				  "state lock %s: still held by another process after %u s "
+				  "(host key \"lock_timeout\")",
+				  path, timeout_s);
+	}
+	if (r < 0)
+		return nf_sys_err(err, r, "locking %s", path);
+	/* who holds it, for the message of whoever times out waiting */
+	n = snprintf(note, sizeof(note), "%d\n", (int)getpid());
+	if (pwrite(fd, note, (size_t)n, 0) == n)
+		(void)!ftruncate(fd, n);
+	return steal_fd(&fd);
+}
+
+int journal_lock(const char *state_dir, struct nf_error *err)
+{
+	return journal_lock_timeout(state_dir, JOURNAL_LOCK_TIMEOUT, err);
+}
+
+void journal_lock_note(const char *state_dir)
+{
+	char path[PATH_MAX], note[16];
+	_cleanup_close_ int fd = -1;
+	int n;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/.lock", state_dir) >= sizeof(path))
+		return;
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	n = snprintf(note, sizeof(note), "%d\n", (int)getpid());
+	if (fd >= 0 && pwrite(fd, note, (size_t)n, 0) == n)
+		(void)!ftruncate(fd, n);
 }
 
 uint64_t proc_start_time(int pid)
@@ -446,6 +573,20 @@ bool journal_member_alive(const struct journal_member *m, const struct netns_id 
 		return false;
 	close(fd);
 	return true;
+}
+
+const struct journal_member *journal_self(const struct journal *j, struct journal_member *buf)
+{
+	if (j->member_of) {
+		*buf = (struct journal_member){ .id = j->id,
+						.pid = j->pid,
+						.pid_start = j->pid_start };
+		return buf;
+	}
+	for (size_t i = 0; i < j->n_members; i++)
+		if (strcmp(j->members[i].id, j->id) == 0)
+			return &j->members[i];
+	return NULL;
 }
 
 bool journal_container_alive(const struct journal *j)
@@ -578,5 +719,189 @@ int journal_index_remove(const char *state_dir, const struct netns_id *ns, struc
 		return nf_sys_err(err, ENAMETOOLONG, "namespace index in %s", state_dir);
 	if (unlink(path) < 0 && errno != ENOENT)
 		return nf_sys_err(err, errno, "removing %s", path);
+	return 0;
+}
+
+/* names ----------------------------------------------------------------------------------- */
+
+#define NAME_TRIES 16
+
+static int name_path(const char *state_dir, const char *hex, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/names/%s", state_dir, hex) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+static bool hex_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n]; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+			return false;
+	return n == 12;
+}
+
+/* Who holds hex (malloc'd id, NULL when free or unreadable). */
+static char *name_holder(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	char *id = NULL;
+	size_t len;
+
+	if (fd < 0 || nf_read_all(fd, 2048, path, &id, &len, NULL) < 0)
+		return NULL;
+	if (len == 0) {
+		free(id);
+		return NULL;
+	}
+	return id;
+}
+
+/* Does holder's journal record hex (an owner record: member records name no objects)? */
+static bool name_live(const char *state_dir, const char *holder, const char *hex)
+{
+	struct journal *j = NULL;
+	bool live;
+
+	if (strchr(holder, '/') || journal_read(state_dir, holder, &j, NULL) < 0)
+		return false;
+	live = !j->member_of && strcmp(j->hex, hex) == 0;
+	journal_free(j);
+	return live;
+}
+
+/* The first reservation in a state directory written by a version without them: reserve the
+ * names every existing journal records, so that no new name can equal one of theirs. */
+static void names_seed(const char *state_dir)
+{
+	char **ids = NULL, path[PATH_MAX];
+	size_t n = 0;
+
+	if (journal_list(state_dir, &ids, &n, NULL) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct journal *j = NULL;
+		int fd;
+
+		if (journal_read(state_dir, ids[i], &j, NULL) < 0)
+			continue;
+		if (!j->member_of && name_path(state_dir, j->hex, path, sizeof(path)) >= 0) {
+			fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+			if (fd >= 0) {
+				(void)!nf_write_all(fd, j->id, strlen(j->id));
+				close(fd);
+			}
+		}
+		journal_free(j);
+	}
+	strv_free(ids, n);
+}
+
+int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13],
+			 struct nf_error *err)
+{
+	char path[PATH_MAX], hex[13];
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/names", state_dir) >= sizeof(path))
+		return nf_sys_err(err, ENAMETOOLONG, "names in %s", state_dir);
+	r = nf_mkdir_p(state_dir, 0700);
+	if (r < 0)
+		return nf_sys_err(err, r, "creating %s", state_dir);
+	if (mkdir(path, 0700) == 0)
+		names_seed(state_dir);
+	else if (errno != EEXIST)
+		return nf_sys_err(err, errno, "creating %s", path);
+	for (int k = 0; k < NAME_TRIES; k++) {
+		_cleanup_free_ char *holder = NULL;
+		int fd;
+
+		if (k == 0) {
+			nf_id_hex(id, hex);
+		} else {
+			uint8_t b[6];
+
+			if (getrandom(b, sizeof(b), 0) != sizeof(b))
+				return nf_sys_err(err, errno ? errno : EIO, "host-side name for %s",
+						  id);
+			snprintf(hex, sizeof(hex), "%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+				 b[3], b[4], b[5]);
+		}
+		name_path(state_dir, hex, path, sizeof(path));
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			r = nf_write_all(fd, id, strlen(id));
+			close(fd);
+			if (r < 0) {
+				unlink(path);
+				return nf_sys_err(err, r, "writing %s", path);
+			}
+			memcpy(ret_hex, hex, 13);
+			return 0;
+		}
+		if (errno != EEXIST)
+			return nf_sys_err(err, errno, "creating %s", path);
+		holder = name_holder(path);
+		if (holder && strcmp(holder, id) != 0 && name_live(state_dir, holder, hex))
+			continue; /* another container's: the next candidate */
+		/* ours already, or stale (a set-up killed before its journal, a corrupt file) */
+		r = nf_write_file_atomic(path, id, strlen(id), 0600, err);
+		if (r < 0)
+			return r;
+		memcpy(ret_hex, hex, 13);
+		return 0;
+	}
+	return nf_sys_err(err, EADDRINUSE, "no free host-side name for %s after %d tries", id,
+			  NAME_TRIES);
+}
+
+int journal_name_release(const char *state_dir, const char *hex, const char *id,
+			 struct nf_error *err)
+{
+	_cleanup_free_ char *holder = NULL;
+	char path[PATH_MAX];
+
+	if (!hex_ok(hex))
+		return 0;
+	if (name_path(state_dir, hex, path, sizeof(path)) < 0)
+		return nf_sys_err(err, ENAMETOOLONG, "names in %s", state_dir);
+	holder = name_holder(path);
+	if (!holder || strcmp(holder, id) != 0)
+		return 0; /* not ours: another container's, or already gone */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return nf_sys_err(err, errno, "removing %s", path);
+	return 0;
+}
+
+int journal_name_sweep(const char *state_dir, unsigned *ret_removed, struct nf_error *err)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	unsigned removed = 0;
+	DIR *d;
+
+	*ret_removed = 0;
+	if ((size_t)snprintf(path, sizeof(path), "%s/names", state_dir) >= sizeof(path))
+		return nf_sys_err(err, ENAMETOOLONG, "names in %s", state_dir);
+	d = opendir(path);
+	if (!d)
+		return errno == ENOENT ? 0 : nf_sys_err(err, errno, "listing %s", path);
+	while ((de = readdir(d))) {
+		_cleanup_free_ char *holder = NULL;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (name_path(state_dir, de->d_name, path, sizeof(path)) < 0)
+			continue;
+		holder = name_holder(path);
+		if (hex_ok(de->d_name) && holder && name_live(state_dir, holder, de->d_name))
+			continue;
+		if (unlink(path) == 0)
+			removed++;
+	}
+	closedir(d);
+	*ret_removed = removed;
 	return 0;
 }

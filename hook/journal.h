@@ -42,6 +42,7 @@ struct journal {
 	int pid;	    /* the container's pid at set-up */
 	uint64_t pid_start; /* its start time (clock ticks), to detect pid reuse */
 	char *ns_path;	    /* the namespace path from config.json, NULL for /proc/<pid>/ns/net */
+	char *bundle;	    /* the state's bundle at set-up (NULL when unknown) */
 	char *policy;	    /* display name */
 	enum nf_base base;
 	bool ipv6;
@@ -67,13 +68,23 @@ void journal_free(struct journal *j);
 /* Ids of every state file (malloc'd array of malloc'd strings). */
 int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err);
 
-/* Take the state directory's lock (blocking), creating state_dir. Returns the lock fd. */
+/* Take the state directory's lock, creating state_dir, waiting at most timeout_s seconds (the
+ * host key lock_timeout); on timeout the error names the holder's pid. Returns the lock fd;
+ * closing it (in every process sharing it) releases the lock. journal_lock waits the default. */
+#define JOURNAL_LOCK_TIMEOUT 10
+int journal_lock_timeout(const char *state_dir, unsigned timeout_s, struct nf_error *err);
 int journal_lock(const char *state_dir, struct nf_error *err);
+/* A process that inherited the lock (the background tear-down) notes itself as its holder. */
+void journal_lock_note(const char *state_dir);
 
 /* Is any container of this fence still alive (its pid runs, started at the same time, in the
  * same namespace)? For a member record: that member. */
 bool journal_container_alive(const struct journal *j);
 bool journal_member_alive(const struct journal_member *m, const struct netns_id *ns);
+
+/* The entry of j's own container: its member entry in an owner record, else j's pid (a member
+ * record). NULL when the owner record no longer lists its owner. Valid until j changes. */
+const struct journal_member *journal_self(const struct journal *j, struct journal_member *buf);
 
 /* Members: add (copying id) or remove by id. */
 int journal_member_add(struct journal *j, const char *id, int pid, uint64_t pid_start);
@@ -86,6 +97,22 @@ int journal_index_get(const char *state_dir, const struct netns_id *ns, char **r
 int journal_index_set(const char *state_dir, const struct netns_id *ns, const char *owner,
 		      struct nf_error *err);
 int journal_index_remove(const char *state_dir, const struct netns_id *ns, struct nf_error *err);
+
+/*
+ * Host-side names (SPEC section 5: nf<hex>, and every per-container nftables object suffixed
+ * <hex>): <state_dir>/names/<hex> holds the id of the container that owns them. Reserved under
+ * the state lock before the journal is written, so no two live containers share a name whatever
+ * their ids: the first candidate derives from the id (nf_id_hex), a taken one is replaced by a
+ * random one. A reservation whose owner has no journal recording it is stale and reused.
+ * Every consumer uses the hex the journal records, never one recomputed from the id.
+ */
+int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13],
+			 struct nf_error *err);
+/* Drop hex's reservation if id holds it. */
+int journal_name_release(const char *state_dir, const char *hex, const char *id,
+			 struct nf_error *err);
+/* gc: drop reservations whose owner has no journal recording them. *ret_removed counts them. */
+int journal_name_sweep(const char *state_dir, unsigned *ret_removed, struct nf_error *err);
 
 /* Open the namespace recorded in j if it still exists (same dev/inode): an fd, or -ENOENT. */
 int journal_open_ns(const struct journal *j);

@@ -121,8 +121,8 @@ int nf_mkdir_p(const char *path, int mode)
 
 void nf_id_hex(const char *id, char out[13])
 {
-	/* FNV-1a 64, folded to 48 bits. Collisions are detected at set-up (the interface or state
-	 * of another id already holds the name), so a short non-cryptographic hash suffices. */
+	/* FNV-1a 64, folded to 48 bits: only a first candidate. Colliding ids are found in seconds,
+	 * so journal_name_reserve checks it against the live reservations and picks another. */
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	for (const unsigned char *p = (const unsigned char *)id; *p; p++) {

@@ -59,8 +59,10 @@ int nf_write_file_atomic(const char *path, const char *data, size_t len, int mod
 /* mkdir -p with mode for missing components. */
 int nf_mkdir_p(const char *path, int mode);
 
-/* 12 lowercase hex digits derived from a container id (FNV-1a, 48 bits): the suffix of the
- * host-side veth name and of every per-container nftables object. out must hold 13 bytes. */
+/* 12 lowercase hex digits derived from a container id (FNV-1a, 48 bits): the first candidate
+ * for the suffix of its host-side names. Collisions are easy to find, so the suffix actually used
+ * is reserved and recorded (journal_name_reserve); never recompute it from an id. out must hold
+ * 13 bytes. */
 void nf_id_hex(const char *id, char out[13]);
 
 /* Untrusted text for a message: printable ASCII kept, '"', '\\' and other bytes as \xNN, long

@@ -333,7 +333,8 @@ nf_hook() {
 # ---------------------------------------------------------------------------------------------
 # Runtimes, run inside HOST with the test resolv.conf
 
-# nf_rt RUNTIME ARGS...: one runtime command (runc or crun) in HOST.
+# nf_rt RUNTIME ARGS...: one runtime command (runc or crun) in HOST. NF_RT_ROOT: another
+# state root for the runtime (a second engine on the same host).
 nf_rt() {
 	local rt=$1 t=()
 	shift
@@ -353,7 +354,8 @@ nf_rt() {
 			mount --bind "$1" /etc/resolv.conf || exit 125
 			ns=$2 root=$3; shift 4
 			exec nsenter --net="/run/netns/$ns" runc --root "$root" "$@"' \
-			sh "$NF_TMP/resolv.conf" "$NF_HOST" "$NF_TMP/runc" "${NF_SHARED_STATE:-}" "$@"
+			sh "$NF_TMP/resolv.conf" "$NF_HOST" "${NF_RT_ROOT:-$NF_TMP/runc}" \
+			"${NF_SHARED_STATE:-}" "$@"
 		;;
 	crun)
 		"${t[@]}" ip netns exec "$NF_HOST" unshare -m --propagation private sh -c '
@@ -362,7 +364,7 @@ nf_rt() {
 			mount -t cgroup2 none /sys/fs/cgroup || exit 125
 			root=$2; shift 2
 			exec crun --cgroup-manager=disabled --root "$root" "$@"' \
-			sh "$NF_TMP/resolv.conf" "$NF_TMP/crun" "$@"
+			sh "$NF_TMP/resolv.conf" "${NF_RT_ROOT:-$NF_TMP/crun}" "$@"
 		;;
 	wrunc | wcrun)
 		nf_rt_wrapped "$rt" "$@"

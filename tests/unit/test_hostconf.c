@@ -87,6 +87,12 @@ static void test_defaults(void **state)
 	assert_int_equal(parse("{\"teardown\": \"background\"}", &hc, &err), 0);
 	assert_false(hc->teardown_wait);
 	hostconf_free(hc);
+	assert_int_equal(parse("{}", &hc, &err), 0);
+	assert_int_equal(hc->lock_timeout, 10);
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"lock_timeout\": 3600}", &hc, &err), 0);
+	assert_int_equal(hc->lock_timeout, 3600);
+	hostconf_free(hc);
 }
 
 static void test_full(void **state)
@@ -191,6 +197,9 @@ static void test_bad(void **state)
 		{ "{\"subnet6\": \"fd00::/127\"}", "\"subnet6\": prefix longer than /126" },
 		{ "{\"subnet6\": \"10.0.0.0/8\"}", "\"subnet6\" must be an IPv6 prefix" },
 		{ "{\"nat\": \"yes\"}", "\"nat\" must be true or false" },
+		{ "{\"lock_timeout\": 0}", "\"lock_timeout\" must be a number of seconds" },
+		{ "{\"lock_timeout\": 3601}", "\"lock_timeout\" must be a number of seconds" },
+		{ "{\"lock_timeout\": 1.5}", "\"lock_timeout\" must be a number of seconds" },
 		{ "{\"teardown\": \"later\"}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"teardown\": true}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"dns\": \"1.1.1.1\"}", "\"dns\" must be an array" },

@@ -1,0 +1,233 @@
+/* netfence: unit tests of the journal's host-side name reservations and state lock
+ * (hook/journal.c), the owner fields it records, and nf_id_hex (hook/util.c). Each test gets
+ * its own temporary state directory. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "journal.h"
+#include "util.h"
+
+struct fixture {
+	char dir[64];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/nf-journal-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid;
+
+	/* rm -r of our own mkdtemp directory: a test helper, never library code. */
+	pid = fork();
+	if (pid == 0) {
+		execlp("rm", "rm", "-rf", "--", f->dir, (char *)NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
+	free(f);
+	return 0;
+}
+
+/* The pair tests/collide/collide.c found for prefix "nf1234-c": same old suffix. */
+#define COLLIDE_A "nf1234-cecf25e69ce34"
+#define COLLIDE_B "nf1234-ceb3fc88c6155"
+
+static void test_id_hex(void **state)
+{
+	char a[13], b[13];
+
+	(void)state;
+	nf_id_hex(COLLIDE_A, a);
+	nf_id_hex(COLLIDE_B, b);
+	assert_string_equal(a, "15e18538b403");
+	assert_string_equal(a, b); /* why names are reserved, not derived */
+	nf_id_hex("other", b);
+	assert_int_equal(strlen(b), 12);
+	assert_string_not_equal(a, b);
+}
+
+/* A journal recording hex for id, as set-up writes it. */
+static void write_owner(const char *dir, const char *id, const char *hex)
+{
+	struct journal j = { .id = (char *)id, .complete = true, .pid = 1 };
+
+	memcpy(j.hex, hex, 13);
+	assert_int_equal(journal_write(dir, &j, NULL), 0);
+}
+
+static void test_names_distinct(void **state)
+{
+	struct fixture *f = *state;
+	char ha[13], hb[13], want[13], path[256];
+
+	nf_id_hex(COLLIDE_A, want);
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_A, ha, NULL), 0);
+	assert_string_equal(ha, want); /* the first candidate derives from the id */
+	write_owner(f->dir, COLLIDE_A, ha);
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_B, hb, NULL), 0);
+	assert_string_not_equal(ha, hb);
+	assert_int_equal(strspn(hb, "0123456789abcdef"), 12);
+	write_owner(f->dir, COLLIDE_B, hb);
+
+	/* releasing is only for the holder */
+	assert_int_equal(journal_name_release(f->dir, ha, COLLIDE_B, NULL), 0);
+	snprintf(path, sizeof(path), "%s/names/%s", f->dir, ha);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(journal_name_release(f->dir, ha, COLLIDE_A, NULL), 0);
+	assert_int_not_equal(access(path, F_OK), 0);
+}
+
+static void test_names_stale(void **state)
+{
+	struct fixture *f = *state;
+	char ha[13], hb[13], path[256];
+	unsigned removed = 9;
+
+	/* A reserved, then killed before its journal: the name is stale, B may take it */
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_A, ha, NULL), 0);
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_B, hb, NULL), 0);
+	assert_string_equal(ha, hb);
+	write_owner(f->dir, COLLIDE_B, hb);
+	/* gc keeps live reservations, drops the rest */
+	snprintf(path, sizeof(path), "%s/names/0123456789ab", f->dir);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT, 0600);
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "ghost", 5), 5);
+		close(fd);
+	}
+	assert_int_equal(journal_name_sweep(f->dir, &removed, NULL), 0);
+	assert_int_equal(removed, 1);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/names/%s", f->dir, hb);
+	assert_int_equal(access(path, F_OK), 0);
+}
+
+/* A state directory from before reservations: the first one reserves every recorded name. */
+static void test_names_seeded(void **state)
+{
+	struct fixture *f = *state;
+	char ha[13], hb[13];
+
+	nf_id_hex(COLLIDE_A, ha);
+	write_owner(f->dir, COLLIDE_A, ha); /* no names/ directory yet */
+	assert_int_equal(journal_name_reserve(f->dir, COLLIDE_B, hb, NULL), 0);
+	assert_string_not_equal(ha, hb);
+}
+
+static void test_owner_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct journal j = { .id = "own", .complete = true, .pid = 42, .pid_start = 7 };
+	struct journal_member buf;
+	const struct journal_member *self;
+	struct journal *r = NULL;
+
+	memcpy(j.hex, "00000000abcd", 13);
+	j.bundle = "/b/own";
+	assert_int_equal(journal_member_add(&j, "own", 42, 7), 0);
+	assert_int_equal(journal_member_add(&j, "other", 43, 8), 0);
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	assert_int_equal(journal_read(f->dir, "own", &r, NULL), 0);
+	assert_string_equal(r->bundle, "/b/own");
+	assert_string_equal(r->hex, "00000000abcd");
+	self = journal_self(r, &buf);
+	assert_non_null(self);
+	assert_string_equal(self->id, "own");
+	assert_int_equal(self->pid, 42);
+	journal_member_remove(r, "own");
+	assert_null(journal_self(r, &buf));
+	journal_free(r);
+	for (size_t i = 0; i < j.n_members; i++)
+		free(j.members[i].id);
+	free(j.members);
+}
+
+static void test_lock_timeout(void **state)
+{
+	struct fixture *f = *state;
+	struct nf_error err = { 0 };
+	char path[256], want[64];
+	int p[2], fd, lk;
+	pid_t child;
+	char c;
+	time_t t0;
+
+	/* a child holds the lock */
+	assert_int_equal(pipe(p), 0);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		int l = journal_lock(f->dir, NULL);
+
+		(void)!write(p[1], "x", 1);
+		pause();
+		_exit(l < 0);
+	}
+	assert_int_equal(read(p[0], &c, 1), 1);
+	t0 = time(NULL);
+	fd = journal_lock_timeout(f->dir, 1, &err);
+	assert_true(fd < 0);
+	assert_true(time(NULL) - t0 <= 3);
+	snprintf(want, sizeof(want), "held by pid %d", (int)child);
+	assert_non_null(strstr(err.msg, want));
+	assert_non_null(strstr(err.msg, "lock_timeout"));
+
+	/* freed: taken at once, and noted as ours */
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	lk = journal_lock_timeout(f->dir, 1, &err);
+	assert_true(lk >= 0);
+	snprintf(path, sizeof(path), "%s/.lock", f->dir);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	memset(want, 0, sizeof(want));
+	assert_true(read(fd, want, sizeof(want) - 1) > 0);
+	assert_int_equal(atoi(want), (int)getpid());
+	close(fd);
+	close(lk);
+	close(p[0]);
+	close(p[1]);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_hex),
+		cmocka_unit_test_setup_teardown(test_names_distinct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_stale, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_names_seeded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_owner_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
