@@ -63,7 +63,10 @@ struct hostconf {
 	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
 	bool teardown_wait;	   /* "teardown": "wait": poststop returns only when all is gone;
 			     * default "background": the slow kernel part finishes after it */
-	char *path;		   /* the file read, NULL for built-in defaults */
+	bool kubernetes; /* "kubernetes": true: the host runs Kubernetes, whose sandbox (pause)
+			  * containers are skipped; elsewhere a container's author sets the
+			  * annotation that claims it, so it escapes nothing; default false */
+	char *path;	 /* the file read, NULL for built-in defaults */
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default

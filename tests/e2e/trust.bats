@@ -1,0 +1,82 @@
+#!/usr/bin/env bats
+# The trust model holds (issue 9, item 6): what a container's author writes cannot switch the
+# fence off. A claim to be a Kubernetes sandbox escapes nothing unless the host configuration
+# says the host runs Kubernetes ("kubernetes": true); config.json keys that runc reads
+# case-insensitively (Go's encoding/json) cannot show the hook one thing and runc another.
+
+load helpers
+
+setup() {
+	nf_world_setup
+	nf_hostconf "{\"dns\": [\"$NF_DNS_OK\"]}"
+}
+
+teardown() {
+	nf_podman_teardown
+	nf_world_teardown
+}
+
+# The container is fenced in wire mode: eth0 with a pool address, a state file, a blocked
+# destination blocked fast and an allowed one open.
+trust_expect_wire_fenced() { # ID
+	local id=$1
+	[ -f "$NF_TMP/state/$id.json" ]
+	[[ $(nf_addr4 "$id") =~ ^10\.213\. ]]
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+}
+
+@test "runc: a container claiming to be a sandbox is fenced by its own policy (no kubernetes key)" {
+	local id
+	id=$(nf_cid sbx)
+	nf_bundle sbx io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443" \
+		io.kubernetes.cri.container-type=sandbox
+	nf_start runc "$NF_BUNDLE" "$id"
+	trust_expect_wire_fenced "$id"
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "runc: default_policy covers a container claiming to be a CRI-O sandbox" {
+	local id
+	id=$(nf_cid sbd)
+	nf_hostconf "{\"dns\": [\"$NF_DNS_OK\"],
+		\"default_policy\": {\"base\": \"restricted\", \"egress\": [\"$NF_PUB1:443\"]}}"
+	nf_bundle sbd io.kubernetes.cri-o.ContainerType=sandbox
+	nf_start runc "$NF_BUNDLE" "$id"
+	trust_expect_wire_fenced "$id"
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "podman: with default_policy, a container claiming to be a sandbox is fenced" {
+	local name=pm-sbx-$NF_TAG cid pid
+	nf_hostconf "{\"dns\": [\"$NF_DNS_OK\"],
+		\"default_policy\": {\"base\": \"restricted\", \"egress\": [\"$NF_PUB1:443\"]}}"
+	nf_podman_setup
+	# the "always" registration, as a host with a default_policy installs it
+	nf_hooksd "$NF_PODMAN/hooks" "$NF_ROOT/hooks.d/always"
+	# the default bridge network: unfenced, everything would open
+	run nf_podman run -d --name "$name" \
+		--annotation io.kubernetes.cri.container-type=sandbox \
+		--ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+		--rootfs "$NF_TMP/rootfs" /bin/busybox sleep 3600
+	echo "$output"
+	[ "$status" -eq 0 ]
+	cid=${lines[-1]}
+	[ -f "$NF_TMP/state/$cid.json" ]
+	run nf_podman exec "$name" /probe connect tcp "$NF_PUB1" 443 2000
+	echo "$output"
+	[[ $output == open* ]]
+	run nf_podman exec "$name" /probe connect tcp "$NF_PUB2" 443 2000
+	echo "$output"
+	[ "$status" -ne 0 ]
+	NF_PROBE_OUT=$output
+	nf_check_blocked_fast "$NF_PUB2:443"
+	pid=$(nf_podman inspect --format '{{.State.Pid}}' "$name")
+	nsenter --net="/proc/$pid/ns/net" nft list table inet netfence >/dev/null
+
+	run nf_podman rm -f -t 0 "$name"
+	[ "$status" -eq 0 ]
+	nf_assert_clean
+}
