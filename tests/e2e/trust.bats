@@ -80,3 +80,44 @@ trust_expect_wire_fenced() { # ID
 	[ "$status" -eq 0 ]
 	nf_assert_clean
 }
+
+# nf_bundle, then the document rewritten by jq and a textual rename of a key (jq cannot write
+# a duplicate key): trust_bundle_rename NAME JQ-FILTER FROM TO ANNOTATIONS... ($TRUST_FILTER:
+# a file jq reads as $f)
+trust_bundle_rename() {
+	local name=$1 filter=$2 from=$3 to=$4
+	shift 4
+	nf_bundle "$name" "$@" -- /bin/busybox true
+	jq --slurpfile f "${TRUST_FILTER:-/dev/null}" "$filter" "$NF_BUNDLE/config.json" |
+		sed "s/\"$from\":/\"$to\":/" >"$NF_BUNDLE/config.json.new"
+	mv "$NF_BUNDLE/config.json.new" "$NF_BUNDLE/config.json"
+	echo "config.json: $(jq -c .linux "$NF_BUNDLE/config.json" 2>&1 | cut -c1-300)"
+}
+
+@test "runc: \"seccomp\" then \"Seccomp\" (runc keeps the last) is refused with a message" {
+	local id
+	id=$(nf_cid case)
+	TRUST_FILTER=$NF_TMP/filter.json
+	"$NF_BIN" seccomp-profile --level inet --format oci >"$TRUST_FILTER"
+	# the hook would see the socket filter; runc loads the allow-all one after it
+	trust_bundle_rename case \
+		'.linux.seccomp = $f[0] | .linux.ZZseccomp = {defaultAction: "SCMP_ACT_ALLOW"}' \
+		ZZseccomp Seccomp io.netfence.policy=restricted io.netfence.seccomp=inet
+	grep -q '"Seccomp":' "$NF_BUNDLE/config.json"
+	run nf_run_runc "$NF_BUNDLE" "$id"
+	echo "$output"
+	nf_assert_refused "$output" "$status" "netfence: $id" "config.json" "Seccomp" \
+		"case"
+	[ ! -f "$NF_TMP/state/$id.json" ]
+	nf_assert_clean
+}
+
+@test "runc: a key the hook reads spelled in another case (\"Linux\") is refused with a message" {
+	local id
+	id=$(nf_cid lcase)
+	trust_bundle_rename lcase '.' linux Linux io.netfence.policy=restricted
+	run nf_run_runc "$NF_BUNDLE" "$id"
+	echo "$output"
+	nf_assert_refused "$output" "$status" "netfence: $id" "config.json" "Linux" "linux"
+	nf_assert_clean
+}
