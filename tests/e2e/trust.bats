@@ -121,3 +121,24 @@ trust_bundle_rename() {
 	nf_assert_refused "$output" "$status" "netfence: $id" "config.json" "Linux" "linux"
 	nf_assert_clean
 }
+
+@test "netfence-runtime (runc): \"seccomp\" then \"Seccomp\" is refused untouched, runc not run" {
+	local id b sum
+	id=$(nf_cid wcase)
+	NF_NO_HOOKS=1 nf_bundle wcase io.netfence.policy=restricted -- /bin/busybox true
+	b=$NF_BUNDLE
+	# the wrapper would merge its filter into the first; runc keeps the second, allow-all
+	jq '.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO"} |
+		.linux.ZZseccomp = {defaultAction: "SCMP_ACT_ALLOW"}' "$b/config.json" |
+		sed 's/"ZZseccomp":/"Seccomp":/' >"$b/config.json.new"
+	mv "$b/config.json.new" "$b/config.json"
+	sum=$(sha256sum <"$b/config.json")
+	echo "$id" >>"$NF_TMP/containers"
+	echo wrunc >"$NF_TMP/out/$id.rt"
+	run nf_rt wrunc run -b "$b" "$id"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "netfence-runtime: $b/config.json: duplicate key \"Seccomp\" and \"seccomp\" (runc matches keys ignoring case and keeps the last)" ]
+	[ "$(sha256sum <"$b/config.json")" = "$sum" ]
+	nf_assert_clean
+}
