@@ -476,6 +476,8 @@ static const char *addr_class_refused(const struct nf_addr *a)
 	}
 	{
 		static const uint8_t zero[16], nat64[12] = { 0, 0x64, 0xff, 0x9b };
+		/* AWS's IPv6 instance metadata service sits in a ULA, not in fe80::/10 */
+		static const uint8_t meta6[16] = { 0xfd, 0, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 };
 
 		if (memcmp(b, zero, 16) == 0)
 			return "unspecified";
@@ -485,6 +487,8 @@ static const char *addr_class_refused(const struct nf_addr *a)
 			return "link-local";
 		if (b[0] == 0xff)
 			return "multicast";
+		if (memcmp(b, meta6, 16) == 0)
+			return "cloud metadata (fd00:ec2::254)";
 		/* an IPv4 address in IPv6 clothing reaches the IPv4 address */
 		if (is_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
 			struct nf_addr v4 = { .family = AF_INET };
