@@ -118,3 +118,21 @@ refused_names_checks() { # POLICY
 	[ "$status" -eq 0 ]
 	[[ $output == *"$NF_PUB1"* ]]
 }
+
+@test "a hostname answering another container's host end (a host address made by netfence) is refused" {
+	local a b
+	a=$(nf_cid ha)
+	b=$(nf_cid hb)
+	nf_bundle ha io.netfence.policy=restricted
+	nf_start runc "$NF_BUNDLE" "$a"
+	# the first lease of the test's pool: the host end is 10.213.0.0
+	[ "$(nf_gw4 "$a")" = 10.213.0.0 ]
+	nf_bundle hb io.netfence.policy=restricted "io.netfence.egress=hostend.test:$NF_HOST_SVC_PORT" \
+		-- /bin/busybox true
+	run nf_run_runc "$NF_BUNDLE" "$b"
+	echo "$output"
+	nf_assert_refused "$output" "$status" "netfence: $b" \
+		"hostname \\\"hostend.test\\\" resolved to 10.213.0.0" "host's own"
+	nf_stop "$a"
+	nf_assert_clean
+}

@@ -110,6 +110,7 @@ nf_world_setup() {
 	# names whose answers a hostname rule must never open (dns_answers.bats)
 	names="$names loop.test=127.0.0.1 zero.test=0.0.0.0 uplink.test=$NF_UP4_HOST"
 	names="$names mcast.test=224.0.0.1 bcast.test=255.255.255.255"
+	names="$names hostend.test=10.213.0.0" # the host end of a test's first container
 	nf_bg_world dns1 serve dns "$NF_DNS_OK" 53 $names
 	nf_bg_world dns2 serve dns "$NF_DNS_OTHER" 53 $names
 	nf_bg_ns "$NF_HOST" hostsvc serve tcp :: "$NF_HOST_SVC_PORT"
