@@ -77,7 +77,9 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		: spec_config_load(st->bundle, &cfg, err);
 	if (r < 0)
 		return r;
-	if (is_sandbox(cfg)) {
+	/* Only Kubernetes sets the sandbox annotation itself: elsewhere (podman, plain runc) the
+	 * container's author does, and claiming to be a sandbox must escape nothing. */
+	if (hc->kubernetes && is_sandbox(cfg)) {
 		spec_config_free(cfg);
 		return 0; /* the pod's application containers carry the policy */
 	}

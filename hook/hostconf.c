@@ -636,6 +636,8 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 						    "seconds from 1 to 3600",
 						    what);
 			hc->lock_timeout = (unsigned)YAJL_GET_INTEGER(v);
+		} else if (strcmp(key, "kubernetes") == 0) {
+			r = get_bool(v, what, key, &hc->kubernetes, err);
 		} else if (strcmp(key, "selinux_packet_type") == 0) {
 			if (!YAJL_IS_STRING(v) || !label_type_ok(v->u.string))
 				return nf_input_err(

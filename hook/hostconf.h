@@ -63,8 +63,11 @@ struct hostconf {
 	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
 	bool teardown_wait;	   /* "teardown": "wait": poststop returns only when all is gone;
 			     * default "background": the slow kernel part finishes after it */
-	char *path;		   /* the file read, NULL for built-in defaults */
-	unsigned lock_timeout;	   /* "lock_timeout": seconds to wait for the state lock (1-3600,
+	bool kubernetes; /* "kubernetes": true: the host runs Kubernetes, whose sandbox (pause)
+			  * containers are skipped; elsewhere a container's author sets the
+			  * annotation that claims it, so it escapes nothing; default false */
+	char *path;	 /* the file read, NULL for built-in defaults */
+	unsigned lock_timeout; /* "lock_timeout": seconds to wait for the state lock (1-3600,
 				    * default 10) before failing with the holder's pid */
 };
 

@@ -9,6 +9,8 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,6 +444,8 @@ struct lookup {
 	struct gaicb cb;
 	struct nf_addr addrs[POLICY_ADDRS_PER_NAME];
 	size_t n_addrs;
+	struct nf_addr refused;	 /* the first answer a hostname must not open */
+	const char *refused_why; /* NULL: none */
 };
 
 static bool is_v4_mapped(const struct nf_addr *a)
@@ -451,10 +455,115 @@ static bool is_v4_mapped(const struct nf_addr *a)
 	return memcmp(a->a, pfx, sizeof(pfx)) == 0;
 }
 
-static void lookup_collect(struct lookup *l, bool ipv6)
+/* The class of an address no DNS answer may open, NULL for any other (without the host's own
+ * addresses: see policy_answer_refused). */
+static const char *addr_class_refused(const struct nf_addr *a)
+{
+	const uint8_t *b = a->a;
+
+	if (a->family == AF_INET) {
+		if (b[0] == 0)
+			return "unspecified (0.0.0.0/8)";
+		if (b[0] == 127)
+			return "loopback";
+		if (b[0] == 169 && b[1] == 254)
+			return "link-local (cloud metadata included)";
+		if ((b[0] & 0xf0) == 224)
+			return "multicast";
+		if (b[0] == 255 && b[1] == 255 && b[2] == 255 && b[3] == 255)
+			return "broadcast";
+		return NULL;
+	}
+	{
+		static const uint8_t zero[16], nat64[12] = { 0, 0x64, 0xff, 0x9b };
+		/* AWS's IPv6 instance metadata service sits in a ULA, not in fe80::/10 */
+		static const uint8_t meta6[16] = { 0xfd, 0, 0x0e, 0xc2, [14] = 0x02, [15] = 0x54 };
+
+		if (memcmp(b, zero, 16) == 0)
+			return "unspecified";
+		if (memcmp(b, zero, 15) == 0 && b[15] == 1)
+			return "loopback";
+		if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80)
+			return "link-local";
+		if (b[0] == 0xff)
+			return "multicast";
+		if (memcmp(b, meta6, 16) == 0)
+			return "cloud metadata (fd00:ec2::254)";
+		/* an IPv4 address in IPv6 clothing reaches the IPv4 address */
+		if (is_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
+			struct nf_addr v4 = { .family = AF_INET };
+			const char *c;
+
+			memcpy(v4.a, b + 12, 4);
+			c = addr_class_refused(&v4);
+			if (c)
+				return is_v4_mapped(a) ? "the IPv4-mapped form of a refused address"
+						       : "the NAT64 form of a refused address";
+		}
+	}
+	return NULL;
+}
+
+const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr *host,
+				  size_t n_host)
+{
+	const char *c = addr_class_refused(a);
+
+	if (c)
+		return c;
+	for (size_t i = 0; i < n_host; i++)
+		if (host[i].family == a->family &&
+		    memcmp(host[i].a, a->a, (size_t)nf_addr_len(a->family)) == 0)
+			return "one of the host's own addresses";
+	return NULL;
+}
+
+/* Every address of the namespace the hook runs in (the host's): interface addresses, loopback
+ * and the host ends of containers included, with their broadcast addresses. */
+static int host_addrs(struct nf_addr **ret, size_t *ret_n)
+{
+	struct ifaddrs *ifa = NULL;
+	struct nf_addr *v;
+	size_t n = 0, cap = 0;
+
+	if (getifaddrs(&ifa) < 0)
+		return -errno;
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next)
+		cap += 2;
+	v = calloc(cap + 1, sizeof(*v));
+	if (!v) {
+		freeifaddrs(ifa);
+		return -ENOMEM;
+	}
+	for (struct ifaddrs *i = ifa; i; i = i->ifa_next) {
+		const struct sockaddr *sa[2] = { i->ifa_addr, NULL };
+
+		if (i->ifa_flags & IFF_BROADCAST)
+			sa[1] = i->ifa_broadaddr;
+		for (int k = 0; k < 2; k++) {
+			if (!sa[k])
+				continue;
+			if (sa[k]->sa_family == AF_INET) {
+				v[n].family = AF_INET;
+				memcpy(v[n++].a, &((const struct sockaddr_in *)sa[k])->sin_addr, 4);
+			} else if (sa[k]->sa_family == AF_INET6) {
+				v[n].family = AF_INET6;
+				memcpy(v[n++].a, &((const struct sockaddr_in6 *)sa[k])->sin6_addr,
+				       16);
+			}
+		}
+	}
+	freeifaddrs(ifa);
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+static void lookup_collect(struct lookup *l, bool ipv6, const struct nf_addr *host, size_t n_host)
 {
 	for (struct addrinfo *ai = l->cb.ar_result; ai; ai = ai->ai_next) {
 		struct nf_addr a = { 0 };
+		const char *why;
 		bool dup = false;
 
 		if (ai->ai_family == AF_INET) {
@@ -463,11 +572,16 @@ static void lookup_collect(struct lookup *l, bool ipv6)
 		} else if (ai->ai_family == AF_INET6 && ipv6) {
 			a.family = AF_INET6;
 			memcpy(a.a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-			if (is_v4_mapped(&a))
-				continue;
 		} else {
 			continue;
 		}
+		why = policy_answer_refused(&a, host, n_host);
+		if (why && !l->refused_why) {
+			l->refused = a;
+			l->refused_why = why;
+		}
+		if (why || is_v4_mapped(&a))
+			continue;
 		for (size_t i = 0; i < l->n_addrs && !dup; i++)
 			dup = memcmp(&l->addrs[i], &a, sizeof(a)) == 0;
 		if (!dup && l->n_addrs < POLICY_ADDRS_PER_NAME)
@@ -535,8 +649,9 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 {
 	_cleanup_free_ struct lookup *l = NULL;
 	_cleanup_free_ struct gaicb **list = NULL, **wait = NULL;
+	_cleanup_free_ struct nf_addr *host = NULL;
 	struct nf_rule *eg = NULL, *in = NULL;
-	size_t nl = 0, nrules = 0, n_eg = 0, n_in = 0;
+	size_t nl = 0, nrules = 0, n_eg = 0, n_in = 0, n_host = 0;
 	uint64_t deadline;
 	bool leak = false;
 	int r = 0;
@@ -587,6 +702,11 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 			nl++;
 		}
 	}
+	/* DNS answers never open the host's own addresses: those of the namespace the hook runs
+	 * in (the host's), read once */
+	r = host_addrs(&host, &n_host);
+	if (r < 0)
+		return nf_sys_err(err, -r, "resolving hostnames: listing the host's addresses");
 	r = getaddrinfo_a(GAI_NOWAIT, list, (int)nl, NULL);
 	if (r != 0)
 		return nf_sys_err(err, r == EAI_AGAIN ? EAGAIN : ENOMEM, "resolving hostnames");
@@ -630,9 +750,20 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 						 key_names[l[i].key], l[i].host, gai_strerror(e));
 			continue;
 		}
-		lookup_collect(&l[i], p->ipv6);
+		lookup_collect(&l[i], p->ipv6, host, n_host);
 		freeaddrinfo(l[i].cb.ar_result);
 		l[i].cb.ar_result = NULL;
+		if (l[i].refused_why && r == 0) {
+			char a[64];
+
+			r = nf_input_err(err,
+					 "%s: hostname \"%s\" resolved to %s, %s: an address from "
+					 "DNS never opens it (a rule naming the address does)",
+					 key_names[l[i].key], l[i].host,
+					 nf_addr_str(&l[i].refused, a, sizeof(a)),
+					 l[i].refused_why);
+			continue;
+		}
 		if (l[i].n_addrs == 0 && r == 0)
 			r = nf_input_err(err, "%s: cannot resolve \"%s\": no %s address",
 					 key_names[l[i].key], l[i].host,

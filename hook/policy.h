@@ -42,8 +42,18 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 
 /* Replace hostname rules by one address rule per A record (and AAAA when ipv6 is on), with
  * the host's resolver, bounded in time (timeout_ms for all names together) and count. A name
- * that does not resolve, or a wildcard, is an input error naming it. */
+ * that does not resolve, a wildcard, or a name answering an address policy_answer_refused
+ * refuses (the host's own addresses read from the namespace the caller runs in) is an input
+ * error naming it. */
 int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf_error *err);
+
+/* Why a DNS answer a may not open a hostname rule, NULL when it may: loopback, unspecified,
+ * link-local (cloud metadata included), multicast, broadcast, their IPv4-mapped and NAT64
+ * forms, and host[0..n_host) (the host's own addresses). policy_resolve_hostnames refuses the
+ * container naming the name and the address (fail closed); literal address rules are not
+ * affected. */
+const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr *host,
+				  size_t n_host);
 
 /* A digest of the policy as written (call before policy_resolve_hostnames, so that DNS
  * answers do not change it): containers sharing a namespace must carry the same. Rule order

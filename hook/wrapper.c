@@ -241,23 +241,16 @@ int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_erro
 	return 0;
 }
 
-bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy)
+bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy,
+			    bool kubernetes)
 {
 	const char *a = spec_annotation(ann, n, "io.kubernetes.cri.container-type");
 	const char *b = spec_annotation(ann, n, "io.kubernetes.cri-o.ContainerType");
 
-	if ((a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0))
+	if (kubernetes && ((a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0)))
 		return false; /* the pod's application containers carry the policy */
 	if (has_default_policy)
 		return true;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(ann[i].key, NF_PREFIX, strlen(NF_PREFIX)) == 0)
-			return true;
-	return false;
-}
-
-static bool has_netfence_key(const struct spec_kv *ann, size_t n)
-{
 	for (size_t i = 0; i < n; i++)
 		if (strncmp(ann[i].key, NF_PREFIX, strlen(NF_PREFIX)) == 0)
 			return true;
@@ -292,7 +285,7 @@ int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_
 
 	*ret_changed = false;
 	ann = spec_doc_annotations(d, &n);
-	if (!wrapper_policy_applies(ann, n, hc->default_policy != NULL))
+	if (!wrapper_policy_applies(ann, n, hc->default_policy != NULL, hc->kubernetes))
 		return 0;
 	if (policy_resolve(ann, n, hc, &pol, &perr) < 0 || !pol)
 		return 0; /* the hook refuses it with the reason */
@@ -342,14 +335,12 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 		return r;
 	}
 	ann = spec_doc_annotations(d, &n);
-	applies = wrapper_policy_applies(ann, n, false);
-	if (applies || (!has_netfence_key(ann, n) && wrapper_policy_applies(ann, n, true))) {
-		/* the host configuration: a default policy, profiles, allow */
-		r = hostconf_load(o->netfence_config, NULL, &hc, err);
-		if (r < 0)
-			return r;
-		applies = applies || hc->default_policy != NULL;
-	}
+	/* the host configuration: a default policy, profiles, allow, and whether a sandbox
+	 * annotation is Kubernetes' own */
+	r = hostconf_load(o->netfence_config, NULL, &hc, err);
+	if (r < 0)
+		return r;
+	applies = wrapper_policy_applies(ann, n, hc->default_policy != NULL, hc->kubernetes);
 	if (!applies) {
 		*ret_changed = false;
 		return 0;

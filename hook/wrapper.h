@@ -30,8 +30,10 @@ int wrapper_parse_args(int argc, char *const *argv, struct wrapper_args *ret, st
 int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_error *err);
 
 /* True when netfence acts on a container with these annotations: any io.netfence.* key, or a
- * host default policy; never for a Kubernetes sandbox (pause) container. */
-bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy);
+ * host default policy; never for a Kubernetes sandbox (pause) container on a host whose
+ * configuration says it runs Kubernetes (`kubernetes`). */
+bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy,
+			    bool kubernetes);
 
 /* Where the hooks added to config.json come from. */
 struct wrapper_hook_opts {

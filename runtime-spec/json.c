@@ -282,9 +282,50 @@ static int json_build(const char *buf, size_t len, const char *what, yajl_val *r
 	return 0;
 }
 
+/* Go's encoding/json (runc reads config.json with it) matches a key to a struct field ignoring
+ * case: ASCII letters fold, and so do U+017F (long s) and U+212A (Kelvin sign), to 's' and
+ * 'k' (bytes.EqualFold, which Go's matching agrees with for the ASCII field names of the
+ * runtime spec). The next folded unit of *p, advancing it; 0 at the end. */
+static int fold_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+
+	if (s[0] == 0xc5 && s[1] == 0xbf) {
+		*p += 2;
+		return 's';
+	}
+	if (s[0] == 0xe2 && s[1] == 0x84 && s[2] == 0xaa) {
+		*p += 3;
+		return 'k';
+	}
+	if (*s)
+		(*p)++;
+	return *s >= 'A' && *s <= 'Z' ? *s + ('a' - 'A') : *s;
+}
+
+static int fold_cmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+
+	for (;;) {
+		int cx = fold_next(&x), cy = fold_next(&y);
+
+		if (cx != cy || cx == 0)
+			return cx - cy;
+	}
+}
+
 static int cmp_key(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_key_fold(const void *a, const void *b)
+{
+	int r = fold_cmp(*(const char *const *)a, *(const char *const *)b);
+
+	/* equal under folding: exact order, so a message names the same pair every time */
+	return r ? r : cmp_key(a, b);
 }
 
 /* Quote an untrusted key for a message: printable ASCII kept, the rest escaped, truncated. */
@@ -301,11 +342,23 @@ static void quote_key(char *dst, size_t size, const char *key)
 	dst[o] = '\0';
 }
 
-static int json_check_dups(yajl_val v, const char *what, struct nf_error *err)
+/* How keys are compared: exactly everywhere (netfence's own documents), or as runc does for
+ * config.json (see json_parse_oci_config). */
+struct dup_rules {
+	const char *what;
+	bool go;
+	const char *const *maps;  /* dotted paths of map-typed objects, whose keys are data */
+	const char *const *names; /* member names netfence reads, in the spec's spelling */
+};
+
+/* path: the dotted path of v from the root while it can still name a map; NULL otherwise. */
+static int check_dups(yajl_val v, const struct dup_rules *k, const char *path, struct nf_error *err)
 {
+	bool fold = false;
+
 	if (YAJL_IS_ARRAY(v)) {
 		for (size_t i = 0; i < v->u.array.len; i++) {
-			int r = json_check_dups(v->u.array.values[i], what, err);
+			int r = check_dups(v->u.array.values[i], k, NULL, err);
 
 			if (r < 0)
 				return r;
@@ -314,25 +367,62 @@ static int json_check_dups(yajl_val v, const char *what, struct nf_error *err)
 	}
 	if (!YAJL_IS_OBJECT(v) || v->u.object.len < 1)
 		return 0;
+	if (k->go) {
+		fold = true;
+		for (size_t i = 0; path && k->maps[i]; i++)
+			if (fold_cmp(path, k->maps[i]) == 0)
+				fold = false; /* Go matches a map's keys exactly */
+	}
 	{
 		size_t n = v->u.object.len;
 		_cleanup_free_ const char **keys = malloc(n * sizeof(*keys));
 
 		if (!keys)
-			return nf_sys_err(err, ENOMEM, "%s", what);
+			return nf_sys_err(err, ENOMEM, "%s", k->what);
 		memcpy(keys, v->u.object.keys, n * sizeof(*keys));
-		qsort(keys, n, sizeof(*keys), cmp_key);
-		for (size_t i = 1; i < n; i++)
+		qsort(keys, n, sizeof(*keys), fold ? cmp_key_fold : cmp_key);
+		for (size_t i = 1; i < n; i++) {
+			char q[200], q2[200];
+
 			if (strcmp(keys[i - 1], keys[i]) == 0) {
+				quote_key(q, sizeof(q), keys[i]);
+				return nf_input_err(err, "%s: duplicate key \"%s\"", k->what, q);
+			}
+			if (fold && fold_cmp(keys[i - 1], keys[i]) == 0) {
+				quote_key(q, sizeof(q), keys[i - 1]);
+				quote_key(q2, sizeof(q2), keys[i]);
+				return nf_input_err(
+					err,
+					"%s: duplicate key \"%s\" and \"%s\" (runc "
+					"matches keys ignoring case and keeps the last)",
+					k->what, q, q2);
+			}
+		}
+	}
+	for (size_t i = 0; fold && i < v->u.object.len; i++) {
+		const char *key = v->u.object.keys[i];
+
+		for (size_t j = 0; k->names[j]; j++)
+			if (fold_cmp(key, k->names[j]) == 0 && strcmp(key, k->names[j]) != 0) {
 				char q[200];
 
-				quote_key(q, sizeof(q), keys[i]);
-				return nf_input_err(err, "%s: duplicate key \"%s\"", what, q);
+				quote_key(q, sizeof(q), key);
+				return nf_input_err(err,
+						    "%s: key \"%s\" must be spelled \"%s\" (runc "
+						    "matches keys ignoring case, crun exactly)",
+						    k->what, q, k->names[j]);
 			}
 	}
 	for (size_t i = 0; i < v->u.object.len; i++) {
-		int r = json_check_dups(v->u.object.values[i], what, err);
+		const char *key = v->u.object.keys[i];
+		char sub[128];
+		int r, m = -1;
 
+		/* a child's path, while one of the map paths could still be reached */
+		if (k->go && path && !strchr(key, '.'))
+			m = snprintf(sub, sizeof(sub), "%s%s%s", path, path[0] ? "." : "", key);
+		r = check_dups(v->u.object.values[i], k,
+			       m > 0 && (size_t)m < sizeof(sub) && fold ? sub : NULL, err);
 		if (r < 0)
 			return r;
 	}
@@ -348,7 +438,90 @@ int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *r
 	r = json_build(buf, len, what, &tree, err);
 	if (r < 0)
 		return r;
-	r = json_check_dups(tree, what, err);
+	r = check_dups(tree, &(const struct dup_rules){ .what = what }, NULL, err);
+	if (r < 0)
+		return r;
+	*ret = steal_pointer(&tree);
+	return 0;
+}
+
+int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_val *ret,
+			  struct nf_error *err)
+{
+	/* the map-typed members of the runtime spec (map[string]...): their keys are data */
+	static const char *const maps[] = {
+		"annotations",
+		"linux.sysctl",
+		"linux.resources.unified",
+		"linux.resources.rdma",
+		"linux.netDevices",
+		"linux.timeOffsets",
+		NULL,
+	};
+	/* every member netfence reads (spec.c, spec_write.c) and the path to each map: each must
+	 * be spelled as the spec spells it, so that runc (ignoring case) and crun (exact) read
+	 * the same member netfence read. Add a name here when a new one is read. */
+	static const char *const names[] = {
+		"ociVersion",
+		"root",
+		"path",
+		"process",
+		"selinuxLabel",
+		"capabilities",
+		"bounding",
+		"effective",
+		"inheritable",
+		"permitted",
+		"ambient",
+		"linux",
+		"namespaces",
+		"type",
+		"seccomp",
+		"defaultAction",
+		"defaultErrnoRet",
+		"architectures",
+		"archMap",
+		"architecture",
+		"subArchitectures",
+		"syscalls",
+		"names",
+		"action",
+		"errnoRet",
+		"args",
+		"index",
+		"value",
+		"valueTwo",
+		"op",
+		"annotations",
+		"hooks",
+		"prestart",
+		"createRuntime",
+		"createContainer",
+		"startContainer",
+		"poststart",
+		"poststop",
+		"env",
+		"timeout",
+		"sysctl",
+		"resources",
+		"unified",
+		"rdma",
+		"netDevices",
+		"timeOffsets",
+		"flags",
+		"listenerPath",
+		NULL,
+	};
+	__attribute__((cleanup(yajl_valp))) yajl_val tree = NULL;
+	int r;
+
+	r = json_build(buf, len, what, &tree, err);
+	if (r < 0)
+		return r;
+	r = check_dups(
+		tree,
+		&(const struct dup_rules){ .what = what, .go = true, .maps = maps, .names = names },
+		"", err);
 	if (r < 0)
 		return r;
 	*ret = steal_pointer(&tree);

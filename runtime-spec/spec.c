@@ -553,7 +553,9 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 	if (len > SPEC_CONFIG_MAX)
 		return nf_input_err(err, "%s: larger than the limit of %d bytes", what,
 				    SPEC_CONFIG_MAX);
-	r = json_parse_strict(buf, len, what, &root, err);
+	/* as runc reads it: keys equal ignoring case are duplicates, and a member read below
+	 * spelled in another case is refused, so json_get sees what runc and crun see */
+	r = json_parse_oci_config(buf, len, what, &root, err);
 	if (r < 0)
 		return r;
 	if (!YAJL_IS_OBJECT(root))

@@ -101,7 +101,7 @@ int spec_doc_parse(const char *buf, size_t len, const char *path, struct spec_do
 	if (!d->path)
 		return nf_sys_err(err, ENOMEM, "config.json");
 	/* json.c prefixes its messages with `what`; an empty what is cut off again below. */
-	r = json_parse_strict(buf, len, "", &d->root, &perr);
+	r = json_parse_oci_config(buf, len, "", &d->root, &perr);
 	if (r < 0) {
 		const char *m = strncmp(perr.msg, ": ", 2) == 0 ? perr.msg + 2 : perr.msg;
 

@@ -107,6 +107,10 @@ nf_world_setup() {
 	nf_bg_world udp serve udp "$udp_addrs" $NF_UDP_PORTS
 	local names="allowed.test=$NF_PUB1 other.test=$NF_PUB2 public.test=$NF_PUB3"
 	names="$names private.test=$NF_PRIV10 meta.test=$NF_META"
+	# names whose answers a hostname rule must never open (dns_answers.bats)
+	names="$names loop.test=127.0.0.1 zero.test=0.0.0.0 uplink.test=$NF_UP4_HOST"
+	names="$names mcast.test=224.0.0.1 bcast.test=255.255.255.255"
+	names="$names hostend.test=10.213.0.0" # the host end of a test's first container
 	nf_bg_world dns1 serve dns "$NF_DNS_OK" 53 $names
 	nf_bg_world dns2 serve dns "$NF_DNS_OTHER" 53 $names
 	nf_bg_ns "$NF_HOST" hostsvc serve tcp :: "$NF_HOST_SVC_PORT"

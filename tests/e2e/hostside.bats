@@ -169,9 +169,10 @@ teardown() {
 	nf_assert_clean
 }
 
-@test "a Kubernetes sandbox (pause) container is skipped" {
+@test "a Kubernetes sandbox (pause) container is skipped on a host configured for Kubernetes" {
 	local id links
 	id=$(nf_cid pause)
+	nf_hostconf '{"kubernetes": true}'
 	nf_bundle pause io.netfence.policy=restricted io.kubernetes.cri.container-type=sandbox
 	nf_start runc "$NF_BUNDLE" "$id"
 	links=$(nf_exec "$id" /bin/busybox ip -o link show | awk -F': ' '{print $2}' | cut -d@ -f1)

@@ -111,6 +111,8 @@ pod_cni_del() { # NETNS-NAME POD-NAME
 
 @test "pod: the sandbox (pause) container is skipped, the application containers fenced" {
 	local ns nsname pause app
+	# only a host that runs Kubernetes trusts the sandbox annotation (trust.bats)
+	nf_hostconf "{\"dns\": [\"$NF_DNS_OK\"], \"kubernetes\": true}"
 	ns=$(nf_cni_pod c)
 	nsname=${ns##*/}
 	pause=$(nf_cid pause)

@@ -86,6 +86,10 @@ static void test_defaults(void **state)
 	hostconf_free(hc);
 	assert_int_equal(parse("{\"teardown\": \"background\"}", &hc, &err), 0);
 	assert_false(hc->teardown_wait);
+	assert_false(hc->kubernetes); /* sandbox containers are fenced unless the host says */
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"kubernetes\": true}", &hc, &err), 0);
+	assert_true(hc->kubernetes);
 	hostconf_free(hc);
 	assert_int_equal(parse("{}", &hc, &err), 0);
 	assert_int_equal(hc->lock_timeout, 10);
@@ -202,6 +206,7 @@ static void test_bad(void **state)
 		{ "{\"lock_timeout\": 1.5}", "\"lock_timeout\" must be a number of seconds" },
 		{ "{\"teardown\": \"later\"}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"teardown\": true}", "\"teardown\" must be \"background\" or \"wait\"" },
+		{ "{\"kubernetes\": \"yes\"}", "\"kubernetes\" must be true or false" },
 		{ "{\"dns\": \"1.1.1.1\"}", "\"dns\" must be an array" },
 		{ "{\"dns\": [\"1.1.1\"]}", "\"dns\": entry 1 is not an address" },
 		{ "{\"dns\": [\"1.1.1.1\", 2]}", "\"dns\": entry 2 is not an address" },

@@ -67,6 +67,91 @@ static void test_duplicates(void **state)
 	assert_non_null(strstr(err.msg, "duplicate key \"ab\""));
 }
 
+static int parse_oci(const char *s, struct nf_error *err)
+{
+	yajl_val v = NULL;
+	int r;
+
+	memset(err, 0, sizeof(*err));
+	r = json_parse_oci_config(s, strlen(s), "config.json", &v, err);
+	if (r == 0) {
+		assert_non_null(v);
+		yajl_tree_free(v);
+	}
+	return r;
+}
+
+/* config.json as runc (Go's encoding/json) reads it: keys equal ignoring case are one field. */
+static void test_oci_case(void **state)
+{
+	static const char *const bad[] = {
+		/* the issue's case: the hook would read the first, runc keeps the last */
+		"{\"linux\": {\"seccomp\": {}, \"Seccomp\": {}}}",
+		"{\"linux\": {}, \"LINUX\": {}}",
+		"{\"process\": {\"args\": [], \"ARGS\": []}}",
+		"{\"linux\": {\"namespaces\": [{\"type\": \"network\", \"Type\": \"pid\"}]}}",
+		"{\"hooks\": {\"poststop\": [], \"postStop\": []}}",
+		"{\"root\": {\"path\": \"a\", \"readonly\": true, \"readOnly\": false}}",
+		"{\"linux\": {\"resources\": {\"rdma\": {\"dev\": {\"hcaHandles\": 1, "
+		"\"HcaHandles\": 2}}}}}",
+		/* Go folds the long s (U+017F) and the Kelvin sign (U+212A) too */
+		"{\"linux\": {\"seccomp\": {}, \"\xc5\xbf"
+		"eccomp\": {}}}",
+		"{\"linux\": {\"mask\": 1, \"mas\xe2\x84\xaa\": 2}}",
+		/* unknown keys too: runc may know them */
+		"{\"fooBar\": 1, \"foobar\": 2}",
+		"[{\"mounts\": [{\"Options\": [], \"options\": []}]}]",
+	};
+	struct nf_error err;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_oci(bad[i], &err) != -EINVAL)
+			fail_msg("accepted %s", bad[i]);
+		assert_int_equal(err.kind, NF_EXIT_INPUT);
+		if (!strstr(err.msg, "runc matches keys ignoring case"))
+			fail_msg("%s: %s", bad[i], err.msg);
+	}
+	assert_int_equal(parse_oci(bad[0], &err), -EINVAL);
+	assert_string_equal(err.msg, "config.json: duplicate key \"Seccomp\" and \"seccomp\" (runc "
+				     "matches keys ignoring case and keeps the last)");
+	/* exact duplicates keep their message */
+	assert_int_equal(parse_oci("{\"a\": 1, \"a\": 2}", &err), -EINVAL);
+	assert_string_equal(err.msg, "config.json: duplicate key \"a\"");
+
+	/* a member netfence reads must be spelled as the spec spells it: crun reads it exactly */
+	assert_int_equal(parse_oci("{\"Linux\": {\"namespaces\": []}}", &err), -EINVAL);
+	assert_string_equal(err.msg, "config.json: key \"Linux\" must be spelled \"linux\" (runc "
+				     "matches keys ignoring case, crun exactly)");
+	assert_int_equal(parse_oci("{\"linux\": {\"SECCOMP\": {}}}", &err), -EINVAL);
+	assert_int_equal(parse_oci("{\"hooks\": {\"createruntime\": []}}", &err), -EINVAL);
+	assert_int_equal(parse_oci("{\"linux\": {\"\xc5\xbf"
+				   "eccomp\": {}}}",
+				   &err),
+			 -EINVAL);
+	assert_non_null(strstr(err.msg, "key \"\\xc5\\xbfeccomp\" must be spelled \"seccomp\""));
+
+	/* map-typed objects: keys are data, matched exactly by Go too */
+	assert_int_equal(
+		parse_oci("{\"annotations\": {\"a\": \"1\", \"A\": \"2\", \"Path\": \"x\"}, "
+			  "\"linux\": {\"sysctl\": {\"net.a\": \"1\", \"NET.A\": \"2\"}, "
+			  "\"resources\": {\"unified\": {\"x\": \"1\", \"X\": \"2\"}, "
+			  "\"rdma\": {\"mlx\": {}, \"MLX\": {}}}}}",
+			  &err),
+		0);
+	assert_int_equal(parse_oci("{\"annotations\": {\"a\": \"1\", \"a\": \"2\"}}", &err),
+			 -EINVAL);
+	assert_string_equal(err.msg, "config.json: duplicate key \"a\"");
+	/* sibling objects and differently spelled distinct keys are fine */
+	assert_int_equal(
+		parse_oci("{\"linux\": {\"seccomp\": {\"defaultAction\": \"x\"}}, "
+			  "\"process\": {\"args\": [\"a\"], \"env\": []}, \"x\": [{\"a\": 1}, "
+			  "{\"A\": 2}]}",
+			  &err),
+		0);
+	/* json_parse_strict (netfence's own documents) is not changed by it */
+	assert_int_equal(parse("{\"a\": 1, \"A\": 2, \"Linux\": {}}", &err), 0);
+}
+
 static char *nested(int depth)
 {
 	char *s = malloc((size_t)depth * 2 + 1);
@@ -160,7 +245,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ok),	cmocka_unit_test(test_duplicates),
 		cmocka_unit_test(test_depth),	cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_numbers), cmocka_unit_test(test_oci_case),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -768,6 +768,27 @@ static void test_timing(void **state)
 		      (del_us[9] + del_us[10]) / 2000.0, del_us[0] / 1000.0, del_us[19] / 1000.0);
 }
 
+/* Without root the kernel tests cannot run: each is reported skipped by cmocka (and counted by
+ * tests/run-unit.sh), never passed by returning early. */
+static void skip_test(void **state)
+{
+	skip();
+}
+
+static int run_skipped(const struct CMUnitTest *t, size_t n)
+{
+	struct CMUnitTest *s = calloc(n, sizeof(*s));
+	int r;
+
+	if (!s)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct CMUnitTest){ .name = t[i].name, .test_func = skip_test };
+	r = _cmocka_run_group_tests("tests", s, n, NULL, NULL);
+	free(s);
+	return r;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -786,8 +807,9 @@ int main(void)
 	};
 
 	if (geteuid() != 0) {
-		fprintf(stderr, "test_link: needs root (network namespaces); skipped\n");
-		return 0;
+		fprintf(stderr, "test_link: needs root (network namespaces): every test reported "
+				"skipped\n");
+		return run_skipped(tests, sizeof(tests) / sizeof(tests[0]));
 	}
 	/* Everything below happens in a scratch namespace: the real host is never touched. */
 	if (unshare(CLONE_NEWNET) < 0) {

@@ -659,6 +659,27 @@ static void test_ns_batch_secmark(void **state)
 	fence_clear(&f);
 }
 
+/* Without root the kernel tests cannot run: each is reported skipped by cmocka (and counted by
+ * tests/run-unit.sh), never passed by returning early. */
+static void skip_test(void **state)
+{
+	skip();
+}
+
+static int run_skipped(const struct CMUnitTest *t, size_t n)
+{
+	struct CMUnitTest *s = calloc(n, sizeof(*s));
+	int r;
+
+	if (!s)
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		s[i] = (struct CMUnitTest){ .name = t[i].name, .test_func = skip_test };
+	r = _cmocka_run_group_tests("tests", s, n, NULL, NULL);
+	free(s);
+	return r;
+}
+
 int main(void)
 {
 	const struct CMUnitTest batch_tests[] = {
@@ -680,9 +701,9 @@ int main(void)
 	if (r != 0)
 		return r;
 	if (geteuid() != 0) {
-		printf("test_nft: kernel tests skipped (need root for a scratch network "
-		       "namespace)\n");
-		return 0;
+		fprintf(stderr, "test_nft: kernel tests need root (a scratch network namespace): "
+				"reported skipped\n");
+		return run_skipped(tests, sizeof(tests) / sizeof(tests[0]));
 	}
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -572,19 +572,17 @@ static void test_hostnames(void **state)
 	struct nf_error err = { 0 };
 	struct nf_policy *p;
 
+	/* localhost answers loopback: a DNS answer never opens it (the e2e tests show a normal
+	 * name expanding through the test resolver) */
 	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
 				 "LocalHost:8080/udp, 10.9.0.0/16, localhost.:443", NULL));
-	assert_int_equal(policy_resolve_hostnames(p, 5000, &err), 0);
-	assert_int_equal(p->n_egress, 3); /* ipv6 off: 127.0.0.1 only, once per rule */
-	assert_string_equal(rs(&p->egress[0]), "127.0.0.1:8080/udp");
-	assert_string_equal(rs(&p->egress[1]), "10.9.0.0/16");
-	assert_string_equal(rs(&p->egress[2]), "127.0.0.1:443");
-	assert_int_equal(p->n_hostnames, 2);
-	assert_string_equal(p->hostnames[0], "egress localhost:8080/udp");
-	assert_string_equal(p->hostnames[1], "egress localhost:443");
-	for (size_t i = 0; i < p->n_egress; i++)
-		assert_int_not_equal(p->egress[i].family, 0);
+	assert_int_equal(policy_resolve_hostnames(p, 5000, &err), -EINVAL);
+	assert_int_equal(err.kind, NF_EXIT_INPUT);
+	assert_non_null(strstr(err.msg, "io.netfence.egress: hostname \"localhost\" resolved to "
+					"127.0.0.1, loopback"));
+	assert_int_equal(p->n_hostnames, 0);
 	policy_free(p);
+	memset(&err, 0, sizeof(err));
 
 	/* no hostname: nothing to do */
 	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
@@ -602,7 +600,7 @@ static void test_hostnames(void **state)
 
 	/* a name that cannot resolve (or times out) is an input error naming key and name */
 	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
-				 "localhost, netfence-test.invalid:443", NULL));
+				 "10.0.0.1, netfence-test.invalid:443", NULL));
 	memset(&err, 0, sizeof(err));
 	assert_int_equal(policy_resolve_hostnames(p, 2000, &err), -EINVAL);
 	assert_int_equal(err.kind, NF_EXIT_INPUT);
@@ -610,6 +608,73 @@ static void test_hostnames(void **state)
 					"\"netfence-test.invalid\""));
 	policy_free(p);
 	hostconf_free(hc);
+}
+
+static const char *refused(const char *text)
+{
+	struct nf_addr a;
+
+	if (nf_addr_parse(text, &a) < 0)
+		fail_msg("bad address %s", text);
+	return policy_answer_refused(&a, NULL, 0);
+}
+
+/* Which DNS answers a hostname rule never opens (issue 9, item 3). */
+static void test_answer_refused(void **state)
+{
+	static const char *const bad[] = {
+		"169.254.169.254",
+		"169.254.0.1",
+		"127.0.0.1",
+		"127.255.255.254",
+		"0.0.0.0",
+		"0.1.2.3",
+		"224.0.0.1",
+		"239.255.255.250",
+		"255.255.255.255",
+		"::",
+		"::1",
+		"fe80::1",
+		"febf::1",
+		"ff02::1",
+		"::ffff:169.254.169.254",
+		"::ffff:127.0.0.1",
+		"64:ff9b::a9fe:a9fe",
+		"fd00:ec2::254",
+	};
+	static const char *const good[] = {
+		"203.0.113.10",	 "8.8.8.8",	    "10.0.0.1",		"192.168.1.1",
+		"169.253.1.1",	 "223.255.255.255", "255.255.255.254",	"2001:db8::1",
+		"fec0::1",	 "::ffff:8.8.8.8",  "64:ff9b::808:808", "::2",
+		"fd00:ec2::253",
+	};
+	struct nf_addr host[2];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!refused(bad[i]))
+			fail_msg("%s should be refused", bad[i]);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (refused(good[i]))
+			fail_msg("%s should not be refused: %s", good[i], refused(good[i]));
+	assert_string_equal(refused("169.254.169.254"), "link-local (cloud metadata included)");
+	assert_string_equal(refused("::ffff:127.0.0.1"),
+			    "the IPv4-mapped form of a refused address");
+
+	/* the host's own addresses, by family and value */
+	assert_int_equal(nf_addr_parse("192.0.2.1", &host[0]), 0);
+	assert_int_equal(nf_addr_parse("2001:db8:ffff::1", &host[1]), 0);
+	{
+		struct nf_addr a;
+
+		assert_int_equal(nf_addr_parse("192.0.2.1", &a), 0);
+		assert_string_equal(policy_answer_refused(&a, host, 2),
+				    "one of the host's own addresses");
+		assert_int_equal(nf_addr_parse("2001:db8:ffff::1", &a), 0);
+		assert_non_null(policy_answer_refused(&a, host, 2));
+		assert_int_equal(nf_addr_parse("192.0.2.2", &a), 0);
+		assert_null(policy_answer_refused(&a, host, 2));
+		assert_null(policy_answer_refused(&a, NULL, 0));
+	}
 }
 
 static void test_too_many_hostnames(void **state)
@@ -645,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_too_many_hostnames),
+		cmocka_unit_test(test_answer_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -215,6 +215,17 @@ static void test_config_bad(void **st)
 		  "\"internet\"}}",
 		  "duplicate key \"io.netfence.policy\"" },
 		{ "{\"linux\": 1}", "\"linux\" must be an object" },
+		/* read as runc reads it (keys ignoring case) or refused */
+		{ "{\"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ERRNO\"}, \"Seccomp\": "
+		  "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}}}",
+		  "duplicate key \"Seccomp\" and \"seccomp\"" },
+		{ "{\"Linux\": {\"namespaces\": [{\"type\": \"network\", \"path\": \"/x\"}]}}",
+		  "key \"Linux\" must be spelled \"linux\"" },
+		{ "{\"linux\": {\"Seccomp\": {}}}", "key \"Seccomp\" must be spelled \"seccomp\"" },
+		{ "{\"process\": {\"capabilities\": {\"Bounding\": [\"CAP_NET_ADMIN\"]}}}",
+		  "key \"Bounding\" must be spelled \"bounding\"" },
+		{ "{\"annotations\": {}, \"Annotations\": {\"io.netfence.policy\": \"none\"}}",
+		  "duplicate key \"Annotations\" and \"annotations\"" },
 		{ "1", "not a JSON object" },
 	};
 	struct nf_error err;

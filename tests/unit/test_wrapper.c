@@ -220,16 +220,22 @@ static void test_policy_applies(void **state)
 				 { "io.kubernetes.cri.container-type", "container" } };
 	struct spec_kv near[] = { { "io.netfence", "restricted" }, { "io.netfencex.a", "b" } };
 
-	assert_false(wrapper_policy_applies(NULL, 0, false));
-	assert_true(wrapper_policy_applies(NULL, 0, true));
-	assert_false(wrapper_policy_applies(none, 1, false));
-	assert_true(wrapper_policy_applies(none, 1, true));
-	assert_true(wrapper_policy_applies(nf, 2, false));
-	assert_false(wrapper_policy_applies(sandbox, 2, false));
-	assert_false(wrapper_policy_applies(sandbox, 2, true));
-	assert_false(wrapper_policy_applies(crio, 2, false));
-	assert_true(wrapper_policy_applies(app, 2, false));
-	assert_false(wrapper_policy_applies(near, 2, false));
+	for (int k = 0; k < 2; k++) {
+		assert_false(wrapper_policy_applies(NULL, 0, false, k));
+		assert_true(wrapper_policy_applies(NULL, 0, true, k));
+		assert_false(wrapper_policy_applies(none, 1, false, k));
+		assert_true(wrapper_policy_applies(none, 1, true, k));
+		assert_true(wrapper_policy_applies(nf, 2, false, k));
+		assert_true(wrapper_policy_applies(app, 2, false, k));
+		assert_false(wrapper_policy_applies(near, 2, false, k));
+	}
+	/* a sandbox is skipped only on a Kubernetes host: elsewhere its author claims it */
+	assert_false(wrapper_policy_applies(sandbox, 2, false, true));
+	assert_false(wrapper_policy_applies(sandbox, 2, true, true));
+	assert_false(wrapper_policy_applies(crio, 2, false, true));
+	assert_true(wrapper_policy_applies(sandbox, 2, false, false));
+	assert_true(wrapper_policy_applies(sandbox, 2, true, false));
+	assert_true(wrapper_policy_applies(crio, 2, false, false));
 }
 
 /* ---- config.json editing ---- */
@@ -516,7 +522,7 @@ static void test_not_applied(void **state)
 		"\"io.kubernetes.cri.container-type\": \"sandbox\"}}",
 	};
 
-	write_file(f->hostconf, "{\"dns\": [\"192.0.2.53\"]}", 0644);
+	write_file(f->hostconf, "{\"dns\": [\"192.0.2.53\"], \"kubernetes\": true}", 0644);
 	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
 		write_file(f->cfg, docs[i], 0644);
 		assert_int_equal(add_hooks(f, &changed, &err), 0);
@@ -544,7 +550,9 @@ static void test_not_applied(void **state)
 	}
 
 	/* the host's default_policy makes an unannotated container fenced, not a sandbox */
-	write_file(f->hostconf, "{\"dns\": [\"192.0.2.53\"], \"default_policy\": \"restricted\"}",
+	write_file(f->hostconf,
+		   "{\"dns\": [\"192.0.2.53\"], \"default_policy\": \"restricted\", "
+		   "\"kubernetes\": true}",
 		   0644);
 	write_file(f->cfg, docs[0], 0644);
 	assert_int_equal(add_hooks(f, &changed, &err), 0);
@@ -555,6 +563,11 @@ static void test_not_applied(void **state)
 	write_file(f->cfg, docs[2], 0644);
 	assert_int_equal(add_hooks(f, &changed, &err), 0);
 	assert_false(changed);
+	/* without "kubernetes": true the sandbox annotation escapes nothing */
+	write_file(f->hostconf, "{\"dns\": [\"192.0.2.53\"], \"default_policy\": \"restricted\"}",
+		   0644);
+	assert_int_equal(add_hooks(f, &changed, &err), 0);
+	assert_true(changed);
 
 	/* a broken host configuration is an error when it decides */
 	write_file(f->hostconf, "{\"default_policy\": 7}", 0644);
