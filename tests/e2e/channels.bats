@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# Channels and spellings a container could still use (issue 9, item 7): ICMP errors quoting a
+# flow the container forged must not carry data to a blocked address (wire and pod mode), and
+# capability names are read the way the runtimes read them (crun: cap_net_admin, 12, ...).
+
+load helpers
+
+setup() {
+	nf_world_setup
+	nf_hostconf "{\"dns\": [\"$NF_DNS_OK\"]}"
+	nf_shared_state
+}
+
+teardown() {
+	if [ -n "${NF_TMP:-}" ] && [ -f "$NF_TMP/containers" ]; then
+		local id
+		while read -r id; do
+			[ -n "$id" ] && nf_stop "$id" >/dev/null 2>&1 || true
+		done <"$NF_TMP/containers"
+	fi
+	nf_cni_teardown
+	nf_world_teardown
+}
+
+# The container keeps CAP_NET_RAW (docker's default) and has no netfence seccomp filter.
+RAW_JQ='.process.capabilities |= map_values(. + ["CAP_NET_RAW"])'
+
+# channel_count ID ADDR PROBE-ARGS...: WORLD counts the ICMP packets carrying the probe's mark
+# that reach ADDR (a blocked address) while the container runs /probe PROBE-ARGS (icmpchannel:
+# forges a SYN from ADDR, then sends ICMP errors quoting it to ADDR; icmpquote: errors quoting
+# someone else's flow); then an echo request to $NF_PUB1 (allowed, same path, sent last) ends
+# the count. Prints the count.
+channel_count() {
+	local id=$1 addr=$2 out
+	shift 2
+	out=$NF_TMP/out/srv-icmpcount
+	rm -f "$out"
+	nf_bg_world icmpcount icmpcount "$addr" 10000
+	nf_wait_for 500 grep -q listening "$out" || return 1
+	nf_exec "$id" /probe "$@" >&2 || true
+	nf_exec "$id" /probe icmpend "$NF_PUB1" >&2
+	nf_wait_for 750 grep -q '^count' "$out" || return 1
+	awk '/^count/ {print $2}' "$out"
+}
+
+# channel_checks ID ADDR: no ICMP error reaches the blocked address, whatever flow it quotes
+# (forged to the allowed destination, or to the container's own address over loopback).
+channel_checks() {
+	local id=$1 addr=$2 n
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	n=$(channel_count "$id" "$NF_PUB2" icmpchannel "$NF_PUB2" "$NF_PUB1" 443)
+	echo "forged $NF_PUB2 -> $NF_PUB1:443: $n ICMP errors reached $NF_PUB2"
+	[ "$n" -eq 0 ]
+	n=$(channel_count "$id" "$NF_PUB2" icmpchannel "$NF_PUB2" "$addr" 443)
+	echo "forged $NF_PUB2 -> $addr:443 (own address): $n ICMP errors reached $NF_PUB2"
+	[ "$n" -eq 0 ]
+	# what the container opened itself still works, its errors included
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+}
+
+@test "channels (wire, runc): ICMP errors quoting a forged flow never reach a blocked address" {
+	local id a4
+	id=$(nf_cid icmpw)
+	NF_CONFIG_JQ=$RAW_JQ nf_bundle icmpw io.netfence.policy=restricted \
+		"io.netfence.egress=$NF_PUB1:443,$NF_PUB1/icmp"
+	nf_start runc "$NF_BUNDLE" "$id"
+	a4=$(nf_addr4 "$id")
+	[[ $a4 =~ ^10\.213\. ]]
+	channel_checks "$id" "$a4"
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+# The local port of HOST's connection to $NF_PUB2:443.
+host_flow_port() {
+	ip netns exec "$NF_HOST" ss -tnH dst "$NF_PUB2:443" |
+		awk 'NR == 1 {n = split($4, a, ":"); print a[n]}' | grep .
+}
+
+@test "channels (wire, runc): ICMP errors quoting the host's own flow never reach its peer" {
+	local id port n
+	id=$(nf_cid icmph)
+	NF_CONFIG_JQ=$RAW_JQ nf_bundle icmph io.netfence.policy=restricted \
+		"io.netfence.egress=$NF_PUB1:443,$NF_PUB1/icmp"
+	nf_start runc "$NF_BUNDLE" "$id"
+	# in wire mode the host side is the fence: remove the namespace's table, as a container
+	# holding CAP_NET_ADMIN could
+	nsenter --net="/proc/$(nf_pid "$id")/ns/net" nft delete table inet netfence
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	# HOST keeps a TCP connection open to $NF_PUB2:443, which the container may not reach
+	ip netns exec "$NF_HOST" bash -c "exec 3<>/dev/tcp/$NF_PUB2/443; exec sleep 120" \
+		</dev/null >/dev/null 2>&1 &
+	echo $! >>"$NF_TMP/pids"
+	nf_wait_for 250 host_flow_port
+	port=$(host_flow_port)
+	# errors quoting a packet of that flow ($NF_PUB2:443 -> HOST) are "related" on HOST
+	n=$(channel_count "$id" "$NF_PUB2" icmpquote "$NF_PUB2" 443 "$NF_UP4_HOST" "$port")
+	echo "quoting HOST's flow $NF_UP4_HOST:$port -> $NF_PUB2:443: $n ICMP errors reached $NF_PUB2"
+	[ "$n" -eq 0 ]
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "channels (pod, runc): ICMP errors quoting a forged flow never reach a blocked address" {
+	local ns id a4
+	ns=$(nf_cni_pod icmp)
+	id=$(nf_cid icmpp)
+	NF_NETNS_PATH=$ns NF_CONFIG_JQ=$RAW_JQ nf_bundle icmpp io.netfence.policy=restricted \
+		"io.netfence.egress=$NF_PUB1:443,$NF_PUB1/icmp"
+	nf_start runc "$NF_BUNDLE" "$id"
+	a4=$(nf_addr4 "$id")
+	[[ $a4 =~ ^10\.77\. ]]
+	channel_checks "$id" "$a4"
+	nf_stop "$id"
+	nf_assert_ns_clean "$ns"
+	nf_assert_clean
+	nf_cni DEL "${ns##*/}" icmp
+	: >"$NF_TMP/cni-pods"
+}
+
+@test "channels (wire, runc): ingress flows still get the container's ICMP errors" {
+	local id a4
+	id=$(nf_cid icmpin)
+	# nothing listens on UDP 9000 in the container: its port-unreachable must reach the
+	# allowed source (related to the flow it opened), fast
+	NF_CONFIG_JQ=$RAW_JQ nf_bundle icmpin io.netfence.policy=restricted \
+		"io.netfence.ingress=$NF_PUB3:9000/udp,$NF_PUB3:8080" -- /probe listen tcp 8080
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_wait_listening "$id"
+	a4=$(nf_addr4 "$id")
+	run ip netns exec "$NF_WORLD" "$NF_PROBE" -s "$NF_PUB3" udp "$a4" 9000 2000
+	echo "$output"
+	[[ $output == "blocked ECONNREFUSED "* ]]
+	nf_world_connect "$NF_PUB3" "$a4" 8080 2000
+	nf_not nf_world_connect "$NF_PUB1" "$a4" 8080 1000
+	nf_stop "$id"
+	nf_assert_clean
+}
