@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -279,7 +280,7 @@ static void policyp(struct nf_policy **p)
 int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
 		       struct nf_error *err)
 {
-	static const char *const caps[] = { "CAP_NET_ADMIN", "CAP_NET_RAW", NULL };
+	static const int caps[] = { CAP_NET_ADMIN, CAP_NET_RAW };
 	_cleanup_(policyp) struct nf_policy *pol = NULL;
 	struct nf_error perr = { 0 };
 	const struct spec_kv *ann;
@@ -310,7 +311,7 @@ int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_
 		changed |= c;
 	}
 	if (!hc->allow_net_admin) {
-		r = spec_doc_drop_caps(d, caps, &c, err);
+		r = spec_doc_drop_caps(d, caps, ARRAY_SIZE(caps), &c, err);
 		if (r < 0)
 			return r;
 		changed |= c;

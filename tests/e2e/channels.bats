@@ -139,3 +139,67 @@ host_flow_port() {
 	nf_stop "$id"
 	nf_assert_clean
 }
+
+# cap_eff ID: the container's effective capability set (hex).
+cap_eff() {
+	nf_exec "$1" /bin/busybox cat /proc/self/status | awk '/^CapEff:/ {print $2}'
+}
+
+# crun reads capability names with libcap's cap_from_name: any case, or the number.
+CAP_SPELLINGS="cap_net_admin Cap_Net_Admin 12"
+
+@test "capabilities (pod, crun): CAP_NET_ADMIN in any spelling crun grants is refused" {
+	local ns id spelling eff
+	ns=$(nf_cni_pod caps)
+	# control: crun grants these spellings (a container without netfence)
+	for spelling in $CAP_SPELLINGS; do
+		id=$(nf_cid "ctl${spelling//_/}")
+		NF_NO_HOOKS=1 NF_CONFIG_JQ=".process.capabilities |= map_values(. + [\"$spelling\"])" \
+			nf_bundle ctl io.netfence.policy=restricted
+		nf_start crun "$NF_BUNDLE" "$id"
+		eff=$(cap_eff "$id")
+		echo "crun with \"$spelling\": CapEff $eff"
+		[ $((0x$eff & (1 << 12))) -ne 0 ]
+		nf_stop "$id"
+	done
+	# netfence refuses each in a namespace someone else wired, and changes nothing there
+	for spelling in $CAP_SPELLINGS; do
+		id=$(nf_cid "adm${spelling//_/}")
+		NF_NETNS_PATH=$ns \
+			NF_CONFIG_JQ=".process.capabilities |= map_values(. + [\"$spelling\"])" \
+			nf_bundle adm io.netfence.policy=restricted -- /bin/busybox true
+		# crun does not pass the hook's message on: the refusal, then the reason (runc)
+		run nf_run_crun "$NF_BUNDLE" "$id"
+		echo "$output"
+		nf_assert_refused "$output" "$status" "error executing hook"
+		[ ! -f "$NF_TMP/state/$id.json" ]
+		nf_assert_ns_clean "$ns"
+		run nf_run_runc "$NF_BUNDLE" "$id-runc"
+		echo "$output"
+		nf_assert_refused "$output" "$status" "CAP_NET_ADMIN" "NETLINK_NETFILTER"
+		nf_assert_ns_clean "$ns"
+	done
+	nf_assert_clean
+}
+
+@test "capabilities (wrapper, crun): CAP_NET_ADMIN and CAP_NET_RAW dropped in any spelling" {
+	local id b eff
+	id=$(nf_cid wcaps)
+	NF_NO_HOOKS=1 NF_CONFIG_JQ='.process.capabilities |= map_values(. +
+		["cap_net_admin", "Cap_Net_Raw", "12", "0xd", "CAP_NET_ADMIN"])' \
+		nf_bundle wcaps io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	b=$NF_BUNDLE
+	nf_start wcrun "$b" "$id"
+	eff=$(cap_eff "$id")
+	echo "CapEff: $eff"
+	[ $((0x$eff & (1 << 12))) -eq 0 ]
+	[ $((0x$eff & (1 << 13))) -eq 0 ]
+	# the spellings are gone from every set; the others stay
+	jq -e '[.process.capabilities[][] | ascii_downcase
+		| select(test("net_admin|net_raw") or . == "12" or . == "0xd")] | length == 0' \
+		"$b/config.json"
+	jq -e '.process.capabilities.bounding | index("CAP_CHOWN") != null' "$b/config.json"
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
