@@ -121,6 +121,32 @@ host_flow_port() {
 	: >"$NF_TMP/cni-pods"
 }
 
+@test "channels (wire, runc, IPv6 on): the namespace drops a flow forged from another address" {
+	local id a6
+	id=$(nf_cid spoof6)
+	NF_CONFIG_JQ=$RAW_JQ nf_bundle spoof6 io.netfence.policy=restricted io.netfence.ipv6=on \
+		"io.netfence.egress=[$NF_PUB6]:443,$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	a6=$(nf_addr6 "$id")
+	[[ $a6 =~ ^fd6e:6663: ]]
+	# from its own address the raw SYN leaves; from another it is dropped inside the namespace
+	# (sendto fails), before conntrack could confirm the flow
+	nf_probe "$id" syn6 "$a6" "$NF_PUB6" 443
+	[ "$NF_PROBE_OUT" = "syn sent" ]
+	run nf_exec "$id" /probe syn6 2001:db8:1::66 "$NF_PUB6" 443
+	echo "$output"
+	[ "$output" = "syn EPERM" ]
+	run nf_exec "$id" /probe icmpchannel "$NF_PUB2" "$NF_PUB1" 443
+	echo "$output"
+	[ "${lines[0]}" = "syn EPERM" ]
+	# what the container opens itself works over both families
+	nf_expect_open "$id" "$NF_PUB6" 443
+	nf_expect_blocked "$id" "$NF_PUB6" 444
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_stop "$id"
+	nf_assert_clean
+}
+
 @test "channels (wire, runc): ingress flows still get the container's ICMP errors" {
 	local id a4
 	id=$(nf_cid icmpin)

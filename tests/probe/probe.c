@@ -85,6 +85,7 @@ static void usage(void)
 			"       probe io_uring\n"
 			"       probe icmpchannel FORGED_SRC DST PORT\n"
 			"       probe icmpquote SRC SPORT DST DPORT\n"
+			"       probe syn6 FORGED_SRC DST PORT\n"
 			"       probe icmpcount ADDR TIMEOUT_MS\n"
 			"       probe icmpend ADDR\n");
 	exit(2);
@@ -871,6 +872,49 @@ static int cmd_icmpquote(char **argv)
 	return send_quote(pkt) ? 0 : 1;
 }
 
+/* syn6 FORGED_SRC DST PORT: one raw IPv6 TCP SYN FORGED_SRC -> DST:PORT (the first step of
+ * icmpchannel, for IPv6): "syn sent" (exit 0) or "syn ERRNO" (exit 1, dropped on the way out). */
+static int cmd_syn6(const char *src_s, const char *dst_s, const char *port_s)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	uint8_t pkt[60] = { 0x60 }, *l4 = pkt + 40, pseudo[40] = { 0 };
+	uint32_t sum;
+	long port;
+	int fd;
+
+	if (inet_pton(AF_INET6, src_s, pkt + 8) != 1 || inet_pton(AF_INET6, dst_s, pkt + 24) != 1 ||
+	    parse_num(port_s, 1, 65535, &port) < 0)
+		usage();
+	put16(pkt + 4, 20); /* payload length */
+	pkt[6] = IPPROTO_TCP;
+	pkt[7] = 64;
+	put16(l4, 40001);
+	put16(l4 + 2, (uint16_t)port);
+	put16(l4 + 6, 1);
+	l4[12] = 5 << 4;
+	l4[13] = 0x02; /* SYN */
+	put16(l4 + 14, 1024);
+	memcpy(pseudo, pkt + 8, 32);
+	pseudo[35] = 20;
+	pseudo[39] = IPPROTO_TCP;
+	sum = (uint16_t)~csum_add(0, pseudo, sizeof(pseudo));
+	put16(l4 + 16, csum_add(sum, l4, 20));
+	memcpy(&to.sin6_addr, pkt + 24, 16);
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		printf("denied %s\n", errname(errno));
+		return 2;
+	}
+	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		printf("syn %s\n", errname(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	printf("syn sent\n");
+	return 0;
+}
+
 /* icmpcount ADDR TIMEOUT_MS: count the ICMP packets to ADDR that carry ICMP_MARK, until one
  * carrying ICMP_END (to any address: icmpend) arrives or the timeout; prints "listening", then
  * "count N". The sender sends ICMP_END last, on an allowed path, so it arrives after the rest. */
@@ -957,6 +1001,8 @@ int main(int argc, char **argv)
 		return cmd_rawsend(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "icmpchannel") && argc == 4)
 		return cmd_icmpchannel(argv[1], argv[2], argv[3]);
+	if (!strcmp(argv[0], "syn6") && argc == 4)
+		return cmd_syn6(argv[1], argv[2], argv[3]);
 	if (!strcmp(argv[0], "icmpquote") && argc == 5)
 		return cmd_icmpquote(argv + 1);
 	if (!strcmp(argv[0], "icmpcount") && argc == 3)
