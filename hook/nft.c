@@ -26,8 +26,10 @@
 #include <linux/if_ether.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_conntrack_tuple_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "util.h"
 
@@ -1056,6 +1058,101 @@ static void rule_antispoof(struct batch *b, const char *chain, const struct nft_
 	rule_end(&rb, f->ipv6 ? "ip6 saddr anti-spoofing" : "ipv6 off");
 }
 
+/* Conntrack's answer for the container's own traffic (issue 9, item 7). `established` as
+ * before; `related` (ICMP errors, which may carry any payload) only when the flow they quote
+ * has the container's own address at one end: the original source (a flow it opened) or the
+ * reply source (a flow opened to it, DNAT or not). A flow forged from another address, or
+ * someone else's flow on the host, never makes an error from the container related. Without
+ * a known address (overlay mode) the namespace's anti-spoofing (rules_own_source) makes every
+ * flow there one the container's own addresses opened or received. */
+static void rules_ct_own(struct batch *b, const char *chain, const struct nft_fence *f, int verdict)
+{
+	static const uint8_t dirs[] = { IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY };
+	const struct nf_addr *own[] = { &f->addr4, f->ipv6 ? &f->addr6 : NULL };
+	bool any = false;
+	struct rb rb;
+
+	rule_ct(b, chain, CT_ESTABLISHED, verdict, "ct state established");
+	for (size_t i = 0; i < ARRAY_SIZE(own); i++) {
+		bool v6 = i == 1;
+
+		if (!own[i] || own[i]->family != (v6 ? AF_INET6 : AF_INET))
+			continue;
+		any = true;
+		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+			struct nftnl_expr *e;
+			char what[96];
+
+			rule_begin(&rb, b, chain);
+			m_ct_state(&rb, CT_RELATED);
+			e = ex(&rb, "ct");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY,
+						   v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP);
+				nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, dirs[d]);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+			}
+			e_cmp(&rb, NFT_CMP_EQ, own[i]->a, v6 ? 16 : 4);
+			e_counter(&rb);
+			e_verdict(&rb, verdict);
+			snprintf(what, sizeof(what),
+				 "ct state related ct %s %s saddr (own address)",
+				 d ? "reply" : "original", v6 ? "ip6" : "ip");
+			rule_end(&rb, what);
+		}
+	}
+	if (!any)
+		rule_ct(b, chain, CT_RELATED, verdict, "ct state related");
+}
+
+/* The container namespace's anti-spoofing: a packet that would start a flow from an address
+ * that is not the namespace's own (`fib saddr type local`) is dropped before conntrack can
+ * confirm the flow, over loopback too. Packets of known flows are left to the rules that follow:
+ * the reset or ICMP error that a `reject` sends on behalf of a blocked destination carries that
+ * destination as its source and the rejected flow's conntrack (related). So is IPv6's
+ * unspecified source (duplicate address detection). */
+static void rules_own_source(struct batch *b, const char *chain)
+{
+	static const uint8_t unspec[16] = { 0 };
+	uint32_t local = RTN_LOCAL, known = CT_ESTABLISHED | CT_RELATED, zero = 0;
+
+	for (int v6 = 0; v6 <= 1; v6++) {
+		struct nftnl_expr *e;
+		struct rb rb;
+
+		rule_begin(&rb, b, chain);
+		m_nfproto(&rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		e_ct(&rb, NFT_CT_STATE, NFT_REG_1);
+		e = ex(&rb, "bitwise");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &known, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		}
+		e_cmp(&rb, NFT_CMP_EQ, &zero, 4);
+		if (v6) {
+			e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1);
+			e_cmp(&rb, NFT_CMP_NEQ, unspec, 16);
+		}
+		e = ex(&rb, "fib");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+		}
+		e_cmp(&rb, NFT_CMP_NEQ, &local, sizeof(local));
+		e_counter(&rb);
+		e_verdict(&rb, NF_DROP);
+		rule_end(&rb,
+			 v6 ? "meta nfproto ipv6 ct state != established,related ip6 saddr != "
+			      ":: fib saddr type != local drop"
+			    : "meta nfproto ipv4 ct state != established,related fib saddr type "
+			      "!= local drop");
+	}
+}
+
 /* Egress tail shared by eg_<hex> and the container's output chain: allowed destinations,
  * DNS only to resolvers, then the internet deny list or the default reject. */
 static void rules_egress(struct batch *b, const char *chain, const struct nft_fence *f,
@@ -1363,7 +1460,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 
 	add_chain(&b, eg, -1, 0, NULL, 0);
 	rule_antispoof(&b, eg, f);
-	rule_ct(&b, eg, CT_ESTABLISHED | CT_RELATED, NFT_RETURN, "ct state established,related");
+	rules_ct_own(&b, eg, f, NFT_RETURN);
 	rule_ct(&b, eg, CT_INVALID, NF_DROP, "ct state invalid");
 	rules_egress(&b, eg, f, &n, NFT_RETURN);
 
@@ -1379,7 +1476,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	if (f->ipv6)
 		rules_ndp_from(&b, hin, f);
 	rule_antispoof(&b, hin, f);
-	rule_ct(&b, hin, CT_ESTABLISHED | CT_RELATED, NFT_RETURN, "ct state established,related");
+	rules_ct_own(&b, hin, f, NFT_RETURN);
 	rule_lookup(&b, hin, AF_INET, false, n.eg4, n.id_eg4, NFT_RETURN);
 	rule_lookup(&b, hin, AF_INET6, false, n.eg6, n.id_eg6, NFT_RETURN);
 	rules_reject(&b, hin, MATCH_NONE, &n, "default");
@@ -1676,12 +1773,12 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
 	if (f->secctx)
 		rules_secmark(b, "output");
+	rules_own_source(b, "output");
 	rule_begin(&rb, b, "output");
 	m_ifname(&rb, NFT_META_OIFNAME, "lo", IFNAMSIZ);
 	e_verdict(&rb, NF_ACCEPT);
 	rule_end(&rb, "oifname \"lo\" accept");
-	rule_ct(b, "output", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT,
-		"ct state established,related");
+	rules_ct_own(b, "output", f, NF_ACCEPT);
 	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
 	if (f->ipv6)
 		rule_ndp(b, "output", false, NF_ACCEPT);

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 				 &runtime, &err);
 	if (r < 0)
 		return fail(&err);
-	r = wrapper_parse_args(argc, argv, &a, &err);
+	r = wrapper_parse_args(argc, argv, wrapper_runtime_kind(runtime), &a, &err);
 	if (r < 0)
 		return fail(&err);
 	if (a.edits) {

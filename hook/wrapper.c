@@ -1,6 +1,6 @@
-/* netfence: the runtime wrapper's logic (see wrapper.h). The command line is read the way the
- * real runtime reads it, because a bundle found differently from the runtime would leave the
- * container it runs unfenced; anything ambiguous where the bundle could hide is refused. */
+/* netfence: the runtime wrapper's logic (see wrapper.h): the config file the runtime will read,
+ * the hooks and security edit made to it, and the real runtime to execute. The command line is
+ * read in wrapper_argv.c. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* asprintf */
 #endif
@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,194 +27,6 @@
 /* Seconds the runtime gives each hook before it kills it and fails the container, so that a
  * hung hook never hangs the runtime; the same as the hooks.d/ and deploy/ files. */
 #define HOOK_TIMEOUT 30
-
-struct opt {
-	const char *name; /* long name */
-	char short_name;  /* 0: none */
-	bool value;	  /* takes an argument */
-};
-
-/* Global options of runc 1.1 and crun 1.8 (before the command). */
-static const struct opt global_opts[] = {
-	{ "root", 0, true },	       { "log", 0, true },	  { "log-format", 0, true },
-	{ "log-level", 0, true },      { "criu", 0, true },	  { "rootless", 0, true },
-	{ "cgroup-manager", 0, true }, { "debug", 0, false },	  { "systemd-cgroup", 0, false },
-	{ "help", 'h', false },	       { "version", 'v', false }, { "usage", 0, false },
-	{ NULL, 'V', false },	       { NULL, '?', false },
-};
-
-/* Options of create and run (runc's and crun's). */
-static const struct opt create_opts[] = {
-	{ "bundle", 'b', true },	{ "config", 'f', true },      { "console-socket", 0, true },
-	{ "pid-file", 0, true },	{ "preserve-fds", 0, true },  { "detach", 'd', false },
-	{ "keep", 0, false },		{ "no-subreaper", 0, false }, { "no-pivot", 0, false },
-	{ "no-new-keyring", 0, false }, { "help", 'h', false },	      { "usage", 0, false },
-	{ NULL, '?', false },
-};
-
-static const struct opt *opt_long(const struct opt *t, size_t n, const char *name, size_t len)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (t[i].name && strlen(t[i].name) == len && strncmp(t[i].name, name, len) == 0)
-			return &t[i];
-		if (len == 1 && t[i].short_name == name[0])
-			return &t[i];
-	}
-	return NULL;
-}
-
-static const struct opt *opt_short(const struct opt *t, size_t n, char c)
-{
-	for (size_t i = 0; i < n; i++)
-		if (t[i].short_name && t[i].short_name == c)
-			return &t[i];
-	return NULL;
-}
-
-/* One option at argv[*i]. Long forms (--name, -name, with "=value" or a value in the next
- * argument, as Go's flag package and argp read them) first, then a cluster of short options
- * (-dbDIR, argp). On success *i points at the last argument consumed; *ret_opt and *ret_val
- * tell what was read (the value NULL for a flag). -ENOENT: an unknown option. */
-static int read_opt(int argc, char *const *argv, int *i, const struct opt *t, size_t n,
-		    const struct opt **ret_opt, const char **ret_val)
-{
-	const char *a = argv[*i], *name = a + 1, *eq;
-	const struct opt *o;
-	size_t len;
-
-	*ret_val = NULL;
-	if (name[0] == '-')
-		name++;
-	eq = strchr(name, '=');
-	len = eq ? (size_t)(eq - name) : strlen(name);
-	o = len > 0 ? opt_long(t, n, name, len) : NULL;
-	if (o) {
-		*ret_opt = o;
-		if (eq) {
-			/* Go's flag also takes -d=true; a value given to a flag is kept as is. */
-			*ret_val = eq + 1;
-			return 0;
-		}
-		if (o->value) {
-			if (*i + 1 >= argc)
-				return -EINVAL;
-			*ret_val = argv[++*i];
-		}
-		return 0;
-	}
-	if (a[1] == '-')
-		return -ENOENT;
-	/* argp cluster: flags, then at most one option whose value is the rest or the next arg. */
-	*ret_opt = NULL;
-	for (const char *p = a + 1; *p; p++) {
-		o = opt_short(t, n, *p);
-		if (!o)
-			return -ENOENT;
-		if (!o->value)
-			continue;
-		*ret_opt = o;
-		if (p[1]) {
-			*ret_val = p + 1;
-			return 0;
-		}
-		if (*i + 1 >= argc)
-			return -EINVAL;
-		*ret_val = argv[++*i];
-		return 0;
-	}
-	return 0;
-}
-
-static bool is_option(const char *a)
-{
-	return a[0] == '-' && a[1] != '\0';
-}
-
-static int parse_create(int argc, char *const *argv, struct wrapper_args *a, struct nf_error *err)
-{
-	for (int i = a->cmd + 1; i < argc; i++) {
-		const struct opt *o;
-		const char *val;
-		char q[128];
-		int r;
-
-		if (strcmp(argv[i], "--") == 0)
-			break;
-		if (!is_option(argv[i]))
-			continue; /* the container id: runc reads options after it too */
-		r = read_opt(argc, argv, &i, create_opts, ARRAY_SIZE(create_opts), &o, &val);
-		if (r == -ENOENT)
-			return nf_input_err(err, "%s: unknown option \"%s\"", argv[a->cmd],
-					    nf_quote(argv[i], q, sizeof(q)));
-		if (r < 0)
-			return nf_input_err(err, "%s: option \"%s\" needs a value", argv[a->cmd],
-					    nf_quote(argv[i], q, sizeof(q)));
-		if (!o || !o->name)
-			continue;
-		if (strcmp(o->name, "bundle") == 0)
-			a->bundle = val;
-		else if (strcmp(o->name, "config") == 0)
-			a->config = val;
-	}
-	if (a->bundle && !a->bundle[0])
-		return nf_input_err(err, "%s: empty bundle path", argv[a->cmd]);
-	if (a->config && !a->config[0])
-		return nf_input_err(err, "%s: empty config file name", argv[a->cmd]);
-	return 0;
-}
-
-/* Whether "create" or "run" appears anywhere after index i. */
-static bool mentions_create(int argc, char *const *argv, int i)
-{
-	for (; i < argc; i++)
-		if (strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0)
-			return true;
-	return false;
-}
-
-int wrapper_parse_args(int argc, char *const *argv, struct wrapper_args *ret, struct nf_error *err)
-{
-	struct wrapper_args a = { .cmd = -1 };
-	int i, r;
-
-	for (i = 1; i < argc; i++) {
-		const struct opt *o;
-		const char *val;
-		char q[128];
-
-		if (strcmp(argv[i], "--") == 0) {
-			i++;
-			break;
-		}
-		if (!is_option(argv[i]))
-			break;
-		r = read_opt(argc, argv, &i, global_opts, ARRAY_SIZE(global_opts), &o, &val);
-		if (r == -EINVAL) {
-			i = argc; /* the runtime reports the missing value */
-			break;
-		}
-		if (r < 0) {
-			/* Not knowing whether it takes a value, the command cannot be found. */
-			if (!mentions_create(argc, argv, i + 1)) {
-				*ret = a;
-				return 0;
-			}
-			return nf_input_err(err, "unknown global option \"%s\"",
-					    nf_quote(argv[i], q, sizeof(q)));
-		}
-	}
-	if (i < argc) {
-		a.cmd = i;
-		a.edits = strcmp(argv[i], "create") == 0 || strcmp(argv[i], "run") == 0;
-	}
-	if (a.edits) {
-		r = parse_create(argc, argv, &a, err);
-		if (r < 0)
-			return r;
-	}
-	*ret = a;
-	return 0;
-}
 
 int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_error *err)
 {
@@ -275,7 +88,7 @@ static void policyp(struct nf_policy **p)
 int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
 		       struct nf_error *err)
 {
-	static const char *const caps[] = { "CAP_NET_ADMIN", "CAP_NET_RAW", NULL };
+	static const int caps[] = { CAP_NET_ADMIN, CAP_NET_RAW };
 	_cleanup_(policyp) struct nf_policy *pol = NULL;
 	struct nf_error perr = { 0 };
 	const struct spec_kv *ann;
@@ -306,7 +119,7 @@ int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_
 		changed |= c;
 	}
 	if (!hc->allow_net_admin) {
-		r = spec_doc_drop_caps(d, caps, &c, err);
+		r = spec_doc_drop_caps(d, caps, ARRAY_SIZE(caps), &c, err);
 		if (r < 0)
 			return r;
 		changed |= c;

@@ -18,12 +18,21 @@ struct wrapper_args {
 	const char *config; /* crun's -f/--config, NULL: config.json */
 };
 
-/* Read argv as runc (urfave/cli: --opt v, --opt=v, -opt v, -o v, -o=v) and crun (argp: also
- * -ov and clustered short options) do: global options, the command, and for create/run the
- * command's options anywhere among its arguments up to "--". An option the wrapper does not
- * know where it could hide the bundle is an input error (fail closed); for other commands
- * nothing after the command is read. */
-int wrapper_parse_args(int argc, char *const *argv, struct wrapper_args *ret, struct nf_error *err);
+/* Which command-line reader the real runtime uses, from its file name: runc (urfave/cli over
+ * Go's flag package), crun (GNU argp), or another (then a command line both read alike). */
+enum wrapper_runtime { WRAPPER_RUNC, WRAPPER_CRUN, WRAPPER_OTHER };
+enum wrapper_runtime wrapper_runtime_kind(const char *path);
+
+/* Read argv exactly as the runtime rt reads it (runc 1.1: -opt and --opt alike, "=" or the next
+ * argument for a value, no clusters, the command's flags reordered before its arguments as
+ * urfave/cli does; crun 1.8: --opt, unambiguous --prefixes, -oVALUE and clusters, options only
+ * before the container id): global options, the command, and for create/run the bundle and
+ * crun's config file. A create or run that rt would not read the way the wrapper does, or would
+ * refuse (an unknown or ambiguous option, a one-dash long option with crun, a missing value, not
+ * exactly one container id), is an input error naming the argument (fail closed: the runtime is
+ * never executed then). For other commands nothing after the command is read. */
+int wrapper_parse_args(int argc, char *const *argv, enum wrapper_runtime rt,
+		       struct wrapper_args *ret, struct nf_error *err);
 
 /* The absolute path of the config file the runtime will read: <bundle or cwd>/config.json, or
  * crun's --config file (relative to the current directory, as crun reads it). */

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <linux/capability.h>
 
 #include "../hook/util.h"
 #include "json.h"
@@ -184,7 +186,75 @@ void spec_config_free(struct spec_config *c)
 	free(c);
 }
 
-static bool has_cap(yajl_val caps, const char *cap)
+/* Capability names by number, as <linux/capability.h> has them (without "CAP_"). */
+static const char *const cap_names[] = {
+	"CHOWN",
+	"DAC_OVERRIDE",
+	"DAC_READ_SEARCH",
+	"FOWNER",
+	"FSETID",
+	"KILL",
+	"SETGID",
+	"SETUID",
+	"SETPCAP",
+	"LINUX_IMMUTABLE",
+	"NET_BIND_SERVICE",
+	"NET_BROADCAST",
+	"NET_ADMIN",
+	"NET_RAW",
+	"IPC_LOCK",
+	"IPC_OWNER",
+	"SYS_MODULE",
+	"SYS_RAWIO",
+	"SYS_CHROOT",
+	"SYS_PTRACE",
+	"SYS_PACCT",
+	"SYS_ADMIN",
+	"SYS_BOOT",
+	"SYS_NICE",
+	"SYS_RESOURCE",
+	"SYS_TIME",
+	"SYS_TTY_CONFIG",
+	"MKNOD",
+	"LEASE",
+	"AUDIT_WRITE",
+	"AUDIT_CONTROL",
+	"SETFCAP",
+	"MAC_OVERRIDE",
+	"MAC_ADMIN",
+	"SYSLOG",
+	"WAKE_ALARM",
+	"BLOCK_SUSPEND",
+	"AUDIT_READ",
+	"PERFMON",
+	"BPF",
+	"CHECKPOINT_RESTORE",
+};
+
+int spec_cap_number(const char *name)
+{
+	size_t len;
+
+	if (name[0] >= '0' && name[0] <= '9') {
+		/* libcap: strtoul(name, &end, 0), the rest ignored, below 64 */
+		unsigned long v;
+		char *end;
+
+		errno = 0;
+		v = strtoul(name, &end, 0);
+		return errno || v >= 64 ? -1 : (int)v;
+	}
+	if (strncasecmp(name, "CAP_", 4) == 0)
+		name += 4;
+	/* libcap reads the name up to the first character that is not a letter or '_' */
+	len = strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_");
+	for (size_t i = 0; i < ARRAY_SIZE(cap_names); i++)
+		if (strlen(cap_names[i]) == len && strncasecmp(name, cap_names[i], len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static bool has_cap(yajl_val caps, int cap)
 {
 	static const char *const sets[] = { "bounding", "effective", "inheritable", "permitted",
 					    "ambient" };
@@ -197,7 +267,7 @@ static bool has_cap(yajl_val caps, const char *cap)
 		for (size_t i = 0; v && YAJL_IS_ARRAY(v) && i < v->u.array.len; i++) {
 			yajl_val c = v->u.array.values[i];
 
-			if (YAJL_IS_STRING(c) && strcmp(c->u.string, cap) == 0)
+			if (YAJL_IS_STRING(c) && spec_cap_number(c->u.string) == cap)
 				return true;
 		}
 	}
@@ -588,8 +658,8 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 		r = get_str(v, "selinuxLabel", what, &c->selinux_label, err);
 		if (r < 0)
 			return r;
-		c->cap_net_admin = has_cap(json_get(v, "capabilities"), "CAP_NET_ADMIN");
-		c->cap_net_raw = has_cap(json_get(v, "capabilities"), "CAP_NET_RAW");
+		c->cap_net_admin = has_cap(json_get(v, "capabilities"), CAP_NET_ADMIN);
+		c->cap_net_raw = has_cap(json_get(v, "capabilities"), CAP_NET_RAW);
 	}
 
 	v = json_get(root, "linux");

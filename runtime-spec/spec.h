@@ -108,4 +108,12 @@ bool spec_seccomp_arg_matches(const struct spec_sc_arg *c, uint64_t x);
 /* Value of an annotation, NULL when absent. */
 const char *spec_annotation(const struct spec_kv *kv, size_t n, const char *key);
 
+/* The capability a runtime grants for one entry of process.capabilities, -1 for none. runc 1.1
+ * takes only "CAP_NET_ADMIN"; crun takes what libcap's cap_from_name takes: any case
+ * ("cap_net_admin", "Cap_Net_Raw"), the name ending at the first character that is not a letter
+ * or '_' ("cap_net_admin,x"), or a number below 64 in C notation with anything after it ("12",
+ * "0xc", "014"). Names without "CAP_" ("net_admin") count too: reading more names as the
+ * capability than a runtime does only refuses or drops more, the safe side. */
+int spec_cap_number(const char *name);
+
 #endif

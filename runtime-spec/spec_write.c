@@ -671,7 +671,15 @@ int spec_doc_merge_seccomp(struct spec_doc *d, const struct spec_sc_set *set, bo
 	return 0;
 }
 
-int spec_doc_drop_caps(struct spec_doc *d, const char *const *caps, bool *ret_changed,
+static bool caps_has(const int *caps, size_t n, int cap)
+{
+	for (size_t i = 0; cap >= 0 && i < n; i++)
+		if (caps[i] == cap)
+			return true;
+	return false;
+}
+
+int spec_doc_drop_caps(struct spec_doc *d, const int *caps, size_t n_caps, bool *ret_changed,
 		       struct nf_error *err)
 {
 	yajl_val c = json_get(json_get(d->root, "process"), "capabilities");
@@ -687,7 +695,8 @@ int spec_doc_drop_caps(struct spec_doc *d, const char *const *caps, bool *ret_ch
 		for (size_t i = YAJL_IS_ARRAY(set) ? set->u.array.len : 0; i-- > 0;) {
 			yajl_val v = set->u.array.values[i];
 
-			if (YAJL_IS_STRING(v) && strv_has(caps, v->u.string)) {
+			if (YAJL_IS_STRING(v) &&
+			    caps_has(caps, n_caps, spec_cap_number(v->u.string))) {
 				array_del(set, i);
 				*ret_changed = true;
 			}

@@ -65,9 +65,9 @@ struct spec_sc_set {
 int spec_doc_merge_seccomp(struct spec_doc *d, const struct spec_sc_set *set, bool *ret_changed,
 			   struct nf_error *err);
 
-/* Remove the capabilities named in caps (NULL-terminated) from every set of
- * process.capabilities. */
-int spec_doc_drop_caps(struct spec_doc *d, const char *const *caps, bool *ret_changed,
+/* Remove the capabilities caps[0..n) (CAP_* numbers) from every set of process.capabilities,
+ * in every spelling a runtime accepts (spec_cap_number: "cap_net_admin", "12", ...). */
+int spec_doc_drop_caps(struct spec_doc *d, const int *caps, size_t n, bool *ret_changed,
 		       struct nf_error *err);
 
 /* An architecture and its compat ABIs (docker/podman "archMap"). */

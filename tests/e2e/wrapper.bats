@@ -187,3 +187,89 @@ wrapped_checks() {
 	[ "$(cat "$b/config.json")" = '{"annotations": ' ]
 	[ -z "$(nf_host_nf_links)" ]
 }
+
+# form_fenced RT ID FORM...: run -d FORM... ID through the wrapper from $NF_TMP; the bundle
+# named in FORM gets the hooks and the container is fenced (egress $NF_PUB1:443 only).
+form_fenced() {
+	local rt=$1 id=$2
+	shift 2
+	echo "$rt" >"$NF_TMP/out/$id.rt"
+	echo "$id" >>"$NF_TMP/containers"
+	(cd "$NF_TMP" && nf_rt "$rt" run -d "$@" "$id" </dev/null >/dev/null 3>&-)
+	nf_wait_for 250 nf_is_running "$id"
+	[ -f "$NF_TMP/state/$id.json" ]
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	nf_stop "$id"
+}
+
+# form_refused RT ID NEEDLE ARGS...: the wrapper refuses run -d ARGS... (ID: the container the
+# runtime would create) with one line naming NEEDLE, before the runtime runs: no container, no
+# bundle changed (b-fx, undle, and a bundle named like ID).
+form_refused() {
+	local rt=$1 id=$2 needle=$3 sums
+	shift 3
+	sums=$(cat "$NF_TMP"/b-fx/config.json "$NF_TMP"/undle/config.json "$NF_TMP"/nf*/config.json |
+		sha256sum)
+	echo "$rt" >"$NF_TMP/out/$id.rt"
+	echo "$id" >>"$NF_TMP/containers"
+	# into a file: a container that wrongly started would hold a pipe open
+	run in_tmp nf_rt "$rt" run -d "$@"
+	output=$(cat "$NF_TMP/out/form.out")
+	echo "$rt run -d $*: $output (exit $status)"
+	[ "$status" -eq 1 ]
+	[[ $output == "netfence-runtime: "*"$needle"* ]]
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	[ "$(cat "$NF_TMP"/b-fx/config.json "$NF_TMP"/undle/config.json "$NF_TMP"/nf*/config.json |
+		sha256sum)" = "$sums" ]
+	run nf_rt "$rt" state "$id"
+	[ "$status" -ne 0 ]
+	[ ! -f "$NF_TMP/state/$id.json" ]
+}
+
+# An annotated bundle without hooks ($NF_TMP/b-fx), and a copy where crun would find "-b undle"
+# ($NF_TMP/undle): a wrapper that edited the one while the runtime ran the other would run it
+# unfenced.
+forms_setup() {
+	NF_NO_HOOKS=1 nf_bundle fx io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	mkdir "$NF_TMP/undle"
+	cp "$NF_BUNDLE/config.json" "$NF_TMP/undle/config.json"
+}
+
+in_tmp() {
+	cd "$NF_TMP" && NF_RT_TIMEOUT=60 "$@" </dev/null >"$NF_TMP/out/form.out" 2>&1 3>&-
+}
+
+@test "wrapper (runc): the bundle forms runc reads are fenced, -bX refused before runc runs" {
+	local b
+	forms_setup
+	b=$NF_TMP/b-fx
+	form_refused wrunc "$(nf_cid r0)" '"-b'"$b"'"' "-b$b" "$(nf_cid r0)"
+	form_fenced wrunc "$(nf_cid r1)" -b "$b"
+	form_fenced wrunc "$(nf_cid r2)" --bundle "$b"
+	form_fenced wrunc "$(nf_cid r3)" "--bundle=$b"
+	form_fenced wrunc "$(nf_cid r4)" -bundle "$b"
+	form_fenced wrunc "$(nf_cid r5)" -b=b-fx
+	nf_assert_clean
+}
+
+@test "wrapper (crun): the bundle forms crun reads are fenced, -bundle refused before crun runs" {
+	local b id
+	forms_setup
+	b=$NF_TMP/b-fx
+	# crun reads "-bundle X" as "-b undle X": it would run ./undle as container X, while a
+	# wrapper reading --bundle X would have edited X/config.json
+	id=$(nf_cid c0)
+	mkdir "$NF_TMP/$id"
+	cp "$b/config.json" "$NF_TMP/$id/config.json"
+	form_refused wcrun "$id" '"-bundle"' -bundle "$id"
+	form_refused wcrun "$(nf_cid c00)" '"-bundle"' -bundle "$b" "$(nf_cid c00)"
+	form_fenced wcrun "$(nf_cid c1)" -b "$b"
+	form_fenced wcrun "$(nf_cid c2)" --bundle "$b"
+	form_fenced wcrun "$(nf_cid c3)" "--bundle=$b"
+	form_fenced wcrun "$(nf_cid c4)" "-b$b"
+	form_fenced wcrun "$(nf_cid c5)" --bun b-fx
+	form_fenced wcrun "$(nf_cid c6)" -db b-fx
+	# options after the container id are crun's arguments, not its options: refused
+	form_refused wcrun "$(nf_cid c7)" "exactly one" "$(nf_cid c7)" -b "$b"
+	nf_assert_clean
+}

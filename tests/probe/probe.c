@@ -85,7 +85,12 @@ static void usage(void)
 			"       probe io_uring\n"
 			"       probe [-s SENDER_IPV4] arpscan IFNAME ADDR...\n"
 			"       probe ndp IFNAME ns|rs SRC DST [COUNT]\n"
-			"       probe ndp IFNAME ra SRC DST PREFIX\n");
+			"       probe ndp IFNAME ra SRC DST PREFIX\n"
+			"       probe icmpchannel FORGED_SRC DST PORT\n"
+			"       probe icmpquote SRC SPORT DST DPORT\n"
+			"       probe syn6 FORGED_SRC DST PORT\n"
+			"       probe icmpcount ADDR TIMEOUT_MS\n"
+			"       probe icmpend ADDR\n");
 	exit(2);
 }
 
@@ -1005,6 +1010,215 @@ static int cmd_ndp(const char *ifname, const char *type, const char *src_s, cons
 	return 0;
 }
 
+/* ---- icmp channel (issue 9, item 7): a forged flow, then an ICMP error quoting it ---- */
+
+#define ICMP_MARK "NF-ICMP-CHANNEL"
+#define ICMP_END "NF-ICMP-END"
+
+/* An IPv4 header + TCP SYN src:sport -> dst:port, checksums filled, in buf (40 bytes). */
+static void build_syn(uint8_t *buf, struct in_addr src, struct in_addr dst, uint16_t sport,
+		      uint16_t port)
+{
+	uint8_t *l4 = buf + 20, pseudo[12];
+	uint32_t sum;
+
+	memset(buf, 0, 40);
+	buf[0] = 0x45;
+	put16(buf + 2, 40);
+	put16(buf + 4, 4343);
+	buf[8] = 64;
+	buf[9] = IPPROTO_TCP;
+	memcpy(buf + 12, &src, 4);
+	memcpy(buf + 16, &dst, 4);
+	put16(buf + 10, csum_add(0, buf, 20));
+	put16(l4, sport);
+	put16(l4 + 2, port);
+	put16(l4 + 6, 1);
+	l4[12] = 5 << 4;
+	l4[13] = 0x02; /* SYN */
+	put16(l4 + 14, 1024);
+	memcpy(pseudo, &src, 4);
+	memcpy(pseudo + 4, &dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_TCP;
+	put16(pseudo + 10, 20);
+	sum = (uint16_t)~csum_add(0, pseudo, sizeof(pseudo));
+	put16(l4 + 16, csum_add(sum, l4, 20));
+}
+
+/* Three ICMP port-unreachable errors from the container's own address to the quoted packet's
+ * source, quoting it (40 bytes) and carrying ICMP_MARK: 1 when one was handed to the kernel. */
+static int send_quote(const uint8_t *quoted)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t err[8 + 40 + sizeof(ICMP_MARK)] = { 3 /* unreachable */, 3 /* port */ };
+	int fd, ok = 0;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0) {
+		printf("denied %s\n", errname(errno));
+		return 0;
+	}
+	memcpy(err + 8, quoted, 40);
+	memcpy(err + 8 + 40, ICMP_MARK, sizeof(ICMP_MARK));
+	put16(err + 2, csum_add(0, err, sizeof(err)));
+	memcpy(&to.sin_addr, quoted + 12, 4);
+	for (int i = 0; i < 3; i++) {
+		if (sendto(fd, err, sizeof(err), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+			printf("icmp %s\n", errname(errno));
+		} else {
+			printf("icmp sent\n");
+			ok = 1;
+		}
+	}
+	close(fd);
+	return ok;
+}
+
+/* icmpchannel FORGED_SRC DST PORT: a raw IPv4 TCP SYN FORGED_SRC -> DST:PORT (so that a
+ * conntrack that lets it out records the flow), then ICMP errors to FORGED_SRC quoting it
+ * (send_quote): conntrack calls them "related". Exit 0 when the errors were handed to the
+ * kernel, 1 when it refused them; whether they arrive is for a receiver (icmpcount) to say. */
+static int cmd_icmpchannel(const char *src_s, const char *dst_s, const char *port_s)
+{
+	struct in_addr src, dst;
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t syn[40];
+	long port;
+	int raw;
+
+	if (inet_pton(AF_INET, src_s, &src) != 1 || inet_pton(AF_INET, dst_s, &dst) != 1 ||
+	    parse_num(port_s, 1, 65535, &port) < 0)
+		usage();
+	raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (raw < 0) {
+		printf("denied %s\n", errname(errno));
+		return 2;
+	}
+	build_syn(syn, src, dst, 40001, (uint16_t)port);
+	to.sin_addr = dst;
+	if (sendto(raw, syn, sizeof(syn), 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		printf("syn %s\n", errname(errno));
+	else
+		printf("syn sent\n");
+	close(raw);
+	return send_quote(syn) ? 0 : 1;
+}
+
+/* icmpquote SRC SPORT DST DPORT: ICMP errors to SRC quoting a TCP packet SRC:SPORT -> DST:DPORT
+ * of somebody else's flow (send_quote), nothing forged first. */
+static int cmd_icmpquote(char **argv)
+{
+	struct in_addr src, dst;
+	uint8_t pkt[40];
+	long sport, dport;
+
+	if (inet_pton(AF_INET, argv[0], &src) != 1 || parse_num(argv[1], 1, 65535, &sport) < 0 ||
+	    inet_pton(AF_INET, argv[2], &dst) != 1 || parse_num(argv[3], 1, 65535, &dport) < 0)
+		usage();
+	build_syn(pkt, src, dst, (uint16_t)sport, (uint16_t)dport);
+	pkt[20 + 13] = 0x10; /* ACK: a packet of an established flow */
+	return send_quote(pkt) ? 0 : 1;
+}
+
+/* syn6 FORGED_SRC DST PORT: one raw IPv6 TCP SYN FORGED_SRC -> DST:PORT (the first step of
+ * icmpchannel, for IPv6): "syn sent" (exit 0) or "syn ERRNO" (exit 1, dropped on the way out). */
+static int cmd_syn6(const char *src_s, const char *dst_s, const char *port_s)
+{
+	struct sockaddr_in6 to = { .sin6_family = AF_INET6 };
+	uint8_t pkt[60] = { 0x60 }, *l4 = pkt + 40, pseudo[40] = { 0 };
+	uint32_t sum;
+	long port;
+	int fd;
+
+	if (inet_pton(AF_INET6, src_s, pkt + 8) != 1 || inet_pton(AF_INET6, dst_s, pkt + 24) != 1 ||
+	    parse_num(port_s, 1, 65535, &port) < 0)
+		usage();
+	put16(pkt + 4, 20); /* payload length */
+	pkt[6] = IPPROTO_TCP;
+	pkt[7] = 64;
+	put16(l4, 40001);
+	put16(l4 + 2, (uint16_t)port);
+	put16(l4 + 6, 1);
+	l4[12] = 5 << 4;
+	l4[13] = 0x02; /* SYN */
+	put16(l4 + 14, 1024);
+	memcpy(pseudo, pkt + 8, 32);
+	pseudo[35] = 20;
+	pseudo[39] = IPPROTO_TCP;
+	sum = (uint16_t)~csum_add(0, pseudo, sizeof(pseudo));
+	put16(l4 + 16, csum_add(sum, l4, 20));
+	memcpy(&to.sin6_addr, pkt + 24, 16);
+	fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0) {
+		printf("denied %s\n", errname(errno));
+		return 2;
+	}
+	if (sendto(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		printf("syn %s\n", errname(errno));
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	printf("syn sent\n");
+	return 0;
+}
+
+/* icmpcount ADDR TIMEOUT_MS: count the ICMP packets to ADDR that carry ICMP_MARK, until one
+ * carrying ICMP_END (to any address: icmpend) arrives or the timeout; prints "listening", then
+ * "count N". The sender sends ICMP_END last, on an allowed path, so it arrives after the rest. */
+static int cmd_icmpcount(const char *addr_s, const char *timeout_s)
+{
+	struct in_addr addr;
+	uint8_t buf[2048];
+	long timeout, start;
+	int fd, count = 0;
+
+	if (inet_pton(AF_INET, addr_s, &addr) != 1 || parse_num(timeout_s, 1, 600000, &timeout) < 0)
+		usage();
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0) {
+		fprintf(stderr, "probe: raw socket: %s\n", strerror(errno));
+		return 2;
+	}
+	printf("listening\n");
+	start = now_ms();
+	while (wait_ready(fd, POLLIN, start, timeout)) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		if (n < 20)
+			continue;
+		if (memmem(buf, (size_t)n, ICMP_END, sizeof(ICMP_END) - 1))
+			break;
+		if (memcmp(buf + 16, &addr, 4) == 0 &&
+		    memmem(buf, (size_t)n, ICMP_MARK, sizeof(ICMP_MARK) - 1))
+			count++;
+	}
+	close(fd);
+	printf("count %d\n", count);
+	return 0;
+}
+
+/* icmpend ADDR: one ICMP echo request to ADDR carrying ICMP_END (stops icmpcount); raw socket. */
+static int cmd_icmpend(const char *addr_s)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t req[8 + sizeof(ICMP_END)] = { 8 /* echo request */ };
+	int fd;
+
+	if (inet_pton(AF_INET, addr_s, &to.sin_addr) != 1)
+		usage();
+	memcpy(req + 8, ICMP_END, sizeof(ICMP_END));
+	put16(req + 2, csum_add(0, req, sizeof(req)));
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (fd < 0 || sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&to, sizeof(to)) < 0) {
+		fprintf(stderr, "probe: icmpend: %s\n", strerror(errno));
+		return 2;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	signal(SIGPIPE, SIG_IGN);
@@ -1038,6 +1252,16 @@ int main(int argc, char **argv)
 		return cmd_arpscan(argv[1], argc - 2, argv + 2);
 	if (!strcmp(argv[0], "ndp") && (argc == 5 || argc == 6))
 		return cmd_ndp(argv[1], argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
+	if (!strcmp(argv[0], "icmpchannel") && argc == 4)
+		return cmd_icmpchannel(argv[1], argv[2], argv[3]);
+	if (!strcmp(argv[0], "syn6") && argc == 4)
+		return cmd_syn6(argv[1], argv[2], argv[3]);
+	if (!strcmp(argv[0], "icmpquote") && argc == 5)
+		return cmd_icmpquote(argv + 1);
+	if (!strcmp(argv[0], "icmpcount") && argc == 3)
+		return cmd_icmpcount(argv[1], argv[2]);
+	if (!strcmp(argv[0], "icmpend") && argc == 2)
+		return cmd_icmpend(argv[1]);
 	usage();
 	return 2;
 }

@@ -27,7 +27,8 @@
 
 /* ---- argv parsing ---- */
 
-static int parse_v(struct wrapper_args *a, struct nf_error *err, const char *first, ...)
+static int parse_v(enum wrapper_runtime rt, struct wrapper_args *a, struct nf_error *err,
+		   const char *first, ...)
 {
 	char *argv[64];
 	int argc = 0;
@@ -40,10 +41,13 @@ static int parse_v(struct wrapper_args *a, struct nf_error *err, const char *fir
 	va_end(ap);
 	argv[argc] = NULL;
 	memset(err, 0, sizeof(*err));
-	return wrapper_parse_args(argc, argv, a, err);
+	memset(a, 0xa5, sizeof(*a));
+	return wrapper_parse_args(argc, argv, rt, a, err);
 }
 
-#define PARSE(a, err, ...) parse_v(a, err, __VA_ARGS__, NULL)
+#define RUNC(a, err, ...) parse_v(WRAPPER_RUNC, a, err, __VA_ARGS__, NULL)
+#define CRUN(a, err, ...) parse_v(WRAPPER_CRUN, a, err, __VA_ARGS__, NULL)
+#define OTHER(a, err, ...) parse_v(WRAPPER_OTHER, a, err, __VA_ARGS__, NULL)
 
 static void expect_bundle(const char *want, int r, const struct wrapper_args *a)
 {
@@ -55,42 +59,129 @@ static void expect_bundle(const char *want, int r, const struct wrapper_args *a)
 		assert_string_equal(a->bundle, want);
 }
 
-static void test_bundle_forms(void **state)
+/* Refused, the message naming needle. */
+static void expect_refused(const char *needle, int r, const struct nf_error *err)
+{
+	assert_int_equal(r, -EINVAL);
+	if (!strstr(err->msg, needle))
+		fail_msg("message \"%s\" does not name \"%s\"", err->msg, needle);
+}
+
+static void test_runtime_kind(void **state)
+{
+	assert_int_equal(wrapper_runtime_kind("/usr/sbin/runc"), WRAPPER_RUNC);
+	assert_int_equal(wrapper_runtime_kind("runc"), WRAPPER_RUNC);
+	assert_int_equal(wrapper_runtime_kind("/usr/bin/crun"), WRAPPER_CRUN);
+	assert_int_equal(wrapper_runtime_kind("/usr/bin/runsc"), WRAPPER_OTHER);
+	assert_int_equal(wrapper_runtime_kind("/opt/crun/bin/runc.amd64"), WRAPPER_OTHER);
+}
+
+/* The forms runc 1.1.5 was seen to read (runc --root R run ARGS with a missing bundle prints
+ * "chdir BUNDLE") and to refuse ("Incorrect Usage"). */
+static void test_runc_forms(void **state)
 {
 	struct wrapper_args a;
 	struct nf_error err;
 
-	expect_bundle("/b", PARSE(&a, &err, "create", "-b", "/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "create", "--bundle", "/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "create", "--bundle=/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "create", "-b=/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "create", "-b/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "run", "-bundle", "/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "run", "-bundle=/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "run", "--b", "/b", "id"), &a);
-	/* argp clusters: -d then -b with its value */
-	expect_bundle("/b", PARSE(&a, &err, "run", "-db", "/b", "id"), &a);
-	expect_bundle("/b", PARSE(&a, &err, "run", "-db/b", "id"), &a);
-	/* runc reads options after the container id; the last one wins */
-	expect_bundle("/b", PARSE(&a, &err, "run", "id", "--bundle", "/b"), &a);
-	expect_bundle("/c", PARSE(&a, &err, "run", "-b", "/b", "id", "-b", "/c"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "create", "-b", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "create", "--bundle", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "create", "--bundle=/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "create", "-b=/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-bundle", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-bundle=/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "--b", "/b", "id"), &a);
+	/* flags after the id are moved before it (urfave/cli); the last one wins */
+	expect_bundle("/b", RUNC(&a, &err, "run", "id", "--bundle", "/b"), &a);
+	expect_bundle("/q7", RUNC(&a, &err, "run", "-b", "/q7", "id", "-d"), &a);
+	expect_bundle("/c", RUNC(&a, &err, "run", "-b", "/b", "id", "-b", "/c"), &a);
+	expect_bundle("/q4", RUNC(&a, &err, "run", "-b", "/q3", "-b=/q4", "id"), &a);
 	/* a value that looks like an option is still the value */
-	expect_bundle("-x", PARSE(&a, &err, "run", "-b", "-x", "id"), &a);
-	/* other options with values are skipped whole */
+	expect_bundle("-x", RUNC(&a, &err, "run", "-b", "-x", "id"), &a);
+	expect_bundle("-d", RUNC(&a, &err, "run", "-b", "-d", "id"), &a);
+	expect_bundle("-", RUNC(&a, &err, "run", "-b", "-", "id"), &a);
+	/* booleans with values, single-dash long names, "--" before the id */
+	expect_bundle("/b", RUNC(&a, &err, "run", "--detach=true", "-b", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-d=1", "-b", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-h=false", "-b", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-pid-file", "x", "-b", "/b", "id"), &a);
+	expect_bundle("/b", RUNC(&a, &err, "run", "-b", "/b", "--", "id"), &a);
 	expect_bundle("/b",
-		      PARSE(&a, &err, "run", "--pid-file", "-b", "--console-socket=/s",
-			    "--preserve-fds", "3", "-d", "--keep", "--no-pivot", "--no-new-keyring",
-			    "--no-subreaper", "-b", "/b", "id"),
+		      RUNC(&a, &err, "run", "--pid-file", "/p", "--console-socket=/s",
+			   "--preserve-fds", "3", "-d", "--keep", "--no-pivot", "--no-new-keyring",
+			   "--no-subreaper", "-b", "/b", "id"),
 		      &a);
-	/* none: the current directory */
-	expect_bundle(NULL, PARSE(&a, &err, "create", "id"), &a);
-	/* after "--" nothing is an option */
-	expect_bundle(NULL, PARSE(&a, &err, "run", "id", "--", "-b", "/b"), &a);
-	/* crun's config file name */
-	expect_bundle("/b", PARSE(&a, &err, "run", "-f", "other.json", "-b", "/b", "id"), &a);
-	assert_string_equal(a.config, "other.json");
-	expect_bundle("/b", PARSE(&a, &err, "run", "--config=o.json", "--bundle=/b", "id"), &a);
+	expect_bundle(NULL, RUNC(&a, &err, "create", "id"), &a);
+
+	/* what runc refuses, refused before it runs */
+	expect_refused("-bX", RUNC(&a, &err, "run", "-bX", "id"), &err);
+	expect_refused("-db", RUNC(&a, &err, "run", "-db", "/b", "id"), &err);
+	expect_refused("--bun", RUNC(&a, &err, "run", "--bun", "/b", "id"), &err);
+	expect_refused("---b", RUNC(&a, &err, "run", "---b", "/b", "id"), &err);
+	expect_refused("-d=yes", RUNC(&a, &err, "run", "-d=yes", "-b", "/b", "id"), &err);
+	expect_refused("-b", RUNC(&a, &err, "run", "-b"), &err);
+	expect_refused("-f", RUNC(&a, &err, "run", "-f", "o.json", "id"), &err);
+	/* not exactly one id: -d takes "id" along, then parsing stops (Incorrect Usage) */
+	expect_refused("exactly one", RUNC(&a, &err, "run", "-d", "id", "-b", "/b"), &err);
+	expect_refused("exactly one", RUNC(&a, &err, "run", "--detach", "/r", "id"), &err);
+	expect_refused("exactly one", RUNC(&a, &err, "run", "-b", "/b", "id", "extra"), &err);
+	expect_refused("exactly one", RUNC(&a, &err, "run", "id", "--", "-b", "/b"), &err);
+	expect_refused("exactly one", RUNC(&a, &err, "run", "--console-socket", "-b", "/b", "id"),
+		       &err);
+	expect_refused("exactly one", RUNC(&a, &err, "run", "-b", "/b"), &err);
+	expect_refused("empty bundle", RUNC(&a, &err, "run", "-b", "", "id"), &err);
+	/* create has no --detach */
+	expect_refused("-d", RUNC(&a, &err, "create", "-d", "-b", "/b", "id"), &err);
+}
+
+/* The forms crun 1.8.1 was seen to read and to refuse. */
+static void test_crun_forms(void **state)
+{
+	struct wrapper_args a;
+	struct nf_error err;
+
+	expect_bundle("/b", CRUN(&a, &err, "create", "-b", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "create", "--bundle", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "create", "--bundle=/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "-b/b", "id"), &a);
+	/* -b=/b is the bundle "=/b" to argp */
+	expect_bundle("=/b", CRUN(&a, &err, "run", "-b=/b", "id"), &a);
+	/* abbreviations and clusters */
+	expect_bundle("/b", CRUN(&a, &err, "run", "--bun", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "--b=/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "-db", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "-db/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "--no-p", "-b", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "--program-name", "x", "-b", "/b", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "--HANG=0", "-b", "/b", "id"), &a);
+	expect_bundle("-x", CRUN(&a, &err, "run", "-b", "-x", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "-b", "/b", "--", "id"), &a);
+	expect_bundle("/b", CRUN(&a, &err, "run", "-f", "o.json", "-b", "/b", "id"), &a);
 	assert_string_equal(a.config, "o.json");
+	expect_bundle("/b", CRUN(&a, &err, "run", "--conf=o.json", "--bundle=/b", "id"), &a);
+	assert_string_equal(a.config, "o.json");
+	expect_bundle("/b", CRUN(&a, &err, "run", "-dfo.json", "-b", "/b", "id"), &a);
+	assert_string_equal(a.config, "o.json");
+	expect_bundle(NULL, CRUN(&a, &err, "create", "id"), &a);
+
+	/* a long option with one dash: argp reads -bundle as -b undle; refused */
+	expect_refused("-bundle", CRUN(&a, &err, "run", "-bundle", "/b", "id"), &err);
+	expect_refused("-bundle", CRUN(&a, &err, "run", "-bundle", "id"), &err);
+	expect_refused("-bun", CRUN(&a, &err, "run", "-bun", "id"), &err);
+	expect_refused("-config", CRUN(&a, &err, "run", "-config=o.json", "id"), &err);
+	/* options after the id are arguments to crun: two arguments */
+	expect_refused("exactly one", CRUN(&a, &err, "run", "id", "-b", "/b"), &err);
+	expect_refused("exactly one", CRUN(&a, &err, "run", "--pid", "-b", "/b", "id"), &err);
+	expect_refused("exactly one", CRUN(&a, &err, "run", "--", "-b", "/b"), &err);
+	/* ambiguous, unknown, misused */
+	expect_refused("--no", CRUN(&a, &err, "run", "--no", "-b", "/b", "id"), &err);
+	expect_refused("--p=x", CRUN(&a, &err, "run", "--p=x", "-b", "/b", "id"), &err);
+	expect_refused("--keep", CRUN(&a, &err, "run", "--keep", "-b", "/b", "id"), &err);
+	expect_refused("--version", CRUN(&a, &err, "run", "--version", "id"), &err);
+	expect_refused("-V", CRUN(&a, &err, "run", "-V", "id"), &err);
+	expect_refused("--detach=1", CRUN(&a, &err, "run", "--detach=1", "id"), &err);
+	expect_refused("-d", CRUN(&a, &err, "create", "-d", "id"), &err);
+	expect_refused("2 arguments from \"id\"", CRUN(&a, &err, "run", "id", "-b"), &err);
+	expect_refused("--bundle", CRUN(&a, &err, "run", "--bundle"), &err);
 }
 
 static void test_global_options(void **state)
@@ -100,26 +191,68 @@ static void test_global_options(void **state)
 	int r;
 
 	/* runc, as containerd and podman call it */
-	r = PARSE(&a, &err, "--root", "/run/x", "--log", "/l", "--log-format", "json", "--debug",
-		  "--systemd-cgroup", "--criu", "c", "--rootless", "auto", "create", "--bundle",
-		  "/b", "id");
+	r = RUNC(&a, &err, "--root", "/run/x", "--log", "/l", "--log-format", "json", "--debug",
+		 "--systemd-cgroup", "--criu", "c", "--rootless", "auto", "create", "--bundle",
+		 "/b", "id");
 	expect_bundle("/b", r, &a);
 	assert_int_equal(a.cmd, 13);
-	/* crun */
-	r = PARSE(&a, &err, "--cgroup-manager=disabled", "--root=/r", "--rootless=false",
-		  "--log-level", "debug", "run", "-b", "/b", "id");
+	r = RUNC(&a, &err, "-root", "/r", "-log-format=json", "create", "-b", "/b", "id");
 	expect_bundle("/b", r, &a);
-	/* Go's single-dash long forms */
-	r = PARSE(&a, &err, "-root", "/r", "-log-format=json", "create", "-b", "/b", "id");
+	r = RUNC(&a, &err, "--root", "/r", "--", "run", "-b", "/b", "id");
+	expect_bundle("/b", r, &a);
+	assert_int_equal(a.cmd, 4);
+	/* crun */
+	r = CRUN(&a, &err, "--cgroup-manager=disabled", "--root=/r", "--rootless=false", "--log",
+		 "/l", "--log-format", "json", "run", "-b", "/b", "id");
+	expect_bundle("/b", r, &a);
+	r = CRUN(&a, &err, "--ro", "/r", "--log-f", "text", "--deb", "--c", "disabled", "run", "-b",
+		 "/b", "id");
+	expect_bundle("/b", r, &a);
+	assert_int_equal(a.cmd, 8);
+	r = CRUN(&a, &err, "--root", "/r", "--", "run", "-b", "/b", "id");
 	expect_bundle("/b", r, &a);
 	/* a global option's value named like a command is not the command */
-	r = PARSE(&a, &err, "--root", "create", "state", "id");
+	r = RUNC(&a, &err, "--root", "create", "state", "id");
 	assert_int_equal(r, 0);
 	assert_false(a.edits);
 	assert_int_equal(a.cmd, 3);
-	r = PARSE(&a, &err, "--log", "run", "--root", "run", "run", "-b", "/b", "id");
+	r = CRUN(&a, &err, "--log", "run", "--root", "run", "run", "-b", "/b", "id");
 	expect_bundle("/b", r, &a);
 	assert_int_equal(a.cmd, 5);
+	/* where create or run could follow, an option the runtime would not read is refused */
+	expect_refused("--frobnicate", RUNC(&a, &err, "--frobnicate", "x", "create", "id"), &err);
+	expect_refused("--lo", CRUN(&a, &err, "--lo", "x", "run", "-b", "/b", "id"), &err);
+	expect_refused("-root", CRUN(&a, &err, "-root", "/r", "run", "-b", "/b", "id"), &err);
+	expect_refused("--log-level", CRUN(&a, &err, "--log-level", "x", "run", "id"), &err);
+	expect_refused("--ro", RUNC(&a, &err, "--ro", "/r", "run", "-b", "/b", "id"), &err);
+	/* ... and where none can, the runtime's own error serves */
+	r = RUNC(&a, &err, "--frobnicate", "x", "state", "id");
+	assert_int_equal(r, 0);
+	assert_false(a.edits);
+	/* help and version run nothing */
+	assert_int_equal(RUNC(&a, &err, "-v", "run", "-bX", "id"), 0);
+	assert_false(a.edits);
+	assert_int_equal(CRUN(&a, &err, "--version", "run", "-bundle", "id"), 0);
+	assert_false(a.edits);
+	assert_int_equal(CRUN(&a, &err, "run", "--help", "-bundle", "id"), 0);
+	assert_false(a.edits);
+	assert_int_equal(RUNC(&a, &err, "run", "--help", "-b", "/b", "id"), 0);
+	assert_false(a.edits);
+}
+
+/* Another runtime: read only where runc and crun agree. */
+static void test_other_runtime(void **state)
+{
+	struct wrapper_args a;
+	struct nf_error err;
+
+	expect_bundle("/b", OTHER(&a, &err, "--root", "/r", "run", "--bundle", "/b", "id"), &a);
+	expect_bundle("/b", OTHER(&a, &err, "create", "-b", "/b", "id"), &a);
+	expect_refused("differently", OTHER(&a, &err, "run", "-b=/b", "id"), &err);
+	expect_refused("-bundle", OTHER(&a, &err, "run", "-bundle", "/b", "id"), &err);
+	expect_refused("-b/b", OTHER(&a, &err, "run", "-b/b", "id"), &err);
+	assert_int_equal(OTHER(&a, &err, "--ro", "/r", "state", "id"), 0);
+	assert_false(a.edits);
 }
 
 static void test_commands(void **state)
@@ -133,40 +266,60 @@ static void test_commands(void **state)
 
 	for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
 		/* options the wrapper does not know are fine after these commands */
-		r = PARSE(&a, &err, "--root", "/r", pass[i], "--weird", "-b", "/b", "id");
+		r = RUNC(&a, &err, "--root", "/r", pass[i], "--weird", "-b", "/b", "id");
 		assert_int_equal(r, 0);
 		assert_false(a.edits);
 		assert_int_equal(a.cmd, 3);
 		assert_null(a.bundle);
+		r = CRUN(&a, &err, "--root", "/r", pass[i], "--weird", "-bundle", "id");
+		assert_int_equal(r, 0);
+		assert_false(a.edits);
+		assert_int_equal(a.cmd, 3);
 	}
-	r = PARSE(&a, &err, "--version");
+	r = RUNC(&a, &err, "--version");
 	assert_int_equal(r, 0);
 	assert_int_equal(a.cmd, -1);
 	assert_false(a.edits);
-	r = PARSE(&a, &err, "-v");
+	r = CRUN(&a, &err, "-v");
 	assert_int_equal(r, 0);
 	assert_int_equal(a.cmd, -1);
-	r = PARSE(&a, &err, "--help");
+	r = RUNC(&a, &err, "--root", "/r");
 	assert_int_equal(r, 0);
 	assert_int_equal(a.cmd, -1);
-	/* an unknown global option with no create/run anywhere: passed through */
-	r = PARSE(&a, &err, "--frobnicate", "x", "state", "id");
+	/* commands are matched whole */
+	r = CRUN(&a, &err, "RUN", "-b", "/b", "id");
 	assert_int_equal(r, 0);
 	assert_false(a.edits);
+}
 
-	/* fail closed where the bundle could hide */
-	r = PARSE(&a, &err, "--frobnicate", "x", "create", "-b", "/b", "id");
-	assert_int_equal(r, -EINVAL);
-	assert_non_null(strstr(err.msg, "--frobnicate"));
-	r = PARSE(&a, &err, "create", "--bund", "/b", "id"); /* argp abbreviation */
-	assert_int_equal(r, -EINVAL);
-	assert_non_null(strstr(err.msg, "unknown option"));
-	r = PARSE(&a, &err, "run", "-x", "id");
-	assert_int_equal(r, -EINVAL);
-	r = PARSE(&a, &err, "run", "id", "-b");
-	assert_int_equal(r, -EINVAL);
-	r = PARSE(&a, &err, "run", "-b", "", "id");
-	assert_int_equal(r, -EINVAL);
+/* Capability names as runc (exact) and crun (libcap's cap_from_name) take them. */
+static void test_cap_names(void **state)
+{
+	static const char *const admin[] = { "CAP_NET_ADMIN", "cap_net_admin", "Cap_Net_Admin",
+					     "NET_ADMIN",     "net_admin",     "12",
+					     "0xc",	      "014",	       "cap_net_admin,x",
+					     "12abc",	      "CAP_NET_ADMIN=" };
+	static const char *const other[] = { "cap_net_adminx",
+					     " cap_net_admin",
+					     "+12",
+					     "64",
+					     "99999999999999999999",
+					     "",
+					     "cap_",
+					     "ALL",
+					     "CAP_NET_ADMI" };
+
+	for (size_t i = 0; i < sizeof(admin) / sizeof(admin[0]); i++)
+		if (spec_cap_number(admin[i]) != 12)
+			fail_msg("\"%s\" is not read as CAP_NET_ADMIN", admin[i]);
+	for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (spec_cap_number(other[i]) == 12)
+			fail_msg("\"%s\" is read as CAP_NET_ADMIN", other[i]);
+	assert_int_equal(spec_cap_number("Cap_Net_Raw"), 13);
+	assert_int_equal(spec_cap_number("0xd"), 13);
+	assert_int_equal(spec_cap_number("cap_chown"), 0);
+	assert_int_equal(spec_cap_number("CAP_CHECKPOINT_RESTORE"), 40);
+	assert_int_equal(spec_cap_number("cap_sys_admin"), 21);
 }
 
 static void test_config_path(void **state)
@@ -789,9 +942,13 @@ static void test_netfence_bin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bundle_forms),
+		cmocka_unit_test(test_runtime_kind),
+		cmocka_unit_test(test_runc_forms),
+		cmocka_unit_test(test_crun_forms),
 		cmocka_unit_test(test_global_options),
+		cmocka_unit_test(test_other_runtime),
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_cap_names),
 		cmocka_unit_test(test_config_path),
 		cmocka_unit_test(test_policy_applies),
 		cmocka_unit_test_setup_teardown(test_add_hooks_once, fx_setup, fx_teardown),
