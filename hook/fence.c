@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "seccomp.h"
 #include "util.h"
+#include "watch.h"
 
 #ifdef NF_FAULT_INJECTION
 void nf_fault(const char *point)
@@ -53,9 +54,12 @@ static void fence_clear(struct nft_fence *f)
 	nf_boxset_clear(&f->in6);
 	nf_boxset_clear(&f->deny4);
 	nf_boxset_clear(&f->deny6);
+	nf_boxset_clear(&f->hostnet4);
+	nf_boxset_clear(&f->hostnet6);
 }
 
-/* Compile the policy into the sets nft.c loads. Host prefixes feed the internet deny list. */
+/* Compile the policy into the sets nft.c loads. Host prefixes, read under the state lock, go
+ * to the hostnet sets the watcher keeps in step, not into the container's own deny list. */
 static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_free_ struct nf_prefix *host = NULL;
@@ -90,9 +94,13 @@ static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struc
 			else
 				v6[n6++] = host[i];
 		}
-		r = plan_internet_deny(AF_INET, v4, n4, &f->deny4, err);
+		r = plan_internet_deny(AF_INET, NULL, 0, &f->deny4, err);
 		if (r >= 0 && pol->ipv6)
-			r = plan_internet_deny(AF_INET6, v6, n6, &f->deny6, err);
+			r = plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, err);
+		if (r >= 0)
+			r = plan_host_deny(AF_INET, v4, n4, &f->hostnet4, err);
+		if (r >= 0)
+			r = plan_host_deny(AF_INET6, v6, n6, &f->hostnet6, err);
 	}
 	return r;
 }
@@ -619,6 +627,13 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	lock = journal_lock(hc->state_dir, err);
 	if (lock < 0)
 		return lock;
+	/* internet: the watcher keeps the host's addresses in step (a probe when it runs). Here,
+	 * under the lock and before any thread or netlink socket exists, as watch_ensure needs. */
+	if (pol->base == NF_BASE_INTERNET) {
+		r = watch_ensure(hc, err);
+		if (r < 0)
+			return r;
+	}
 	r = journal_read(hc->state_dir, id, &old, err);
 	if (r < 0 && r != -ENOENT)
 		return r;

@@ -34,6 +34,10 @@ struct nft_fence {
 	/* SELinux packet context (label_resolve), NULL for none: a secmark object in the
 	 * container's table and rules that label, save to and restore from conntrack */
 	const char *secctx;
+	/* internet: the host's own addresses and connected networks (plan_host_deny), read under
+	 * the state lock. They fill the host table's shared sets hostnet4/hostnet6 (wire mode)
+	 * or the namespace's own copies (overlay mode); the watcher keeps both in step. */
+	struct nf_boxset hostnet4, hostnet6;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
@@ -58,6 +62,14 @@ int nft_ns_batch_dump(const struct nft_fence *f, char **ret_buf, size_t *ret_len
 		      struct nf_error *err);
 /* Remove the container-side tables (inet and netdev) if present. */
 int nft_ns_remove(int netns_fd, struct nf_error *err);
+
+/* Replace the host's addresses and networks (hostnet4/hostnet6, RULESET.md) in one batch: in
+ * the host table when netns_fd < 0 (nothing when the table does not exist), else in whichever
+ * tables of that namespace hold them (overlay mode, internet; none is fine). */
+int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_boxset *v6,
+		     struct nf_error *err);
+/* In a child forked from a process that used nftables: forget its cached sockets. */
+void nft_after_fork(void);
 
 struct nft_counters {
 	uint64_t accepted_pkts, accepted_bytes; /* egress + ingress traffic let through */
