@@ -10,6 +10,7 @@
 #include <linux/capability.h>
 #include <linux/rtnetlink.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -323,6 +324,8 @@ static _Noreturn void spawn_child(const struct hostconf *hc, int lk, int wr)
 	setsid();
 	if (fork() != 0)
 		_exit(0);
+	/* a set-up that gave up waiting must not take the watcher with it when it is told */
+	signal(SIGPIPE, SIG_IGN);
 	/* out of the way of stdin..stderr, should the caller have run without them */
 	lk = fcntl(lk, F_DUPFD, 10);
 	wr = fcntl(wr, F_DUPFD, 10);
