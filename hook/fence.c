@@ -77,31 +77,15 @@ static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struc
 	if (r < 0 || pol->base != NF_BASE_INTERNET)
 		return r;
 
-	r = link_host_prefixes(&host, &n_host, err);
-	if (r < 0)
-		return r;
-	/* plan_internet_deny takes prefixes of one family: split them */
-	{
-		_cleanup_free_ struct nf_prefix *v4 = calloc(n_host + 1, sizeof(*v4));
-		_cleanup_free_ struct nf_prefix *v6 = calloc(n_host + 1, sizeof(*v6));
-		size_t n4 = 0, n6 = 0;
-
-		if (!v4 || !v6)
-			return nf_sys_err(err, ENOMEM, "compiling policy");
-		for (size_t i = 0; i < n_host; i++) {
-			if (host[i].addr.family == AF_INET)
-				v4[n4++] = host[i];
-			else
-				v6[n6++] = host[i];
-		}
-		r = plan_internet_deny(AF_INET, NULL, 0, &f->deny4, err);
-		if (r >= 0 && pol->ipv6)
-			r = plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, err);
-		if (r >= 0)
-			r = plan_host_deny(AF_INET, v4, n4, &f->hostnet4, err);
-		if (r >= 0)
-			r = plan_host_deny(AF_INET6, v6, n6, &f->hostnet6, err);
-	}
+	r = plan_internet_deny(AF_INET, NULL, 0, &f->deny4, err);
+	if (r >= 0 && pol->ipv6)
+		r = plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, err);
+	if (r >= 0)
+		r = link_host_prefixes(&host, &n_host, err);
+	if (r >= 0)
+		r = plan_host_deny(AF_INET, host, n_host, &f->hostnet4, err);
+	if (r >= 0)
+		r = plan_host_deny(AF_INET6, host, n_host, &f->hostnet6, err);
 	return r;
 }
 

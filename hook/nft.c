@@ -1844,8 +1844,9 @@ int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_b
 		return r;
 	if (own)
 		nl = own;
-	/* Host: the table (its skeleton makes the sets; never made from here). A namespace:
-	 * whichever of its tables hold the sets (overlay mode, internet); others are left be. */
+	/* Host: when the table is there (never made from here; its sets are, should a table of
+	 * an older netfence lack them). A namespace: whichever of its tables hold the sets
+	 * (overlay mode, internet); others are left be. */
 	for (size_t i = 0; i < nq && r >= 0; i++) {
 		q.family = ns_families[i];
 		r = netns_fd < 0 ? query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL)
@@ -1874,6 +1875,8 @@ int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_b
 	batch_free(&b);
 	if (r < 0 && netns_fd >= 0)
 		nf_err_prefix(err, "container namespace");
+	else if (own && any)
+		nl_park(&own); /* closing it now would wait for the flushed elements' RCU */
 	return r;
 }
 
