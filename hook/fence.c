@@ -58,8 +58,9 @@ static void fence_clear(struct nft_fence *f)
 	nf_boxset_clear(&f->hostnet6);
 }
 
-/* Compile the policy into the sets nft.c loads. Host prefixes, read under the state lock, go
- * to the hostnet sets the watcher keeps in step, not into the container's own deny list. */
+/* Compile the policy into the sets nft.c loads. The host's prefixes are not in the container's
+ * deny list but in hostnet sets the watcher keeps in step: the host table's shared ones, or
+ * (overlay mode) the namespace's own, filled here from a read under the state lock. */
 static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_free_ struct nf_prefix *host = NULL;
@@ -80,8 +81,9 @@ static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struc
 	r = plan_internet_deny(AF_INET, NULL, 0, &f->deny4, err);
 	if (r >= 0 && pol->ipv6)
 		r = plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, err);
-	if (r >= 0)
-		r = link_host_prefixes(&host, &n_host, err);
+	if (r < 0 || f->n_devs == 0)
+		return r; /* wire mode: the host table's shared sets */
+	r = link_host_prefixes(&host, &n_host, err);
 	if (r >= 0)
 		r = plan_host_deny(AF_INET, host, n_host, &f->hostnet4, err);
 	if (r >= 0)
@@ -405,8 +407,8 @@ static int host_link_job(struct job *jb)
 
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
-		       const char *secctx, char (*devs)[16], size_t n_devs, struct journal *j,
-		       struct nf_error *err)
+		       const char *secctx, char (*devs)[16], size_t n_devs, bool fresh_watcher,
+		       struct journal *j, struct nf_error *err)
 {
 	struct nft_fence f = { 0 };
 	struct job host_nft = { .f = &f, .j = j, .ipv6 = pol->ipv6 }, host_link = host_nft;
@@ -481,6 +483,10 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 		r = nft_ns_apply(nsfd, &f, err);
 	job_wait(&host_nft, &r, err);
 	job_wait(&host_link, &r, err);
+	/* the host table's hostnet sets: empty when just made; possibly stale when no watcher
+	 * kept them (it starts listening only now) */
+	if (r >= 0 && (host_nft.r > 0 || fresh_watcher))
+		r = watch_refresh_host(err);
 out:
 	fence_clear(&f);
 	if (r < 0)
@@ -568,6 +574,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	struct journal *old = NULL;
 	char path[PATH_MAX];
 	size_t n_devs = 0;
+	bool fresh_watcher = false;
 	int r;
 
 	/* The runtime loads the filter before the hooks run: it must be in config.json. */
@@ -617,6 +624,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 		r = watch_ensure(hc, err);
 		if (r < 0)
 			return r;
+		fresh_watcher = r > 0;
 	}
 	r = journal_read(hc->state_dir, id, &old, err);
 	if (r < 0 && r != -ENOENT)
@@ -698,7 +706,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const struct
 	if (r >= 0)
 		nf_fault("after-state");
 	if (r >= 0)
-		r = fence_build(hc, nsfd, pol, secctx, devs, n_devs, &j, err);
+		r = fence_build(hc, nsfd, pol, secctx, devs, n_devs, fresh_watcher, &j, err);
 	if (r < 0) {
 		struct nf_error ignored = { 0 };
 

@@ -1359,11 +1359,12 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	snprintf(in, sizeof(in), "in_%s", f->hex);
 	snprintf(hin, sizeof(hin), "hin_%s", f->hex);
 	add_fence_sets(&b, f, &n, true);
-	/* internet: the shared host lists, refreshed from what the caller read under the state
-	 * lock (made here too when a table of an older netfence lacks them) */
+	/* internet: the shared host lists the chain looks up (made here should a table of an
+	 * older netfence lack them). Their elements are the watcher's to keep: a flush here would
+	 * make this process's exit wait for the deleted elements' RCU grace period. */
 	if (f->base == NF_BASE_INTERNET) {
 		n.hostnet = true;
-		add_hostnet_sets(&b, &n, false, true, &f->hostnet4, &f->hostnet6);
+		add_hostnet_sets(&b, &n, false, false, NULL, NULL);
 	}
 
 	add_chain(&b, eg, -1, 0, NULL, 0);
@@ -1403,7 +1404,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
-	return r;
+	return r < 0 ? r : !exists;
 }
 
 int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *addr4,

@@ -34,17 +34,18 @@ struct nft_fence {
 	/* SELinux packet context (label_resolve), NULL for none: a secmark object in the
 	 * container's table and rules that label, save to and restore from conntrack */
 	const char *secctx;
-	/* internet: the host's own addresses and connected networks (plan_host_deny), read under
-	 * the state lock. They fill the host table's shared sets hostnet4/hostnet6 (wire mode)
-	 * or the namespace's own copies (overlay mode); the watcher keeps both in step. */
+	/* internet, overlay mode: the host's own addresses and connected networks
+	 * (plan_host_deny), read under the state lock, for the namespace's own hostnet sets. In
+	 * wire mode the host table's shared sets serve; the watcher keeps both in step. */
 	struct nf_boxset hostnet4, hostnet6;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
  * if it does not exist (base chains forward/input/output/postrouting, the verdict maps keyed
- * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules), then add
- * this container's chains, sets and map elements. One batch. The caller serialises calls with
- * a lock (the skeleton check is not atomic on its own). */
+ * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules, the empty
+ * hostnet sets), then add this container's chains, sets and map elements. One batch. The
+ * caller serialises calls with a lock (the skeleton check is not atomic on its own). Returns 1
+ * when it made the table (fill its hostnet sets: nft_hostnet_sync), else 0. */
 int nft_host_apply(const struct nft_fence *f, struct nf_error *err);
 
 /* Remove whichever of this container's host objects exist (map elements, chains, sets, NAT

@@ -111,21 +111,42 @@ static bool addr_event_matters(const struct hostconf *hc, const struct nlmsghdr 
 	return ifa->ifa_family == AF_INET || ifa->ifa_family == AF_INET6;
 }
 
-/* Read the host's addresses now and write them into every set that holds them. The caller
- * holds the state lock, so no set-up reads an older list after this one wrote a newer. */
-static int watch_sync(const struct hostconf *hc, struct nf_error *err)
+static int host_lists(struct nf_boxset *v4, struct nf_boxset *v6, struct nf_error *err)
 {
 	_cleanup_free_ struct nf_prefix *host = NULL;
-	struct nf_boxset v4 = { 0 }, v6 = { 0 };
-	char **ids = NULL;
-	size_t n_host = 0, n_ids = 0;
+	size_t n_host = 0;
 	int r;
 
 	r = link_host_prefixes(&host, &n_host, err);
 	if (r >= 0)
-		r = plan_host_deny(AF_INET, host, n_host, &v4, err);
+		r = plan_host_deny(AF_INET, host, n_host, v4, err);
 	if (r >= 0)
-		r = plan_host_deny(AF_INET6, host, n_host, &v6, err);
+		r = plan_host_deny(AF_INET6, host, n_host, v6, err);
+	return r;
+}
+
+int watch_refresh_host(struct nf_error *err)
+{
+	struct nf_boxset v4 = { 0 }, v6 = { 0 };
+	int r = host_lists(&v4, &v6, err);
+
+	if (r >= 0)
+		r = nft_hostnet_sync(-1, &v4, &v6, err);
+	nf_boxset_clear(&v4);
+	nf_boxset_clear(&v6);
+	return r;
+}
+
+/* Read the host's addresses now and write them into every set that holds them. The caller
+ * holds the state lock, so no set-up reads an older list after this one wrote a newer. */
+static int watch_sync(const struct hostconf *hc, struct nf_error *err)
+{
+	struct nf_boxset v4 = { 0 }, v6 = { 0 };
+	char **ids = NULL;
+	size_t n_ids = 0;
+	int r;
+
+	r = host_lists(&v4, &v6, err);
 	if (r >= 0)
 		r = nft_hostnet_sync(-1, &v4, &v6, err);
 	if (r >= 0)

@@ -20,6 +20,10 @@ extern const size_t caps_watch_n;
  * besides what it passes here. Returns 1 when it started one, 0 when one ran. */
 int watch_ensure(const struct hostconf *hc, struct nf_error *err);
 
+/* Read the host's addresses now and write them into the host table's hostnet sets (nothing
+ * when the table does not exist). The caller holds the state lock. */
+int watch_refresh_host(struct nf_error *err);
+
 /* `netfence watch`: be the watcher of hc->state_dir in this process, waiting for one that runs
  * to leave first; returns only on failure. */
 int watch_run(const struct hostconf *hc, struct nf_error *err);

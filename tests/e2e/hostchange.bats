@@ -221,7 +221,7 @@ checks_address() {
 }
 
 @test "hostchange: netfence watch run as a service serves the set-ups, which start none" {
-	local svc id
+	local svc id rid
 	# a simple command (nf_host, a function, would run in a subshell): nsenter and env exec it
 	nsenter --net="/run/netns/$NF_HOST" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		NETFENCE_CONFIG="$NF_HOSTCONF" "$NF_BIN" watch >"$NF_TMP/out/watch.log" 2>&1 \
@@ -229,13 +229,22 @@ checks_address() {
 	svc=$!
 	echo "$svc" >>"$NF_TMP/pids"
 	nf_wait_for 500 nf_not watch_lock_free
+	# a restricted container makes the host table: it holds the host's networks at once (the
+	# watcher saw no change to act on)
+	rid=$(nf_cid svcr)
+	nf_bundle svcr io.netfence.policy=restricted
+	nf_start runc "$NF_BUNDLE" "$rid"
+	set_has "$NF_HOST" hostnet4 '192\.0\.2\.0/30 '
 	id=$(nf_cid svc)
 	nf_bundle svc io.netfence.policy=internet
 	nf_start runc "$NF_BUNDLE" "$id"
 	# the set-up found it: the service is the only watcher
 	[ "$(watchers)" = "$svc" ]
+	# HOST's uplink network: WORLD's end is a neighbour
+	nf_expect_blocked "$id" "$NF_UP4_WORLD" 80
 	checks_network "$NF_HOST" "$id" 0
 	nf_stop "$id"
+	nf_stop "$rid"
 	nf_assert_clean
 	# a service does not leave with the containers
 	kill -0 "$svc"

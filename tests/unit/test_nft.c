@@ -173,8 +173,8 @@ static void test_host_two_fences(void **state)
 
 	fence_init(&a, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), in, ARRAY_SIZE(in));
 	fence_init(&b, HEX_B, NF_BASE_INTERNET, true, eg6, ARRAY_SIZE(eg6), NULL, 0);
-	assert_int_equal(nft_host_apply(&a, &err), 0);
-	assert_int_equal(nft_host_apply(&b, &err), 0);
+	assert_true(nft_host_apply(&a, &err) >= 0);
+	assert_true(nft_host_apply(&b, &err) >= 0);
 
 	rs = ruleset(-1);
 	assert_contains(rs, "map fwd_out {");
@@ -228,7 +228,7 @@ static void test_host_two_fences(void **state)
 	assert_lacks(rs, "fd00:88::11");
 	assert_contains(rs, "chain forward {");
 	free(rs);
-	assert_int_equal(nft_host_apply(&b, &err), 0);
+	assert_true(nft_host_apply(&b, &err) >= 0);
 	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
 	fence_clear(&a);
 	fence_clear(&b);
@@ -256,7 +256,7 @@ static void test_host_10k_rules(void **state)
 	}
 	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, r, n, r, n);
 	assert_true(f.eg4.n > 9000);
-	assert_int_equal(nft_host_apply(&f, &err), 0);
+	assert_true(nft_host_apply(&f, &err) >= 0);
 	rs = ruleset(-1);
 	assert_contains(rs, "11.0.3.209 . tcp . 2"); /* i = 1 */
 	free(rs);
@@ -484,14 +484,17 @@ static void test_hostnet_sync(void **state)
 	assert_int_equal(plan_host_deny(AF_INET6, q, 1, &q6, &err), 0);
 	assert_int_equal(q6.n, 0);
 
-	assert_int_equal(nft_host_apply(&f, &err), 0);
+	assert_true(nft_host_apply(&f, &err) >= 0);
 	rs = ruleset(-1);
 	assert_contains(rs, "set hostnet4 {");
-	assert_contains(rs, "198.51.100.0/24 . 0-255");
-	assert_contains(rs, "2001:db8:1::/64 . 0-255");
 	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter packets 0 "
 			    "bytes 0 reject with tcp reset");
 	assert_contains(rs, "ip6 daddr . meta l4proto @hostnet6 counter");
+	free(rs);
+	assert_int_equal(nft_hostnet_sync(-1, &f.hostnet4, &f.hostnet6, &err), 0);
+	rs = ruleset(-1);
+	assert_contains(rs, "198.51.100.0/24 . 0-255");
+	assert_contains(rs, "2001:db8:1::/64 . 0-255");
 	free(rs);
 	assert_int_equal(nft_hostnet_sync(-1, &q4, &q6, &err), 0);
 	rs = ruleset(-1);
@@ -499,13 +502,11 @@ static void test_hostnet_sync(void **state)
 	assert_lacks(rs, "2001:db8:1::/64");
 	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
-	/* a set-up refreshes them from what it read */
-	assert_true(nft_host_apply(&f, &err) < 0); /* its own objects exist */
+	/* a set-up leaves them to the watcher */
 	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
-	assert_int_equal(nft_host_apply(&f, &err), 0);
+	assert_int_equal(nft_host_apply(&f, &err), 0); /* the table was there */
 	rs = ruleset(-1);
-	assert_contains(rs, "198.51.100.0/24 . 0-255");
-	assert_lacks(rs, "203.0.113.7 . 0-255");
+	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
 	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
 
