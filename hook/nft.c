@@ -1828,6 +1828,32 @@ int nft_ns_remove(int netns_fd, struct nf_error *err)
 
 /* ---- the host's addresses, kept in step (watch.c) ---- */
 
+/* The sockets of the namespaces a sync rewrote, closed together by nft_hostnet_release: closing
+ * one after a flush waits for an RCU grace period, and one wait then covers them all. */
+static struct mnl_socket **synced_nl;
+static size_t n_synced_nl;
+
+static void keep_synced(struct mnl_socket **nl)
+{
+	struct mnl_socket **v = realloc(synced_nl, (n_synced_nl + 1) * sizeof(*v));
+
+	if (!v) {
+		mnl_socket_close(steal_pointer(nl)); /* waits, but is closed */
+		return;
+	}
+	synced_nl = v;
+	synced_nl[n_synced_nl++] = steal_pointer(nl);
+}
+
+void nft_hostnet_release(void)
+{
+	for (size_t i = 0; i < n_synced_nl; i++)
+		mnl_socket_close(synced_nl[i]);
+	free(synced_nl);
+	synced_nl = NULL;
+	n_synced_nl = 0;
+}
+
 int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_boxset *v6,
 		     struct nf_error *err)
 {
@@ -1877,7 +1903,7 @@ int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_b
 	if (r < 0 && netns_fd >= 0)
 		nf_err_prefix(err, "container namespace");
 	else if (own && any)
-		nl_park(&own); /* closing it now would wait for the flushed elements' RCU */
+		keep_synced(&own);
 	return r;
 }
 
@@ -1887,6 +1913,8 @@ void nft_after_fork(void)
 	 * (or close) them */
 	host_nl = NULL;
 	parked_nl = NULL;
+	synced_nl = NULL;
+	n_synced_nl = 0;
 }
 
 /* ---- dumps: counters and the list of containers ---- */

@@ -69,6 +69,9 @@ int nft_ns_remove(int netns_fd, struct nf_error *err);
  * tables of that namespace hold them (overlay mode, internet; none is fine). */
 int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_boxset *v6,
 		     struct nf_error *err);
+/* Close the namespace sockets nft_hostnet_sync kept (one RCU grace period for all of them):
+ * after the caller released its lock. */
+void nft_hostnet_release(void);
 /* In a child forked from a process that used nftables: forget its cached sockets. */
 void nft_after_fork(void);
 

@@ -307,6 +307,8 @@ static int watch_loop(const struct hostconf *hc, int lk, bool idle_exit, int *re
 				idle_check = false;
 			}
 		}
+		/* the state lock is released: set-ups need not wait for this */
+		nft_hostnet_release();
 		n = poll(pfd, ino >= 0 ? 2 : 1, timeout);
 		if (n < 0 && errno != EINTR)
 			return nf_sys_err(err, errno, "poll");
