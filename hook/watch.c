@@ -286,6 +286,14 @@ static int watch_loop(const struct hostconf *hc, int lk, bool idle_exit, int *re
 		/* state_dir removed: nothing left to serve (and journal_lock would make it again) */
 		if (fstat(lk, &st) == 0 && st.st_nlink == 0)
 			return 0;
+		/* containers left is seen without the lock; none left is decided under it */
+		if (idle_check && !dirty) {
+			struct nf_error e2 = { 0 };
+			size_t left = 0;
+
+			if (states_left(hc, &left, &e2) >= 0 && left > 0)
+				idle_check = false;
+		}
 		if (dirty || idle_check) {
 			_cleanup_(closep) int lock = -1;
 			struct nf_error e2 = { 0 };
