@@ -157,6 +157,8 @@ install: $(BUILD)/netfence $(BUILD)/netfence-runtime
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.service
 	install -D -m 0644 deploy/systemd/netfence-gc.timer \
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.timer
+	install -D -m 0644 deploy/systemd/netfence-watch.service \
+		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-watch.service
 	# podman only (precreate breaks CRI-O): containers.conf hooks_dir adds this directory
 	install -d -m 0755 $(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d
 	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' \

@@ -28,6 +28,7 @@
 #include "plan.h"
 #include "seccomp.h"
 #include "util.h"
+#include "watch.h"
 
 #ifdef NF_FAULT_INJECTION
 void nf_fault(const char *point)
@@ -53,9 +54,13 @@ static void fence_clear(struct nft_fence *f)
 	nf_boxset_clear(&f->in6);
 	nf_boxset_clear(&f->deny4);
 	nf_boxset_clear(&f->deny6);
+	nf_boxset_clear(&f->hostnet4);
+	nf_boxset_clear(&f->hostnet6);
 }
 
-/* Compile the policy into the sets nft.c loads. Host prefixes feed the internet deny list. */
+/* Compile the policy into the sets nft.c loads. The host's prefixes are not in the container's
+ * deny list but in hostnet sets the watcher keeps in step: the host table's shared ones, or
+ * (overlay mode) the namespace's own, filled here from a read under the state lock. */
 static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_free_ struct nf_prefix *host = NULL;
@@ -73,27 +78,16 @@ static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struc
 	if (r < 0 || pol->base != NF_BASE_INTERNET)
 		return r;
 
+	r = plan_internet_deny(AF_INET, NULL, 0, &f->deny4, err);
+	if (r >= 0 && pol->ipv6)
+		r = plan_internet_deny(AF_INET6, NULL, 0, &f->deny6, err);
+	if (r < 0 || f->n_devs == 0)
+		return r; /* wire mode: the host table's shared sets */
 	r = link_host_prefixes(&host, &n_host, err);
-	if (r < 0)
-		return r;
-	/* plan_internet_deny takes prefixes of one family: split them */
-	{
-		_cleanup_free_ struct nf_prefix *v4 = calloc(n_host + 1, sizeof(*v4));
-		_cleanup_free_ struct nf_prefix *v6 = calloc(n_host + 1, sizeof(*v6));
-		size_t n4 = 0, n6 = 0;
-
-		if (!v4 || !v6)
-			return nf_sys_err(err, ENOMEM, "compiling policy");
-		for (size_t i = 0; i < n_host; i++) {
-			if (host[i].addr.family == AF_INET)
-				v4[n4++] = host[i];
-			else
-				v6[n6++] = host[i];
-		}
-		r = plan_internet_deny(AF_INET, v4, n4, &f->deny4, err);
-		if (r >= 0 && pol->ipv6)
-			r = plan_internet_deny(AF_INET6, v6, n6, &f->deny6, err);
-	}
+	if (r >= 0)
+		r = plan_host_deny(AF_INET, host, n_host, &f->hostnet4, err);
+	if (r >= 0)
+		r = plan_host_deny(AF_INET6, host, n_host, &f->hostnet6, err);
 	return r;
 }
 
@@ -456,8 +450,8 @@ static int host_link_job(struct job *jb)
 
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
-		       const char *secctx, char (*devs)[16], size_t n_devs, struct journal *j,
-		       struct nf_error *err)
+		       const char *secctx, char (*devs)[16], size_t n_devs, bool fresh_watcher,
+		       struct journal *j, struct nf_error *err)
 {
 	struct nft_fence f = { 0 };
 	struct job host_nft = { .f = &f, .j = j, .ipv6 = pol->ipv6 }, host_link = host_nft;
@@ -540,6 +534,10 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	if (host_nft.r == -EEXIST)
 		j->steps &= ~J_HOST_NFT; /* the batch made nothing: what exists is not ours */
 	job_wait(&host_link, &r, err);
+	/* the host table's hostnet sets: empty when just made; possibly stale when no watcher
+	 * kept them (it starts listening only now) */
+	if (r >= 0 && (host_nft.r > 0 || fresh_watcher))
+		r = watch_refresh_host(err);
 out:
 	fence_clear(&f);
 	if (r < 0)
@@ -655,6 +653,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	struct journal *old = NULL;
 	char path[PATH_MAX];
 	size_t n_devs = 0;
+	bool fresh_watcher = false;
 	int r;
 
 	/* The runtime loads the filter before the hooks run: it must be in config.json. */
@@ -698,6 +697,14 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	lock = journal_lock_timeout(hc->state_dir, hc->lock_timeout, err);
 	if (lock < 0)
 		return lock;
+	/* internet: the watcher keeps the host's addresses in step (a probe when it runs). Here,
+	 * under the lock and before any thread or netlink socket exists, as watch_ensure needs. */
+	if (pol->base == NF_BASE_INTERNET) {
+		r = watch_ensure(hc, err);
+		if (r < 0)
+			return r;
+		fresh_watcher = r > 0;
+	}
 	r = journal_read(hc->state_dir, id, &old, err);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -799,7 +806,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	if (r >= 0)
 		nf_fault("after-state");
 	if (r >= 0)
-		r = fence_build(hc, nsfd, pol, secctx, devs, n_devs, &j, err);
+		r = fence_build(hc, nsfd, pol, secctx, devs, n_devs, fresh_watcher, &j, err);
 	if (r < 0) {
 		struct nf_error ignored = { 0 };
 

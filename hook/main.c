@@ -28,6 +28,8 @@ static const struct command {
 	{ "status", cmd_status,
 	  "status [--json] [ID]                  list fenced containers and counters" },
 	{ "gc", cmd_gc, "gc                                    remove what dead containers left" },
+	{ "watch", cmd_watch,
+	  "watch                                 keep internet's deny list in step with the host" },
 	{ "seccomp-profile", cmd_seccomp_profile,
 	  "seccomp-profile [--level inet|unix] [--format oci|docker]   the seccomp socket filter" },
 	{ "version", cmd_version, "version                               print the version" },

@@ -53,6 +53,10 @@
 #define ELEMS_PER_MSG 512	/* keeps one NEWSETELEM well under the 64 KiB nest limit */
 #define MSG_ROOM (128u * 1024u) /* free space guaranteed before building a message */
 #define PRIO_SRCNAT 100
+/* the host's own addresses and connected networks (internet): shared by every container's
+ * chains in the host table; in a pod's namespace, that table's own copies */
+#define HOSTNET4 "hostnet4"
+#define HOSTNET6 "hostnet6"
 
 static void mnl_socket_closep(struct mnl_socket **s)
 {
@@ -450,9 +454,10 @@ static void add_egress_chain(struct batch *b, const char *name, const char *dev)
 	nftnl_chain_free(c);
 }
 
-/* key_fields: byte lengths of the concatenated fields (one entry: a plain key). */
-static uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
-			uint32_t key_type, bool interval, bool vmap)
+/* key_fields: byte lengths of the concatenated fields (one entry: a plain key). nlflags:
+ * NLM_F_CREATE alone leaves a set that exists as it is. */
+static uint32_t add_set_flags(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+			      uint32_t key_type, bool interval, bool vmap, uint16_t nlflags)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
@@ -490,13 +495,20 @@ static uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields
 		nftnl_set_set_u32(s, NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
 	}
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
-	nlh = msg_hdr(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
+	nlh = msg_hdr(b, NFT_MSG_NEWSET, nlflags);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
 		batch_commit(b, nlh, "set %s", name);
 	}
 	nftnl_set_free(s);
 	return id;
+}
+
+static uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+			uint32_t key_type, bool interval, bool vmap)
+{
+	return add_set_flags(b, name, fields, n, key_type, interval, vmap,
+			     NLM_F_CREATE | NLM_F_EXCL);
 }
 
 static void put_data(struct nlmsghdr *nlh, uint16_t type, const void *v, size_t len)
@@ -856,6 +868,8 @@ static void m_ndp(struct rb *rb, bool hop255)
 struct fence_names {
 	char eg4[32], eg6[32], in4[32], in6[32], deny4[32], deny6[32];
 	uint32_t id_eg4, id_eg6, id_in4, id_in6, id_deny4, id_deny6;
+	bool hostnet; /* internet: the host's addresses and networks (hostnet4/6) are denied */
+	uint32_t id_hostnet4, id_hostnet6;
 };
 
 enum match_kind {
@@ -865,6 +879,8 @@ enum match_kind {
 	MATCH_DNS_UDP,
 	MATCH_DENY4,
 	MATCH_DENY6,
+	MATCH_HOSTNET4,
+	MATCH_HOSTNET6,
 };
 
 static void add_match(struct rb *rb, enum match_kind m, const struct fence_names *n)
@@ -890,6 +906,12 @@ static void add_match(struct rb *rb, enum match_kind m, const struct fence_names
 	case MATCH_DENY6:
 		m_concat(rb, AF_INET6, false, false);
 		e_lookup(rb, n->deny6, n->id_deny6, -1, false);
+		break;
+	case MATCH_HOSTNET4:
+	case MATCH_HOSTNET6:
+		m_concat(rb, m == MATCH_HOSTNET6 ? AF_INET6 : AF_INET, false, false);
+		e_lookup(rb, m == MATCH_HOSTNET6 ? HOSTNET6 : HOSTNET4,
+			 m == MATCH_HOSTNET6 ? n->id_hostnet6 : n->id_hostnet4, -1, false);
 		break;
 	}
 }
@@ -1165,6 +1187,12 @@ static void rules_egress(struct batch *b, const char *chain, const struct nft_fe
 	if (f->base == NF_BASE_INTERNET) {
 		rules_reject(b, chain, MATCH_DENY4, n, "ip daddr . meta l4proto @deny4");
 		rules_reject(b, chain, MATCH_DENY6, n, "ip6 daddr . meta l4proto @deny6");
+		if (n->hostnet) {
+			rules_reject(b, chain, MATCH_HOSTNET4, n,
+				     "ip daddr . meta l4proto @" HOSTNET4);
+			rules_reject(b, chain, MATCH_HOSTNET6, n,
+				     "ip6 daddr . meta l4proto @" HOSTNET6);
+		}
 		rule_simple(b, chain, allow, "internet allowed");
 	} else {
 		rules_reject(b, chain, MATCH_NONE, n, "default");
@@ -1203,6 +1231,40 @@ static void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fe
 	if (f->base == NF_BASE_INTERNET) {
 		add_box_elems(b, n->deny4, n->id_deny4, &f->deny4, AF_INET, 2);
 		add_box_elems(b, n->deny6, n->id_deny6, &f->deny6, AF_INET6, 2);
+	}
+}
+
+/* The hostnet sets (same type as the deny sets): made when absent (create: in the same
+ * batch as their table, whose rules then find them by id), else left as they are; with fill,
+ * flushed and loaded with v4/v6 in the same batch, so a lookup sees the old or the new list. */
+static void add_hostnet_sets(struct batch *b, struct fence_names *n, bool create, bool fill,
+			     const struct nf_boxset *v4, const struct nf_boxset *v6)
+{
+	static const char *const names[] = { HOSTNET4, HOSTNET6 };
+	uint32_t *ids[] = { &n->id_hostnet4, &n->id_hostnet6 };
+	const struct nf_boxset *sets[] = { v4, v6 };
+
+	for (int i = 0; i < 2; i++) {
+		uint32_t id = add_set_flags(
+			b, names[i], i ? fields6 : fields4, 2,
+			CONCAT2(i ? TYPE_IP6ADDR : TYPE_IPADDR, TYPE_INET_PROTOCOL), true, false,
+			create ? NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE);
+
+		*ids[i] = create ? id : 0;
+		if (!fill)
+			continue;
+		if (!create) {
+			/* no element list: every element goes */
+			struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_DELSETELEM, 0);
+
+			if (!nlh)
+				return;
+			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, names[i]);
+			batch_commit(b, nlh, "flushing set %s", names[i]);
+		}
+		if (sets[i])
+			add_box_elems(b, names[i], *ids[i], sets[i], i ? AF_INET6 : AF_INET, 2);
 	}
 }
 
@@ -1269,6 +1331,11 @@ static void add_skeleton(struct batch *b)
 	hin = add_set(b, "host_in", ifname_field, 1, TYPE_IFNAME, false, true);
 	nat4 = add_set(b, "nat4", a4, 1, TYPE_IPADDR, false, false);
 	nat6 = add_set(b, "nat6", a6, 1, TYPE_IP6ADDR, false, false);
+	{
+		struct fence_names scratch = { 0 };
+
+		add_hostnet_sets(b, &scratch, true, false, NULL, NULL);
+	}
 
 	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_ACCEPT);
 	rules_dispatch(b, "forward", NFT_META_IIFNAME, "fwd_out", out);
@@ -1457,6 +1524,13 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	snprintf(in, sizeof(in), "in_%s", f->hex);
 	snprintf(hin, sizeof(hin), "hin_%s", f->hex);
 	add_fence_sets(&b, f, &n, true);
+	/* internet: the shared host lists the chain looks up (made here should a table of an
+	 * older netfence lack them). Their elements are the watcher's to keep: a flush here would
+	 * make this process's exit wait for the deleted elements' RCU grace period. */
+	if (f->base == NF_BASE_INTERNET) {
+		n.hostnet = true;
+		add_hostnet_sets(&b, &n, false, false, NULL, NULL);
+	}
 
 	add_chain(&b, eg, -1, 0, NULL, 0);
 	rule_antispoof(&b, eg, f);
@@ -1495,7 +1569,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
-	return r;
+	return r < 0 ? r : !exists;
 }
 
 int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *addr4,
@@ -1579,6 +1653,13 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 
 #define MAX_DEVS 64 /* interfaces guarded on the netdev egress hook */
 
+/* In a container namespace the host's addresses are the namespace's own business only in
+ * overlay mode: in wire mode the host-side chains deny them, kept in step by the watcher. */
+static bool ns_hostnet(const struct nft_fence *f)
+{
+	return f->base == NF_BASE_INTERNET && f->n_devs > 0;
+}
+
 /* The netdev egress chain of one device: what a packet socket sends, judged again. */
 static void rules_netdev_egress(struct batch *b, const char *chain, const struct nft_fence *f,
 				const struct fence_names *n)
@@ -1630,6 +1711,14 @@ static void rules_netdev_egress(struct batch *b, const char *chain, const struct
 			e_verdict(&rb, NF_DROP);
 			rule_end(&rb, labels[i]);
 		}
+		for (int v6 = 0; v6 < 2 && n->hostnet; v6++) {
+			rule_begin(&rb, b, chain);
+			add_match(&rb, v6 ? MATCH_HOSTNET6 : MATCH_HOSTNET4, n);
+			e_counter(&rb);
+			e_verdict(&rb, NF_DROP);
+			rule_end(&rb, v6 ? "ip6 daddr . meta l4proto @" HOSTNET6 " drop"
+					 : "ip daddr . meta l4proto @" HOSTNET4 " drop");
+		}
 		/* The accept looks the deny set up again, negated: a packet whose headers did not
 		 * parse (no l4proto) fails the lookup and falls to the drop below. */
 		for (int v6 = 0; v6 < 2; v6++) {
@@ -1655,6 +1744,10 @@ static void add_netdev_table(struct batch *b, const struct nft_fence *f)
 	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	fence_names_init(&n, "");
 	add_fence_sets(b, f, &n, false);
+	if (ns_hostnet(f)) {
+		n.hostnet = true;
+		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
+	}
 	for (size_t i = 0; i < f->n_devs; i++) {
 		snprintf(chain, sizeof(chain), "egress_%.15s", f->devs[i]);
 		add_egress_chain(b, chain, f->devs[i]);
@@ -1769,6 +1862,10 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 		add_secmark_obj(b, f->secctx);
 	fence_names_init(&n, "");
 	add_fence_sets(b, f, &n, true);
+	if (ns_hostnet(f)) {
+		n.hostnet = true;
+		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
+	}
 
 	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
 	if (f->secctx)
@@ -1892,6 +1989,97 @@ int nft_ns_remove(int netns_fd, struct nf_error *err)
 	else
 		nl_park(&nl);
 	return r;
+}
+
+/* ---- the host's addresses, kept in step (watch.c) ---- */
+
+/* The sockets of the namespaces a sync rewrote, closed together by nft_hostnet_release: closing
+ * one after a flush waits for an RCU grace period, and one wait then covers them all. */
+static struct mnl_socket **synced_nl;
+static size_t n_synced_nl;
+
+static void keep_synced(struct mnl_socket **nl)
+{
+	struct mnl_socket **v = realloc(synced_nl, (n_synced_nl + 1) * sizeof(*v));
+
+	if (!v) {
+		mnl_socket_close(steal_pointer(nl)); /* waits, but is closed */
+		return;
+	}
+	synced_nl = v;
+	synced_nl[n_synced_nl++] = steal_pointer(nl);
+}
+
+void nft_hostnet_release(void)
+{
+	for (size_t i = 0; i < n_synced_nl; i++)
+		mnl_socket_close(synced_nl[i]);
+	free(synced_nl);
+	synced_nl = NULL;
+	n_synced_nl = 0;
+}
+
+int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_boxset *v6,
+		     struct nf_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *own = NULL;
+	struct mnl_socket *nl = NULL;
+	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
+	bool found[ARRAY_SIZE(ns_families)] = { false };
+	size_t nq = netns_fd < 0 ? 1 : ARRAY_SIZE(ns_families);
+	struct batch b;
+	bool any = false;
+	int r = 0;
+
+	r = netns_fd < 0 ? nl_host(&nl, err) : nl_open_in(netns_fd, &own, err);
+	if (r < 0)
+		return r;
+	if (own)
+		nl = own;
+	/* Host: when the table is there (never made from here; its sets are, should a table of
+	 * an older netfence lack them). A namespace: whichever of its tables hold the sets
+	 * (overlay mode, internet); others are left be. */
+	for (size_t i = 0; i < nq && r >= 0; i++) {
+		q.family = ns_families[i];
+		r = netns_fd < 0 ? query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL)
+				 : query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME,
+					       HOSTNET4);
+	}
+	if (r < 0)
+		nf_sys_err(err, r, "querying the %s sets", HOSTNET4);
+	else
+		r = query_run(nl, &q, found, err);
+	free(q.buf);
+	if (r < 0)
+		return r;
+	batch_start(&b);
+	for (size_t i = 0; i < nq; i++) {
+		struct fence_names n = { 0 };
+
+		if (!found[i])
+			continue;
+		any = true;
+		b.family = ns_families[i];
+		add_hostnet_sets(&b, &n, false, true, v4, v6);
+	}
+	batch_finish(&b);
+	r = any ? batch_send(nl, &b, err) : 0;
+	batch_free(&b);
+	if (r < 0 && netns_fd >= 0)
+		nf_err_prefix(err, "container namespace");
+	else if (own && any)
+		keep_synced(&own);
+	return r;
+}
+
+void nft_after_fork(void)
+{
+	/* the parent's sockets: their descriptors are closed in the child, which must not use
+	 * (or close) them */
+	host_nl = NULL;
+	parked_nl = NULL;
+	synced_nl = NULL;
+	n_synced_nl = 0;
 }
 
 /* ---- dumps: counters and the list of containers ---- */

@@ -37,13 +37,18 @@ struct nft_fence {
 	/* wire mode, IPv6 on: the container end's fixed link-local address (link_ll6), the one
 	 * source besides addr6 the host takes neighbour discovery from; family 0 otherwise */
 	struct nf_addr ll6;
+	/* internet, overlay mode: the host's own addresses and connected networks
+	 * (plan_host_deny), read under the state lock, for the namespace's own hostnet sets. In
+	 * wire mode the host table's shared sets serve; the watcher keeps both in step. */
+	struct nf_boxset hostnet4, hostnet6;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
  * if it does not exist (base chains forward/input/output/postrouting, the verdict maps keyed
- * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules), then add
- * this container's chains, sets and map elements. One batch. The caller serialises calls with
- * a lock (the skeleton check is not atomic on its own). */
+ * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules, the empty
+ * hostnet sets), then add this container's chains, sets and map elements. One batch. The
+ * caller serialises calls with a lock (the skeleton check is not atomic on its own). Returns 1
+ * when it made the table (fill its hostnet sets: nft_hostnet_sync), else 0. */
 int nft_host_apply(const struct nft_fence *f, struct nf_error *err);
 
 /* Remove whichever of this container's host objects exist (map elements, chains, sets, NAT
@@ -61,6 +66,17 @@ int nft_ns_batch_dump(const struct nft_fence *f, char **ret_buf, size_t *ret_len
 		      struct nf_error *err);
 /* Remove the container-side tables (inet and netdev) if present. */
 int nft_ns_remove(int netns_fd, struct nf_error *err);
+
+/* Replace the host's addresses and networks (hostnet4/hostnet6, RULESET.md) in one batch: in
+ * the host table when netns_fd < 0 (nothing when the table does not exist), else in whichever
+ * tables of that namespace hold them (overlay mode, internet; none is fine). */
+int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_boxset *v6,
+		     struct nf_error *err);
+/* Close the namespace sockets nft_hostnet_sync kept (one RCU grace period for all of them):
+ * after the caller released its lock. */
+void nft_hostnet_release(void);
+/* In a child forked from a process that used nftables: forget its cached sockets. */
+void nft_after_fork(void);
 
 struct nft_counters {
 	uint64_t accepted_pkts, accepted_bytes; /* egress + ingress traffic let through */

@@ -462,11 +462,12 @@ static int parse_static_prefix(const char *s, int family, struct nf_prefix *p)
 	return inet_pton(family, buf, p->addr.a) == 1 ? 0 : -EINVAL;
 }
 
-int plan_internet_deny(int family, const struct nf_prefix *extra, size_t n_extra,
-		       struct nf_boxset *ret, struct nf_error *err)
+/* builtin: SPEC's list first; extra[]: prefixes of any family (the other one is skipped). */
+static int deny_boxes(int family, bool builtin, const struct nf_prefix *extra, size_t n_extra,
+		      struct nf_boxset *ret, struct nf_error *err)
 {
 	const char *const *list = family == AF_INET6 ? deny6 : deny4;
-	size_t n_list = family == AF_INET6 ? ARRAY_SIZE(deny6) : ARRAY_SIZE(deny4);
+	size_t n_list = !builtin ? 0 : family == AF_INET6 ? ARRAY_SIZE(deny6) : ARRAY_SIZE(deny4);
 	struct rvec raw = { 0 };
 	int r = 0;
 
@@ -494,6 +495,18 @@ int plan_internet_deny(int family, const struct nf_prefix *extra, size_t n_extra
 	r = compile_boxes(&raw, family, ret, err);
 	free(raw.v);
 	return r;
+}
+
+int plan_internet_deny(int family, const struct nf_prefix *extra, size_t n_extra,
+		       struct nf_boxset *ret, struct nf_error *err)
+{
+	return deny_boxes(family, true, extra, n_extra, ret, err);
+}
+
+int plan_host_deny(int family, const struct nf_prefix *host, size_t n_host, struct nf_boxset *ret,
+		   struct nf_error *err)
+{
+	return deny_boxes(family, false, host, n_host, ret, err);
 }
 
 void nf_boxset_clear(struct nf_boxset *s)

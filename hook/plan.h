@@ -38,6 +38,12 @@ int plan_compile(const struct nf_rule *rules, size_t n_rules, const struct nf_ad
 int plan_internet_deny(int family, const struct nf_prefix *extra, size_t n_extra,
 		       struct nf_boxset *ret, struct nf_error *err);
 
+/* The host's own addresses and connected prefixes of one family (others in host[] skipped)
+ * as disjoint address ranges in the same form: the shared hostnet sets the watcher keeps in
+ * step (watch.h). */
+int plan_host_deny(int family, const struct nf_prefix *host, size_t n_host, struct nf_boxset *ret,
+		   struct nf_error *err);
+
 void nf_boxset_clear(struct nf_boxset *s);
 
 #endif

@@ -265,6 +265,28 @@ static void test_internet_deny(void **state)
 	nf_boxset_clear(&s);
 }
 
+/* The host's own addresses and networks: merged, of one family, no built-in list. */
+static void test_host_deny(void **state)
+{
+	struct nf_prefix host[3];
+	struct nf_boxset s = { 0 };
+	struct nf_error err = { 0 };
+
+	host[0] = mk("192.0.2.1/32", NF_PROTO_ANY, 0, 0).prefix;
+	host[1] = mk("192.0.2.0/30", NF_PROTO_ANY, 0, 0).prefix;
+	host[2] = mk("2001:db8::/64", NF_PROTO_ANY, 0, 0).prefix;
+	assert_int_equal(plan_host_deny(AF_INET, host, 3, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	box_is(&s.v[0], AF_INET, "192.0.2.0", "192.0.2.3", 0, 255, 0, 65535);
+	nf_boxset_clear(&s);
+	assert_int_equal(plan_host_deny(AF_INET6, host, 3, &s, &err), 0);
+	assert_int_equal(s.n, 1);
+	box_is(&s.v[0], AF_INET6, "2001:db8::", "2001:db8::ffff:ffff:ffff:ffff", 0, 255, 0, 65535);
+	nf_boxset_clear(&s);
+	assert_int_equal(plan_host_deny(AF_INET, NULL, 0, &s, &err), 0);
+	assert_int_equal(s.n, 0);
+}
+
 /* ---- brute force on a small universe: 16 addresses, all protocols, ports 0..24 ---- */
 
 static uint32_t rnd_state = 12345;
@@ -409,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_and_family_filter),
 		cmocka_unit_test(test_top_of_space),
 		cmocka_unit_test(test_internet_deny),
+		cmocka_unit_test(test_host_deny),
 		cmocka_unit_test(test_random_property),
 		cmocka_unit_test(test_100k_rules),
 	};
