@@ -12,14 +12,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${NF_TMP:-}" ] && [ -f "$NF_TMP/containers" ]; then
-		local id
-		while read -r id; do
-			[ -n "$id" ] && nf_stop "$id" >/dev/null 2>&1 || true
-		done <"$NF_TMP/containers"
-	fi
-	nf_cni_teardown
-	nf_world_teardown
+	nf_pod_teardown
 }
 
 # The container keeps CAP_NET_RAW (docker's default) and has no netfence seccomp filter.

@@ -847,6 +847,19 @@ nf_cni_pod() {
 	echo "/run/netns/$n"
 }
 
+# The teardown of a test with a CNI-wired pod: the containers (their poststop needs the pod's
+# namespace and HOST), then the pod's CNI DEL, then the world.
+nf_pod_teardown() {
+	if [ -n "${NF_TMP:-}" ] && [ -f "$NF_TMP/containers" ]; then
+		local id
+		while read -r id; do
+			[ -n "$id" ] && nf_stop "$id" >/dev/null 2>&1 || true
+		done <"$NF_TMP/containers"
+	fi
+	nf_cni_teardown
+	nf_world_teardown
+}
+
 # CNI DEL of every pod still registered (before the namespaces go).
 nf_cni_teardown() {
 	local n name

@@ -11,14 +11,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${NF_TMP:-}" ] && [ -f "$NF_TMP/containers" ]; then
-		local id
-		while read -r id; do
-			[ -n "$id" ] && nf_stop "$id" >/dev/null 2>&1 || true
-		done <"$NF_TMP/containers"
-	fi
-	nf_cni_teardown
-	nf_world_teardown
+	nf_pod_teardown
 }
 
 LAN4_HOST=198.51.100.1 # HOST's end of a network it gains; NF_PUB3 (198.51.100.10) is in it
