@@ -30,16 +30,6 @@
 #include "util.h"
 #include "watch.h"
 
-#ifdef NF_FAULT_INJECTION
-void nf_fault(const char *point)
-{
-	const char *want = secure_getenv("NETFENCE_FAULT");
-
-	if (want && strcmp(want, point) == 0)
-		kill(getpid(), SIGKILL);
-}
-#endif
-
 static void unlockp(int *fd)
 {
 	if (*fd >= 0)

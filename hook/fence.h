@@ -10,16 +10,6 @@
 #include "journal.h"
 #include "policy.h"
 
-/* Named points where a test build kills itself (SIGKILL) when $NETFENCE_FAULT names them. */
-#ifdef NF_FAULT_INJECTION
-void nf_fault(const char *point);
-#else
-static inline void nf_fault(const char *point)
-{
-	(void)point;
-}
-#endif
-
 /* Set up the fence of container id (pid from the state, 0 if unknown) for config cfg under the
  * resolved policy pol (fingerprint: policy_fingerprint() of it before hostname resolution).
  * A namespace netfence already fenced is joined (same fingerprint required); a fresh one is

@@ -9,17 +9,11 @@
 
 #include "addr.h"
 #include "error.h"
+#include "types.h"
 
 #define NF_HOSTCONF_DEFAULT "/etc/netfence/netfence.json"
 #define NF_SELINUX_PACKET_TYPE "netfence_packet_t"
 #define NF_HOSTCONF_MAX (64 * 1024 * 1024) /* profiles may hold 100,000 rules */
-
-enum nf_base {
-	NF_BASE_UNSET = 0,
-	NF_BASE_NONE,
-	NF_BASE_RESTRICTED,
-	NF_BASE_INTERNET,
-};
 
 /* A policy as written (inline JSON or a profile), before resolution. Rules stay strings here so
  * that errors can name the token; policy.c parses them. */
@@ -99,9 +93,5 @@ void policy_src_clear(struct policy_src *p);
 /* A resolver address: IPv4, or IPv6 with or without brackets (brackets required when
  * `brackets`, as in the io.netfence.dns annotation). No zone ids. 0 or -EINVAL. */
 int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret);
-
-const char *nf_base_name(enum nf_base b);
-/* "none", "restricted", "internet" -> base; NF_BASE_UNSET otherwise. */
-enum nf_base nf_base_from_name(const char *s);
 
 #endif

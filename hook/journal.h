@@ -12,8 +12,8 @@
 
 #include "addr.h"
 #include "error.h"
-#include "hostconf.h"
 #include "netns.h"
+#include "types.h"
 
 /* Steps whose resources may exist (recorded before they are created). */
 enum {

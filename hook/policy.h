@@ -10,9 +10,7 @@
 #include "addr.h"
 #include "error.h"
 #include "hostconf.h"
-
-enum nf_seccomp { NF_SECCOMP_AUTO = 0, NF_SECCOMP_INET, NF_SECCOMP_UNIX, NF_SECCOMP_OFF };
-enum nf_selinux_mode { NF_SELINUX_AUTO = 0, NF_SELINUX_OFF, NF_SELINUX_CONTEXT };
+#include "types.h"
 
 struct nf_policy {
 	char *name; /* "restricted", a profile name, or "inline" */

@@ -11,7 +11,7 @@
 
 #include "../runtime-spec/spec.h"
 #include "error.h"
-#include "policy.h"
+#include "types.h"
 
 /* The rules of a level (NF_SECCOMP_INET or NF_SECCOMP_UNIX). deny: the SCMP_ACT_ERRNO rules,
  * enough on their own under a default-allow profile; allow: the SCMP_ACT_ALLOW rules (errno_ret

@@ -69,6 +69,16 @@ void nf_id_hex(const char *id, char out[13]);
  * values cut with "...". Returns buf. */
 const char *nf_quote(const char *s, char *buf, size_t size);
 
+/* Named points where a test build kills itself (SIGKILL) when $NETFENCE_FAULT names them. */
+#ifdef NF_FAULT_INJECTION
+void nf_fault(const char *point);
+#else
+static inline void nf_fault(const char *point)
+{
+	(void)point;
+}
+#endif
+
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);
 

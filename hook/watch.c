@@ -27,7 +27,6 @@
 #include <libmnl/libmnl.h>
 
 #include "caps.h"
-#include "fence.h"
 #include "journal.h"
 #include "link.h"
 #include "nft.h"
