@@ -10,20 +10,10 @@
 #include "util.h"
 #include "wrapper.h"
 
-static void spec_docp(struct spec_doc **d)
-{
-	spec_doc_free(*d);
-}
-
-static void hostconfp(struct hostconf **hc)
-{
-	hostconf_free(*hc);
-}
-
 int cmd_hook_precreate(void)
 {
-	_cleanup_(spec_docp) struct spec_doc *d = NULL;
-	_cleanup_(hostconfp) struct hostconf *hc = NULL;
+	_cleanup_(spec_doc_freep) struct spec_doc *d = NULL;
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
 	_cleanup_free_ char *in = NULL, *out = NULL;
 	struct nf_error err = { 0 };
 	bool changed = false;

@@ -30,15 +30,9 @@ static int usage(void)
 	return NF_EXIT_INPUT;
 }
 
-static void filter_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 int cmd_seccomp_profile(int argc, char **argv)
 {
-	_cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ char *out = NULL;
 	enum nf_seccomp level = NF_SECCOMP_INET;
 	struct nf_error err = { 0 };

@@ -33,11 +33,7 @@ struct ct_dump {
 	int error; /* -errno from the callback */
 };
 
-static inline void mnl_socket_closep(struct mnl_socket **p)
-{
-	if (*p)
-		mnl_socket_close(*p);
-}
+NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 
 struct attr_table {
 	const struct nlattr **tb;

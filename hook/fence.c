@@ -30,12 +30,6 @@
 #include "util.h"
 #include "watch.h"
 
-static void unlockp(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd); /* closing the last descriptor releases the flock */
-}
-
 static void fence_clear(struct nft_fence *f)
 {
 	nf_boxset_clear(&f->eg4);
@@ -361,7 +355,7 @@ static bool poststop_owns(const struct journal *j, int pid, const char *bundle)
 int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const char *bundle,
 		      struct nf_error *err)
 {
-	_cleanup_(unlockp) int lock = -1;
+	_cleanup_close_ int lock = -1;
 	struct journal *j = NULL;
 	int r;
 
@@ -634,7 +628,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 		const struct spec_config *cfg, const struct nf_policy *pol, const char *fingerprint,
 		struct nf_error *err)
 {
-	_cleanup_(unlockp) int lock = -1;
+	_cleanup_close_ int lock = -1;
 	_cleanup_close_ int nsfd = -1, selffd = -1;
 	_cleanup_free_ char(*devs)[16] = NULL;
 	_cleanup_free_ char *secctx = NULL;
@@ -866,7 +860,7 @@ static int collect_orphan_lease(const struct nf_addr *host_addr, const char *id,
 
 int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *err)
 {
-	_cleanup_(unlockp) int lock = -1;
+	_cleanup_close_ int lock = -1;
 	struct gc_known known = { 0 };
 	struct gc_leases leases = { 0 };
 	char **names = NULL;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "cleanup.h"
 #include "error.h"
 #include "types.h"
 
@@ -81,6 +82,7 @@ int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flag
 int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct hostconf **ret,
 		   struct nf_error *err);
 void hostconf_free(struct hostconf *hc);
+NF_DEFINE_CLEANUP(struct hostconf *, hostconf_free)
 
 const struct policy_src *hostconf_profile(const struct hostconf *hc, const char *name);
 
@@ -89,6 +91,10 @@ const struct policy_src *hostconf_profile(const struct hostconf *hc, const char 
 int policy_src_parse_json(const char *text, size_t len, const char *what, size_t max_rules,
 			  struct policy_src *ret, struct nf_error *err);
 void policy_src_clear(struct policy_src *p);
+static inline void policy_src_clearp(struct policy_src *p)
+{
+	policy_src_clear(p);
+}
 
 /* A resolver address: IPv4, or IPv6 with or without brackets (brackets required when
  * `brackets`, as in the io.netfence.dns annotation). No zone ids. 0 or -EINVAL. */

@@ -61,12 +61,6 @@ static void gen_addr(yajl_gen g, const char *key, const struct nf_addr *a)
 	gen_str(g, key, a->family ? nf_addr_str(a, buf, sizeof(buf)) : NULL);
 }
 
-static void yajl_gen_freep(yajl_gen *g)
-{
-	if (*g)
-		yajl_gen_free(*g);
-}
-
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err)
 {
 	_cleanup_(yajl_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
@@ -187,12 +181,6 @@ static int get_members(yajl_val root, struct journal *j)
 			return r;
 	}
 	return 0;
-}
-
-static void yajl_tree_freep(yajl_val *v)
-{
-	if (*v)
-		yajl_tree_free(*v);
 }
 
 int journal_read(const char *state_dir, const char *id, struct journal **ret, struct nf_error *err)
@@ -328,12 +316,6 @@ void strv_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-static void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
 }
 
 int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err)

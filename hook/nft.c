@@ -58,18 +58,10 @@
 #define HOSTNET4 "hostnet4"
 #define HOSTNET6 "hostnet6"
 
-static void mnl_socket_closep(struct mnl_socket **s)
-{
-	if (*s)
-		mnl_socket_close(*s);
-}
+NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 #define _cleanup_mnl_ _cleanup_(mnl_socket_closep)
 
-static void nftnl_rule_freep(struct nftnl_rule **r)
-{
-	if (*r)
-		nftnl_rule_free(*r);
-}
+NF_DEFINE_CLEANUP(struct nftnl_rule *, nftnl_rule_free)
 
 /* ---- the batch: one growing buffer, a description per message for error mapping ---- */
 

@@ -8,6 +8,7 @@
 
 #include "../runtime-spec/spec.h"
 #include "addr.h"
+#include "cleanup.h"
 #include "error.h"
 #include "hostconf.h"
 #include "types.h"
@@ -59,5 +60,6 @@ const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr 
 int policy_fingerprint(const struct nf_policy *p, char out[17]);
 
 void policy_free(struct nf_policy *p);
+NF_DEFINE_CLEANUP(struct nf_policy *, policy_free)
 
 #endif

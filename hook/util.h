@@ -9,22 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
-
-static inline void freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static inline void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
 
 #define steal_pointer(pp)                                                                          \
 	({                                                                                         \

@@ -186,11 +186,7 @@ static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *
 
 /* ---- the loop ---- */
 
-static void mnl_closep(struct mnl_socket **s)
-{
-	if (*s)
-		mnl_socket_close(*s);
-}
+NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 
 /* Drain the event socket: true when an address that matters changed (or events were lost). */
 static bool read_events(const struct hostconf *hc, struct mnl_socket *nl)
@@ -253,7 +249,7 @@ static void tell(int *ready_fd, const char *msg)
 static int watch_loop(const struct hostconf *hc, int lk, bool idle_exit, int *ready_fd,
 		      struct nf_error *err)
 {
-	_cleanup_(mnl_closep) struct mnl_socket *nl = NULL;
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	_cleanup_close_ int ino = -1;
 	bool dirty = true, idle_check = idle_exit, retry = false;
 	int bufsize = 1 << 20;
