@@ -42,7 +42,7 @@ static void fence_clear(struct nft_fence *f)
 	nf_boxset_clear(&f->hostnet6);
 }
 
-/* Compile the policy into the sets nft.c loads. The host's prefixes are not in the container's
+/* Compile the policy into the sets nft.h loads. The host's prefixes are not in the container's
  * deny list but in hostnet sets the watcher keeps in step: the host table's shared ones, or
  * (overlay mode) the namespace's own, filled here from a read under the state lock. */
 static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
