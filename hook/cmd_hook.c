@@ -15,6 +15,7 @@
 #include "fence.h"
 #include "hostconf.h"
 #include "policy.h"
+#include "teardown.h"
 #include "util.h"
 
 #define RESOLVE_TIMEOUT_MS 5000

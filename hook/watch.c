@@ -341,7 +341,7 @@ static void close_all_but(int a, int b)
 }
 
 /* The child: a new session, then the watcher in a grandchild, so that nobody waits for it and
- * no runtime pipe or terminal reaches it (as fence.c's background tear-down). */
+ * no runtime pipe or terminal reaches it (as teardown.c's background tear-down). */
 static _Noreturn void spawn_child(const struct hostconf *hc, int lk, int wr)
 {
 	struct nf_error e = { 0 };
