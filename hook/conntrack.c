@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "mnl.h"
 #include "util.h"
 
 #define CT_BUF_SIZE 65536 /* larger than any dump skb the kernel builds (32 KiB) */
@@ -32,8 +33,6 @@ struct ct_dump {
 	size_t n, cap;
 	int error; /* -errno from the callback */
 };
-
-NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 
 struct attr_table {
 	const struct nlattr **tb;

@@ -32,6 +32,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "mnl.h"
 #include "nft.h"
 #include "util.h"
 
@@ -60,7 +61,6 @@
 #define HOSTNET4 "hostnet4"
 #define HOSTNET6 "hostnet6"
 
-NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 #define _cleanup_mnl_ _cleanup_(mnl_socket_closep)
 
 NF_DEFINE_CLEANUP(struct nftnl_rule *, nftnl_rule_free)

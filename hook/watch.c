@@ -29,6 +29,7 @@
 #include "caps.h"
 #include "journal.h"
 #include "link.h"
+#include "mnl.h"
 #include "nft.h"
 #include "plan.h"
 #include "util.h"
@@ -185,8 +186,6 @@ static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *
 }
 
 /* ---- the loop ---- */
-
-NF_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 
 /* Drain the event socket: true when an address that matters changed (or events were lost). */
 static bool read_events(const struct hostconf *hc, struct mnl_socket *nl)
