@@ -42,7 +42,7 @@ UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe \
-	selinux bench
+	selinux bench check-includes
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime
 
@@ -180,6 +180,12 @@ format:
 	$(CLANG_FORMAT) -i $(FMT_SRCS)
 format-check:
 	@$(CLANG_FORMAT) --dry-run --Werror $(FMT_SRCS) && echo "format-check: ok"
+	@bash tests/tools/include-cycles.sh
+
+# No dependency cycle between modules: #include edges, and the symbols the objects use of one
+# another (tests/tools/include-cycles.sh; format-check runs the include part).
+check-includes: $(LIB_OBJS)
+	@bash tests/tools/include-cycles.sh $(LIB_OBJS)
 
 clean:
 	rm -rf build

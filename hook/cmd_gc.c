@@ -4,7 +4,7 @@
 
 #include "caps.h"
 #include "cmd.h"
-#include "fence.h"
+#include "gc.h"
 #include "hostconf.h"
 
 int cmd_gc(int argc, char **argv)

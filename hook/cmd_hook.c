@@ -15,15 +15,10 @@
 #include "fence.h"
 #include "hostconf.h"
 #include "policy.h"
+#include "teardown.h"
 #include "util.h"
 
 #define RESOLVE_TIMEOUT_MS 5000
-
-int cmd_fail(const char *who, const struct nf_error *err)
-{
-	fprintf(stderr, "netfence: %s: %s\n", who, err->msg[0] ? err->msg : "failed");
-	return err->kind == NF_EXIT_INPUT ? NF_EXIT_INPUT : NF_EXIT_SYSTEM;
-}
 
 static bool is_sandbox(const struct spec_config *cfg)
 {

@@ -1,6 +1,5 @@
 /* netfence: `netfence seccomp-profile` (the socket filter as a linux.seccomp object or a
- * docker/podman profile) and `netfence hook precreate` (podman's precreate stage: config.json
- * on stdin, the same edit as netfence-runtime's security step, config.json on stdout). */
+ * docker/podman profile). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,15 +30,9 @@ static int usage(void)
 	return NF_EXIT_INPUT;
 }
 
-static void filter_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 int cmd_seccomp_profile(int argc, char **argv)
 {
-	_cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ char *out = NULL;
 	enum nf_seccomp level = NF_SECCOMP_INET;
 	struct nf_error err = { 0 };
@@ -75,49 +68,6 @@ int cmd_seccomp_profile(int argc, char **argv)
 	if (r < 0)
 		return cmd_fail("seccomp-profile", &err);
 	if (nf_write_all(STDOUT_FILENO, out, len) < 0 || nf_write_all(STDOUT_FILENO, "\n", 1) < 0)
-		return NF_EXIT_SYSTEM;
-	return 0;
-}
-
-static void spec_docp(struct spec_doc **d)
-{
-	spec_doc_free(*d);
-}
-
-static void hostconfp(struct hostconf **hc)
-{
-	hostconf_free(*hc);
-}
-
-int cmd_hook_precreate(void)
-{
-	_cleanup_(spec_docp) struct spec_doc *d = NULL;
-	_cleanup_(hostconfp) struct hostconf *hc = NULL;
-	_cleanup_free_ char *in = NULL, *out = NULL;
-	struct nf_error err = { 0 };
-	bool changed = false;
-	size_t len, out_len;
-	int r;
-
-	r = nf_read_all(STDIN_FILENO, SPEC_CONFIG_MAX, "config.json", &in, &len, &err);
-	/* config.json in, config.json out: no capability is needed for the rest */
-	if (r >= 0)
-		r = caps_drop_to(NULL, 0, &err);
-	if (r >= 0) {
-		r = spec_doc_parse(in, len, NULL, &d, &err);
-		if (r < 0)
-			nf_err_prefix(&err, "config.json");
-	}
-	if (r >= 0)
-		r = hostconf_load(NULL, NULL, &hc, &err);
-	if (r >= 0)
-		r = wrapper_secure_doc(d, hc, &changed, &err);
-	if (r >= 0 && changed)
-		r = spec_doc_serialize(d, &out, &out_len, &err);
-	if (r < 0)
-		return cmd_fail("precreate", &err);
-	/* unchanged: the document goes back byte for byte */
-	if (nf_write_all(STDOUT_FILENO, changed ? out : in, changed ? out_len : len) < 0)
 		return NF_EXIT_SYSTEM;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "../runtime-spec/json.h"
 #include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"
@@ -128,12 +129,6 @@ static const int status_caps[] = {
 	/* opening /proc/<pid>/ns/net of a container no namespace handle names (as set-up does) */
 	CAP_SYS_PTRACE,
 };
-
-static void yajl_gen_freep(yajl_gen *g)
-{
-	if (*g)
-		yajl_gen_free(*g);
-}
 
 int cmd_status(int argc, char **argv)
 {

@@ -13,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 
+#include "mnl.h"
 #include "util.h"
 
 #define CT_BUF_SIZE 65536 /* larger than any dump skb the kernel builds (32 KiB) */
@@ -32,12 +33,6 @@ struct ct_dump {
 	size_t n, cap;
 	int error; /* -errno from the callback */
 };
-
-static inline void mnl_socket_closep(struct mnl_socket **p)
-{
-	if (*p)
-		mnl_socket_close(*p);
-}
 
 struct attr_table {
 	const struct nlattr **tb;

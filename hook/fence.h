@@ -1,6 +1,6 @@
-/* netfence: one container's fence from start to end: set-up (namespace checks, journal,
- * leases, veth, host and namespace nftables) and tear-down from the journal alone, shared by
- * the hook, gc and tests. Holds no state of its own between calls. */
+/* netfence: one container's fence set up: namespace checks, journal, leases, veth, host and
+ * namespace nftables, every step recorded before it is made (tear-down: teardown.h; gc: gc.h).
+ * Holds no state of its own between calls. */
 #ifndef NF_FENCE_H
 #define NF_FENCE_H
 
@@ -9,16 +9,6 @@
 #include "hostconf.h"
 #include "journal.h"
 #include "policy.h"
-
-/* Named points where a test build kills itself (SIGKILL) when $NETFENCE_FAULT names them. */
-#ifdef NF_FAULT_INJECTION
-void nf_fault(const char *point);
-#else
-static inline void nf_fault(const char *point)
-{
-	(void)point;
-}
-#endif
 
 /* Set up the fence of container id (pid from the state, 0 if unknown) for config cfg under the
  * resolved policy pol (fingerprint: policy_fingerprint() of it before hostname resolution).
@@ -35,21 +25,5 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
  * network namespace, the host's. A namespace that cannot be opened, or no pid and no path,
  * counts as not the host's, so that fence_setup refuses with the reason. */
 bool fence_in_host_netns(const struct spec_config *cfg, int pid);
-
-/* Tear down the whole fence j records (the caller holds the state lock), its members' records
- * included; removes the state file last. Absent resources are not errors. */
-int fence_teardown(const struct hostconf *hc, const struct journal *j, struct nf_error *err);
-
-/* Container id leaves its fence (takes the lock); the fence goes with its last member.
- * pid and bundle: the poststop state's (0 / NULL when absent). Unknown id, or a record whose
- * container still runs and is not the one the state names (another container with the same
- * id): 0, nothing changed. */
-int fence_teardown_id(const struct hostconf *hc, const char *id, int pid, const char *bundle,
-		      struct nf_error *err);
-
-/* gc: tear down every container whose state is incomplete (no hook holds the lock any more)
- * or whose container is gone, then remove nf* links, host chains and leases that no state
- * names. *ret_removed counts containers and orphans removed. */
-int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *err);
 
 #endif

@@ -22,34 +22,6 @@
 #define RESOLV_CONF_MAX (64 * 1024)
 #define PROFILE_NAME_MAX 128
 
-static void yajl_valp(yajl_val *v)
-{
-	if (*v)
-		yajl_tree_free(*v);
-}
-
-static const char *const base_names[] = {
-	[NF_BASE_UNSET] = "unset",
-	[NF_BASE_NONE] = "none",
-	[NF_BASE_RESTRICTED] = "restricted",
-	[NF_BASE_INTERNET] = "internet",
-};
-
-const char *nf_base_name(enum nf_base b)
-{
-	if ((unsigned)b >= ARRAY_SIZE(base_names))
-		return "unset";
-	return base_names[b];
-}
-
-enum nf_base nf_base_from_name(const char *s)
-{
-	for (unsigned i = NF_BASE_NONE; i < ARRAY_SIZE(base_names); i++)
-		if (s && strcmp(s, base_names[i]) == 0)
-			return (enum nf_base)i;
-	return NF_BASE_UNSET;
-}
-
 int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret)
 {
 	char buf[64];
@@ -91,11 +63,6 @@ void policy_src_clear(struct policy_src *p)
 	free(p->selinux);
 	memset(p, 0, sizeof(*p));
 	p->ipv6 = -1;
-}
-
-static void policy_src_clearp(struct policy_src *p)
-{
-	policy_src_clear(p);
 }
 
 /* An array of strings, copied. */
@@ -247,7 +214,7 @@ static int policy_src_from_tree(yajl_val obj, const char *what, size_t max_rules
 int policy_src_parse_json(const char *text, size_t len, const char *what, size_t max_rules,
 			  struct policy_src *ret, struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_valp))) yajl_val root = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
 	int r;
 
 	r = json_parse_strict(text, len, what, &root, err);
@@ -272,11 +239,6 @@ void hostconf_free(struct hostconf *hc)
 	free(hc->selinux_packet_type);
 	free(hc->path);
 	free(hc);
-}
-
-static void hostconf_freep(struct hostconf **hc)
-{
-	hostconf_free(*hc);
 }
 
 const struct policy_src *hostconf_profile(const struct hostconf *hc, const char *name)
@@ -546,8 +508,8 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 			       const char *resolv_conf, unsigned flags, struct hostconf **ret,
 			       struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_valp))) yajl_val root = NULL;
-	__attribute__((cleanup(hostconf_freep))) struct hostconf *hc = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
 	int r = 0;
 
 	if (len > NF_HOSTCONF_MAX)
@@ -682,7 +644,7 @@ int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **r
 int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flags,
 			struct hostconf **ret, struct nf_error *err)
 {
-	__attribute__((cleanup(hostconf_freep))) struct hostconf *hc = NULL;
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
 	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
 	bool named = true;

@@ -8,18 +8,13 @@
 #include <stddef.h>
 
 #include "addr.h"
+#include "cleanup.h"
 #include "error.h"
+#include "types.h"
 
 #define NF_HOSTCONF_DEFAULT "/etc/netfence/netfence.json"
 #define NF_SELINUX_PACKET_TYPE "netfence_packet_t"
 #define NF_HOSTCONF_MAX (64 * 1024 * 1024) /* profiles may hold 100,000 rules */
-
-enum nf_base {
-	NF_BASE_UNSET = 0,
-	NF_BASE_NONE,
-	NF_BASE_RESTRICTED,
-	NF_BASE_INTERNET,
-};
 
 /* A policy as written (inline JSON or a profile), before resolution. Rules stay strings here so
  * that errors can name the token; policy.c parses them. */
@@ -87,6 +82,7 @@ int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flag
 int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct hostconf **ret,
 		   struct nf_error *err);
 void hostconf_free(struct hostconf *hc);
+NF_DEFINE_CLEANUP(struct hostconf *, hostconf_free)
 
 const struct policy_src *hostconf_profile(const struct hostconf *hc, const char *name);
 
@@ -95,13 +91,13 @@ const struct policy_src *hostconf_profile(const struct hostconf *hc, const char 
 int policy_src_parse_json(const char *text, size_t len, const char *what, size_t max_rules,
 			  struct policy_src *ret, struct nf_error *err);
 void policy_src_clear(struct policy_src *p);
+static inline void policy_src_clearp(struct policy_src *p)
+{
+	policy_src_clear(p);
+}
 
 /* A resolver address: IPv4, or IPv6 with or without brackets (brackets required when
  * `brackets`, as in the io.netfence.dns annotation). No zone ids. 0 or -EINVAL. */
 int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret);
-
-const char *nf_base_name(enum nf_base b);
-/* "none", "restricted", "internet" -> base; NF_BASE_UNSET otherwise. */
-enum nf_base nf_base_from_name(const char *s);
 
 #endif

@@ -22,12 +22,6 @@
 #define LEASE_DIR "leases"
 #define ID_MAX 1024 /* a lease holds one container id; OCI ids are far shorter */
 
-static inline void closedirp(DIR **d)
-{
-	if (*d)
-		closedir(*d);
-}
-
 static int lease_dir(const char *state_dir, char *buf, size_t size, struct nf_error *err)
 {
 	if ((size_t)snprintf(buf, size, "%s/" LEASE_DIR, state_dir) >= size)

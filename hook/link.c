@@ -34,41 +34,13 @@
 
 #define CONTAINER_IFNAME "eth0"
 
-static inline void nl_socket_freep(struct nl_sock **p)
-{
-	if (*p)
-		nl_socket_free(*p); /* closes the socket too */
-}
-static inline void rtnl_link_putp(struct rtnl_link **p)
-{
-	if (*p)
-		rtnl_link_put(*p);
-}
-static inline void rtnl_addr_putp(struct rtnl_addr **p)
-{
-	if (*p)
-		rtnl_addr_put(*p);
-}
-static inline void rtnl_route_putp(struct rtnl_route **p)
-{
-	if (*p)
-		rtnl_route_put(*p);
-}
-static inline void nl_addr_putp(struct nl_addr **p)
-{
-	if (*p)
-		nl_addr_put(*p);
-}
-static inline void nl_cache_freep(struct nl_cache **p)
-{
-	if (*p)
-		nl_cache_free(*p);
-}
-static inline void nl_msg_freep(struct nl_msg **p)
-{
-	if (*p)
-		nlmsg_free(*p);
-}
+NF_DEFINE_CLEANUP(struct nl_sock *, nl_socket_free) /* closes the socket too */
+NF_DEFINE_CLEANUP(struct rtnl_link *, rtnl_link_put)
+NF_DEFINE_CLEANUP(struct rtnl_addr *, rtnl_addr_put)
+NF_DEFINE_CLEANUP(struct rtnl_route *, rtnl_route_put)
+NF_DEFINE_CLEANUP(struct nl_addr *, nl_addr_put)
+NF_DEFINE_CLEANUP(struct nl_cache *, nl_cache_free)
+NF_DEFINE_CLEANUP(struct nl_msg *, nlmsg_free)
 
 /* libnl folds kernel errnos into its own codes; map the ones callers act on back. */
 static int nle_errno(int nle)
@@ -220,7 +192,7 @@ static int put_af_spec(struct nl_msg *msg, bool inet, bool gen_none)
 static int set_link(struct nl_sock *sk, const char *ifname, bool up, bool host_end,
 		    struct nf_error *err)
 {
-	_cleanup_(nl_msg_freep) struct nl_msg *msg = NULL;
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
 	struct ifinfomsg ifi = {
 		.ifi_family = AF_UNSPEC,
 		.ifi_flags = up ? IFF_UP : 0,

@@ -9,8 +9,8 @@
 
 #include "addr.h"
 #include "error.h"
-#include "hostconf.h"
 #include "plan.h"
+#include "types.h"
 
 #define NF_TABLE "netfence"		/* family inet, host and container namespaces alike */
 #define NFT_SECMARK_NAME "netfence_ctx" /* the container table's secmark object */

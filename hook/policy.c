@@ -47,16 +47,6 @@ void policy_free(struct nf_policy *p)
 	free(p);
 }
 
-static void policy_freep(struct nf_policy **p)
-{
-	policy_free(*p);
-}
-
-static void policy_src_clearp(struct policy_src *p)
-{
-	policy_src_clear(p);
-}
-
 static bool policy_allowed(const struct hostconf *hc, const char *name)
 {
 	if (hc->allow_all_policies)

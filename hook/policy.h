@@ -8,11 +8,10 @@
 
 #include "../runtime-spec/spec.h"
 #include "addr.h"
+#include "cleanup.h"
 #include "error.h"
 #include "hostconf.h"
-
-enum nf_seccomp { NF_SECCOMP_AUTO = 0, NF_SECCOMP_INET, NF_SECCOMP_UNIX, NF_SECCOMP_OFF };
-enum nf_selinux_mode { NF_SELINUX_AUTO = 0, NF_SELINUX_OFF, NF_SELINUX_CONTEXT };
+#include "types.h"
 
 struct nf_policy {
 	char *name; /* "restricted", a profile name, or "inline" */
@@ -61,5 +60,6 @@ const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr 
 int policy_fingerprint(const struct nf_policy *p, char out[17]);
 
 void policy_free(struct nf_policy *p);
+NF_DEFINE_CLEANUP(struct nf_policy *, policy_free)
 
 #endif

@@ -192,12 +192,6 @@ bool nf_seccomp_level_denies(enum nf_seccomp level, const char *syscall, const u
 	return false;
 }
 
-static void filter_releasep(scmp_filter_ctx *ctx)
-{
-	if (*ctx)
-		seccomp_release(*ctx);
-}
-
 int nf_seccomp_filter_new(enum nf_seccomp level, const char *const *arches, scmp_filter_ctx *ret,
 			  struct nf_error *err)
 {
@@ -211,7 +205,7 @@ int nf_seccomp_filter_new(enum nf_seccomp level, const char *const *arches, scmp
 		{ "SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64 },
 		{ "SCMP_ARCH_ARM", SCMP_ARCH_ARM },
 	};
-	_cleanup_(filter_releasep) scmp_filter_ctx ctx = NULL;
+	_cleanup_(seccomp_releasep) scmp_filter_ctx ctx = NULL;
 	const struct spec_sc_rule *deny, *allow;
 	size_t n_deny, n_allow;
 	int r;

@@ -10,8 +10,9 @@
 #include <stdint.h>
 
 #include "../runtime-spec/spec.h"
+#include "cleanup.h"
 #include "error.h"
-#include "policy.h"
+#include "types.h"
 
 /* The rules of a level (NF_SECCOMP_INET or NF_SECCOMP_UNIX). deny: the SCMP_ACT_ERRNO rules,
  * enough on their own under a default-allow profile; allow: the SCMP_ACT_ALLOW rules (errno_ret
@@ -44,5 +45,7 @@ int nf_seccomp_filter_new(enum nf_seccomp level, const char *const *arches, scmp
 /* The hook's check for io.netfence.seccomp inet/unix: an input error naming the key and the
  * first call the level refuses but cfg's linux.seccomp allows. */
 int nf_seccomp_check(enum nf_seccomp level, const struct spec_config *cfg, struct nf_error *err);
+
+NF_DEFINE_CLEANUP(scmp_filter_ctx, seccomp_release)
 
 #endif

@@ -1,10 +1,13 @@
 /* netfence: small I/O and naming helpers (see util.h). */
+#define _GNU_SOURCE /* secure_getenv */
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -157,3 +160,13 @@ uint64_t nf_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+#ifdef NF_FAULT_INJECTION
+void nf_fault(const char *point)
+{
+	const char *want = secure_getenv("NETFENCE_FAULT");
+
+	if (want && strcmp(want, point) == 0)
+		kill(getpid(), SIGKILL);
+}
+#endif

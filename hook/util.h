@@ -9,22 +9,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "error.h"
-
-static inline void freep(void *p)
-{
-	free(*(void **)p);
-}
-
-static inline void closep(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-}
-
-#define _cleanup_(f) __attribute__((cleanup(f)))
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
 
 #define steal_pointer(pp)                                                                          \
 	({                                                                                         \
@@ -68,6 +54,16 @@ void nf_id_hex(const char *id, char out[13]);
 /* Untrusted text for a message: printable ASCII kept, '"', '\\' and other bytes as \xNN, long
  * values cut with "...". Returns buf. */
 const char *nf_quote(const char *s, char *buf, size_t size);
+
+/* Named points where a test build kills itself (SIGKILL) when $NETFENCE_FAULT names them. */
+#ifdef NF_FAULT_INJECTION
+void nf_fault(const char *point);
+#else
+static inline void nf_fault(const char *point)
+{
+	(void)point;
+}
+#endif
 
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);

@@ -27,9 +27,9 @@
 #include <libmnl/libmnl.h>
 
 #include "caps.h"
-#include "fence.h"
 #include "journal.h"
 #include "link.h"
+#include "mnl.h"
 #include "nft.h"
 #include "plan.h"
 #include "util.h"
@@ -187,12 +187,6 @@ static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *
 
 /* ---- the loop ---- */
 
-static void mnl_closep(struct mnl_socket **s)
-{
-	if (*s)
-		mnl_socket_close(*s);
-}
-
 /* Drain the event socket: true when an address that matters changed (or events were lost). */
 static bool read_events(const struct hostconf *hc, struct mnl_socket *nl)
 {
@@ -254,7 +248,7 @@ static void tell(int *ready_fd, const char *msg)
 static int watch_loop(const struct hostconf *hc, int lk, bool idle_exit, int *ready_fd,
 		      struct nf_error *err)
 {
-	_cleanup_(mnl_closep) struct mnl_socket *nl = NULL;
+	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = NULL;
 	_cleanup_close_ int ino = -1;
 	bool dirty = true, idle_check = idle_exit, retry = false;
 	int bufsize = 1 << 20;
@@ -346,7 +340,7 @@ static void close_all_but(int a, int b)
 }
 
 /* The child: a new session, then the watcher in a grandchild, so that nobody waits for it and
- * no runtime pipe or terminal reaches it (as fence.c's background tear-down). */
+ * no runtime pipe or terminal reaches it (as teardown.c's background tear-down). */
 static _Noreturn void spawn_child(const struct hostconf *hc, int lk, int wr)
 {
 	struct nf_error e = { 0 };

@@ -70,26 +70,11 @@ bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_defaul
 	return false;
 }
 
-static void spec_docp(struct spec_doc **d)
-{
-	spec_doc_free(*d);
-}
-
-static void hostconfp(struct hostconf **hc)
-{
-	hostconf_free(*hc);
-}
-
-static void policyp(struct nf_policy **p)
-{
-	policy_free(*p);
-}
-
 int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
 		       struct nf_error *err)
 {
 	static const int caps[] = { CAP_NET_ADMIN, CAP_NET_RAW };
-	_cleanup_(policyp) struct nf_policy *pol = NULL;
+	_cleanup_(policy_freep) struct nf_policy *pol = NULL;
 	struct nf_error perr = { 0 };
 	const struct spec_kv *ann;
 	bool changed = false, c;
@@ -132,8 +117,8 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 		      struct nf_error *err)
 {
 	static const char *const stages[] = { "createRuntime", "poststop" };
-	_cleanup_(spec_docp) struct spec_doc *d = NULL;
-	_cleanup_(hostconfp) struct hostconf *hc = NULL;
+	_cleanup_(spec_doc_freep) struct spec_doc *d = NULL;
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
 	_cleanup_free_ char *cfg_env = NULL, *oci_env = NULL, *bin = NULL;
 	const char *env[4];
 	size_t k = 0;

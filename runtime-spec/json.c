@@ -219,17 +219,7 @@ static const yajl_callbacks build_callbacks = {
 	.yajl_end_array = cb_close,
 };
 
-static void yajl_handlep(yajl_handle *h)
-{
-	if (*h)
-		yajl_free(*h);
-}
-
-static void yajl_valp(yajl_val *v)
-{
-	if (*v)
-		yajl_tree_free(*v);
-}
+NF_DEFINE_CLEANUP(yajl_handle, yajl_free)
 
 /* Copy a yajl message without its trailing newline and position arrows. */
 static void first_line(char *dst, size_t size, const char *src)
@@ -245,7 +235,7 @@ static void first_line(char *dst, size_t size, const char *src)
 static int json_build(const char *buf, size_t len, const char *what, yajl_val *ret,
 		      struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_handlep))) yajl_handle h = NULL;
+	_cleanup_(yajl_freep) yajl_handle h = NULL;
 	struct build b = { 0 };
 	yajl_status st;
 	int r = 0;
@@ -432,7 +422,7 @@ static int check_dups(yajl_val v, const struct dup_rules *k, const char *path, s
 int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *ret,
 		      struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_valp))) yajl_val tree = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val tree = NULL;
 	int r;
 
 	r = json_build(buf, len, what, &tree, err);
@@ -512,7 +502,7 @@ int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_va
 		"listenerPath",
 		NULL,
 	};
-	__attribute__((cleanup(yajl_valp))) yajl_val tree = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val tree = NULL;
 	int r;
 
 	r = json_build(buf, len, what, &tree, err);

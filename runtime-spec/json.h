@@ -6,8 +6,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "../hook/cleanup.h"
 #include "../hook/error.h"
 
 #define NF_JSON_MAX_DEPTH 64
@@ -29,5 +31,8 @@ int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_va
 /* Object member lookup without yajl_tree_get's path arrays; NULL when absent or obj is not an
  * object. */
 yajl_val json_get(yajl_val obj, const char *key);
+
+NF_DEFINE_CLEANUP(yajl_val, yajl_tree_free)
+NF_DEFINE_CLEANUP(yajl_gen, yajl_gen_free)
 
 #endif

@@ -20,12 +20,6 @@
 
 #define SPEC_ID_MAX 1024
 
-static void yajl_valp(yajl_val *v)
-{
-	if (*v)
-		yajl_tree_free(*v);
-}
-
 static void kv_free(struct spec_kv *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -103,15 +97,10 @@ void spec_state_free(struct spec_state *s)
 	free(s);
 }
 
-static void spec_state_freep(struct spec_state **s)
-{
-	spec_state_free(*s);
-}
-
 int spec_state_parse(const char *buf, size_t len, struct spec_state **ret, struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_valp))) yajl_val root = NULL;
-	__attribute__((cleanup(spec_state_freep))) struct spec_state *s = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	_cleanup_(spec_state_freep) struct spec_state *s = NULL;
 	const char *what = "state";
 	yajl_val pid;
 	int r;
@@ -343,10 +332,7 @@ static void seccomp_free(struct spec_seccomp *sc)
 	free(sc);
 }
 
-static void seccomp_freep(struct spec_seccomp **sc)
-{
-	seccomp_free(*sc);
-}
+NF_DEFINE_CLEANUP(struct spec_seccomp *, seccomp_free)
 
 static bool get_u64v(yajl_val obj, const char *key, uint64_t *ret)
 {
@@ -569,11 +555,6 @@ static bool seccomp_denies_nfnetlink(const struct spec_config *c)
 	return true;
 }
 
-static void spec_config_freep(struct spec_config **c)
-{
-	spec_config_free(*c);
-}
-
 static int parse_namespaces(yajl_val lx, const char *what, struct spec_config *c,
 			    struct nf_error *err)
 {
@@ -614,8 +595,8 @@ static int parse_namespaces(yajl_val lx, const char *what, struct spec_config *c
 int spec_config_parse(const char *buf, size_t len, const char *bundle, struct spec_config **ret,
 		      struct nf_error *err)
 {
-	__attribute__((cleanup(yajl_valp))) yajl_val root = NULL;
-	__attribute__((cleanup(spec_config_freep))) struct spec_config *c = NULL;
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	_cleanup_(spec_config_freep) struct spec_config *c = NULL;
 	const char *what = "config.json";
 	yajl_val v;
 	int r;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../hook/cleanup.h"
 #include "../hook/error.h"
 
 #define SPEC_STATE_MAX (64 * 1024)
@@ -78,6 +79,7 @@ int spec_state_parse(const char *buf, size_t len, struct spec_state **ret, struc
 /* Read the state from fd (stdin), capped, then parse. */
 int spec_state_read(int fd, struct spec_state **ret, struct nf_error *err);
 void spec_state_free(struct spec_state *s);
+NF_DEFINE_CLEANUP(struct spec_state *, spec_state_free)
 
 /* Parse a config.json document (at most SPEC_CONFIG_MAX bytes); bundle (may be NULL) makes a
  * relative root.path absolute. */
@@ -91,6 +93,7 @@ int spec_config_load_file(const char *bundle, const char *path, struct spec_conf
 /* Read a config.json from a path ("-" for stdin), capped, parse (used by `validate`). */
 int spec_config_load_path(const char *path, struct spec_config **ret, struct nf_error *err);
 void spec_config_free(struct spec_config *c);
+NF_DEFINE_CLEANUP(struct spec_config *, spec_config_free)
 
 /* Would linux.seccomp refuse syscall(a[0], a[1], a[2])? False without a filter. The strictest
  * matching rule wins (as libseccomp orders actions); an unconditional rule for the syscall

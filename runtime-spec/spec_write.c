@@ -22,12 +22,6 @@ struct spec_doc {
 	size_t n_ann;
 };
 
-static void yajl_genp(yajl_gen *g)
-{
-	if (*g)
-		yajl_gen_free(*g);
-}
-
 void spec_doc_free(struct spec_doc *d)
 {
 	if (!d)
@@ -37,11 +31,6 @@ void spec_doc_free(struct spec_doc *d)
 	free(d->ann);
 	free(d->path);
 	free(d);
-}
-
-static void spec_docp(struct spec_doc **d)
-{
-	spec_doc_free(*d);
 }
 
 static int doc_check(struct spec_doc *d, struct nf_error *err)
@@ -88,7 +77,7 @@ static int doc_check(struct spec_doc *d, struct nf_error *err)
 int spec_doc_parse(const char *buf, size_t len, const char *path, struct spec_doc **ret,
 		   struct nf_error *err)
 {
-	_cleanup_(spec_docp) struct spec_doc *d = NULL;
+	_cleanup_(spec_doc_freep) struct spec_doc *d = NULL;
 	struct nf_error perr = { 0 };
 	int r;
 
@@ -787,7 +776,7 @@ static yajl_gen_status gen_tree(yajl_gen g, yajl_val v)
 
 static int serialize(yajl_val root, bool pretty, char **ret, size_t *ret_len, struct nf_error *err)
 {
-	_cleanup_(yajl_genp) yajl_gen g = NULL;
+	_cleanup_(yajl_gen_freep) yajl_gen g = NULL;
 	const unsigned char *out;
 	size_t len;
 	char *copy;

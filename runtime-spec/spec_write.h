@@ -31,6 +31,7 @@ int spec_doc_load(const char *path, struct spec_doc **ret, struct nf_error *err)
 int spec_doc_parse(const char *buf, size_t len, const char *path, struct spec_doc **ret,
 		   struct nf_error *err);
 void spec_doc_free(struct spec_doc *d);
+NF_DEFINE_CLEANUP(struct spec_doc *, spec_doc_free)
 
 /* The annotations, borrowed from the document (valid until spec_doc_free). */
 const struct spec_kv *spec_doc_annotations(const struct spec_doc *d, size_t *ret_n);

@@ -13,11 +13,7 @@
 
 #include "../hook/util.h"
 
-static void context_freep(context_t *c)
-{
-	if (*c)
-		context_free(*c);
-}
+NF_DEFINE_CLEANUP(context_t, context_free)
 
 bool label_type_ok(const char *type)
 {

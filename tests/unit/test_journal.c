@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "journal.h"
+#include "names.h"
 #include "util.h"
 
 struct fixture {

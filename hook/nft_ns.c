@@ -1,0 +1,344 @@
+/* netfence: a container namespace's tables (docs/RULESET.md): the inet table and the netdev
+ * table that guards packet sockets, made, replaced and removed in one batch. */
+#define _GNU_SOURCE
+#include "nft_int.h"
+
+#define MAX_DEVS 64 /* interfaces guarded on the netdev egress hook */
+
+/* In a container namespace the host's addresses are the namespace's own business only in
+ * overlay mode: in wire mode the host-side chains deny them, kept in step by the watcher. */
+static bool ns_hostnet(const struct nft_fence *f)
+{
+	return f->base == NF_BASE_INTERNET && f->n_devs > 0;
+}
+
+/* The netdev egress chain of one device: what a packet socket sends, judged again. */
+static void rules_netdev_egress(struct batch *b, const char *chain, const struct nft_fence *f,
+				const struct fence_names *n)
+{
+	static const uint32_t zero;
+	uint16_t arp = htons(ETH_P_ARP);
+	struct rb rb;
+
+	/* Sent through the IP stack: the inet output chain has judged it already. Such a packet
+	 * still holds its route (skb dst) here, which is dropped only after this hook; a frame
+	 * from a packet socket never has one. `meta rtclassid` reads the route and fails (no
+	 * match) without one. Not `ct state`: the netdev family refuses the ct expression
+	 * (EPROTO); not a mark: whoever may open a packet socket may also set SO_MARK. */
+	rule_begin(&rb, b, chain);
+	e_meta(&rb, NFT_META_RTCLASSID, NFT_REG_1);
+	e_cmp(&rb, NFT_CMP_GTE, &zero, 4);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "meta rtclassid >= 0 accept (routed by the IP stack)");
+
+	/* ARP: the kernel's own neighbour resolution carries no route, and the namespace needs
+	 * it. Forged ARP is let through too: it reaches the link only, never a router beyond.
+	 * The frame's own ethertype is matched: skb->protocol is whatever a packet socket says. */
+	rule_begin(&rb, b, chain);
+	e_payload(&rb, NFT_PAYLOAD_LL_HEADER, 12, 2, NFT_REG_1);
+	e_cmp(&rb, NFT_CMP_EQ, &arp, 2);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "ether type arp accept");
+
+	if (!f->ipv6) {
+		rule_begin(&rb, b, chain);
+		m_family(&rb, true);
+		e_counter(&rb);
+		e_verdict(&rb, NF_DROP);
+		rule_end(&rb, "ipv6 off");
+	}
+	rule_lookup(b, chain, AF_INET, false, n->eg4, n->id_eg4, NF_ACCEPT);
+	rule_lookup(b, chain, AF_INET6, false, n->eg6, n->id_eg6, NF_ACCEPT);
+	if (f->base == NF_BASE_INTERNET) {
+		static const enum match_kind drops[] = { MATCH_DNS_TCP, MATCH_DNS_UDP, MATCH_DENY4,
+							 MATCH_DENY6 };
+		static const char *const labels[] = { "tcp dport 53 drop", "udp dport 53 drop",
+						      "ip daddr . meta l4proto @deny4 drop",
+						      "ip6 daddr . meta l4proto @deny6 drop" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(drops); i++) {
+			rule_begin(&rb, b, chain);
+			add_match(&rb, drops[i], n);
+			e_counter(&rb);
+			e_verdict(&rb, NF_DROP);
+			rule_end(&rb, labels[i]);
+		}
+		for (int v6 = 0; v6 < 2 && n->hostnet; v6++) {
+			rule_begin(&rb, b, chain);
+			add_match(&rb, v6 ? MATCH_HOSTNET6 : MATCH_HOSTNET4, n);
+			e_counter(&rb);
+			e_verdict(&rb, NF_DROP);
+			rule_end(&rb, v6 ? "ip6 daddr . meta l4proto @" HOSTNET6 " drop"
+					 : "ip daddr . meta l4proto @" HOSTNET4 " drop");
+		}
+		/* The accept looks the deny set up again, negated: a packet whose headers did not
+		 * parse (no l4proto) fails the lookup and falls to the drop below. */
+		for (int v6 = 0; v6 < 2; v6++) {
+			rule_begin(&rb, b, chain);
+			m_concat(&rb, v6 ? AF_INET6 : AF_INET, false, false);
+			e_lookup(&rb, v6 ? n->deny6 : n->deny4, v6 ? n->id_deny6 : n->id_deny4, -1,
+				 true);
+			e_counter(&rb);
+			e_verdict(&rb, NF_ACCEPT);
+			rule_end(&rb, v6 ? "internet allowed (ip6)" : "internet allowed (ip)");
+		}
+	}
+	/* no reject: there is no socket to tell */
+	rule_simple(b, chain, NF_DROP, "default drop");
+}
+
+/* The netdev table: copies of the egress and deny sets, one egress chain per device. */
+static void add_netdev_table(struct batch *b, const struct nft_fence *f)
+{
+	struct fence_names n;
+	char chain[32];
+
+	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	fence_names_init(&n, "");
+	add_fence_sets(b, f, &n, false);
+	if (ns_hostnet(f)) {
+		n.hostnet = true;
+		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
+	}
+	for (size_t i = 0; i < f->n_devs; i++) {
+		snprintf(chain, sizeof(chain), "egress_%.15s", f->devs[i]);
+		add_egress_chain(b, chain, f->devs[i]);
+		rules_netdev_egress(b, chain, f, &n);
+	}
+}
+
+static int check_devs(const struct nft_fence *f, struct nf_error *err)
+{
+	if (f->n_devs > MAX_DEVS)
+		return nf_sys_err(err, E2BIG, "nftables: %zu interfaces to guard (at most %d)",
+				  f->n_devs, MAX_DEVS);
+	for (size_t i = 0; i < f->n_devs; i++) {
+		size_t len = strnlen(f->devs[i], sizeof(f->devs[i]));
+
+		if (len == 0 || len >= sizeof(f->devs[i]))
+			return nf_sys_err(err, EINVAL, "nftables: bad interface name");
+	}
+	return 0;
+}
+
+/* The packet label (nft's secmark documentation): a new connection's packets get the secmark
+ * object's context, which is saved to conntrack; later packets of the connection get it back
+ * from conntrack. First in the chain, so every packet that leaves or arrives is labelled. */
+static void add_secmark_obj(struct batch *b, const char *ctx)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, NFT_SECMARK_NAME);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_SECMARK);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
+	nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, ctx);
+	nlh = msg_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE);
+	if (nlh) {
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		batch_commit(b, nlh, "secmark %s \"%.100s\"", NFT_SECMARK_NAME, ctx);
+	}
+	nftnl_obj_free(o);
+}
+
+static void e_ct_set(struct rb *rb, uint32_t key)
+{
+	struct nftnl_expr *e = ex(rb, "ct");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_SREG, NFT_REG_1);
+}
+
+static void e_meta_set(struct rb *rb, uint32_t key)
+{
+	struct nftnl_expr *e = ex(rb, "meta");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_SREG, NFT_REG_1);
+}
+
+static void rules_secmark(struct batch *b, const char *chain)
+{
+	struct nftnl_expr *e;
+	struct rb rb;
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_NEW);
+	e = ex(&rb, "objref");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, NFT_OBJECT_SECMARK);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, NFT_SECMARK_NAME);
+	}
+	rule_end(&rb, "ct state new meta secmark set \"" NFT_SECMARK_NAME "\"");
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_NEW);
+	e_meta(&rb, NFT_META_SECMARK, NFT_REG_1);
+	e_ct_set(&rb, NFT_CT_SECMARK);
+	rule_end(&rb, "ct state new ct secmark set meta secmark");
+
+	rule_begin(&rb, b, chain);
+	m_ct_state(&rb, CT_ESTABLISHED | CT_RELATED);
+	e_ct(&rb, NFT_CT_SECMARK, NFT_REG_1);
+	e_meta_set(&rb, NFT_META_SECMARK);
+	rule_end(&rb, "ct state established,related meta secmark set ct secmark");
+}
+
+const uint8_t ns_families[NS_FAMILIES] = { NFPROTO_INET, NFPROTO_NETDEV };
+
+/* The container namespace's whole batch; exists[] says which of ns_families' tables are there
+ * already (they are replaced). */
+static void ns_batch_build(struct batch *b, const struct nft_fence *f, const bool *exists)
+{
+	struct fence_names n;
+	struct rb rb;
+
+	batch_start(b);
+	/* add + delete + add replaces a table that is there, atomically; a fresh namespace has
+	 * none, and a delete would make closing the socket wait for an RCU grace period. */
+	if (exists[0]) {
+		add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(b, NFT_MSG_DELTABLE, 0);
+	}
+	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+	if (f->secctx)
+		add_secmark_obj(b, f->secctx);
+	fence_names_init(&n, "");
+	add_fence_sets(b, f, &n, true);
+	if (ns_hostnet(f)) {
+		n.hostnet = true;
+		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
+	}
+
+	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
+	if (f->secctx)
+		rules_secmark(b, "output");
+	rules_own_source(b, "output");
+	rule_begin(&rb, b, "output");
+	m_ifname(&rb, NFT_META_OIFNAME, "lo", IFNAMSIZ);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "oifname \"lo\" accept");
+	rules_ct_own(b, "output", f, NF_ACCEPT);
+	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
+	if (f->ipv6)
+		rule_ndp(b, "output", false, NF_ACCEPT);
+	else
+		rules_reject(b, "output", MATCH_NFPROTO6, &n, "ipv6 off");
+	rules_egress(b, "output", f, &n, NF_ACCEPT);
+
+	add_chain(b, "input", NF_INET_LOCAL_IN, 0, "filter", NF_DROP);
+	if (f->secctx)
+		rules_secmark(b, "input");
+	rule_begin(&rb, b, "input");
+	m_ifname(&rb, NFT_META_IIFNAME, "lo", IFNAMSIZ);
+	e_verdict(&rb, NF_ACCEPT);
+	rule_end(&rb, "iifname \"lo\" accept");
+	rule_ct(b, "input", CT_ESTABLISHED | CT_RELATED, NF_ACCEPT, "ct state established,related");
+	rule_ct(b, "input", CT_INVALID, NF_DROP, "ct state invalid");
+	if (f->ipv6)
+		rule_ndp(b, "input", false, NF_ACCEPT);
+	rule_lookup(b, "input", AF_INET, true, n.in4, n.id_in4, NF_ACCEPT);
+	rule_lookup(b, "input", AF_INET6, true, n.in6, n.id_in6, NF_ACCEPT);
+	rule_simple(b, "input", NF_DROP, "default drop");
+
+	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
+	rule_simple(b, "forward", NF_DROP, "drop");
+
+	/* Overlay mode: packet sockets go around the inet hooks, the device's egress does not. */
+	b->family = NFPROTO_NETDEV;
+	if (exists[1]) {
+		add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
+		add_table(b, NFT_MSG_DELTABLE, 0);
+	}
+	if (f->n_devs > 0)
+		add_netdev_table(b, f);
+	batch_finish(b);
+}
+
+int nft_ns_batch_dump(const struct nft_fence *f, char **ret_buf, size_t *ret_len,
+		      struct nf_error *err)
+{
+	static const bool none[ARRAY_SIZE(ns_families)] = { false };
+	struct batch b;
+	int r;
+
+	r = check_devs(f, err);
+	if (r < 0)
+		return r;
+	ns_batch_build(&b, f, none);
+	if (b.oom) {
+		batch_free(&b);
+		return nf_sys_err(err, ENOMEM, "building the nftables batch");
+	}
+	*ret_buf = steal_pointer(&b.buf);
+	*ret_len = b.len;
+	batch_free(&b);
+	return 0;
+}
+
+int nft_ns_apply(int netns_fd, const struct nft_fence *f, struct nf_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	bool exists[ARRAY_SIZE(ns_families)] = { false };
+	struct batch b;
+	int r;
+
+	r = check_devs(f, err);
+	if (r < 0)
+		return r;
+	r = nl_open_in(netns_fd, &nl, err);
+	if (r < 0)
+		return r;
+	r = tables_exist(nl, ns_families, ARRAY_SIZE(ns_families), exists, err);
+	if (r < 0)
+		return r;
+	ns_batch_build(&b, f, exists);
+	r = batch_send(nl, &b, err);
+	batch_free(&b);
+	if (r < 0)
+		nf_err_prefix(err, "container namespace");
+	else
+		nl_park(&nl);
+	return r;
+}
+
+int nft_ns_remove(int netns_fd, struct nf_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	bool exists[ARRAY_SIZE(ns_families)] = { false };
+	struct batch b;
+	int r;
+
+	r = nl_open_in(netns_fd, &nl, err);
+	if (r < 0)
+		return r;
+	/* Only what is there: a batch that deletes makes closing the socket wait (see above). */
+	r = tables_exist(nl, ns_families, ARRAY_SIZE(ns_families), exists, err);
+	if (r < 0 || !(exists[0] || exists[1]))
+		return r;
+	batch_start(&b);
+	for (size_t i = 0; i < ARRAY_SIZE(ns_families); i++) {
+		if (!exists[i])
+			continue;
+		b.family = ns_families[i];
+		add_table(&b, NFT_MSG_NEWTABLE, NLM_F_CREATE); /* so that the delete cannot fail */
+		add_table(&b, NFT_MSG_DELTABLE, 0);
+	}
+	batch_finish(&b);
+	r = batch_send(nl, &b, err);
+	batch_free(&b);
+	if (r < 0)
+		nf_err_prefix(err, "container namespace");
+	else
+		nl_park(&nl);
+	return r;
+}

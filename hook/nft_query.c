@@ -1,0 +1,467 @@
+/* netfence: nftables queries: GET requests sent together (does an object exist), dumps, the
+ * counters `status` shows, the containers the host table holds, and other firewalls' forward
+ * chains. */
+#define _GNU_SOURCE
+#include "nft_int.h"
+
+/* ---- GET requests sent together ---- */
+
+static struct nlmsghdr *query_msg(struct query *q, uint16_t type)
+{
+	if (q->cap - q->len < 4096) {
+		size_t ncap = q->cap ? q->cap * 2 : 16384;
+		char *nb = realloc(q->buf, ncap);
+
+		if (!nb)
+			return NULL;
+		memset(nb + q->cap, 0, ncap - q->cap);
+		q->buf = nb;
+		q->cap = ncap;
+	}
+	return nftnl_nlmsg_build_hdr(q->buf + q->len, type, q->family, 0, q->seq0 + (uint32_t)q->n);
+}
+
+static void query_commit(struct query *q, struct nlmsghdr *nlh)
+{
+	q->len += NLMSG_ALIGN(nlh->nlmsg_len);
+	q->n++;
+}
+
+int query_named(struct query *q, uint16_t type, uint16_t table_attr, uint16_t name_attr,
+		const char *name)
+{
+	struct nlmsghdr *nlh = query_msg(q, type);
+
+	if (!nlh)
+		return -ENOMEM;
+	mnl_attr_put_strz(nlh, table_attr, NF_TABLE);
+	if (name)
+		mnl_attr_put_strz(nlh, name_attr, name);
+	query_commit(q, nlh);
+	return 0;
+}
+
+int query_elem(struct query *q, const char *set, const void *key, size_t klen)
+{
+	struct nlmsghdr *nlh = query_msg(q, NFT_MSG_GETSETELEM);
+	struct nlattr *list, *e;
+
+	if (!nlh)
+		return -ENOMEM;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	put_data(nlh, NFTA_SET_ELEM_KEY, key, klen);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, list);
+	query_commit(q, nlh);
+	return 0;
+}
+
+/* Each request gets exactly one answer: the object, or an error (ENOENT: absent). */
+int query_run(struct mnl_socket *nl, struct query *q, bool *found, struct nf_error *err)
+{
+	_cleanup_free_ char *rbuf = NULL;
+	size_t answered = 0, rsize = MNL_SOCKET_BUFFER_SIZE * 4;
+
+	if (mnl_socket_sendto(nl, q->buf, q->len) < 0)
+		return nf_sys_err(err, errno, "querying nftables objects");
+	rbuf = malloc(rsize);
+	if (!rbuf)
+		return nf_sys_err(err, ENOMEM, "querying nftables objects");
+	while (answered < q->n) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rsize);
+		const struct nlmsghdr *nlh;
+		int len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return nf_sys_err(err, errno, "querying nftables objects");
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			uint32_t i = nlh->nlmsg_seq - q->seq0;
+
+			if (i >= q->n)
+				continue;
+			answered++;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+				found[i] = false;
+				if (e->error != 0 && e->error != -ENOENT)
+					return nf_sys_err(err, e->error,
+							  "querying nftables objects");
+			} else {
+				found[i] = true;
+			}
+		}
+	}
+	return 0;
+}
+
+/* Whether the netfence table of each of families[0..n) exists (ret[i]), in one round trip. */
+int tables_exist(struct mnl_socket *nl, const uint8_t *families, size_t n, bool *ret,
+		 struct nf_error *err)
+{
+	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		q.family = families[i];
+		ret[i] = false;
+		r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
+	}
+	if (r < 0) {
+		free(q.buf);
+		return nf_sys_err(err, r, "querying the %s tables", NF_TABLE);
+	}
+	r = query_run(nl, &q, ret, err);
+	free(q.buf);
+	return r;
+}
+
+int table_exists(struct mnl_socket *nl, bool *ret, struct nf_error *err)
+{
+	static const uint8_t inet[] = { NFPROTO_INET };
+
+	return tables_exist(nl, inet, 1, ret, err);
+}
+
+/* ---- dumps: counters and the list of containers ---- */
+
+static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
+		const char *what, struct nf_error *err)
+{
+	_cleanup_free_ char *rbuf = NULL;
+	size_t rsize = MNL_SOCKET_BUFFER_SIZE * 4;
+	uint32_t seq = req->nlmsg_seq, portid = mnl_socket_get_portid(nl);
+	int r;
+
+	rbuf = malloc(rsize);
+	if (!rbuf)
+		return nf_sys_err(err, ENOMEM, "%s", what);
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
+		return nf_sys_err(err, errno, "%s", what);
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl, rbuf, rsize);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return nf_sys_err(err, errno, "%s", what);
+		r = mnl_cb_run(rbuf, (size_t)n, seq, portid, cb, data);
+		if (r < 0)
+			return nf_sys_err(err, errno, "%s", what);
+		if (r == MNL_CB_STOP)
+			return 0;
+	}
+}
+
+struct counter_acc {
+	struct nft_counters *c;
+	bool drops_only; /* netdev table: its accepts were counted by the inet table */
+	bool oom;
+};
+
+struct rule_sum {
+	uint64_t pkts, bytes;
+	int kind; /* 1 accepted, 2 blocked */
+};
+
+static int rule_expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct rule_sum *s = data;
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (strcmp(name, "counter") == 0) {
+		s->pkts += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_PACKETS);
+		s->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
+	} else if (strcmp(name, "reject") == 0) {
+		s->kind = 2;
+	} else if (strcmp(name, "immediate") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_IMM_VERDICT)) {
+		int v = (int)nftnl_expr_get_u32(e, NFTNL_EXPR_IMM_VERDICT);
+
+		s->kind = v == NF_DROP ? 2 : (v == NF_ACCEPT || v == NFT_RETURN) ? 1 : 0;
+	}
+	return 0;
+}
+
+static int rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct counter_acc *acc = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	struct rule_sum s = { 0 };
+
+	if (!r) {
+		acc->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
+		nftnl_expr_foreach(r, rule_expr_cb, &s);
+		if (s.kind == 1 && !acc->drops_only) {
+			acc->c->accepted_pkts += s.pkts;
+			acc->c->accepted_bytes += s.bytes;
+		} else if (s.kind == 2) {
+			acc->c->blocked_pkts += s.pkts;
+			acc->c->blocked_bytes += s.bytes;
+		}
+	}
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+/* chain NULL: every chain of the table (the netdev table, whose drops only are counted). A
+ * table or chain that is not there reads as no rules. */
+static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *chain,
+			  struct nft_counters *c, struct nf_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct counter_acc acc = { c, family == NFPROTO_NETDEV, false };
+	struct nlmsghdr *nlh;
+	char what[96];
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, (uint32_t)time(NULL));
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NF_TABLE);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	snprintf(what, sizeof(what), "reading counters of %s %s", chain ? "chain" : "table netdev",
+		 chain ? chain : NF_TABLE);
+	r = dump(nl, nlh, rule_cb, &acc, what, err);
+	if (r >= 0 && acc.oom)
+		r = nf_sys_err(err, ENOMEM, "%s", what);
+	return r;
+}
+
+int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err)
+{
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
+	static const char *const fmt[] = { "eg_", "in_", "hin_" };
+	struct nft_counters c = { 0 };
+	int r;
+
+	if (!hex_ok(hex))
+		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
+	r = nl_host(&nl, err);
+	for (size_t i = 0; i < ARRAY_SIZE(fmt) && r >= 0; i++) {
+		char chain[32];
+
+		snprintf(chain, sizeof(chain), "%s%s", fmt[i], hex);
+		r = chain_counters(nl, NFPROTO_INET, chain, &c, err);
+	}
+	if (r >= 0)
+		*ret = c;
+	return r;
+}
+
+int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err)
+{
+	_cleanup_mnl_ struct mnl_socket *nl = NULL;
+	static const char *const chains[] = { "output", "input", "forward" };
+	struct nft_counters c = { 0 };
+	int r;
+
+	r = nl_open_in(netns_fd, &nl, err);
+	for (size_t i = 0; i < ARRAY_SIZE(chains) && r >= 0; i++)
+		r = chain_counters(nl, NFPROTO_INET, chains[i], &c, err);
+	if (r >= 0)
+		r = chain_counters(nl, NFPROTO_NETDEV, NULL, &c, err);
+	if (r >= 0)
+		*ret = c;
+	return r;
+}
+
+struct name_list {
+	char **v;
+	size_t n, cap;
+	bool oom;
+};
+
+/* "<prefix>_<12 hex>" for one of the per-container prefixes: the hex, else NULL. */
+static const char *object_hex(const char *name)
+{
+	static const char *const prefixes[] = { "eg_",	"in_",	"hin_",	  "eg4_",  "eg6_",
+						"in4_", "in6_", "deny4_", "deny6_" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
+		size_t l = strlen(prefixes[i]);
+
+		if (strncmp(name, prefixes[i], l) == 0 && hex_ok(name + l))
+			return name + l;
+	}
+	return NULL;
+}
+
+static void name_add(struct name_list *l, const char *name)
+{
+	const char *hex = object_hex(name);
+
+	if (!hex)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], hex) == 0)
+			return;
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		char **nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			l->oom = true;
+			return;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n] = strdup(hex);
+	if (!l->v[l->n])
+		l->oom = true;
+	else
+		l->n++;
+}
+
+static int chain_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_chain *c = nftnl_chain_alloc();
+
+	if (!c) {
+		((struct name_list *)data)->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), NF_TABLE) == 0)
+		name_add(data, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+static int set_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (!s) {
+		((struct name_list *)data)->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
+	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), NF_TABLE) == 0)
+		name_add(data, nftnl_set_get_str(s, NFTNL_SET_NAME));
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int nft_host_list(char ***ret, size_t *n, struct nf_error *err)
+{
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct name_list l = { 0 };
+	struct nlmsghdr *nlh;
+	bool exists;
+	int r;
+
+	r = nl_host(&nl, err);
+	if (r >= 0)
+		r = table_exists(nl, &exists, err);
+	if (r >= 0 && exists) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP,
+					    (uint32_t)time(NULL));
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NF_TABLE);
+		r = dump(nl, nlh, chain_name_cb, &l, "listing nftables chains", err);
+	}
+	if (r >= 0 && exists) {
+		/* Sets too: gc must find what a half-made set-up left, whatever it was. */
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP,
+					    (uint32_t)time(NULL) + 1);
+		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
+		r = dump(nl, nlh, set_name_cb, &l, "listing nftables sets", err);
+	}
+	if (r >= 0 && l.oom)
+		r = nf_sys_err(err, ENOMEM, "listing nftables objects");
+	if (r < 0) {
+		for (size_t i = 0; i < l.n; i++)
+			free(l.v[i]);
+		free(l.v);
+		return r;
+	}
+	*ret = l.v;
+	*n = l.n;
+	return 0;
+}
+
+static int foreign_chain_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct name_list *l = data;
+	struct nftnl_chain *c = nftnl_chain_alloc();
+	const char *fam;
+	uint32_t family;
+	char *s;
+
+	if (!c) {
+		l->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0 || !nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM) ||
+	    !nftnl_chain_is_set(c, NFTNL_CHAIN_POLICY))
+		goto out;
+	family = nftnl_chain_get_u32(c, NFTNL_CHAIN_FAMILY);
+	fam = family == NFPROTO_IPV4   ? "ip"
+	      : family == NFPROTO_IPV6 ? "ip6"
+	      : family == NFPROTO_INET ? "inet"
+				       : NULL;
+	if (!fam || nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM) != NF_INET_FORWARD ||
+	    nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY) != NF_DROP)
+		goto out;
+	if (family == NFPROTO_INET &&
+	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), NF_TABLE) == 0)
+		goto out;
+	if (asprintf(&s, "%s %s %s", fam, nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE),
+		     nftnl_chain_get_str(c, NFTNL_CHAIN_NAME)) < 0) {
+		l->oom = true;
+		goto out;
+	}
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		char **nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			free(s);
+			l->oom = true;
+			goto out;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = s;
+out:
+	nftnl_chain_free(c);
+	return MNL_CB_OK;
+}
+
+int nft_foreign_forward_drop(char ***ret, size_t *n, struct nf_error *err)
+{
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct name_list l = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_host(&nl, err);
+	if (r >= 0) {
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP,
+					    (uint32_t)time(NULL));
+		r = dump(nl, nlh, foreign_chain_cb, &l, "listing nftables chains", err);
+	}
+	if (r >= 0 && l.oom)
+		r = nf_sys_err(err, ENOMEM, "listing nftables chains");
+	if (r < 0) {
+		for (size_t i = 0; i < l.n; i++)
+			free(l.v[i]);
+		free(l.v);
+		return r;
+	}
+	*ret = l.v;
+	*n = l.n;
+	return 0;
+}
