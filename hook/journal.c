@@ -24,6 +24,9 @@
 #include "util.h"
 
 #define STATE_MAX (64 * 1024)
+/* The state file's format; a reader refuses a newer one rather than misread it (upgrades: a
+ * netfence reads every older format, so containers set up before an upgrade are torn down). */
+#define JOURNAL_VERSION 1
 
 static int state_path(const char *state_dir, const char *id, char *buf, size_t size)
 {
@@ -32,37 +35,56 @@ static int state_path(const char *state_dir, const char *id, char *buf, size_t s
 	return 0;
 }
 
-static void gen_str(yajl_gen g, const char *key, const char *val)
+/* Every generator call's status is kept (the first failure wins): gc and tear-down trust this
+ * file, so a state that could not be written whole is an error, never a half record. */
+struct gen {
+	yajl_gen g;
+	yajl_gen_status st;
+};
+
+static void gen_ok(struct gen *w, yajl_gen_status st)
 {
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+	if (w->st == yajl_gen_status_ok)
+		w->st = st;
+}
+
+static void gen_key(struct gen *w, const char *key)
+{
+	gen_ok(w, yajl_gen_string(w->g, (const unsigned char *)key, strlen(key)));
+}
+
+static void gen_str(struct gen *w, const char *key, const char *val)
+{
+	gen_key(w, key);
 	if (val)
-		yajl_gen_string(g, (const unsigned char *)val, strlen(val));
+		gen_ok(w, yajl_gen_string(w->g, (const unsigned char *)val, strlen(val)));
 	else
-		yajl_gen_null(g);
+		gen_ok(w, yajl_gen_null(w->g));
 }
 
-static void gen_int(yajl_gen g, const char *key, long long v)
+static void gen_int(struct gen *w, const char *key, long long v)
 {
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-	yajl_gen_integer(g, v);
+	gen_key(w, key);
+	gen_ok(w, yajl_gen_integer(w->g, v));
 }
 
-static void gen_bool(yajl_gen g, const char *key, bool v)
+static void gen_bool(struct gen *w, const char *key, bool v)
 {
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-	yajl_gen_bool(g, v);
+	gen_key(w, key);
+	gen_ok(w, yajl_gen_bool(w->g, v));
 }
 
-static void gen_addr(yajl_gen g, const char *key, const struct nf_addr *a)
+static void gen_addr(struct gen *w, const char *key, const struct nf_addr *a)
 {
 	char buf[64];
 
-	gen_str(g, key, a->family ? nf_addr_str(a, buf, sizeof(buf)) : NULL);
+	gen_str(w, key, a->family ? nf_addr_str(a, buf, sizeof(buf)) : NULL);
 }
 
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err)
 {
 	_cleanup_(yajl_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
+	struct gen w = { g, yajl_gen_status_ok };
 	char path[PATH_MAX];
 	const unsigned char *buf;
 	size_t len;
@@ -71,43 +93,46 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 		return nf_sys_err(err, ENOMEM, "writing state");
 	if (state_path(state_dir, j->id, path, sizeof(path)) < 0)
 		return nf_sys_err(err, ENAMETOOLONG, "state file for %s", j->id);
-	yajl_gen_map_open(g);
-	gen_str(g, "id", j->id);
-	gen_str(g, "hex", j->hex);
-	gen_bool(g, "complete", j->complete);
-	gen_str(g, "mode", j->wire ? "wire" : j->overlay ? "overlay" : "none");
-	gen_int(g, "netns_dev", (long long)j->ns.dev);
-	gen_int(g, "netns_ino", (long long)j->ns.ino);
-	gen_int(g, "pid", j->pid);
-	gen_int(g, "pid_start", (long long)j->pid_start);
-	gen_str(g, "netns_path", j->ns_path);
-	gen_str(g, "bundle", j->bundle);
-	gen_str(g, "policy", j->policy);
-	gen_str(g, "base", nf_base_name(j->base));
-	gen_bool(g, "ipv6", j->ipv6);
-	gen_bool(g, "nat", j->nat);
-	gen_str(g, "ifname", j->ifname[0] ? j->ifname : NULL);
-	gen_addr(g, "addr4", &j->addr4);
-	gen_addr(g, "gw4", &j->gw4);
-	gen_addr(g, "addr6", &j->addr6);
-	gen_addr(g, "gw6", &j->gw6);
-	gen_int(g, "steps", j->steps);
-	gen_int(g, "created", (long long)j->created);
-	gen_str(g, "ns_handle", j->ns_handle);
-	gen_str(g, "fingerprint", j->fingerprint[0] ? j->fingerprint : NULL);
-	gen_str(g, "member_of", j->member_of);
-	yajl_gen_string(g, (const unsigned char *)"members", 7);
-	yajl_gen_array_open(g);
+	gen_ok(&w, yajl_gen_map_open(g));
+	gen_int(&w, "version", JOURNAL_VERSION);
+	gen_str(&w, "id", j->id);
+	gen_str(&w, "hex", j->hex);
+	gen_bool(&w, "complete", j->complete);
+	gen_str(&w, "mode", j->wire ? "wire" : j->overlay ? "overlay" : "none");
+	gen_int(&w, "netns_dev", (long long)j->ns.dev);
+	gen_int(&w, "netns_ino", (long long)j->ns.ino);
+	gen_int(&w, "pid", j->pid);
+	gen_int(&w, "pid_start", (long long)j->pid_start);
+	gen_str(&w, "netns_path", j->ns_path);
+	gen_str(&w, "bundle", j->bundle);
+	gen_str(&w, "policy", j->policy);
+	gen_str(&w, "base", nf_base_name(j->base));
+	gen_bool(&w, "ipv6", j->ipv6);
+	gen_bool(&w, "nat", j->nat);
+	gen_str(&w, "ifname", j->ifname[0] ? j->ifname : NULL);
+	gen_addr(&w, "addr4", &j->addr4);
+	gen_addr(&w, "gw4", &j->gw4);
+	gen_addr(&w, "addr6", &j->addr6);
+	gen_addr(&w, "gw6", &j->gw6);
+	gen_int(&w, "steps", j->steps);
+	gen_int(&w, "created", (long long)j->created);
+	gen_str(&w, "ns_handle", j->ns_handle);
+	gen_str(&w, "fingerprint", j->fingerprint[0] ? j->fingerprint : NULL);
+	gen_str(&w, "member_of", j->member_of);
+	gen_key(&w, "members");
+	gen_ok(&w, yajl_gen_array_open(g));
 	for (size_t i = 0; i < j->n_members; i++) {
-		yajl_gen_map_open(g);
-		gen_str(g, "id", j->members[i].id);
-		gen_int(g, "pid", j->members[i].pid);
-		gen_int(g, "pid_start", (long long)j->members[i].pid_start);
-		yajl_gen_map_close(g);
+		gen_ok(&w, yajl_gen_map_open(g));
+		gen_str(&w, "id", j->members[i].id);
+		gen_int(&w, "pid", j->members[i].pid);
+		gen_int(&w, "pid_start", (long long)j->members[i].pid_start);
+		gen_ok(&w, yajl_gen_map_close(g));
 	}
-	yajl_gen_array_close(g);
-	yajl_gen_map_close(g);
-	if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+	gen_ok(&w, yajl_gen_array_close(g));
+	gen_ok(&w, yajl_gen_map_close(g));
+	if (w.st == yajl_gen_status_ok)
+		w.st = yajl_gen_get_buf(g, &buf, &len);
+	if (w.st != yajl_gen_status_ok)
 		return nf_sys_err(err, EINVAL, "writing state for %s", j->id);
 	return nf_write_file_atomic(path, (const char *)buf, len, 0600, err);
 }
@@ -208,6 +233,14 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 	r = json_parse_strict(buf, len, path, &root, err);
 	if (r < 0)
 		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
+	/* no "version": a state of netfence before formats were numbered, the same layout */
+	v = 0;
+	if (json_get(root, "version") && (get_u64(root, "version", &v) < 0 || v > JOURNAL_VERSION))
+		return nf_sys_err(
+			err, EPROTO,
+			"state file %s: format version %s, this netfence reads up to %d "
+			"(finish or tear down its containers with the netfence that made them)",
+			path, v ? "newer" : "unreadable", JOURNAL_VERSION);
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return nf_sys_err(err, ENOMEM, "reading %s", path);

@@ -172,6 +172,58 @@ static void test_owner_fields(void **state)
 	free(j.members);
 }
 
+/* The state file carries its format version; an older file (no version) still reads, a newer
+ * one is refused by name rather than misread. */
+static void put(const char *dir, const char *id, const char *text)
+{
+	char path[256];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static void test_version(void **state)
+{
+	struct fixture *f = *state;
+	struct journal j = { .id = "ver", .complete = true, .pid = 1 };
+	struct nf_error e = { 0 };
+	struct journal *r = NULL;
+	char path[256], buf[4096];
+	FILE *fp;
+	size_t n;
+
+	memcpy(j.hex, "0000000000aa", 13);
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	snprintf(path, sizeof(path), "%s/ver.json", f->dir);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "\"version\":1,"));
+	assert_int_equal(journal_read(f->dir, "ver", &r, NULL), 0);
+	journal_free(r);
+
+	put(f->dir, "old",
+	    "{\"id\":\"old\",\"hex\":\"0000000000bb\",\"complete\":true,"
+	    "\"mode\":\"none\",\"netns_dev\":1,\"netns_ino\":2,\"pid\":3,"
+	    "\"pid_start\":4,\"steps\":0,\"created\":5}");
+	r = NULL;
+	assert_int_equal(journal_read(f->dir, "old", &r, NULL), 0);
+	assert_string_equal(r->hex, "0000000000bb");
+	journal_free(r);
+
+	put(f->dir, "new", "{\"version\":2,\"id\":\"new\",\"hex\":\"0000000000cc\"}");
+	r = NULL;
+	assert_true(journal_read(f->dir, "new", &r, &e) < 0);
+	assert_null(r);
+	assert_non_null(strstr(e.msg, "format version newer"));
+}
+
 static void test_lock_timeout(void **state)
 {
 	struct fixture *f = *state;
@@ -227,6 +279,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_names_seeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 	};
 
