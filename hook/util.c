@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <time.h>
 
 int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_len,
@@ -76,11 +78,45 @@ int nf_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* On tmpfs (where state_dir belongs: /run) a rename is all it takes; on a disk file system the
+ * data and the rename are flushed too, so a crash leaves the old file or the new one, whole. */
+static bool fs_volatile(int fd)
+{
+	struct statfs st;
+
+	return fstatfs(fd, &st) == 0 && (st.f_type == (typeof(st.f_type))TMPFS_MAGIC ||
+					 st.f_type == (typeof(st.f_type))RAMFS_MAGIC);
+}
+
+static int sync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+	int fd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 int nf_write_file_atomic(const char *path, const char *data, size_t len, int mode,
 			 struct nf_error *err)
 {
 	char tmp[PATH_MAX];
 	_cleanup_close_ int fd = -1;
+	bool durable;
 	int r;
 
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= sizeof(tmp))
@@ -88,7 +124,10 @@ int nf_write_file_atomic(const char *path, const char *data, size_t len, int mod
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return nf_sys_err(err, errno, "creating %s", tmp);
+	durable = !fs_volatile(fd);
 	r = nf_write_all(fd, data, len);
+	if (r >= 0 && durable && fdatasync(fd) < 0)
+		r = -errno;
 	if (r < 0) {
 		unlink(tmp);
 		return nf_sys_err(err, r, "writing %s", tmp);
@@ -97,6 +136,11 @@ int nf_write_file_atomic(const char *path, const char *data, size_t len, int mod
 		r = -errno;
 		unlink(tmp);
 		return nf_sys_err(err, r, "renaming %s", tmp);
+	}
+	if (durable) {
+		r = sync_dir_of(path);
+		if (r < 0)
+			return nf_sys_err(err, r, "flushing the directory of %s", path);
 	}
 	return 0;
 }
