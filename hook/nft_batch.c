@@ -3,6 +3,7 @@
  * object that caused it (the model is nftables' src/mnl.c), and the messages that make, fill
  * and delete tables, chains, sets and elements. */
 #define _GNU_SOURCE
+#include "netns.h"
 #include "nft_int.h"
 
 /* ---- the batch: one growing buffer, a description per message for error mapping ---- */
@@ -149,18 +150,14 @@ void nl_park(struct mnl_socket **nl)
 /* A socket that lives in netns_fd's namespace: sockets keep the namespace they were made in. */
 int nl_open_in(int netns_fd, struct mnl_socket **ret, struct nf_error *err)
 {
-	_cleanup_close_ int self = -1;
-	int r, e;
+	int back = -1, r, e;
 
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0)
-		return nf_sys_err(err, errno, "opening /proc/thread-self/ns/net");
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
-		return nf_sys_err(err, errno, "entering the container's network namespace");
+	r = netns_enter(netns_fd, &back, err);
+	if (r < 0)
+		return r;
 	r = nl_open(ret, err);
 	e = errno;
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* continuing in the container's namespace would fence the wrong one */
+	netns_return(&back); /* aborts rather than go on in the container's namespace */
 	errno = e;
 	return r;
 }
