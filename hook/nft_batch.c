@@ -3,6 +3,8 @@
  * object that caused it (the model is nftables' src/mnl.c), and the messages that make, fill
  * and delete tables, chains, sets and elements. */
 #define _GNU_SOURCE
+#include <stdatomic.h>
+
 #include "netns.h"
 #include "nft_int.h"
 
@@ -20,6 +22,10 @@ static char *batch_room(struct batch *b)
 {
 	if (b->oom)
 		return NULL;
+	if (b->seq - b->seq0 >= NL_SEQ_BATCH - 1) { /* its window of sequence numbers is spent */
+		b->oom = true;
+		return NULL;
+	}
 	if (b->cap - b->len < MSG_ROOM) {
 		size_t ncap = b->cap ? b->cap * 2 : 4 * MSG_ROOM;
 		char *nb = realloc(b->buf, ncap);
@@ -74,7 +80,7 @@ void batch_start(struct batch *b)
 
 	memset(b, 0, sizeof(*b));
 	b->family = NFPROTO_INET;
-	b->seq0 = (uint32_t)time(NULL) << 8;
+	b->seq0 = nl_seq_take(NL_SEQ_BATCH);
 	b->seq = b->seq0;
 	p = batch_room(b);
 	if (p)
@@ -139,6 +145,21 @@ int nl_host(struct mnl_socket **ret, struct nf_error *err)
 /* A container namespace's socket after its batch: kept open until the next one is parked or the
  * process exits, for the reason nl_host() gives (a batch that deleted objects). */
 static struct mnl_socket *parked_nl;
+
+/* Sequence numbers of this process's nftables messages, from one counter (as nftables'
+ * mnl_seqnum_alloc): sockets are reused (the parked host socket), so numbers taken from the
+ * clock could repeat within a second and an ack be read as another message's. Each batch or
+ * query takes a window of n numbers; the start is random so a new process's replies are its
+ * own. */
+uint32_t nl_seq_take(uint32_t n)
+{
+	static _Atomic uint32_t next;
+	uint32_t zero = 0;
+
+	if (atomic_load(&next) == 0)
+		atomic_compare_exchange_strong(&next, &zero, ((uint32_t)time(NULL) << 8) | 1);
+	return atomic_fetch_add(&next, n);
+}
 
 void nl_park(struct mnl_socket **nl)
 {

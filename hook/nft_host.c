@@ -159,7 +159,7 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 	static const char *const maps[] = { "fwd_out", "fwd_in", "host_in" };
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	char sets[6][32], chains[3][32], key[IFNAMSIZ];
-	struct query q = { .seq0 = (uint32_t)time(NULL) << 8, .family = NFPROTO_INET };
+	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	bool found[16] = { false }, any = false;
 	bool has_if = ifname && ifname[0];
 	bool has4 = addr4 && addr4->family == AF_INET, has6 = addr6 && addr6->family == AF_INET6;
@@ -235,7 +235,7 @@ int nft_hostnet_sync(int netns_fd, const struct nf_boxset *v4, const struct nf_b
 {
 	_cleanup_mnl_ struct mnl_socket *own = NULL;
 	struct mnl_socket *nl = NULL;
-	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
+	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY) };
 	bool found[ARRAY_SIZE(ns_families)] = { false };
 	size_t nq = netns_fd < 0 ? 1 : ARRAY_SIZE(ns_families);
 	struct batch b;

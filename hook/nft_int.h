@@ -122,6 +122,12 @@ struct query {
 };
 
 /* ---- nft_batch.c: the batch, sockets, acks, object messages ---- */
+/* Sequence numbers: each batch or query takes a window of its own from one counter. A batch
+ * holds at most a million messages (a 100,000-rule profile needs a few hundred); a query of
+ * named objects, a few per container. */
+#define NL_SEQ_BATCH (1u << 20)
+#define NL_SEQ_QUERY (1u << 16)
+uint32_t nl_seq_take(uint32_t n);
 void batch_free(struct batch *b);
 struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -8,6 +8,8 @@
 
 static struct nlmsghdr *query_msg(struct query *q, uint16_t type)
 {
+	if (q->n >= NL_SEQ_QUERY) /* its window of sequence numbers is spent */
+		return NULL;
 	if (q->cap - q->len < 4096) {
 		size_t ncap = q->cap ? q->cap * 2 : 16384;
 		char *nb = realloc(q->buf, ncap);
@@ -106,7 +108,7 @@ int query_run(struct mnl_socket *nl, struct query *q, bool *found, struct nf_err
 int tables_exist(struct mnl_socket *nl, const uint8_t *families, size_t n, bool *ret,
 		 struct nf_error *err)
 {
-	struct query q = { .seq0 = (uint32_t)time(NULL) << 8 };
+	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY) };
 	int r = 0;
 
 	for (size_t i = 0; i < n && r >= 0; i++) {
@@ -224,7 +226,7 @@ static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *cha
 	char what[96];
 	int r;
 
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, (uint32_t)time(NULL));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, family, NLM_F_DUMP, nl_seq_take(1));
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NF_TABLE);
 	if (chain)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
@@ -366,14 +368,14 @@ int nft_host_list(char ***ret, size_t *n, struct nf_error *err)
 		r = table_exists(nl, &exists, err);
 	if (r >= 0 && exists) {
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP,
-					    (uint32_t)time(NULL));
+					    nl_seq_take(1));
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NF_TABLE);
 		r = dump(nl, nlh, chain_name_cb, &l, "listing nftables chains", err);
 	}
 	if (r >= 0 && exists) {
 		/* Sets too: gc must find what a half-made set-up left, whatever it was. */
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP,
-					    (uint32_t)time(NULL) + 1);
+					    nl_seq_take(1));
 		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
 		r = dump(nl, nlh, set_name_cb, &l, "listing nftables sets", err);
 	}
@@ -450,7 +452,7 @@ int nft_foreign_forward_drop(char ***ret, size_t *n, struct nf_error *err)
 	r = nl_host(&nl, err);
 	if (r >= 0) {
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP,
-					    (uint32_t)time(NULL));
+					    nl_seq_take(1));
 		r = dump(nl, nlh, foreign_chain_cb, &l, "listing nftables chains", err);
 	}
 	if (r >= 0 && l.oom)
