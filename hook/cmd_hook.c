@@ -20,30 +20,13 @@
 
 #define RESOLVE_TIMEOUT_MS 5000
 
-static bool is_sandbox(const struct spec_config *cfg)
-{
-	const char *a = spec_annotation(cfg->annotations, cfg->n_annotations,
-					"io.kubernetes.cri.container-type");
-	const char *b = spec_annotation(cfg->annotations, cfg->n_annotations,
-					"io.kubernetes.cri-o.ContainerType");
-
-	return (a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0);
-}
-
-static bool has_netfence_annotation(const struct spec_config *cfg)
-{
-	for (size_t i = 0; i < cfg->n_annotations; i++)
-		if (strncmp(cfg->annotations[i].key, "io.netfence.", 12) == 0)
-			return true;
-	return false;
-}
-
 /* default_policy fences the containers that did not ask for a policy, but one in the host's
  * network namespace (kube-proxy, CNI agents, netfence's own DaemonSet) cannot be fenced and
  * must still start: it is left alone, with a notice. One that asks for a policy is refused. */
 static bool default_skips_host_netns(const struct spec_state *st, const struct spec_config *cfg)
 {
-	if (has_netfence_annotation(cfg) || !fence_in_host_netns(cfg, st->pid))
+	if (policy_annotated(cfg->annotations, cfg->n_annotations) ||
+	    !fence_in_host_netns(cfg, st->pid))
 		return false;
 	fprintf(stderr,
 		"netfence: %s: notice: the container shares the host's network namespace and has "
@@ -74,7 +57,7 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		return r;
 	/* Only Kubernetes sets the sandbox annotation itself: elsewhere (podman, plain runc) the
 	 * container's author does, and claiming to be a sandbox must escape nothing. */
-	if (hc->kubernetes && is_sandbox(cfg)) {
+	if (hc->kubernetes && policy_is_sandbox(cfg->annotations, cfg->n_annotations)) {
 		spec_config_free(cfg);
 		return 0; /* the pod's application containers carry the policy */
 	}

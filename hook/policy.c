@@ -47,6 +47,22 @@ void policy_free(struct nf_policy *p)
 	free(p);
 }
 
+bool policy_annotated(const struct spec_kv *annotations, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(annotations[i].key, POLICY_PREFIX, strlen(POLICY_PREFIX)) == 0)
+			return true;
+	return false;
+}
+
+bool policy_is_sandbox(const struct spec_kv *annotations, size_t n)
+{
+	const char *a = spec_annotation(annotations, n, "io.kubernetes.cri.container-type");
+	const char *b = spec_annotation(annotations, n, "io.kubernetes.cri-o.ContainerType");
+
+	return (a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0);
+}
+
 static bool policy_allowed(const struct hostconf *hc, const char *name)
 {
 	if (hc->allow_all_policies)

@@ -36,6 +36,12 @@ struct nf_policy {
  * container is left alone (no io.netfence.* key and no default_policy). Validates every key
  * and value (SPEC section 3) and the allow list. An explicit SELinux context is checked for
  * shape only: whether the host can honour it is decided at set-up (label_resolve). */
+/* Has the container any io.netfence.* annotation (did its author ask for a policy)? */
+bool policy_annotated(const struct spec_kv *annotations, size_t n);
+/* Is it marked as a pod's sandbox (pause) container, the way containerd and CRI-O mark it?
+ * Only Kubernetes sets that itself: callers honour it only where the host runs Kubernetes. */
+bool policy_is_sandbox(const struct spec_kv *annotations, size_t n);
+
 int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
 		   struct nf_policy **ret, struct nf_error *err);
 

@@ -21,7 +21,6 @@
 #include "seccomp.h"
 #include "util.h"
 
-#define NF_PREFIX "io.netfence."
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOOK_PATH "PATH=" DEFAULT_PATH
 /* Seconds the runtime gives each hook before it kills it and fails the container, so that a
@@ -57,17 +56,9 @@ int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_erro
 bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy,
 			    bool kubernetes)
 {
-	const char *a = spec_annotation(ann, n, "io.kubernetes.cri.container-type");
-	const char *b = spec_annotation(ann, n, "io.kubernetes.cri-o.ContainerType");
-
-	if (kubernetes && ((a && strcmp(a, "sandbox") == 0) || (b && strcmp(b, "sandbox") == 0)))
+	if (kubernetes && policy_is_sandbox(ann, n))
 		return false; /* the pod's application containers carry the policy */
-	if (has_default_policy)
-		return true;
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(ann[i].key, NF_PREFIX, strlen(NF_PREFIX)) == 0)
-			return true;
-	return false;
+	return has_default_policy || policy_annotated(ann, n);
 }
 
 int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_changed,
