@@ -34,7 +34,7 @@ static int go_background(const struct hostconf *hc, const struct journal *j, str
 {
 	struct journal tmp = *j;
 	pid_t pid;
-	int fd, r;
+	int r;
 
 	tmp.complete = false;
 	r = journal_write(hc->state_dir, &tmp, err);
@@ -48,14 +48,7 @@ static int go_background(const struct hostconf *hc, const struct journal *j, str
 		return 0;
 	/* nobody waits for this process: no runtime pipe may stay open, no terminal signal reach it */
 	setsid();
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
+	nf_stdio_null();
 	journal_lock_note(hc->state_dir); /* the lock is this process's now */
 	nf_fault("background-teardown");
 	return 1;

@@ -145,6 +145,19 @@ int nf_write_file_atomic(const char *path, const char *data, size_t len, int mod
 	return 0;
 }
 
+void nf_stdio_null(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	dup2(fd, STDIN_FILENO);
+	dup2(fd, STDOUT_FILENO);
+	dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		close(fd);
+}
+
 int nf_mkdir_p(const char *path, int mode)
 {
 	char buf[PATH_MAX];

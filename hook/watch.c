@@ -344,7 +344,7 @@ static void close_all_but(int a, int b)
 static _Noreturn void spawn_child(const struct hostconf *hc, int lk, int wr)
 {
 	struct nf_error e = { 0 };
-	int fd, r;
+	int r;
 
 	setsid();
 	if (fork() != 0)
@@ -356,12 +356,7 @@ static _Noreturn void spawn_child(const struct hostconf *hc, int lk, int wr)
 	wr = fcntl(wr, F_DUPFD, 10);
 	if (lk < 0 || wr < 0)
 		_exit(1);
-	fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (fd >= 0) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-	}
+	nf_stdio_null();
 	/* above all the state lock: it must go with the set-up that holds it */
 	close_all_but(lk, wr);
 	nft_after_fork();
