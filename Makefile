@@ -27,17 +27,29 @@ HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection 
 OPT ?= -O2 -g
 XCFLAGS ?=
 XLDFLAGS ?=
-ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
+# The core library's layers, lowest first (docs/DESIGN.md); a file includes headers of its own
+# layer or lower ones only (tests/tools/include-cycles.sh). Includes name bare headers.
+LIB_DIRS := lib/base runtime-spec selinux lib/policy lib/kernel lib/state lib/fence
+SRC_DIRS := $(LIB_DIRS) hook
+INCS := $(SRC_DIRS:%=-iquote %)
+ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(INCS) $(PKG_CFLAGS) \
 	$(XCFLAGS) $(CFLAGS)
 ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(XLDFLAGS) $(LDFLAGS)
 
-SRCS := $(sort $(wildcard hook/*.c runtime-spec/*.c selinux/*.c))
+# libnetfence.a: the core (lib/, runtime-spec/, selinux/) that the hook and the coming resolver
+# link; hook/ holds the OCI hook entry, the CLI commands and the runtime wrapper.
+CORE_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 MAINS := hook/main.c hook/runtime_main.c
-LIB_SRCS := $(filter-out $(MAINS),$(SRCS))
-HDRS := $(wildcard hook/*.h runtime-spec/*.h selinux/*.h)
-LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+HOOK_SRCS := $(filter-out $(MAINS),$(sort $(wildcard hook/*.c)))
+LIB_SRCS := $(CORE_SRCS) $(HOOK_SRCS)
+HDRS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
+CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
+HOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(CORE_OBJS) $(HOOK_OBJS)
 # The test build: same code with the fault-injection points compiled in (never installed).
-TLIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/tobj/%.o)
+TCORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/tobj/%.o)
+THOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/tobj/%.o)
+TLIB_OBJS := $(TCORE_OBJS) $(THOOK_OBJS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -54,21 +66,30 @@ $(BUILD)/tobj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -c -o $@ $<
 
-$(BUILD)/netfence: $(BUILD)/obj/hook/main.o $(LIB_OBJS)
+$(BUILD)/libnetfence.a: $(CORE_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/test/libnetfence.a: $(TCORE_OBJS)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/netfence: $(BUILD)/obj/hook/main.o $(HOOK_OBJS) $(BUILD)/libnetfence.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
 
 # The runtime wrapper of SPEC section 7 (edits config.json, then execs the real runtime).
-$(BUILD)/netfence-runtime: $(BUILD)/obj/hook/runtime_main.o $(LIB_OBJS)
+$(BUILD)/netfence-runtime: $(BUILD)/obj/hook/runtime_main.o $(HOOK_OBJS) $(BUILD)/libnetfence.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
 
-$(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(TLIB_OBJS)
+$(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(THOOK_OBJS) $(BUILD)/test/libnetfence.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(TLIB_OBJS) $(HDRS)
+$(BUILD)/unit/%: tests/unit/%.c $(THOOK_OBJS) $(BUILD)/test/libnetfence.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION -iquote hook -iquote runtime-spec -iquote selinux $(ALL_LDFLAGS) -o $@ $< \
-		$(TLIB_OBJS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION $(ALL_LDFLAGS) -o $@ $< \
+		$(THOOK_OBJS) $(BUILD)/test/libnetfence.a $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
 
 # A static probe program that runs inside test containers (connect, listen, DNS, ...).
 $(BUILD)/probe: tests/probe/probe.c
@@ -128,8 +149,7 @@ asan-check: deps asan $(BUILD)/probe
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
-	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -iquote hook -iquote runtime-spec \
-		-iquote selinux \
+	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCS) \
 		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
 
 fuzz: $(FUZZ_TARGETS)
@@ -175,7 +195,7 @@ $(BUILD)/selinux/netfence.pp: selinux/netfence.te selinux/netfence.fc selinux/ne
 	$(MAKE) -C $(BUILD)/selinux -f $(SELINUX_DEVEL) netfence.pp
 
 CLANG_FORMAT ?= clang-format
-FMT_SRCS = $(wildcard hook/*.[ch] runtime-spec/*.[ch] selinux/*.[ch] tests/unit/*.c tests/probe/*.c tests/collide/*.c tests/fuzz/*.c bench/*.c)
+FMT_SRCS = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.[ch])) $(wildcard tests/unit/*.c tests/probe/*.c tests/collide/*.c tests/fuzz/*.c bench/*.c)
 format:
 	$(CLANG_FORMAT) -i $(FMT_SRCS)
 format-check:

@@ -9,7 +9,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "caps.h"
 #include "cmd.h"
 #include "fence.h"

@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
-#include "../runtime-spec/spec_write.h"
+#include "spec_write.h"
 #include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../runtime-spec/spec_write.h"
+#include "spec_write.h"
 #include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"

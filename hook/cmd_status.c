@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime-spec/json.h"
+#include "json.h"
 #include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"

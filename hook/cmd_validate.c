@@ -8,10 +8,10 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "caps.h"
 #include "cmd.h"
-#include "../selinux/label.h"
+#include "label.h"
 #include "hostconf.h"
 #include "link.h"
 #include "nft.h"

@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../runtime-spec/spec_write.h"
+#include "spec_write.h"
 #include "hostconf.h"
 #include "policy.h"
 #include "seccomp.h"

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "error.h"
 #include "hostconf.h"
 

@@ -15,7 +15,7 @@
 #include <strings.h>
 #include <linux/capability.h>
 
-#include "../hook/util.h"
+#include "util.h"
 #include "json.h"
 
 #define SPEC_ID_MAX 1024

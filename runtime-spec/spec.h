@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../hook/cleanup.h"
-#include "../hook/error.h"
+#include "cleanup.h"
+#include "error.h"
 
 #define SPEC_STATE_MAX (64 * 1024)
 #define SPEC_CONFIG_MAX (4 * 1024 * 1024)

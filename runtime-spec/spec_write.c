@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "../hook/util.h"
+#include "util.h"
 #include "json.h"
 
 struct spec_doc {

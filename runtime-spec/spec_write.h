@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../hook/error.h"
+#include "error.h"
 #include "spec.h"
 
 /* A parsed config.json; the yajl tree stays inside this module. */

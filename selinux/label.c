@@ -11,7 +11,7 @@
 #include <selinux/context.h>
 #include <selinux/selinux.h>
 
-#include "../hook/util.h"
+#include "util.h"
 
 NF_DEFINE_CLEANUP(context_t, context_free)
 

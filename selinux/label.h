@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "../hook/error.h"
-#include "../hook/types.h"
+#include "error.h"
+#include "types.h"
 
 #define NF_LABEL_MAX 4096 /* NFT_SECMARK_CTX_MAXLEN */
 #define NF_SELINUX_KEY "io.netfence.selinux"

@@ -1,5 +1,5 @@
 /* netfence test tool: finds two container ids whose host-side names collided under the old
- * naming scheme (nf + 48 bits of FNV-1a of the id, hook/util.c before names were reserved).
+ * naming scheme (nf + 48 bits of FNV-1a of the id, lib/base/util.c before names were reserved).
  * Pollard's rho with Floyd's cycle finding: ~2^25 hashes, no memory, about a second.
  *
  *   collide PREFIX     prints "ID1 ID2 HEX" (both ids are PREFIX + 12 hex digits)

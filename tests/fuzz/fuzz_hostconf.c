@@ -1,5 +1,5 @@
 /* netfence: libFuzzer entry point for the host configuration and inline policy parsers
- * (hook/hostconf.c). The first byte picks the parser; no resolv.conf is read (an absent path
+ * (lib/policy/hostconf.c). The first byte picks the parser; no resolv.conf is read (an absent path
  * stands in), so runs do not depend on the machine. */
 #include <stddef.h>
 #include <stdint.h>

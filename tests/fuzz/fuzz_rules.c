@@ -1,4 +1,4 @@
-/* netfence: libFuzzer entry point for the rule grammar (hook/rules.c).
+/* netfence: libFuzzer entry point for the rule grammar (lib/policy/rules.c).
  * Accepted rules must render (rule_str) to text that parses back to the same rule, and every
  * refusal must name the key. */
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* netfence: unit tests for addresses and prefixes (hook/addr.c).
+/* netfence: unit tests for addresses and prefixes (lib/base/addr.c).
  * Parsing is strict (no zone ids, no shorthand IPv4), prefixes refuse host bits when strict,
  * and the arithmetic helpers stay within the family's width. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* netfence: unit tests of hook/caps.c. Each test drops capabilities in a forked child (a drop
+/* netfence: unit tests of lib/kernel/caps.c. Each test drops capabilities in a forked child (a drop
  * cannot be undone) and checks the child's /proc/self/status and what the kernel still lets it
  * do; the child's exit status carries the result. Needs root. */
 #define _GNU_SOURCE

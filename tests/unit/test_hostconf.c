@@ -1,4 +1,4 @@
-/* netfence: unit tests for the host configuration and JSON policy objects (hook/hostconf.c).
+/* netfence: unit tests for the host configuration and JSON policy objects (lib/policy/hostconf.c).
  * Defaults, every key and its type, resolv.conf fallbacks, profiles with their rule limit,
  * and errors that name the file, the key (and the profile) at fault. */
 #include <errno.h>

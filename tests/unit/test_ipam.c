@@ -1,4 +1,4 @@
-/* netfence: unit tests of the address leases (hook/ipam.c): order, distinctness, release by the
+/* netfence: unit tests of the address leases (lib/state/ipam.c): order, distinctness, release by the
  * holder only, exhaustion, IPv6 pools, and allocation racing from several processes. Each test
  * gets its own temporary state directory. */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /* netfence: unit tests of the journal's host-side name reservations and state lock
- * (hook/journal.c), the owner fields it records, and nf_id_hex (hook/util.c). Each test gets
+ * (lib/state/journal.c), the owner fields it records, and nf_id_hex (lib/base/util.c). Each test gets
  * its own temporary state directory. */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* netfence: unit tests for strict JSON parsing (runtime-spec/json.c).
+/* netfence: unit tests for strict JSON parsing (lib/base/json.c).
  * Duplicate keys at any depth, nesting over 64 levels, trailing garbage and NUL bytes are
  * refused, with a message naming the document and (for duplicates) the key. */
 #include <errno.h>

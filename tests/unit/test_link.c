@@ -1,4 +1,4 @@
-/* netfence: kernel tests of hook/link.c, hook/netns.c and hook/conntrack.c. The test process
+/* netfence: kernel tests of lib/kernel/link.c, lib/kernel/netns.c and lib/kernel/conntrack.c. The test process
  * first moves into a scratch network namespace of its own (the "host"), and makes a fresh one
  * per test as the "container"; the machine's real network is never touched. */
 #define _GNU_SOURCE

@@ -1,4 +1,4 @@
-/* netfence: unit tests for policy resolution (hook/policy.c): which containers are acted on,
+/* netfence: unit tests for policy resolution (lib/policy/policy.c): which containers are acted on,
  * the annotation keys and values, profiles and inline policies, the host's allow list, how
  * annotations combine with the chosen policy, and hostname resolution. */
 #include <errno.h>

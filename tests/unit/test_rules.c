@@ -1,4 +1,4 @@
-/* netfence: unit tests for the rule grammar (hook/rules.c, SPEC section 3).
+/* netfence: unit tests for the rule grammar (lib/policy/rules.c, SPEC section 3).
  * Every good form is parsed and rendered back; every bad form must be refused with a message
  * that names the key, quotes the token and says why. */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* netfence: unit tests for the seccomp socket filter (hook/seccomp.c) and its merge into
+/* netfence: unit tests for the seccomp socket filter (lib/kernel/seccomp.c) and its merge into
  * config.json (runtime-spec/spec_write.c, hook/wrapper.c). The filter is loaded into forked
  * children, so the kernel itself says what is denied and with which errno; the merge keeps the
  * rules already there, drops the network capabilities, and is idempotent. */

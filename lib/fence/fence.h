@@ -4,7 +4,7 @@
 #ifndef NF_FENCE_H
 #define NF_FENCE_H
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "error.h"
 #include "hostconf.h"
 #include "journal.h"

@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "addr.h"
 #include "cleanup.h"
 #include "error.h"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime-spec/json.h"
+#include "json.h"
 #include "util.h"
 
 #define STATE_MAX (64 * 1024)

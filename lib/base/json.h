@@ -9,8 +9,8 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "../hook/cleanup.h"
-#include "../hook/error.h"
+#include "cleanup.h"
+#include "error.h"
 
 #define NF_JSON_MAX_DEPTH 64
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <yajl/yajl_parse.h>
 
-#include "../hook/util.h"
+#include "util.h"
 
 /* The tree is built here rather than with yajl_tree_parse: one pass, the depth bounded before
  * a level is added, arrays grown by doubling (yajl_tree reallocs per element), and nodes laid

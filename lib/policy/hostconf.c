@@ -13,8 +13,8 @@
 #include <string.h>
 #include <yajl/yajl_gen.h>
 
-#include "../runtime-spec/json.h"
-#include "../selinux/label.h"
+#include "json.h"
+#include "label.h"
 #include "rules.h"
 #include "util.h"
 

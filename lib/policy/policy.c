@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../selinux/label.h"
+#include "label.h"
 #include "rules.h"
 #include "util.h"
 

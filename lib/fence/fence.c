@@ -18,7 +18,7 @@
 
 #include <selinux/selinux.h>
 
-#include "../selinux/label.h"
+#include "label.h"
 #include "conntrack.h"
 #include "ipam.h"
 #include "job.h"

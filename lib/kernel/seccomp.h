@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../runtime-spec/spec.h"
+#include "spec.h"
 #include "cleanup.h"
 #include "error.h"
 #include "types.h"
