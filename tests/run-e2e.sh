@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Run the bats end-to-end tests (TAP) and count ok / not ok / skip.
-# NF_E2E_FILES: a glob of files under tests/e2e (default *.bats);
+# NF_E2E_FILES: globs of files under tests/e2e, separated by spaces (default *.bats);
 # NF_E2E_FILTER: a regex on test names (bats --filter).
 # NF_COUNTS=FILE: also write "passed=N failed=N skipped=N".
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
 files=()
-for f in tests/e2e/${NF_E2E_FILES:-*.bats}; do
-	[ -f "$f" ] && files+=("$f")
+for pat in ${NF_E2E_FILES:-*.bats}; do
+	for f in tests/e2e/$pat; do
+		[ -f "$f" ] && files+=("$f")
+	done
 done
 
 passed=0
