@@ -283,14 +283,15 @@ int spec_seccomp_action_rank(const char *name)
 	return -1; /* unknown: never counted as a denial */
 }
 
+const char *const spec_sc_op_names[SPEC_SC_MASKED_EQ + 1] = { NULL,	     "SCMP_CMP_NE",
+							      "SCMP_CMP_LT", "SCMP_CMP_LE",
+							      "SCMP_CMP_EQ", "SCMP_CMP_GE",
+							      "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+
 enum spec_sc_op spec_seccomp_op(const char *name)
 {
-	static const char *const ops[] = { NULL,	  "SCMP_CMP_NE",       "SCMP_CMP_LT",
-					   "SCMP_CMP_LE", "SCMP_CMP_EQ",       "SCMP_CMP_GE",
-					   "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
-
-	for (size_t i = 1; name && i < ARRAY_SIZE(ops); i++)
-		if (strcmp(name, ops[i]) == 0)
+	for (size_t i = 1; name && i < ARRAY_SIZE(spec_sc_op_names); i++)
+		if (strcmp(name, spec_sc_op_names[i]) == 0)
 			return (enum spec_sc_op)i;
 	return 0;
 }
