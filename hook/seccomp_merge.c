@@ -50,15 +50,18 @@ static yajl_val rule_node(const struct spec_sc_rule *r)
 	return o;
 }
 
-/* Is v the decimal integer n (absent counts as 0)? Compared as text, as netfence writes it. */
+/* v, an absent value read as 0 (as runc and crun read it) */
+static bool num_get(yajl_val v, uint64_t *ret)
+{
+	*ret = 0;
+	return !v || json_u64(v, ret);
+}
+
 static bool num_eq(yajl_val v, uint64_t n)
 {
-	char buf[24];
+	uint64_t x;
 
-	if (!v)
-		return n == 0;
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n);
-	return YAJL_IS_NUMBER(v) && v->u.number.r && strcmp(v->u.number.r, buf) == 0;
+	return num_get(v, &x) && x == n;
 }
 
 /* Is v exactly the rule netfence writes for r? */
@@ -147,21 +150,6 @@ struct taken {
 	const char *name;
 	struct spec_sc_rule cond; /* name and errno_ret unused */
 };
-
-static bool num_get(yajl_val v, uint64_t *ret)
-{
-	char *end;
-
-	if (!v) {
-		*ret = 0;
-		return true;
-	}
-	if (!YAJL_IS_NUMBER(v) || !v->u.number.r || v->u.number.r[0] == '-')
-		return false;
-	errno = 0;
-	*ret = strtoull(v->u.number.r, &end, 10);
-	return errno == 0 && *end == '\0';
-}
 
 /* The conditions of a rule, false when one cannot be read (the rule is then dropped). */
 static bool conditions_of(yajl_val args, struct spec_sc_rule *ret)

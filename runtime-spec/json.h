@@ -33,6 +33,9 @@ int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_va
 /* Object member lookup without yajl_tree_get's path arrays; NULL when absent or obj is not an
  * object. */
 yajl_val json_get(yajl_val obj, const char *key);
+/* v as an unsigned 64-bit integer, read from its text: false for anything else (a fraction, an
+ * exponent, a sign, a value out of range). */
+bool json_u64(yajl_val v, uint64_t *ret);
 
 /* Editing a parsed tree in place (json_edit.c). New nodes are laid out as yajl_tree's, so
  * yajl_tree_free frees them with the rest. The constructors return NULL when out of memory;
