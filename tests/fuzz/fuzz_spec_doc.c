@@ -1,7 +1,7 @@
 /* netfence: libFuzzer entry point for config.json editing (runtime-spec/spec_write.c,
  * json_edit.c, hook/seccomp_merge.c): a document the strict parser accepts gets the wrapper's
- * edits (a hook, the seccomp merge, the capability drop), and what is written must parse
- * again and be written back the same. */
+ * edits (a hook, the seccomp merge, the capability drop); a second merge changes nothing, and
+ * what is written must parse again and be written back the same. */
 #include <linux/capability.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct nf_error err = { 0 };
 	char *out = NULL, *out2 = NULL;
 	size_t len, len2;
+	enum nf_seccomp level = size & 1 ? NF_SECCOMP_UNIX : NF_SECCOMP_INET;
 	bool changed;
 
 	if (spec_doc_parse((const char *)data, size, NULL, &d, &err) < 0) {
@@ -34,8 +35,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    spec_doc_add_hook(d, "createRuntime", &h, &err) == 0 &&
 	    !spec_doc_has_hook(d, "createRuntime", h.path))
 		abort();
-	nf_seccomp_merge(spec_doc_root(d), size & 1 ? NF_SECCOMP_UNIX : NF_SECCOMP_INET, &changed,
-			 &err);
+	/* merged once, the profile holds the rules: a second merge changes nothing */
+	if (nf_seccomp_merge(spec_doc_root(d), level, &changed, &err) == 0 &&
+	    (nf_seccomp_merge(spec_doc_root(d), level, &changed, &err) < 0 || changed))
+		abort();
 	spec_doc_drop_caps(d, caps, 2, &changed, &err);
 	if (spec_doc_serialize(d, &out, &len, &err) == 0) {
 		if (spec_doc_parse(out, len, NULL, &again, &err) < 0 ||
