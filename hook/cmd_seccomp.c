@@ -5,18 +5,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "spec_write.h"
 #include "caps.h"
 #include "cmd.h"
 #include "hostconf.h"
 #include "seccomp.h"
+#include "seccomp_merge.h"
 #include "util.h"
 #include "wrapper.h"
 
 static const char *const x86_sub[] = { "SCMP_ARCH_X86", "SCMP_ARCH_X32", NULL };
 static const char *const arm_sub[] = { "SCMP_ARCH_ARM", NULL };
 /* docker and podman pick the entry of the host they run on */
-static const struct spec_sc_archmap arch_map[] = {
+static const struct nf_seccomp_archmap arch_map[] = {
 	{ "SCMP_ARCH_X86_64", x86_sub },
 	{ "SCMP_ARCH_AARCH64", arm_sub },
 };
@@ -36,7 +36,6 @@ int cmd_seccomp_profile(int argc, char **argv)
 	_cleanup_free_ char *out = NULL;
 	enum nf_seccomp level = NF_SECCOMP_INET;
 	struct nf_error err = { 0 };
-	struct spec_sc_set set = { .names = nf_seccomp_syscalls };
 	bool docker = false;
 	size_t len;
 	int r;
@@ -56,15 +55,11 @@ int cmd_seccomp_profile(int argc, char **argv)
 			return usage();
 		i++;
 	}
-	r = nf_seccomp_rules(level, &set.deny, &set.n_deny, &set.allow, &set.n_allow);
-	if (r < 0)
-		return usage();
-	set.arches = nf_seccomp_host_arches();
 	/* libseccomp must take every rule on every ABI the profile may meet */
 	r = nf_seccomp_filter_new(level, all_arches, &ctx, &err);
 	if (r >= 0)
-		r = spec_seccomp_profile(&set, docker ? arch_map : NULL,
-					 docker ? ARRAY_SIZE(arch_map) : 0, &out, &len, &err);
+		r = nf_seccomp_profile(level, docker ? arch_map : NULL,
+				       docker ? ARRAY_SIZE(arch_map) : 0, &out, &len, &err);
 	if (r < 0)
 		return cmd_fail("seccomp-profile", &err);
 	if (nf_write_all(STDOUT_FILENO, out, len) < 0 || nf_write_all(STDOUT_FILENO, "\n", 1) < 0)

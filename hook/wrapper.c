@@ -18,7 +18,7 @@
 #include "spec_write.h"
 #include "hostconf.h"
 #include "policy.h"
-#include "seccomp.h"
+#include "seccomp_merge.h"
 #include "util.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -79,17 +79,10 @@ int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_
 	if (policy_resolve(ann, n, hc, &pol, &perr) < 0 || !pol)
 		return 0; /* the hook refuses it with the reason */
 	if (pol->seccomp != NF_SECCOMP_OFF) {
-		enum nf_seccomp level =
-			pol->seccomp == NF_SECCOMP_UNIX ? NF_SECCOMP_UNIX : NF_SECCOMP_INET;
-		struct spec_sc_set set = {
-			.names = nf_seccomp_syscalls,
-			.arches = nf_seccomp_host_arches(),
-		};
-
-		r = nf_seccomp_rules(level, &set.deny, &set.n_deny, &set.allow, &set.n_allow);
-		if (r < 0)
-			return nf_sys_err(err, r, "seccomp");
-		r = spec_doc_merge_seccomp(d, &set, &c, err);
+		r = nf_seccomp_merge(spec_doc_root(d),
+				     pol->seccomp == NF_SECCOMP_UNIX ? NF_SECCOMP_UNIX
+								     : NF_SECCOMP_INET,
+				     &c, err);
 		if (r < 0)
 			return r;
 		changed |= c;

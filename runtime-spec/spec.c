@@ -176,49 +176,47 @@ void spec_config_free(struct spec_config *c)
 }
 
 /* Capability names by number, as <linux/capability.h> has them (without "CAP_"). */
-static const char *const cap_names[] = {
-	"CHOWN",
-	"DAC_OVERRIDE",
-	"DAC_READ_SEARCH",
-	"FOWNER",
-	"FSETID",
-	"KILL",
-	"SETGID",
-	"SETUID",
-	"SETPCAP",
-	"LINUX_IMMUTABLE",
-	"NET_BIND_SERVICE",
-	"NET_BROADCAST",
-	"NET_ADMIN",
-	"NET_RAW",
-	"IPC_LOCK",
-	"IPC_OWNER",
-	"SYS_MODULE",
-	"SYS_RAWIO",
-	"SYS_CHROOT",
-	"SYS_PTRACE",
-	"SYS_PACCT",
-	"SYS_ADMIN",
-	"SYS_BOOT",
-	"SYS_NICE",
-	"SYS_RESOURCE",
-	"SYS_TIME",
-	"SYS_TTY_CONFIG",
-	"MKNOD",
-	"LEASE",
-	"AUDIT_WRITE",
-	"AUDIT_CONTROL",
-	"SETFCAP",
-	"MAC_OVERRIDE",
-	"MAC_ADMIN",
-	"SYSLOG",
-	"WAKE_ALARM",
-	"BLOCK_SUSPEND",
-	"AUDIT_READ",
-	"PERFMON",
-	"BPF",
-	"CHECKPOINT_RESTORE",
-};
+static const char *const cap_names[] = { "CHOWN",
+					 "DAC_OVERRIDE",
+					 "DAC_READ_SEARCH",
+					 "FOWNER",
+					 "FSETID",
+					 "KILL",
+					 "SETGID",
+					 "SETUID",
+					 "SETPCAP",
+					 "LINUX_IMMUTABLE",
+					 "NET_BIND_SERVICE",
+					 "NET_BROADCAST",
+					 "NET_ADMIN",
+					 "NET_RAW",
+					 "IPC_LOCK",
+					 "IPC_OWNER",
+					 "SYS_MODULE",
+					 "SYS_RAWIO",
+					 "SYS_CHROOT",
+					 "SYS_PTRACE",
+					 "SYS_PACCT",
+					 "SYS_ADMIN",
+					 "SYS_BOOT",
+					 "SYS_NICE",
+					 "SYS_RESOURCE",
+					 "SYS_TIME",
+					 "SYS_TTY_CONFIG",
+					 "MKNOD",
+					 "LEASE",
+					 "AUDIT_WRITE",
+					 "AUDIT_CONTROL",
+					 "SETFCAP",
+					 "MAC_OVERRIDE",
+					 "MAC_ADMIN",
+					 "SYSLOG",
+					 "WAKE_ALARM",
+					 "BLOCK_SUSPEND",
+					 "AUDIT_READ",
+					 "PERFMON",
+					 "BPF",
+					 "CHECKPOINT_RESTORE" };
 
 int spec_cap_number(const char *name)
 {
@@ -283,14 +281,15 @@ int spec_seccomp_action_rank(const char *name)
 	return -1; /* unknown: never counted as a denial */
 }
 
+const char *const spec_sc_op_names[SPEC_SC_MASKED_EQ + 1] = { NULL,	     "SCMP_CMP_NE",
+							      "SCMP_CMP_LT", "SCMP_CMP_LE",
+							      "SCMP_CMP_EQ", "SCMP_CMP_GE",
+							      "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
+
 enum spec_sc_op spec_seccomp_op(const char *name)
 {
-	static const char *const ops[] = { NULL,	  "SCMP_CMP_NE",       "SCMP_CMP_LT",
-					   "SCMP_CMP_LE", "SCMP_CMP_EQ",       "SCMP_CMP_GE",
-					   "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ" };
-
-	for (size_t i = 1; name && i < ARRAY_SIZE(ops); i++)
-		if (strcmp(name, ops[i]) == 0)
+	for (size_t i = 1; name && i < ARRAY_SIZE(spec_sc_op_names); i++)
+		if (strcmp(name, spec_sc_op_names[i]) == 0)
 			return (enum spec_sc_op)i;
 	return 0;
 }
@@ -333,27 +332,6 @@ static void seccomp_free(struct spec_seccomp *sc)
 }
 
 NF_DEFINE_CLEANUP(struct spec_seccomp *, seccomp_free)
-
-static bool get_u64v(yajl_val obj, const char *key, uint64_t *ret)
-{
-	yajl_val v = json_get(obj, key);
-
-	if (!v || !YAJL_IS_NUMBER(v))
-		return false;
-	/* yajl keeps integers as long long; values above INT64_MAX come back as doubles */
-	if (YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 0) {
-		*ret = (uint64_t)YAJL_GET_INTEGER(v);
-		return true;
-	}
-	if (v->u.number.r) {
-		char *end;
-
-		errno = 0;
-		*ret = strtoull(v->u.number.r, &end, 10);
-		return errno == 0 && *end == '\0' && v->u.number.r[0] != '-';
-	}
-	return false;
-}
 
 /* Strings of an array (non-strings skipped), owned. */
 static int strings_of(yajl_val arr, char ***ret, size_t *ret_n)
@@ -425,11 +403,12 @@ static int seccomp_parse(yajl_val sc, struct spec_seccomp **ret)
 			uint64_t idx = 99;
 
 			x->op = spec_seccomp_op(op && YAJL_IS_STRING(op) ? op->u.string : NULL);
-			if (!get_u64v(c, "index", &idx) || idx > 5 ||
-			    !get_u64v(c, "value", &x->value))
+			if (!json_u64(json_get(c, "index"), &idx) || idx > 5 ||
+			    !json_u64(json_get(c, "value"), &x->value))
 				x->op = 0;
 			x->index = (unsigned)idx;
-			if (json_get(c, "valueTwo") && !get_u64v(c, "valueTwo", &x->value_two))
+			if (json_get(c, "valueTwo") &&
+			    !json_u64(json_get(c, "valueTwo"), &x->value_two))
 				x->op = 0;
 		}
 	}

@@ -104,8 +104,9 @@ bool spec_seccomp_denies(const struct spec_config *c, const char *syscall, const
 bool spec_seccomp_has_arch(const struct spec_config *c, const char *arch);
 /* Rank of a seccomp action name, libseccomp's order (>= 4 refuses the call; -1 unknown). */
 int spec_seccomp_action_rank(const char *name);
-/* "SCMP_CMP_EQ" -> SPEC_SC_EQ; 0 when unknown. */
+/* "SCMP_CMP_EQ" -> SPEC_SC_EQ; 0 when unknown. spec_sc_op_names[SPEC_SC_EQ]: "SCMP_CMP_EQ". */
 enum spec_sc_op spec_seccomp_op(const char *name);
+extern const char *const spec_sc_op_names[SPEC_SC_MASKED_EQ + 1];
 bool spec_seccomp_arg_matches(const struct spec_sc_arg *c, uint64_t x);
 
 /* Value of an annotation, NULL when absent. */

@@ -25,12 +25,9 @@ struct build {
 
 static yajl_val node_new(struct build *b, yajl_type t)
 {
-	yajl_val v = calloc(1, sizeof(*v));
+	yajl_val v = json_new(t);
 
-	if (!v)
-		b->oom = true;
-	else
-		v->type = t;
+	b->oom |= !v;
 	return v;
 }
 
@@ -318,20 +315,6 @@ static int cmp_key_fold(const void *a, const void *b)
 	return r ? r : cmp_key(a, b);
 }
 
-/* Quote an untrusted key for a message: printable ASCII kept, the rest escaped, truncated. */
-static void quote_key(char *dst, size_t size, const char *key)
-{
-	size_t o = 0;
-
-	for (const unsigned char *p = (const unsigned char *)key; *p && o + 5 < size; p++) {
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
-			dst[o++] = (char)*p;
-		else
-			o += (size_t)snprintf(dst + o, size - o, "\\x%02x", *p);
-	}
-	dst[o] = '\0';
-}
-
 /* How keys are compared: exactly everywhere (netfence's own documents), or as runc does for
  * config.json (see json_parse_oci_config). */
 struct dup_rules {
@@ -374,19 +357,16 @@ static int check_dups(yajl_val v, const struct dup_rules *k, const char *path, s
 		for (size_t i = 1; i < n; i++) {
 			char q[200], q2[200];
 
-			if (strcmp(keys[i - 1], keys[i]) == 0) {
-				quote_key(q, sizeof(q), keys[i]);
-				return nf_input_err(err, "%s: duplicate key \"%s\"", k->what, q);
-			}
-			if (fold && fold_cmp(keys[i - 1], keys[i]) == 0) {
-				quote_key(q, sizeof(q), keys[i - 1]);
-				quote_key(q2, sizeof(q2), keys[i]);
+			if (strcmp(keys[i - 1], keys[i]) == 0)
+				return nf_input_err(err, "%s: duplicate key \"%s\"", k->what,
+						    nf_quote(keys[i], q, sizeof(q)));
+			if (fold && fold_cmp(keys[i - 1], keys[i]) == 0)
 				return nf_input_err(
 					err,
 					"%s: duplicate key \"%s\" and \"%s\" (runc "
 					"matches keys ignoring case and keeps the last)",
-					k->what, q, q2);
-			}
+					k->what, nf_quote(keys[i - 1], q, sizeof(q)),
+					nf_quote(keys[i], q2, sizeof(q2)));
 		}
 	}
 	for (size_t i = 0; fold && i < v->u.object.len; i++) {
@@ -396,11 +376,11 @@ static int check_dups(yajl_val v, const struct dup_rules *k, const char *path, s
 			if (fold_cmp(key, k->names[j]) == 0 && strcmp(key, k->names[j]) != 0) {
 				char q[200];
 
-				quote_key(q, sizeof(q), key);
 				return nf_input_err(err,
 						    "%s: key \"%s\" must be spelled \"%s\" (runc "
 						    "matches keys ignoring case, crun exactly)",
-						    k->what, q, k->names[j]);
+						    k->what, nf_quote(key, q, sizeof(q)),
+						    k->names[j]);
 			}
 	}
 	for (size_t i = 0; i < v->u.object.len; i++) {
@@ -526,4 +506,15 @@ yajl_val json_get(yajl_val obj, const char *key)
 		if (strcmp(obj->u.object.keys[i], key) == 0)
 			return obj->u.object.values[i];
 	return NULL;
+}
+
+bool json_u64(yajl_val v, uint64_t *ret)
+{
+	char *end;
+
+	if (!YAJL_IS_NUMBER(v) || !v->u.number.r || v->u.number.r[0] == '-')
+		return false;
+	errno = 0;
+	*ret = strtoull(v->u.number.r, &end, 10);
+	return errno == 0 && *end == '\0';
 }

@@ -64,6 +64,10 @@ const char *const nf_seccomp_syscalls[] = { "socket", "socketpair", "socketcall"
 			A(0, o, v)                                                                 \
 		}                                                                                  \
 	}
+/* socketcall's calls but SYS_SOCKET (1) and SYS_SOCKETPAIR (8) */
+#define SOCKETCALLS_OK                                                                             \
+	SOCKETCALL_OK(EQ, 2), SOCKETCALL_OK(EQ, 3), SOCKETCALL_OK(EQ, 4), SOCKETCALL_OK(EQ, 5),    \
+		SOCKETCALL_OK(EQ, 6), SOCKETCALL_OK(EQ, 7), SOCKETCALL_OK(GT, 8)
 
 /* inet: AF_UNIX; AF_INET and AF_INET6 stream and datagram (ICMP "ping" included); AF_NETLINK
  * with NETLINK_ROUTE. The first rule (single condition, EAFNOSUPPORT) gives the i386
@@ -100,13 +104,7 @@ static const struct spec_sc_rule inet_allow[] = {
 	TYPE_OK(AF_INET6_, 2),
 	{ "socket", 0, 2, { A(0, EQ, AF_NETLINK_), A(2, EQ, NETLINK_ROUTE_) } },
 	{ "socketpair", 0, 2, { A(0, EQ, AF_UNIX_), A(2, LE, 1) } },
-	SOCKETCALL_OK(EQ, 2),
-	SOCKETCALL_OK(EQ, 3),
-	SOCKETCALL_OK(EQ, 4),
-	SOCKETCALL_OK(EQ, 5),
-	SOCKETCALL_OK(EQ, 6),
-	SOCKETCALL_OK(EQ, 7),
-	SOCKETCALL_OK(GT, 8),
+	SOCKETCALLS_OK,
 };
 
 static const struct spec_sc_rule unix_deny[] = {
@@ -118,13 +116,7 @@ static const struct spec_sc_rule unix_deny[] = {
 static const struct spec_sc_rule unix_allow[] = {
 	{ "socket", 0, 2, { A(0, EQ, AF_UNIX_), A(2, LE, 1) } },
 	{ "socketpair", 0, 2, { A(0, EQ, AF_UNIX_), A(2, LE, 1) } },
-	SOCKETCALL_OK(EQ, 2),
-	SOCKETCALL_OK(EQ, 3),
-	SOCKETCALL_OK(EQ, 4),
-	SOCKETCALL_OK(EQ, 5),
-	SOCKETCALL_OK(EQ, 6),
-	SOCKETCALL_OK(EQ, 7),
-	SOCKETCALL_OK(GT, 8),
+	SOCKETCALLS_OK,
 };
 
 int nf_seccomp_rules(enum nf_seccomp level, const struct spec_sc_rule **ret_deny,

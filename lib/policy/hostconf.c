@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "json.h"
 #include "label.h"
@@ -311,56 +310,6 @@ static int resolvers_from_host(const char *resolv_conf, struct hostconf *hc, str
 	return 0;
 }
 
-static int gen_value(yajl_gen g, yajl_val v)
-{
-	if (YAJL_IS_STRING(v))
-		return yajl_gen_string(g, (const unsigned char *)v->u.string, strlen(v->u.string));
-	if (YAJL_IS_NUMBER(v))
-		return yajl_gen_number(g, v->u.number.r, strlen(v->u.number.r));
-	if (YAJL_IS_TRUE(v) || YAJL_IS_FALSE(v))
-		return yajl_gen_bool(g, YAJL_IS_TRUE(v));
-	if (YAJL_IS_NULL(v))
-		return yajl_gen_null(g);
-	if (YAJL_IS_ARRAY(v)) {
-		int r = yajl_gen_array_open(g);
-
-		for (size_t i = 0; r == yajl_gen_status_ok && i < v->u.array.len; i++)
-			r = gen_value(g, v->u.array.values[i]);
-		return r == yajl_gen_status_ok ? (int)yajl_gen_array_close(g) : r;
-	}
-	{
-		int r = yajl_gen_map_open(g);
-
-		for (size_t i = 0; r == yajl_gen_status_ok && i < v->u.object.len; i++) {
-			const char *k = v->u.object.keys[i];
-
-			r = yajl_gen_string(g, (const unsigned char *)k, strlen(k));
-			if (r == yajl_gen_status_ok)
-				r = gen_value(g, v->u.object.values[i]);
-		}
-		return r == yajl_gen_status_ok ? (int)yajl_gen_map_close(g) : r;
-	}
-}
-
-/* Re-serialize an inline default policy so policy_resolve reads it like an annotation. */
-static int serialize(yajl_val v, char **ret, struct nf_error *err)
-{
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *out;
-	size_t len;
-	int r = -ENOMEM;
-
-	if (!g)
-		return nf_sys_err(err, ENOMEM, "default_policy");
-	if (gen_value(g, v) == yajl_gen_status_ok &&
-	    yajl_gen_get_buf(g, &out, &len) == yajl_gen_status_ok) {
-		*ret = strndup((const char *)out, len);
-		r = *ret ? 0 : -ENOMEM;
-	}
-	yajl_gen_free(g);
-	return r < 0 ? nf_sys_err(err, r, "default_policy") : 0;
-}
-
 static int get_bool(yajl_val v, const char *what, const char *key, bool *ret, struct nf_error *err)
 {
 	if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
@@ -481,26 +430,24 @@ static struct hostconf *hostconf_defaults(void)
 	return hc;
 }
 
-static int check_default_policy(struct hostconf *hc, const char *what, struct nf_error *err)
+/* default_policy names a base policy or a profile, or is a policy (obj: the object as parsed;
+ * else the text of a string that starts with '{'), checked as a profile is. */
+static int check_default_policy(struct hostconf *hc, yajl_val obj, const char *what,
+				struct nf_error *err)
 {
+	_cleanup_(policy_src_clearp) struct policy_src tmp = { 0 };
 	const char *s = hc->default_policy;
-	struct policy_src tmp;
-	int r;
+	char dwhat[512];
 
 	if (!s)
 		return 0;
-	if (s[strspn(s, " \t\r\n")] == '{') {
-		char dwhat[512];
-
-		snprintf(dwhat, sizeof(dwhat), "%s: default_policy", what);
-		r = policy_src_parse_json(s, strlen(s), dwhat, NF_RULES_MAX_PROFILE, &tmp, err);
-		if (r < 0)
-			return r;
-		policy_src_clear(&tmp);
-		return 0;
-	}
+	snprintf(dwhat, sizeof(dwhat), "%s: default_policy", what);
+	if (obj)
+		return policy_src_from_tree(obj, dwhat, NF_RULES_MAX_PROFILE, &tmp, err);
+	if (s[strspn(s, " \t\r\n")] == '{')
+		return policy_src_parse_json(s, strlen(s), dwhat, NF_RULES_MAX_PROFILE, &tmp, err);
 	if (nf_base_from_name(s) == NF_BASE_UNSET && !hostconf_profile(hc, s))
-		return nf_input_err(err, "%s: default_policy: unknown policy \"%.100s\"", what, s);
+		return nf_input_err(err, "%s: unknown policy \"%.100s\"", dwhat, s);
 	return 0;
 }
 
@@ -510,6 +457,7 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 {
 	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
 	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
+	yajl_val default_obj = NULL;
 	int r = 0;
 
 	if (len > NF_HOSTCONF_MAX)
@@ -561,7 +509,11 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 				if (!hc->default_policy)
 					return nf_sys_err(err, ENOMEM, "%s", what);
 			} else if (YAJL_IS_OBJECT(v)) {
-				r = serialize(v, &hc->default_policy, err);
+				/* policy_resolve reads it as the text of io.netfence.policy */
+				size_t n;
+
+				default_obj = v;
+				r = json_write(v, false, &hc->default_policy, &n, err);
 			} else if (!YAJL_IS_NULL(v)) {
 				return nf_input_err(err,
 						    "%s: \"default_policy\" must be null, a name "
@@ -617,7 +569,7 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 		if (r < 0)
 			return r;
 	}
-	r = flags & NF_HOSTCONF_NO_PROFILES ? 0 : check_default_policy(hc, what, err);
+	r = flags & NF_HOSTCONF_NO_PROFILES ? 0 : check_default_policy(hc, default_obj, what, err);
 	if (r < 0)
 		return r;
 	if (!hc->dns_set) {

@@ -1,6 +1,7 @@
 /* netfence: unit tests for strict JSON parsing (lib/base/json.c).
  * Duplicate keys at any depth, nesting over 64 levels, trailing garbage and NUL bytes are
- * refused, with a message naming the document and (for duplicates) the key. */
+ * refused, with a message naming the document and (for duplicates) the key. And the edit
+ * helpers (json_edit.c): a parsed, edited, written tree changes only where it was edited. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -240,12 +241,62 @@ static void test_numbers(void **state)
 	yajl_tree_free(v);
 }
 
+/* parse, edit, write: only the edit changes; numbers, escapes and nesting survive as read */
+static void test_edit_round_trip(void **state)
+{
+	static const char in[] =
+		"{\"n\": [-0.0, 1e400, 18446744073709551616, 0.1000000000000000055511, -12E-3],"
+		" \"s\": \"\\u00e9\\ud83d\\ude00\\\"\\\\\\/\\b\\f\\n\\r\\t\\u001f\","
+		" \"a\": [[[], [{}]], [1, [2, [3]]], null, true, false], \"hooks\": null,"
+		" \"o\": {\"k\": {\"x\": []}}}";
+	static const char want[] =
+		"{\"n\":[-0.0,1e400,18446744073709551616,0.1000000000000000055511,-12E-3],"
+		"\"s\":\"\xc3\xa9\xf0\x9f\x98\x80\\\"\\\\/\\b\\f\\n\\r\\t\\u001F\","
+		"\"a\":[[[],[{}]],[1,[2,[3]]],true,false,\"x\"],"
+		"\"hooks\":{\"stage\":[18446744073709551615]},"
+		"\"o\":{\"k\":\"v\"},\"new\":[\"p\",\"q\"]}";
+	static const char *const pq[] = { "p", "q", NULL };
+	struct nf_error err = { 0 };
+	yajl_val v = NULL, a, arr;
+	char *out = NULL;
+	size_t len;
+
+	assert_int_equal(json_parse_strict(in, strlen(in), "doc", &v, &err), 0);
+	a = json_get(v, "a");
+	json_remove(a, 2); /* the null */
+	assert_int_equal(json_append(a, json_new_string("x")), 0);
+	/* "hooks": null becomes an object holding a new array */
+	arr = json_member(json_member(v, "hooks", yajl_t_object), "stage", yajl_t_array);
+	assert_non_null(arr);
+	assert_int_equal(json_append(arr, json_new_uint(UINT64_MAX)), 0);
+	assert_ptr_equal(json_member(json_get(v, "hooks"), "stage", yajl_t_array), arr);
+	assert_null(json_member(v, "s", yajl_t_object)); /* another type */
+	assert_int_equal(json_put(json_get(v, "o"), "k", json_new_string("v")), 0); /* replaced */
+	assert_int_equal(json_put(v, "new", json_new_strv(pq)), 0);
+	assert_int_equal(json_put(v, "x", NULL), -ENOMEM);
+	assert_true(json_str_eq(json_get(json_get(v, "o"), "k"), "v"));
+	assert_false(json_str_eq(json_get(v, "n"), "v"));
+	assert_int_equal(json_write(v, false, &out, &len, &err), 0);
+	assert_int_equal(strlen(out), len);
+	assert_string_equal(out, want);
+	free(out);
+	/* pretty: the same document, indented */
+	assert_int_equal(json_write(json_get(v, "new"), true, &out, &len, &err), 0);
+	assert_string_equal(out, "[\n  \"p\",\n  \"q\"\n]\n");
+	free(out);
+	yajl_tree_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ok),	cmocka_unit_test(test_duplicates),
-		cmocka_unit_test(test_depth),	cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_numbers), cmocka_unit_test(test_oci_case),
+		cmocka_unit_test(test_ok),
+		cmocka_unit_test(test_duplicates),
+		cmocka_unit_test(test_depth),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_oci_case),
+		cmocka_unit_test(test_edit_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

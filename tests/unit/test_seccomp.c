@@ -21,6 +21,7 @@
 
 #include "json.h"
 #include "seccomp.h"
+#include "seccomp_merge.h"
 #include "spec.h"
 #include "spec_write.h"
 #include "util.h"
@@ -48,17 +49,13 @@ static struct spec_config *config_of(const char *json)
 	return c;
 }
 
-static char *profile(enum nf_seccomp level, const struct spec_sc_archmap *map, size_t n_map)
+static char *profile(enum nf_seccomp level, const struct nf_seccomp_archmap *map, size_t n_map)
 {
-	struct spec_sc_set set = { .names = nf_seccomp_syscalls,
-				   .arches = nf_seccomp_host_arches() };
 	struct nf_error err = { 0 };
 	char *out = NULL;
 	size_t len;
 
-	assert_int_equal(nf_seccomp_rules(level, &set.deny, &set.n_deny, &set.allow, &set.n_allow),
-			 0);
-	if (spec_seccomp_profile(&set, map, n_map, &out, &len, &err) < 0)
+	if (nf_seccomp_profile(level, map, n_map, &out, &len, &err) < 0)
 		fail_msg("profile: %s", err.msg);
 	assert_int_equal(strlen(out), len);
 	return out;
@@ -79,7 +76,7 @@ static void test_profile_json(void **state)
 {
 	static const enum nf_seccomp levels[] = { NF_SECCOMP_INET, NF_SECCOMP_UNIX };
 	static const char *const sub[] = { "SCMP_ARCH_X86", NULL };
-	static const struct spec_sc_archmap map[] = { { "SCMP_ARCH_X86_64", sub } };
+	static const struct nf_seccomp_archmap map[] = { { "SCMP_ARCH_X86_64", sub } };
 
 	for (size_t l = 0; l < 2; l++) {
 		char *p = profile(levels[l], NULL, 0), *cfg = config_with(p, NULL), *again;
