@@ -7,16 +7,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-<<<<<<< HEAD
-#include "error.h"
-	=======
 #include "error.h"
 #include "json.h"
-	>>>>>>> i10h3
 #include "spec.h"
 
-	/* A parsed config.json. */
-	struct spec_doc;
+/* A parsed config.json. */
+struct spec_doc;
 
 /* One OCI hook entry. args and env are NULL-terminated (env may be NULL); timeout in seconds,
  * 0 for none (the runtime then waits for the hook forever). */
