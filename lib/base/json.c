@@ -23,6 +23,15 @@ struct build {
 	bool too_deep, nul, oom;
 };
 
+yajl_val json_new(yajl_type t)
+{
+	yajl_val v = calloc(1, sizeof(*v));
+
+	if (v)
+		v->type = t;
+	return v;
+}
+
 static yajl_val node_new(struct build *b, yajl_type t)
 {
 	yajl_val v = json_new(t);

@@ -9,15 +9,6 @@
 
 #include "util.h"
 
-yajl_val json_new(yajl_type t)
-{
-	yajl_val v = calloc(1, sizeof(*v));
-
-	if (v)
-		v->type = t;
-	return v;
-}
-
 yajl_val json_new_string(const char *s)
 {
 	yajl_val v = json_new(yajl_t_string);
