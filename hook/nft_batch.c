@@ -130,6 +130,20 @@ static int nl_open(struct mnl_socket **ret, struct nf_error *err)
  * RCU grace period, ~10 ms here), while by exit that work has long finished. */
 static struct mnl_socket *host_nl;
 
+/* Reads off every reply still queued on nl, so that the next request on the socket reads only
+ * its own: a request that stopped at an error (an ack, a failed receive) left the rest of its
+ * replies there. A dump left half-read goes on as it is read, so this reads it to its end. */
+static void nl_drain(struct mnl_socket *nl)
+{
+	char buf[8192];
+	int e = errno;
+
+	while (recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+	errno = e;
+}
+
 int nl_host(struct mnl_socket **ret, struct nf_error *err)
 {
 	if (!host_nl) {
@@ -138,6 +152,7 @@ int nl_host(struct mnl_socket **ret, struct nf_error *err)
 		if (r < 0)
 			return r;
 	}
+	nl_drain(host_nl); /* what an earlier request on it left after an error */
 	*ret = host_nl;
 	return 0;
 }
@@ -275,7 +290,7 @@ int batch_send(struct mnl_socket *nl, struct batch *b, struct nf_error *err)
 	_cleanup_free_ char *rbuf = NULL;
 	size_t rsize = 1 << 16, expected = b->n_d - 2;
 	struct ack_state st = { .seq0 = b->seq0, .seq_end = b->seq };
-	int fd = mnl_socket_get_fd(nl);
+	int fd = mnl_socket_get_fd(nl), r;
 
 	if (b->oom)
 		return nf_sys_err(err, ENOMEM, "building the nftables batch");
@@ -295,8 +310,11 @@ int batch_send(struct mnl_socket *nl, struct batch *b, struct nf_error *err)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n < 0)
-			return nf_sys_err(err, errno, "reading nftables acks");
+		if (n < 0) {
+			r = nf_sys_err(err, errno, "reading nftables acks");
+			nl_drain(nl);
+			return r;
+		}
 		len = (int)n;
 		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len))
