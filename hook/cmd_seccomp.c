@@ -41,7 +41,7 @@ int cmd_seccomp_profile(int argc, char **argv)
 	size_t len;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(argv[i], "--level") == 0 && v && strcmp(v, "inet") == 0)
@@ -54,7 +54,6 @@ int cmd_seccomp_profile(int argc, char **argv)
 			docker = true;
 		else
 			return usage();
-		i++;
 	}
 	r = nf_seccomp_rules(level, &set.deny, &set.n_deny, &set.allow, &set.n_allow);
 	if (r < 0)
