@@ -210,7 +210,7 @@ static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
 
 static int set_selinux(struct nf_policy *p, const char *v, const char *key, struct nf_error *err)
 {
-	char q[100];
+	char q[100], *c = NULL;
 
 	if (strcmp(v, "auto") == 0)
 		p->selinux = NF_SELINUX_AUTO;
@@ -222,21 +222,12 @@ static int set_selinux(struct nf_policy *p, const char *v, const char *key, stru
 		return nf_input_err(err,
 				    "%s: \"%s\": not an SELinux context (user:role:type[:level])",
 				    key, nf_quote(v, q, sizeof(q)));
-	else {
-		/* whether the host can honour it is decided at set-up (label_resolve) */
-		char *c = strdup(v);
-
-		if (!c)
-			return nf_sys_err(err, ENOMEM, "%s", key);
-		free(p->selinux_context);
-		p->selinux_context = c;
+	else if (!(c = strdup(v))) /* whether the host can honour it: label_resolve at set-up */
+		return nf_sys_err(err, ENOMEM, "%s", key);
+	else
 		p->selinux = NF_SELINUX_CONTEXT;
-		return 0;
-	}
-	if (p->selinux != NF_SELINUX_CONTEXT) {
-		free(p->selinux_context);
-		p->selinux_context = NULL;
-	}
+	free(p->selinux_context);
+	p->selinux_context = c;
 	return 0;
 }
 
@@ -248,7 +239,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	const struct policy_src *src = NULL;
 	const char *val[K_COUNT] = { 0 }, *first = NULL, *pv, *name;
 	bool from_default = false;
-	char what[300], q[160];
+	char what[300], q[160], sub[340];
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
@@ -360,32 +351,21 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 		p->ipv6 = src && src->ipv6 == 1;
 	}
 
+	r = 0;
 	if (src && src->seccomp) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: seccomp", what);
-		r = set_seccomp(p, src->seccomp, k, hc, src == &own && !from_default, err);
-		if (r < 0)
-			return r;
+		snprintf(sub, sizeof(sub), "%s: seccomp", what);
+		r = set_seccomp(p, src->seccomp, sub, hc, src == &own && !from_default, err);
 	}
-	if (val[K_SECCOMP]) {
+	if (r >= 0 && val[K_SECCOMP])
 		r = set_seccomp(p, val[K_SECCOMP], key_names[K_SECCOMP], hc, true, err);
-		if (r < 0)
-			return r;
+	if (r >= 0 && src && src->selinux) {
+		snprintf(sub, sizeof(sub), "%s: selinux", what);
+		r = set_selinux(p, src->selinux, sub, err);
 	}
-	if (src && src->selinux) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: selinux", what);
-		r = set_selinux(p, src->selinux, k, err);
-		if (r < 0)
-			return r;
-	}
-	if (val[K_SELINUX]) {
+	if (r >= 0 && val[K_SELINUX])
 		r = set_selinux(p, val[K_SELINUX], key_names[K_SELINUX], err);
-		if (r < 0)
-			return r;
-	}
+	if (r < 0)
+		return r;
 
 	if (src) {
 		r = src_rules(p, src->egress, src->n_egress, true, what, err);
@@ -417,16 +397,14 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 		if (r < 0)
 			return r;
 	} else if (src && src->dns_set) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: dns", what);
+		snprintf(sub, sizeof(sub), "%s: dns", what);
 		for (size_t i = 0; !src->dns_none && i < src->n_dns; i++) {
 			struct nf_addr a;
 
 			if (hostconf_resolver_parse(src->dns[i], false, &a) < 0)
-				return nf_input_err(err, "%s: invalid resolver \"%s\"", k,
+				return nf_input_err(err, "%s: invalid resolver \"%s\"", sub,
 						    nf_quote(src->dns[i], q, sizeof(q)));
-			r = add_resolver(p, &a, k, src->dns[i], err);
+			r = add_resolver(p, &a, sub, src->dns[i], err);
 			if (r < 0)
 				return r;
 		}
@@ -800,18 +778,14 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 
 /* fingerprint ----------------------------------------------------------------------------- */
 
-struct fp {
-	uint64_t h;
-};
-
-static void fp_add(struct fp *f, const char *s)
+static void fp_add(uint64_t *h, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		f->h ^= *p;
-		f->h *= 0x100000001b3ULL;
+		*h ^= *p;
+		*h *= 0x100000001b3ULL;
 	}
-	f->h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
-	f->h *= 0x100000001b3ULL;
+	*h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
+	*h *= 0x100000001b3ULL;
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -819,7 +793,7 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int fp_rules(struct fp *f, const char *tag, const struct nf_rule *r, size_t n)
+static int fp_rules(uint64_t *f, const char *tag, const struct nf_rule *r, size_t n)
 {
 	char **v = calloc(n + 1, sizeof(*v));
 	char buf[320];
@@ -850,7 +824,7 @@ static int fp_rules(struct fp *f, const char *tag, const struct nf_rule *r, size
 
 int policy_fingerprint(const struct nf_policy *p, char out[17])
 {
-	struct fp f = { 0xcbf29ce484222325ULL };
+	uint64_t f = 0xcbf29ce484222325ULL;
 	char buf[64];
 	int r;
 
@@ -867,6 +841,6 @@ int policy_fingerprint(const struct nf_policy *p, char out[17])
 	snprintf(buf, sizeof(buf), "seccomp %d selinux %d", (int)p->seccomp, (int)p->selinux);
 	fp_add(&f, buf);
 	fp_add(&f, p->selinux_context ? p->selinux_context : "");
-	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+	snprintf(out, 17, "%016llx", (unsigned long long)f);
 	return 0;
 }
