@@ -577,14 +577,6 @@ static bool is_nf_ifname(const char *name)
 	return true;
 }
 
-static void mask_prefix(struct nf_prefix *p)
-{
-	int width = nf_addr_len(p->addr.family) * 8;
-
-	for (int bit = p->len; bit < width; bit++)
-		p->addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-}
-
 static int prefix_cmp(const void *a, const void *b)
 {
 	const struct nf_prefix *x = a, *y = b;
@@ -620,7 +612,7 @@ static int push_prefix(struct nf_prefix **v, size_t *n, size_t *cap, const struc
 		*cap = ncap;
 	}
 	(*v)[*n] = (struct nf_prefix){ .addr = *a, .len = (uint8_t)len };
-	mask_prefix(&(*v)[*n]);
+	nf_addr_mask(&(*v)[*n].addr, (unsigned)len);
 	(*n)++;
 	return 0;
 }

@@ -432,13 +432,6 @@ struct lookup {
 	const char *refused_why; /* NULL: none */
 };
 
-static bool is_v4_mapped(const struct nf_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(a->a, pfx, sizeof(pfx)) == 0;
-}
-
 /* The class of an address no DNS answer may open, NULL for any other (without the host's own
  * addresses: see policy_answer_refused). */
 static const char *addr_class_refused(const struct nf_addr *a)
@@ -474,15 +467,16 @@ static const char *addr_class_refused(const struct nf_addr *a)
 		if (memcmp(b, meta6, 16) == 0)
 			return "cloud metadata (fd00:ec2::254)";
 		/* an IPv4 address in IPv6 clothing reaches the IPv4 address */
-		if (is_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
+		if (nf_addr_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
 			struct nf_addr v4 = { .family = AF_INET };
 			const char *c;
 
 			memcpy(v4.a, b + 12, 4);
 			c = addr_class_refused(&v4);
 			if (c)
-				return is_v4_mapped(a) ? "the IPv4-mapped form of a refused address"
-						       : "the NAT64 form of a refused address";
+				return nf_addr_v4_mapped(a)
+					       ? "the IPv4-mapped form of a refused address"
+					       : "the NAT64 form of a refused address";
 		}
 	}
 	return NULL;
@@ -564,7 +558,7 @@ static void lookup_collect(struct lookup *l, bool ipv6, const struct nf_addr *ho
 			l->refused = a;
 			l->refused_why = why;
 		}
-		if (why || is_v4_mapped(&a))
+		if (why || nf_addr_v4_mapped(&a))
 			continue;
 		for (size_t i = 0; i < l->n_addrs && !dup; i++)
 			dup = memcmp(&l->addrs[i], &a, sizeof(a)) == 0;

@@ -41,13 +41,6 @@ static int parse_uint(const char *s, size_t n, unsigned maxdigits, unsigned max,
 	return 0;
 }
 
-static bool is_v4_mapped(const struct nf_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return a->family == AF_INET6 && memcmp(a->a, pfx, sizeof(pfx)) == 0;
-}
-
 /* Hostname (without "*." and with at most one trailing dot), lowercased into out. */
 static const char *host_check(const char *s, size_t n, char out[254])
 {
@@ -90,16 +83,6 @@ static const char *host_check(const char *s, size_t n, char out[254])
 	return NULL;
 }
 
-static bool host_bits_set(const struct nf_prefix *p)
-{
-	unsigned width = (unsigned)nf_addr_len(p->addr.family) * 8;
-
-	for (unsigned bit = p->len; bit < width; bit++)
-		if (p->addr.a[bit / 8] & (0x80 >> (bit % 8)))
-			return true;
-	return false;
-}
-
 /* Prefix length: digits only, no sign, no leading zero. */
 static int parse_len(const char *s, size_t n, unsigned max, unsigned *ret)
 {
@@ -131,9 +114,9 @@ static const char *target_v6(const char *s, size_t n, struct nf_rule *r)
 		return "invalid IPv6 prefix length (0-128)";
 	r->family = r->prefix.addr.family = AF_INET6;
 	r->prefix.len = (uint8_t)len;
-	if (is_v4_mapped(&r->prefix.addr))
+	if (nf_addr_v4_mapped(&r->prefix.addr))
 		return "IPv4-mapped IPv6 addresses are not allowed (write the IPv4 address)";
-	if (host_bits_set(&r->prefix))
+	if (nf_addr_host_bits(&r->prefix.addr, r->prefix.len))
 		return "host bits set";
 	return NULL;
 }
@@ -155,7 +138,7 @@ static const char *target_v4(const char *s, size_t n, const char *len_s, size_t 
 		return "invalid IPv4 prefix length (0-32)";
 	r->family = r->prefix.addr.family = AF_INET;
 	r->prefix.len = (uint8_t)len;
-	if (host_bits_set(&r->prefix))
+	if (nf_addr_host_bits(&r->prefix.addr, r->prefix.len))
 		return "host bits set";
 	return NULL;
 }
