@@ -210,13 +210,6 @@ static int build_addr(const struct nf_addr *a, int prefixlen, struct nl_addr **r
 	return 0;
 }
 
-static const char *addr_text(const struct nf_addr *a, char *buf, size_t size)
-{
-	if (!inet_ntop(a->family, a->a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-	return buf;
-}
-
 /* Add a/plen to ifindex (plen 0: /31 or /127); IPv6 without duplicate address detection (the
  * /127 and the link-local address are ours alone and DAD would leave them tentative, unusable,
  * for a second). Replacing keeps a rerun idempotent. */
@@ -246,7 +239,7 @@ static int add_addr(struct nl_sock *sk, int ifindex, const char *ifname, const s
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	r = rtnl_addr_add(sk, ra, NLM_F_REPLACE);
 	if (r < 0)
-		return nl_err(err, r, "adding %s/%d to %s", addr_text(a, buf, sizeof(buf)), plen,
+		return nl_err(err, r, "adding %s/%d to %s", nf_addr_str(a, buf, sizeof(buf)), plen,
 			      ifname);
 	return 0;
 }
@@ -302,7 +295,7 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const struct nf_ad
 	r = rtnl_route_add(sk, rt, NLM_F_REPLACE);
 	if (r < 0)
 		return nl_err(err, r, "adding the default route via %s",
-			      addr_text(gw, buf, sizeof(buf)));
+			      nf_addr_str(gw, buf, sizeof(buf)));
 	return 0;
 }
 
