@@ -353,7 +353,9 @@ void add_table(struct batch *b, uint16_t type, uint16_t flags)
 		     b->family == NFPROTO_NETDEV ? "netdev" : "inet", NF_TABLE);
 }
 
-void add_chain(struct batch *b, const char *name, int hook, int prio, const char *type, int policy)
+/* A chain; hook >= 0: a base chain, on device dev when dev is set (netdev). */
+static void chain_msg(struct batch *b, const char *name, int hook, int prio, const char *type,
+		      int policy, const char *dev)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -370,37 +372,28 @@ void add_chain(struct batch *b, const char *name, int hook, int prio, const char
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, (uint32_t)policy);
 	}
+	if (dev)
+		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
 	nlh = msg_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, c);
-		batch_commit(b, nlh, "chain %s", name);
+		if (dev)
+			batch_commit(b, nlh, "chain %s (hook egress, device \"%s\")", name, dev);
+		else
+			batch_commit(b, nlh, "chain %s", name);
 	}
 	nftnl_chain_free(c);
+}
+
+void add_chain(struct batch *b, const char *name, int hook, int prio, const char *type, int policy)
+{
+	chain_msg(b, name, hook, prio, type, policy, NULL);
 }
 
 /* A base chain of the netdev table on one device's egress hook, priority 0, policy accept. */
 void add_egress_chain(struct batch *b, const char *name, const char *dev)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!c) {
-		b->oom = true;
-		return;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NF_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_NETDEV_EGRESS);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
-	nlh = msg_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
-	if (nlh) {
-		nftnl_chain_nlmsg_build_payload(nlh, c);
-		batch_commit(b, nlh, "chain %s (hook egress, device \"%s\")", name, dev);
-	}
-	nftnl_chain_free(c);
+	chain_msg(b, name, NF_NETDEV_EGRESS, 0, "filter", NF_ACCEPT, dev);
 }
 
 /* key_fields: byte lengths of the concatenated fields (one entry: a plain key). nlflags:
