@@ -15,6 +15,9 @@
 
 #define RULE_TOKEN_MAX 512
 
+/* indexed by enum nf_proto */
+static const char *const proto_names[] = { "any", "tcp", "udp", "icmp" };
+
 static int rule_err(struct nf_error *err, const char *key, const char *token, const char *why)
 {
 	char q[160];
@@ -181,24 +184,20 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 
 	if (bracket) {
 		why = target_v6(target, target_n, r);
-		if (why)
-			return why;
 	} else if (strspn(target, "0123456789.") == target_n) {
 		why = target_v4(target, target_n, len_s, len_n, r);
-		if (why)
-			return why;
+	} else if (len_s) {
+		return "a hostname takes no prefix length";
 	} else {
-		if (len_s)
-			return "a hostname takes no prefix length";
 		if (target_n >= 2 && target[0] == '*' && target[1] == '.') {
 			r->wildcard = true;
 			target += 2;
 			target_n -= 2;
 		}
 		why = host_check(target, target_n, host);
-		if (why)
-			return why;
 	}
+	if (why)
+		return why;
 
 	if (*p == ':') {
 		const char *ports = p + 1, *dash;
@@ -231,15 +230,12 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 	r->proto = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
 	if (*p == '/') {
 		const char *proto = p + 1;
+		unsigned k = 0;
 
-		if (strcasecmp(proto, "tcp") == 0)
-			r->proto = NF_PROTO_TCP;
-		else if (strcasecmp(proto, "udp") == 0)
-			r->proto = NF_PROTO_UDP;
-		else if (strcasecmp(proto, "icmp") == 0)
-			r->proto = NF_PROTO_ICMP;
-		else if (strcasecmp(proto, "any") == 0)
-			r->proto = NF_PROTO_ANY;
+		while (k < ARRAY_SIZE(proto_names) && strcasecmp(proto, proto_names[k]) != 0)
+			k++;
+		if (k < ARRAY_SIZE(proto_names))
+			r->proto = (enum nf_proto)k;
 		else if (*proto == '\0')
 			return "empty protocol";
 		else if (isdigit((unsigned char)*proto))
@@ -366,7 +362,6 @@ fail:
 
 const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)
 {
-	static const char *const names[] = { "any", "tcp", "udp", "icmp" };
 	char t[300], ports[16] = "", proto[8] = "";
 	enum nf_proto def = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
 
@@ -391,8 +386,8 @@ const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)
 	else if (r->has_ports)
 		snprintf(ports, sizeof(ports), ":%u-%u", (unsigned)r->port_lo,
 			 (unsigned)r->port_hi);
-	if (r->proto != def && (unsigned)r->proto < ARRAY_SIZE(names))
-		snprintf(proto, sizeof(proto), "/%s", names[r->proto]);
+	if (r->proto != def && (unsigned)r->proto < ARRAY_SIZE(proto_names))
+		snprintf(proto, sizeof(proto), "/%s", proto_names[r->proto]);
 	snprintf(buf, size, "%s%s%s", t, ports, proto);
 	return buf;
 }
