@@ -496,6 +496,17 @@ const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr 
 	return NULL;
 }
 
+/* An IPv4 or IPv6 socket address as an nf_addr; false for any other family. */
+static bool sa_addr(const struct sockaddr *sa, struct nf_addr *ret)
+{
+	*ret = (struct nf_addr){ .family = sa->sa_family };
+	if (sa->sa_family == AF_INET)
+		memcpy(ret->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(ret->a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
+}
+
 /* Every address of the namespace the hook runs in (the host's): interface addresses, loopback
  * and the host ends of containers included, with their broadcast addresses. */
 static int host_addrs(struct nf_addr **ret, size_t *ret_n)
@@ -518,18 +529,9 @@ static int host_addrs(struct nf_addr **ret, size_t *ret_n)
 
 		if (i->ifa_flags & IFF_BROADCAST)
 			sa[1] = i->ifa_broadaddr;
-		for (int k = 0; k < 2; k++) {
-			if (!sa[k])
-				continue;
-			if (sa[k]->sa_family == AF_INET) {
-				v[n].family = AF_INET;
-				memcpy(v[n++].a, &((const struct sockaddr_in *)sa[k])->sin_addr, 4);
-			} else if (sa[k]->sa_family == AF_INET6) {
-				v[n].family = AF_INET6;
-				memcpy(v[n++].a, &((const struct sockaddr_in6 *)sa[k])->sin6_addr,
-				       16);
-			}
-		}
+		for (int k = 0; k < 2; k++)
+			if (sa[k] && sa_addr(sa[k], &v[n]))
+				n++;
 	}
 	freeifaddrs(ifa);
 	*ret = v;
@@ -540,19 +542,12 @@ static int host_addrs(struct nf_addr **ret, size_t *ret_n)
 static void lookup_collect(struct lookup *l, bool ipv6, const struct nf_addr *host, size_t n_host)
 {
 	for (struct addrinfo *ai = l->cb.ar_result; ai; ai = ai->ai_next) {
-		struct nf_addr a = { 0 };
+		struct nf_addr a;
 		const char *why;
 		bool dup = false;
 
-		if (ai->ai_family == AF_INET) {
-			a.family = AF_INET;
-			memcpy(a.a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-		} else if (ai->ai_family == AF_INET6 && ipv6) {
-			a.family = AF_INET6;
-			memcpy(a.a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-		} else {
+		if (!sa_addr(ai->ai_addr, &a) || (a.family == AF_INET6 && !ipv6))
 			continue;
-		}
 		why = policy_answer_refused(&a, host, n_host);
 		if (why && !l->refused_why) {
 			l->refused = a;
