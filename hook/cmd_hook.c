@@ -123,10 +123,7 @@ int cmd_hook(int argc, char **argv)
 	r = hostconf_load_flags(NULL, NULL, setup ? 0 : NF_HOSTCONF_NO_PROFILES, &hc, &err);
 	if (r >= 0)
 		r = setup ? hook_setup(hc, st, &err) : hook_teardown(hc, st, &err);
-	if (r < 0)
-		r = cmd_fail(st->id, &err);
-	else
-		r = 0;
+	r = r < 0 ? cmd_fail(st->id, &err) : 0;
 	hostconf_free(hc);
 	spec_state_free(st);
 	return r;

@@ -40,7 +40,7 @@ int cmd_seccomp_profile(int argc, char **argv)
 	size_t len;
 	int r;
 
-	for (int i = 1; i < argc; i++) {
+	for (int i = 1; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (strcmp(argv[i], "--level") == 0 && v && strcmp(v, "inet") == 0)
@@ -53,7 +53,6 @@ int cmd_seccomp_profile(int argc, char **argv)
 			docker = true;
 		else
 			return usage();
-		i++;
 	}
 	/* libseccomp must take every rule on every ABI the profile may meet */
 	r = nf_seccomp_filter_new(level, all_arches, &ctx, &err);

@@ -56,18 +56,13 @@ int label_packet_context(const char *process_label, const char *packet_type, cha
 	if (!label_type_ok(packet_type))
 		return nf_input_err(err, "selinux_packet_type: \"%s\": not a type name",
 				    nf_quote(packet_type, q, sizeof(q)));
-	if (!label_context_ok(process_label))
+	if (label_context_ok(process_label) && !(c = context_new(process_label)) && errno == ENOMEM)
+		return nf_sys_err(err, ENOMEM, "process.selinuxLabel");
+	if (!c)
 		return nf_input_err(err,
 				    "process.selinuxLabel: \"%s\": malformed SELinux label "
 				    "(user:role:type[:level])",
 				    nf_quote(process_label, q, sizeof(q)));
-	c = context_new(process_label);
-	if (!c)
-		return errno == ENOMEM ? nf_sys_err(err, ENOMEM, "process.selinuxLabel")
-				       : nf_input_err(err,
-						      "process.selinuxLabel: \"%s\": malformed "
-						      "SELinux label (user:role:type[:level])",
-						      nf_quote(process_label, q, sizeof(q)));
 	if (context_type_set(c, packet_type) != 0)
 		return nf_sys_err(err, errno, "process.selinuxLabel: setting the packet type");
 	s = context_str(c);

@@ -40,8 +40,7 @@ int nf_addr_parse(const char *s, struct nf_addr *ret)
 	return 0;
 }
 
-/* true when a has a bit set beyond the first len bits */
-static bool addr_host_bits(const struct nf_addr *a, unsigned len)
+bool nf_addr_host_bits(const struct nf_addr *a, unsigned len)
 {
 	unsigned width = (unsigned)nf_addr_len(a->family) * 8;
 
@@ -51,12 +50,19 @@ static bool addr_host_bits(const struct nf_addr *a, unsigned len)
 	return false;
 }
 
-static void addr_mask(struct nf_addr *a, unsigned len)
+void nf_addr_mask(struct nf_addr *a, unsigned len)
 {
 	unsigned width = (unsigned)nf_addr_len(a->family) * 8;
 
 	for (unsigned bit = len; bit < width; bit++)
 		a->a[bit / 8] &= (uint8_t) ~(0x80 >> (bit % 8));
+}
+
+bool nf_addr_v4_mapped(const struct nf_addr *a)
+{
+	static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
+
+	return a->family == AF_INET6 && memcmp(a->a, pfx, sizeof(pfx)) == 0;
 }
 
 int nf_prefix_parse(const char *s, bool strict, struct nf_prefix *ret)
@@ -94,10 +100,10 @@ int nf_prefix_parse(const char *s, bool strict, struct nf_prefix *ret)
 		if (len > width)
 			return -EINVAL;
 	}
-	if (addr_host_bits(&p.addr, len)) {
+	if (nf_addr_host_bits(&p.addr, len)) {
 		if (strict)
 			return -EINVAL;
-		addr_mask(&p.addr, len);
+		nf_addr_mask(&p.addr, len);
 	}
 	p.len = (uint8_t)len;
 	*ret = p;

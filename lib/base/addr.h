@@ -56,6 +56,12 @@ int nf_addr_parse(const char *s, struct nf_addr *ret);
  * masked off when not strict (host configuration pools are strict too). */
 int nf_prefix_parse(const char *s, bool strict, struct nf_prefix *ret);
 
+/* Whether a has a bit set beyond its first len bits; clearing those bits. */
+bool nf_addr_host_bits(const struct nf_addr *a, unsigned len);
+void nf_addr_mask(struct nf_addr *a, unsigned len);
+/* ::ffff:a.b.c.d, an IPv4 address in IPv6 clothing */
+bool nf_addr_v4_mapped(const struct nf_addr *a);
+
 /* addr + n within the family's width (no overflow check beyond the width). */
 void nf_addr_add(struct nf_addr *a, uint64_t n);
 

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void vset(struct nf_error *err, int kind, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vset(struct nf_error *err, int kind,
+						       const char *fmt, va_list ap)
 {
 	if (!err)
 		return;

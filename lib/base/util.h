@@ -42,11 +42,11 @@ int nf_write_all(int fd, const void *buf, size_t len);
 int nf_write_file_atomic(const char *path, const char *data, size_t len, int mode,
 			 struct nf_error *err);
 
-/* mkdir -p with mode for missing components. */
 /* For a detached child nobody waits for: stdin, stdout and stderr on /dev/null, so that no
  * runtime pipe stays open through it. */
 void nf_stdio_null(void);
 
+/* mkdir -p with mode for missing components. */
 int nf_mkdir_p(const char *path, int mode);
 
 /* 12 lowercase hex digits derived from a container id (FNV-1a, 48 bits): the first candidate

@@ -257,11 +257,6 @@ out:
 	return journal_write(hc->state_dir, j, err);
 }
 
-static bool same_ns(const struct netns_id *a, const struct netns_id *b)
-{
-	return a->dev == b->dev && a->ino == b->ino;
-}
-
 /* Join the fence netfence already made for this namespace (a pod, a container started with
  * --network=container:X): 1 joined, 0 no live fence there, negative on error. */
 static int fence_join(const struct hostconf *hc, const char *id, int pid, const char *bundle,
@@ -280,7 +275,7 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid, const 
 		return journal_index_remove(hc->state_dir, nsid, err);
 	if (r < 0)
 		return r;
-	if (!same_ns(&owner->ns, nsid)) {
+	if (!netns_same(&owner->ns, nsid)) {
 		journal_free(owner);
 		return journal_index_remove(hc->state_dir, nsid, err);
 	}
@@ -326,9 +321,9 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid, const 
 bool fence_in_host_netns(const struct spec_config *cfg, int pid)
 {
 	struct nf_error ignored = { 0 };
-	struct netns_id nsid, selfid;
+	struct netns_id nsid;
 	char path[PATH_MAX];
-	int fd, self;
+	int fd;
 
 	/* the process's own namespace is the truth: config.json's keys could be spelt in a way
 	 * the runtime reads and the strict parser does not */
@@ -342,11 +337,7 @@ bool fence_in_host_netns(const struct spec_config *cfg, int pid)
 	if (fd < 0)
 		return false;
 	close(fd);
-	self = netns_open_self(&selfid, &ignored);
-	if (self < 0)
-		return false;
-	close(self);
-	return same_ns(&nsid, &selfid);
+	return netns_is_self(&nsid, &ignored) > 0;
 }
 
 int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *bundle,
@@ -354,10 +345,10 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 		struct nf_error *err)
 {
 	_cleanup_close_ int lock = -1;
-	_cleanup_close_ int nsfd = -1, selffd = -1;
+	_cleanup_close_ int nsfd = -1;
 	_cleanup_free_ char(*devs)[16] = NULL;
 	_cleanup_free_ char *secctx = NULL;
-	struct netns_id nsid, selfid;
+	struct netns_id nsid;
 	struct journal j = { 0 };
 	struct journal *old = NULL;
 	char path[PATH_MAX];
@@ -394,10 +385,10 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 			return nf_input_err(err, "network namespace: \"%s\" does not exist", path);
 		return nsfd;
 	}
-	selffd = netns_open_self(&selfid, err);
-	if (selffd < 0)
-		return selffd;
-	if (same_ns(&nsid, &selfid))
+	r = netns_is_self(&nsid, err);
+	if (r < 0)
+		return r;
+	if (r > 0)
 		return nf_input_err(err,
 				    "network namespace: \"%s\" is the host's network "
 				    "namespace; netfence refuses to fence the host",
@@ -418,7 +409,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	if (r < 0 && r != -ENOENT)
 		return r;
 	if (old) {
-		bool same = same_ns(&old->ns, &nsid);
+		bool same = netns_same(&old->ns, &nsid);
 		bool alive;
 		int ofd;
 

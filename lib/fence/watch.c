@@ -125,20 +125,9 @@ static int host_lists(struct nf_boxset *v4, struct nf_boxset *v6, struct nf_erro
 	return r;
 }
 
-int watch_refresh_host(struct nf_error *err)
-{
-	struct nf_boxset v4 = { 0 }, v6 = { 0 };
-	int r = host_lists(&v4, &v6, err);
-
-	if (r >= 0)
-		r = nft_hostnet_sync(-1, &v4, &v6, err);
-	nf_boxset_clear(&v4);
-	nf_boxset_clear(&v6);
-	return r;
-}
-
-/* Read the host's addresses now and write them into every set that holds them. The caller
- * holds the state lock, so no set-up reads an older list after this one wrote a newer. */
+/* Read the host's addresses now and write them into every set that holds them (hc NULL: the
+ * host table's only). The caller holds the state lock, so no set-up reads an older list after
+ * this one wrote a newer. */
 static int watch_sync(const struct hostconf *hc, struct nf_error *err)
 {
 	struct nf_boxset v4 = { 0 }, v6 = { 0 };
@@ -149,7 +138,7 @@ static int watch_sync(const struct hostconf *hc, struct nf_error *err)
 	r = host_lists(&v4, &v6, err);
 	if (r >= 0)
 		r = nft_hostnet_sync(-1, &v4, &v6, err);
-	if (r >= 0)
+	if (r >= 0 && hc)
 		r = journal_list(hc->state_dir, &ids, &n_ids, err);
 	/* overlay mode: each pod's namespace holds its own copy */
 	for (size_t i = 0; r >= 0 && i < n_ids; i++) {
@@ -174,6 +163,11 @@ static int watch_sync(const struct hostconf *hc, struct nf_error *err)
 	nf_boxset_clear(&v4);
 	nf_boxset_clear(&v6);
 	return r;
+}
+
+int watch_refresh_host(struct nf_error *err)
+{
+	return watch_sync(NULL, err);
 }
 
 static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *err)

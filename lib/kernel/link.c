@@ -45,42 +45,20 @@ NF_DEFINE_CLEANUP(struct nl_msg *, nlmsg_free)
 /* libnl folds kernel errnos into its own codes; map the ones callers act on back. */
 static int nle_errno(int nle)
 {
-	switch (nle < 0 ? -nle : nle) {
-	case NLE_EXIST:
-		return EEXIST;
-	case NLE_OBJ_NOTFOUND:
-		return ENOENT;
-	case NLE_NODEV:
-		return ENODEV;
-	case NLE_PERM:
-		return EPERM;
-	case NLE_NOACCESS:
-		return EACCES;
-	case NLE_NOMEM:
-		return ENOMEM;
-	case NLE_BUSY:
-		return EBUSY;
-	case NLE_AGAIN:
-		return EAGAIN;
-	case NLE_INTR:
-		return EINTR;
-	case NLE_INVAL:
-		return EINVAL;
-	case NLE_RANGE:
-		return ERANGE;
-	case NLE_OPNOTSUPP:
-		return EOPNOTSUPP;
-	case NLE_AF_NOSUPPORT:
-		return EAFNOSUPPORT;
-	case NLE_NOADDR:
-		return EADDRNOTAVAIL;
-	case NLE_MSGSIZE:
-		return EMSGSIZE;
-	case NLE_BAD_SOCK:
-		return EBADF;
-	default:
-		return EIO;
-	}
+	/* pairs: libnl code, errno */
+	static const int map[] = { NLE_EXIST,	     EEXIST,	   NLE_OBJ_NOTFOUND, ENOENT,
+				   NLE_NODEV,	     ENODEV,	   NLE_PERM,	     EPERM,
+				   NLE_NOACCESS,     EACCES,	   NLE_NOMEM,	     ENOMEM,
+				   NLE_BUSY,	     EBUSY,	   NLE_AGAIN,	     EAGAIN,
+				   NLE_INTR,	     EINTR,	   NLE_INVAL,	     EINVAL,
+				   NLE_RANGE,	     ERANGE,	   NLE_OPNOTSUPP,    EOPNOTSUPP,
+				   NLE_AF_NOSUPPORT, EAFNOSUPPORT, NLE_NOADDR,	     EADDRNOTAVAIL,
+				   NLE_MSGSIZE,	     EMSGSIZE,	   NLE_BAD_SOCK,     EBADF };
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i += 2)
+		if (map[i] == (nle < 0 ? -nle : nle))
+			return map[i + 1];
+	return EIO;
 }
 
 /* Record "<what>: <libnl's text>" and return the matching -errno. */
@@ -214,11 +192,6 @@ static int set_link(struct nl_sock *sk, const char *ifname, bool up, bool host_e
 	return 0;
 }
 
-static int set_up(struct nl_sock *sk, const char *ifname, struct nf_error *err)
-{
-	return set_link(sk, ifname, true, false, err);
-}
-
 void link_ll6(bool host_end, struct nf_addr *ret)
 {
 	*ret = (struct nf_addr){ .family = AF_INET6, .a = { 0xfe, 0x80, [15] = host_end ? 1 : 2 } };
@@ -235,13 +208,6 @@ static int build_addr(const struct nf_addr *a, int prefixlen, struct nl_addr **r
 	nl_addr_set_prefixlen(na, prefixlen);
 	*ret = na;
 	return 0;
-}
-
-static const char *addr_text(const struct nf_addr *a, char *buf, size_t size)
-{
-	if (!inet_ntop(a->family, a->a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-	return buf;
 }
 
 /* Add a/plen to ifindex (plen 0: /31 or /127); IPv6 without duplicate address detection (the
@@ -273,9 +239,23 @@ static int add_addr(struct nl_sock *sk, int ifindex, const char *ifname, const s
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	r = rtnl_addr_add(sk, ra, NLM_F_REPLACE);
 	if (r < 0)
-		return nl_err(err, r, "adding %s/%d to %s", addr_text(a, buf, sizeof(buf)), plen,
+		return nl_err(err, r, "adding %s/%d to %s", nf_addr_str(a, buf, sizeof(buf)), plen,
 			      ifname);
 	return 0;
+}
+
+/* a/31 and, with ipv6, a6/127 and the end's fixed link-local address (link_ll6). */
+static int add_addrs(struct nl_sock *sk, int ifindex, const char *ifname, const struct nf_addr *a,
+		     const struct nf_addr *a6, bool ipv6, bool host_end, struct nf_error *err)
+{
+	struct nf_addr ll;
+	int r = a ? add_addr(sk, ifindex, ifname, a, 0, err) : 0;
+
+	if (r < 0 || !ipv6 || !a6)
+		return r;
+	link_ll6(host_end, &ll);
+	r = add_addr(sk, ifindex, ifname, a6, 0, err);
+	return r < 0 ? r : add_addr(sk, ifindex, ifname, &ll, 64, err);
 }
 
 static int add_default_route(struct nl_sock *sk, int ifindex, const struct nf_addr *gw,
@@ -315,7 +295,7 @@ static int add_default_route(struct nl_sock *sk, int ifindex, const struct nf_ad
 	r = rtnl_route_add(sk, rt, NLM_F_REPLACE);
 	if (r < 0)
 		return nl_err(err, r, "adding the default route via %s",
-			      addr_text(gw, buf, sizeof(buf)));
+			      nf_addr_str(gw, buf, sizeof(buf)));
 	return 0;
 }
 
@@ -429,21 +409,9 @@ int link_host_configure(const char *ifname, const struct nf_addr *gw4, const str
 	r = ipv6 ? host_inet6_conf(ifname, err) : disable_ipv6(-1, ifname, err);
 	if (r < 0)
 		return r;
-	if (gw4) {
-		r = add_addr(sk, ifindex, ifname, gw4, 0, err);
-		if (r < 0)
-			return r;
-	}
-	if (ipv6 && gw6) {
-		struct nf_addr ll;
-
-		link_ll6(true, &ll);
-		r = add_addr(sk, ifindex, ifname, gw6, 0, err);
-		if (r >= 0)
-			r = add_addr(sk, ifindex, ifname, &ll, 64, err);
-		if (r < 0)
-			return r;
-	}
+	r = add_addrs(sk, ifindex, ifname, gw4, gw6, ipv6, true, err);
+	if (r < 0)
+		return r;
 	return set_link(sk, ifname, true, true, err);
 }
 
@@ -457,7 +425,7 @@ int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf
 	r = rtnl_open(netns_fd, &sk, err);
 	if (r < 0)
 		return r;
-	r = set_up(sk, "lo", err);
+	r = set_link(sk, "lo", true, false, err);
 	if (r < 0 || !addr4)
 		return r;
 	ifindex = get_ifindex(sk, CONTAINER_IFNAME, err);
@@ -469,33 +437,14 @@ int link_ns_configure(int netns_fd, const struct nf_addr *addr4, const struct nf
 		 : disable_ipv6(netns_fd, CONTAINER_IFNAME, err);
 	if (r < 0)
 		return r;
-	r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr4, 0, err);
-	if (r < 0)
-		return r;
-	if (ipv6 && addr6) {
-		struct nf_addr ll;
-
-		link_ll6(false, &ll);
-		r = add_addr(sk, ifindex, CONTAINER_IFNAME, addr6, 0, err);
-		if (r >= 0)
-			r = add_addr(sk, ifindex, CONTAINER_IFNAME, &ll, 64, err);
-		if (r < 0)
-			return r;
-	}
-	r = set_up(sk, CONTAINER_IFNAME, err);
-	if (r < 0)
-		return r;
-	if (gw4) {
+	r = add_addrs(sk, ifindex, CONTAINER_IFNAME, addr4, addr6, ipv6, false, err);
+	if (r >= 0)
+		r = set_link(sk, CONTAINER_IFNAME, true, false, err);
+	if (r >= 0 && gw4)
 		r = add_default_route(sk, ifindex, gw4, err);
-		if (r < 0)
-			return r;
-	}
-	if (ipv6 && gw6) {
+	if (r >= 0 && ipv6 && gw6)
 		r = add_default_route(sk, ifindex, gw6, err);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return r;
 }
 
 int link_delete(const char *ifname, struct nf_error *err)
@@ -621,14 +570,6 @@ static bool is_nf_ifname(const char *name)
 	return true;
 }
 
-static void mask_prefix(struct nf_prefix *p)
-{
-	int width = nf_addr_len(p->addr.family) * 8;
-
-	for (int bit = p->len; bit < width; bit++)
-		p->addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
-}
-
 static int prefix_cmp(const void *a, const void *b)
 {
 	const struct nf_prefix *x = a, *y = b;
@@ -664,7 +605,7 @@ static int push_prefix(struct nf_prefix **v, size_t *n, size_t *cap, const struc
 		*cap = ncap;
 	}
 	(*v)[*n] = (struct nf_prefix){ .addr = *a, .len = (uint8_t)len };
-	mask_prefix(&(*v)[*n]);
+	nf_addr_mask(&(*v)[*n].addr, (unsigned)len);
 	(*n)++;
 	return 0;
 }

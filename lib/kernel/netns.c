@@ -84,6 +84,22 @@ int netns_open_self(struct netns_id *ret_id, struct nf_error *err)
 	return netns_open(SELF_NETNS, ret_id, err);
 }
 
+bool netns_same(const struct netns_id *a, const struct netns_id *b)
+{
+	return a->dev == b->dev && a->ino == b->ino;
+}
+
+int netns_is_self(const struct netns_id *id, struct nf_error *err)
+{
+	struct netns_id self;
+	int fd = netns_open_self(&self, err);
+
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return netns_same(id, &self);
+}
+
 int netns_enter(int nsfd, int *ret_back, struct nf_error *err)
 {
 	_cleanup_close_ int back = -1;

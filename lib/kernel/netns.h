@@ -21,6 +21,9 @@ int netns_open(const char *path, struct netns_id *ret_id, struct nf_error *err);
 /* The caller's own network namespace. */
 int netns_open_self(struct netns_id *ret_id, struct nf_error *err);
 int netns_id_of_fd(int fd, struct netns_id *ret_id);
+bool netns_same(const struct netns_id *a, const struct netns_id *b);
+/* 1: id is the caller's own network namespace (the host's, for the hook), 0: another one. */
+int netns_is_self(const struct netns_id *id, struct nf_error *err);
 
 /* Enter nsfd; *ret_back receives an fd of the namespace to return to. */
 int netns_enter(int nsfd, int *ret_back, struct nf_error *err);

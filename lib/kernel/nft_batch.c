@@ -130,6 +130,20 @@ static int nl_open(struct mnl_socket **ret, struct nf_error *err)
  * RCU grace period, ~10 ms here), while by exit that work has long finished. */
 static struct mnl_socket *host_nl;
 
+/* Reads off every reply still queued on nl, so that the next request on the socket reads only
+ * its own: a request that stopped at an error (an ack, a failed receive) left the rest of its
+ * replies there. A dump left half-read goes on as it is read, so this reads it to its end. */
+static void nl_drain(struct mnl_socket *nl)
+{
+	char buf[8192];
+	int e = errno;
+
+	while (recv(mnl_socket_get_fd(nl), buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0 ||
+	       errno == EINTR || errno == ENOBUFS)
+		;
+	errno = e;
+}
+
 int nl_host(struct mnl_socket **ret, struct nf_error *err)
 {
 	if (!host_nl) {
@@ -138,6 +152,7 @@ int nl_host(struct mnl_socket **ret, struct nf_error *err)
 		if (r < 0)
 			return r;
 	}
+	nl_drain(host_nl); /* what an earlier request on it left after an error */
 	*ret = host_nl;
 	return 0;
 }
@@ -275,7 +290,7 @@ int batch_send(struct mnl_socket *nl, struct batch *b, struct nf_error *err)
 	_cleanup_free_ char *rbuf = NULL;
 	size_t rsize = 1 << 16, expected = b->n_d - 2;
 	struct ack_state st = { .seq0 = b->seq0, .seq_end = b->seq };
-	int fd = mnl_socket_get_fd(nl);
+	int fd = mnl_socket_get_fd(nl), r;
 
 	if (b->oom)
 		return nf_sys_err(err, ENOMEM, "building the nftables batch");
@@ -295,8 +310,11 @@ int batch_send(struct mnl_socket *nl, struct batch *b, struct nf_error *err)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n < 0)
-			return nf_sys_err(err, errno, "reading nftables acks");
+		if (n < 0) {
+			r = nf_sys_err(err, errno, "reading nftables acks");
+			nl_drain(nl);
+			return r;
+		}
 		len = (int)n;
 		for (nlh = (const struct nlmsghdr *)rbuf; mnl_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len))
@@ -335,7 +353,9 @@ void add_table(struct batch *b, uint16_t type, uint16_t flags)
 		     b->family == NFPROTO_NETDEV ? "netdev" : "inet", NF_TABLE);
 }
 
-void add_chain(struct batch *b, const char *name, int hook, int prio, const char *type, int policy)
+/* A chain; hook >= 0: a base chain, on device dev when dev is set (netdev). */
+static void chain_msg(struct batch *b, const char *name, int hook, int prio, const char *type,
+		      int policy, const char *dev)
 {
 	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nlmsghdr *nlh;
@@ -352,37 +372,28 @@ void add_chain(struct batch *b, const char *name, int hook, int prio, const char
 		nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, type);
 		nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, (uint32_t)policy);
 	}
+	if (dev)
+		nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
 	nlh = msg_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh) {
 		nftnl_chain_nlmsg_build_payload(nlh, c);
-		batch_commit(b, nlh, "chain %s", name);
+		if (dev)
+			batch_commit(b, nlh, "chain %s (hook egress, device \"%s\")", name, dev);
+		else
+			batch_commit(b, nlh, "chain %s", name);
 	}
 	nftnl_chain_free(c);
+}
+
+void add_chain(struct batch *b, const char *name, int hook, int prio, const char *type, int policy)
+{
+	chain_msg(b, name, hook, prio, type, policy, NULL);
 }
 
 /* A base chain of the netdev table on one device's egress hook, priority 0, policy accept. */
 void add_egress_chain(struct batch *b, const char *name, const char *dev)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
-	struct nlmsghdr *nlh;
-
-	if (!c) {
-		b->oom = true;
-		return;
-	}
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, NF_TABLE);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_NAME, name);
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, NF_NETDEV_EGRESS);
-	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, 0);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, "filter");
-	nftnl_chain_set_u32(c, NFTNL_CHAIN_POLICY, NF_ACCEPT);
-	nftnl_chain_set_str(c, NFTNL_CHAIN_DEV, dev);
-	nlh = msg_hdr(b, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL);
-	if (nlh) {
-		nftnl_chain_nlmsg_build_payload(nlh, c);
-		batch_commit(b, nlh, "chain %s (hook egress, device \"%s\")", name, dev);
-	}
-	nftnl_chain_free(c);
+	chain_msg(b, name, NF_NETDEV_EGRESS, 0, "filter", NF_ACCEPT, dev);
 }
 
 /* key_fields: byte lengths of the concatenated fields (one entry: a plain key). nlflags:

@@ -98,15 +98,14 @@ struct prange {
 	uint16_t lo, hi;
 };
 
+/* -1, 0, 1 as x is below, equal to or above y: for qsort comparators */
+#define CMP(x, y) ((x) < (y) ? -1 : (x) > (y))
+
 static int cmp_prange(const void *a, const void *b)
 {
 	const struct prange *x = a, *y = b;
 
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
-	return 0;
+	return x->lo != y->lo ? CMP(x->lo, y->lo) : CMP(x->hi, y->hi);
 }
 
 struct event {
@@ -117,18 +116,12 @@ struct event {
 
 static int cmp_event(const void *a, const void *b)
 {
-	const struct event *x = a, *y = b;
-
-	if (x->pos != y->pos)
-		return x->pos < y->pos ? -1 : 1;
-	return 0;
+	return CMP(((const struct event *)a)->pos, ((const struct event *)b)->pos);
 }
 
 static int cmp_u32(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
+	return CMP(*(const uint32_t *)a, *(const uint32_t *)b);
 }
 
 struct sweep {
@@ -282,15 +275,12 @@ static int cmp_merge(const void *a, const void *b)
 {
 	const struct rbox *x = a, *y = b;
 
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	if (x->hi != y->hi)
-		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo || x->hi != y->hi)
+		return x->lo != y->lo ? CMP(x->lo, y->lo) : CMP(x->hi, y->hi);
 	if (x->port_lo != y->port_lo)
-		return x->port_lo < y->port_lo ? -1 : 1;
-	if (x->port_hi != y->port_hi)
-		return x->port_hi < y->port_hi ? -1 : 1;
-	return (int)x->proto_lo - (int)y->proto_lo;
+		return CMP(x->port_lo, y->port_lo);
+	return x->port_hi != y->port_hi ? CMP(x->port_hi, y->port_hi)
+					: (int)x->proto_lo - (int)y->proto_lo;
 }
 
 static int cmp_final(const void *a, const void *b)
@@ -298,7 +288,7 @@ static int cmp_final(const void *a, const void *b)
 	const struct rbox *x = a, *y = b;
 
 	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
+		return CMP(x->lo, y->lo);
 	if (x->proto_lo != y->proto_lo)
 		return (int)x->proto_lo - (int)y->proto_lo;
 	return (int)x->port_lo - (int)y->port_lo;

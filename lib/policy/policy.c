@@ -210,7 +210,7 @@ static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
 
 static int set_selinux(struct nf_policy *p, const char *v, const char *key, struct nf_error *err)
 {
-	char q[100];
+	char q[100], *c = NULL;
 
 	if (strcmp(v, "auto") == 0)
 		p->selinux = NF_SELINUX_AUTO;
@@ -222,21 +222,12 @@ static int set_selinux(struct nf_policy *p, const char *v, const char *key, stru
 		return nf_input_err(err,
 				    "%s: \"%s\": not an SELinux context (user:role:type[:level])",
 				    key, nf_quote(v, q, sizeof(q)));
-	else {
-		/* whether the host can honour it is decided at set-up (label_resolve) */
-		char *c = strdup(v);
-
-		if (!c)
-			return nf_sys_err(err, ENOMEM, "%s", key);
-		free(p->selinux_context);
-		p->selinux_context = c;
+	else if (!(c = strdup(v))) /* whether the host can honour it: label_resolve at set-up */
+		return nf_sys_err(err, ENOMEM, "%s", key);
+	else
 		p->selinux = NF_SELINUX_CONTEXT;
-		return 0;
-	}
-	if (p->selinux != NF_SELINUX_CONTEXT) {
-		free(p->selinux_context);
-		p->selinux_context = NULL;
-	}
+	free(p->selinux_context);
+	p->selinux_context = c;
 	return 0;
 }
 
@@ -248,7 +239,7 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	const struct policy_src *src = NULL;
 	const char *val[K_COUNT] = { 0 }, *first = NULL, *pv, *name;
 	bool from_default = false;
-	char what[300], q[160];
+	char what[300], q[160], sub[340];
 	int r;
 
 	for (size_t i = 0; i < n; i++) {
@@ -360,32 +351,21 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 		p->ipv6 = src && src->ipv6 == 1;
 	}
 
+	r = 0;
 	if (src && src->seccomp) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: seccomp", what);
-		r = set_seccomp(p, src->seccomp, k, hc, src == &own && !from_default, err);
-		if (r < 0)
-			return r;
+		snprintf(sub, sizeof(sub), "%s: seccomp", what);
+		r = set_seccomp(p, src->seccomp, sub, hc, src == &own && !from_default, err);
 	}
-	if (val[K_SECCOMP]) {
+	if (r >= 0 && val[K_SECCOMP])
 		r = set_seccomp(p, val[K_SECCOMP], key_names[K_SECCOMP], hc, true, err);
-		if (r < 0)
-			return r;
+	if (r >= 0 && src && src->selinux) {
+		snprintf(sub, sizeof(sub), "%s: selinux", what);
+		r = set_selinux(p, src->selinux, sub, err);
 	}
-	if (src && src->selinux) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: selinux", what);
-		r = set_selinux(p, src->selinux, k, err);
-		if (r < 0)
-			return r;
-	}
-	if (val[K_SELINUX]) {
+	if (r >= 0 && val[K_SELINUX])
 		r = set_selinux(p, val[K_SELINUX], key_names[K_SELINUX], err);
-		if (r < 0)
-			return r;
-	}
+	if (r < 0)
+		return r;
 
 	if (src) {
 		r = src_rules(p, src->egress, src->n_egress, true, what, err);
@@ -417,16 +397,14 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 		if (r < 0)
 			return r;
 	} else if (src && src->dns_set) {
-		char k[340];
-
-		snprintf(k, sizeof(k), "%s: dns", what);
+		snprintf(sub, sizeof(sub), "%s: dns", what);
 		for (size_t i = 0; !src->dns_none && i < src->n_dns; i++) {
 			struct nf_addr a;
 
 			if (hostconf_resolver_parse(src->dns[i], false, &a) < 0)
-				return nf_input_err(err, "%s: invalid resolver \"%s\"", k,
+				return nf_input_err(err, "%s: invalid resolver \"%s\"", sub,
 						    nf_quote(src->dns[i], q, sizeof(q)));
-			r = add_resolver(p, &a, k, src->dns[i], err);
+			r = add_resolver(p, &a, sub, src->dns[i], err);
 			if (r < 0)
 				return r;
 		}
@@ -453,13 +431,6 @@ struct lookup {
 	struct nf_addr refused;	 /* the first answer a hostname must not open */
 	const char *refused_why; /* NULL: none */
 };
-
-static bool is_v4_mapped(const struct nf_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return memcmp(a->a, pfx, sizeof(pfx)) == 0;
-}
 
 /* The class of an address no DNS answer may open, NULL for any other (without the host's own
  * addresses: see policy_answer_refused). */
@@ -496,15 +467,16 @@ static const char *addr_class_refused(const struct nf_addr *a)
 		if (memcmp(b, meta6, 16) == 0)
 			return "cloud metadata (fd00:ec2::254)";
 		/* an IPv4 address in IPv6 clothing reaches the IPv4 address */
-		if (is_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
+		if (nf_addr_v4_mapped(a) || memcmp(b, nat64, sizeof(nat64)) == 0) {
 			struct nf_addr v4 = { .family = AF_INET };
 			const char *c;
 
 			memcpy(v4.a, b + 12, 4);
 			c = addr_class_refused(&v4);
 			if (c)
-				return is_v4_mapped(a) ? "the IPv4-mapped form of a refused address"
-						       : "the NAT64 form of a refused address";
+				return nf_addr_v4_mapped(a)
+					       ? "the IPv4-mapped form of a refused address"
+					       : "the NAT64 form of a refused address";
 		}
 	}
 	return NULL;
@@ -522,6 +494,17 @@ const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr 
 		    memcmp(host[i].a, a->a, (size_t)nf_addr_len(a->family)) == 0)
 			return "one of the host's own addresses";
 	return NULL;
+}
+
+/* An IPv4 or IPv6 socket address as an nf_addr; false for any other family. */
+static bool sa_addr(const struct sockaddr *sa, struct nf_addr *ret)
+{
+	*ret = (struct nf_addr){ .family = sa->sa_family };
+	if (sa->sa_family == AF_INET)
+		memcpy(ret->a, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	else if (sa->sa_family == AF_INET6)
+		memcpy(ret->a, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	return sa->sa_family == AF_INET || sa->sa_family == AF_INET6;
 }
 
 /* Every address of the namespace the hook runs in (the host's): interface addresses, loopback
@@ -546,18 +529,9 @@ static int host_addrs(struct nf_addr **ret, size_t *ret_n)
 
 		if (i->ifa_flags & IFF_BROADCAST)
 			sa[1] = i->ifa_broadaddr;
-		for (int k = 0; k < 2; k++) {
-			if (!sa[k])
-				continue;
-			if (sa[k]->sa_family == AF_INET) {
-				v[n].family = AF_INET;
-				memcpy(v[n++].a, &((const struct sockaddr_in *)sa[k])->sin_addr, 4);
-			} else if (sa[k]->sa_family == AF_INET6) {
-				v[n].family = AF_INET6;
-				memcpy(v[n++].a, &((const struct sockaddr_in6 *)sa[k])->sin6_addr,
-				       16);
-			}
-		}
+		for (int k = 0; k < 2; k++)
+			if (sa[k] && sa_addr(sa[k], &v[n]))
+				n++;
 	}
 	freeifaddrs(ifa);
 	*ret = v;
@@ -568,25 +542,18 @@ static int host_addrs(struct nf_addr **ret, size_t *ret_n)
 static void lookup_collect(struct lookup *l, bool ipv6, const struct nf_addr *host, size_t n_host)
 {
 	for (struct addrinfo *ai = l->cb.ar_result; ai; ai = ai->ai_next) {
-		struct nf_addr a = { 0 };
+		struct nf_addr a;
 		const char *why;
 		bool dup = false;
 
-		if (ai->ai_family == AF_INET) {
-			a.family = AF_INET;
-			memcpy(a.a, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, 4);
-		} else if (ai->ai_family == AF_INET6 && ipv6) {
-			a.family = AF_INET6;
-			memcpy(a.a, &((struct sockaddr_in6 *)ai->ai_addr)->sin6_addr, 16);
-		} else {
+		if (!sa_addr(ai->ai_addr, &a) || (a.family == AF_INET6 && !ipv6))
 			continue;
-		}
 		why = policy_answer_refused(&a, host, n_host);
 		if (why && !l->refused_why) {
 			l->refused = a;
 			l->refused_why = why;
 		}
-		if (why || is_v4_mapped(&a))
+		if (why || nf_addr_v4_mapped(&a))
 			continue;
 		for (size_t i = 0; i < l->n_addrs && !dup; i++)
 			dup = memcmp(&l->addrs[i], &a, sizeof(a)) == 0;
@@ -800,18 +767,14 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 
 /* fingerprint ----------------------------------------------------------------------------- */
 
-struct fp {
-	uint64_t h;
-};
-
-static void fp_add(struct fp *f, const char *s)
+static void fp_add(uint64_t *h, const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		f->h ^= *p;
-		f->h *= 0x100000001b3ULL;
+		*h ^= *p;
+		*h *= 0x100000001b3ULL;
 	}
-	f->h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
-	f->h *= 0x100000001b3ULL;
+	*h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
+	*h *= 0x100000001b3ULL;
 }
 
 static int strp_cmp(const void *a, const void *b)
@@ -819,7 +782,7 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int fp_rules(struct fp *f, const char *tag, const struct nf_rule *r, size_t n)
+static int fp_rules(uint64_t *f, const char *tag, const struct nf_rule *r, size_t n)
 {
 	char **v = calloc(n + 1, sizeof(*v));
 	char buf[320];
@@ -850,7 +813,7 @@ static int fp_rules(struct fp *f, const char *tag, const struct nf_rule *r, size
 
 int policy_fingerprint(const struct nf_policy *p, char out[17])
 {
-	struct fp f = { 0xcbf29ce484222325ULL };
+	uint64_t f = 0xcbf29ce484222325ULL;
 	char buf[64];
 	int r;
 
@@ -867,6 +830,6 @@ int policy_fingerprint(const struct nf_policy *p, char out[17])
 	snprintf(buf, sizeof(buf), "seccomp %d selinux %d", (int)p->seccomp, (int)p->selinux);
 	fp_add(&f, buf);
 	fp_add(&f, p->selinux_context ? p->selinux_context : "");
-	snprintf(out, 17, "%016llx", (unsigned long long)f.h);
+	snprintf(out, 17, "%016llx", (unsigned long long)f);
 	return 0;
 }

@@ -15,6 +15,9 @@
 
 #define RULE_TOKEN_MAX 512
 
+/* indexed by enum nf_proto */
+static const char *const proto_names[] = { "any", "tcp", "udp", "icmp" };
+
 static int rule_err(struct nf_error *err, const char *key, const char *token, const char *why)
 {
 	char q[160];
@@ -39,13 +42,6 @@ static int parse_uint(const char *s, size_t n, unsigned maxdigits, unsigned max,
 		return -EINVAL;
 	*ret = v;
 	return 0;
-}
-
-static bool is_v4_mapped(const struct nf_addr *a)
-{
-	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	return a->family == AF_INET6 && memcmp(a->a, pfx, sizeof(pfx)) == 0;
 }
 
 /* Hostname (without "*." and with at most one trailing dot), lowercased into out. */
@@ -90,16 +86,6 @@ static const char *host_check(const char *s, size_t n, char out[254])
 	return NULL;
 }
 
-static bool host_bits_set(const struct nf_prefix *p)
-{
-	unsigned width = (unsigned)nf_addr_len(p->addr.family) * 8;
-
-	for (unsigned bit = p->len; bit < width; bit++)
-		if (p->addr.a[bit / 8] & (0x80 >> (bit % 8)))
-			return true;
-	return false;
-}
-
 /* Prefix length: digits only, no sign, no leading zero. */
 static int parse_len(const char *s, size_t n, unsigned max, unsigned *ret)
 {
@@ -131,9 +117,9 @@ static const char *target_v6(const char *s, size_t n, struct nf_rule *r)
 		return "invalid IPv6 prefix length (0-128)";
 	r->family = r->prefix.addr.family = AF_INET6;
 	r->prefix.len = (uint8_t)len;
-	if (is_v4_mapped(&r->prefix.addr))
+	if (nf_addr_v4_mapped(&r->prefix.addr))
 		return "IPv4-mapped IPv6 addresses are not allowed (write the IPv4 address)";
-	if (host_bits_set(&r->prefix))
+	if (nf_addr_host_bits(&r->prefix.addr, r->prefix.len))
 		return "host bits set";
 	return NULL;
 }
@@ -155,7 +141,7 @@ static const char *target_v4(const char *s, size_t n, const char *len_s, size_t 
 		return "invalid IPv4 prefix length (0-32)";
 	r->family = r->prefix.addr.family = AF_INET;
 	r->prefix.len = (uint8_t)len;
-	if (host_bits_set(&r->prefix))
+	if (nf_addr_host_bits(&r->prefix.addr, r->prefix.len))
 		return "host bits set";
 	return NULL;
 }
@@ -198,24 +184,20 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 
 	if (bracket) {
 		why = target_v6(target, target_n, r);
-		if (why)
-			return why;
 	} else if (strspn(target, "0123456789.") == target_n) {
 		why = target_v4(target, target_n, len_s, len_n, r);
-		if (why)
-			return why;
+	} else if (len_s) {
+		return "a hostname takes no prefix length";
 	} else {
-		if (len_s)
-			return "a hostname takes no prefix length";
 		if (target_n >= 2 && target[0] == '*' && target[1] == '.') {
 			r->wildcard = true;
 			target += 2;
 			target_n -= 2;
 		}
 		why = host_check(target, target_n, host);
-		if (why)
-			return why;
 	}
+	if (why)
+		return why;
 
 	if (*p == ':') {
 		const char *ports = p + 1, *dash;
@@ -248,15 +230,12 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 	r->proto = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
 	if (*p == '/') {
 		const char *proto = p + 1;
+		unsigned k = 0;
 
-		if (strcasecmp(proto, "tcp") == 0)
-			r->proto = NF_PROTO_TCP;
-		else if (strcasecmp(proto, "udp") == 0)
-			r->proto = NF_PROTO_UDP;
-		else if (strcasecmp(proto, "icmp") == 0)
-			r->proto = NF_PROTO_ICMP;
-		else if (strcasecmp(proto, "any") == 0)
-			r->proto = NF_PROTO_ANY;
+		while (k < ARRAY_SIZE(proto_names) && strcasecmp(proto, proto_names[k]) != 0)
+			k++;
+		if (k < ARRAY_SIZE(proto_names))
+			r->proto = (enum nf_proto)k;
 		else if (*proto == '\0')
 			return "empty protocol";
 		else if (isdigit((unsigned char)*proto))
@@ -383,7 +362,6 @@ fail:
 
 const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)
 {
-	static const char *const names[] = { "any", "tcp", "udp", "icmp" };
 	char t[300], ports[16] = "", proto[8] = "";
 	enum nf_proto def = r->has_ports ? NF_PROTO_TCP : NF_PROTO_ANY;
 
@@ -408,8 +386,8 @@ const char *rule_str(const struct nf_rule *r, char *buf, unsigned size)
 	else if (r->has_ports)
 		snprintf(ports, sizeof(ports), ":%u-%u", (unsigned)r->port_lo,
 			 (unsigned)r->port_hi);
-	if (r->proto != def && (unsigned)r->proto < ARRAY_SIZE(names))
-		snprintf(proto, sizeof(proto), "/%s", names[r->proto]);
+	if (r->proto != def && (unsigned)r->proto < ARRAY_SIZE(proto_names))
+		snprintf(proto, sizeof(proto), "/%s", proto_names[r->proto]);
 	snprintf(buf, size, "%s%s%s", t, ports, proto);
 	return buf;
 }

@@ -45,24 +45,6 @@ static int lock_leases(int dirfd, const char *dir, bool create, struct nf_error 
 	return steal_fd(&fd);
 }
 
-static const char *addr_text(const struct nf_addr *a, char *buf, size_t size)
-{
-	if (!inet_ntop(a->family, a->a, buf, (socklen_t)size))
-		snprintf(buf, size, "?");
-	return buf;
-}
-
-/* a += n, big-endian over the family's width. */
-static void addr_add(struct nf_addr *a, uint64_t n)
-{
-	for (int i = nf_addr_len(a->family) - 1; i >= 0 && n; i--) {
-		uint64_t s = a->a[i] + (n & 0xff);
-
-		a->a[i] = (uint8_t)s;
-		n = (n >> 8) + (s >> 8);
-	}
-}
-
 /* Pairs in the pool: 2^(width - len - 1), bounded so offsets stay in 64 bits (2^62 pairs are
  * more than any lease directory will hold). */
 static uint64_t pool_pairs(const struct nf_prefix *pool)
@@ -148,7 +130,7 @@ static int try_lease(int dirfd, const char *dir, const struct nf_addr *host, con
 	_cleanup_close_ int fd = -1;
 	int r;
 
-	addr_text(host, name, sizeof(name));
+	nf_addr_str(host, name, sizeof(name));
 	fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return errno == EEXIST ? 0
@@ -175,10 +157,9 @@ int ipam_alloc(const char *state_dir, const struct nf_prefix *pool, const char *
 	if (base.addr.family != AF_INET && base.addr.family != AF_INET6)
 		return nf_input_err(err, "address pool: unknown address family");
 	/* Host bits of the pool are ignored (the configuration parser refuses them anyway). */
-	for (int bit = base.len; bit < nf_addr_len(base.addr.family) * 8; bit++)
-		base.addr.a[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+	nf_addr_mask(&base.addr, base.len);
 	pairs = pool_pairs(&base);
-	addr_text(&base.addr, text, sizeof(text));
+	nf_addr_str(&base.addr, text, sizeof(text));
 	snprintf(key, sizeof(key), "%s/%u", text, base.len);
 	if (pairs == 0)
 		return nf_input_err(err, "address pool %s/%u: too small for a pair", text,
@@ -203,7 +184,7 @@ int ipam_alloc(const char *state_dir, const struct nf_prefix *pool, const char *
 		uint64_t idx = hint + i < pairs ? hint + i : hint + i - pairs;
 		struct nf_addr host = base.addr;
 
-		addr_add(&host, idx * 2);
+		nf_addr_add(&host, idx * 2);
 		r = try_lease(dirfd, dir, &host, id, err);
 		if (r < 0)
 			return r;
@@ -212,7 +193,7 @@ int ipam_alloc(const char *state_dir, const struct nf_prefix *pool, const char *
 		write_hint(dirfd, key, idx + 1 < pairs ? idx + 1 : 0);
 		*ret_host = host;
 		*ret_container = host;
-		addr_add(ret_container, 1);
+		nf_addr_add(ret_container, 1);
 		return 0;
 	}
 	nf_sys_err(err, 0, "address pool %s is full (%" PRIu64 " leases)", key, pairs);
@@ -265,7 +246,7 @@ int ipam_release(const char *state_dir, const struct nf_addr *host_addr, const c
 		return 0;
 	if (lock < 0)
 		return lock;
-	addr_text(host_addr, text, sizeof(text));
+	nf_addr_str(host_addr, text, sizeof(text));
 	r = read_lease(dirfd, text, holder, sizeof(holder));
 	if (r == -ENOENT)
 		return 0;
@@ -297,15 +278,9 @@ int ipam_foreach(const char *state_dir,
 	/* No lock: fn may release leases (which locks). A lease being created right now may read
 	 * empty; it is skipped, as it is someone's live allocation. */
 	while ((errno = 0, de = readdir(d))) {
-		struct nf_addr a = { 0 };
+		struct nf_addr a;
 
-		if (de->d_name[0] == '.')
-			continue;
-		if (inet_pton(AF_INET, de->d_name, a.a) == 1)
-			a.family = AF_INET;
-		else if (inet_pton(AF_INET6, de->d_name, a.a) == 1)
-			a.family = AF_INET6;
-		else
+		if (de->d_name[0] == '.' || nf_addr_parse(de->d_name, &a) < 0)
 			continue;
 		r = read_lease(dirfd(d), de->d_name, holder, sizeof(holder));
 		if (r == -ENOENT || r == 0)
