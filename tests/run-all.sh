@@ -64,6 +64,13 @@ else
 	failed=$((failed + 1))
 fi
 
+echo "=== layers and cycles (includes and symbols)"
+if make --no-print-directory check-includes; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 echo "=== selinux module builds"
 if make --no-print-directory selinux >/dev/null; then
 	passed=$((passed + 1))
