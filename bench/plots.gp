@@ -61,24 +61,29 @@ if (have("connrate-rules.dat") && have("connrate-containers.dat")) {
 }
 
 if (have("scale.dat")) {
-	reset; set grid; set key center right
+	reset; set grid; set key below
+	set xrange [0.8:1300]
 	set output "scale.png"
 	set title "One container's set-up and tear-down against containers already set up\n(median, min-max bars; solid: this build, dashed: NF\\_BASE\\_BIN when measured)"
 	set xlabel "containers set up"
 	set ylabel "ms"
 	set yrange [0:*]
 	set logscale x
-	base = have("scale-base.dat")
-	plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 title "set-up", \
-	     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 title "tear-down (hook returns)", \
-	     "" using 1:8 with linespoints lw 2 lc 3 title "tear-down (all gone, background part done)", \
-	     (base ? "scale-base.dat" : "scale.dat") using 1:(base ? $2 : NaN):3:4 \
-	         with yerrorlines lw 2 lc 1 dt 2 title (base ? "set-up (base)" : ""), \
-	     "" using 1:(base ? $5 : NaN):6:7 with yerrorlines lw 2 lc 2 dt 2 \
-	         title (base ? "tear-down, hook returns (base)" : ""), \
-	     "" using 1:(base ? $8 : NaN) with linespoints lw 2 lc 3 dt 2 \
-	         title (base ? "tear-down, all gone (base)" : "")
+	if (have("scale-base.dat")) {
+		set key maxrows 3
+		plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 title "set-up", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 title "tear-down (hook returns)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 title "tear-down (all gone)", \
+		     "scale-base.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 dt 2 title "set-up (base)", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 dt 2 title "tear-down, hook returns (base)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 dt 2 title "tear-down, all gone (base)"
+	} else {
+		plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 title "set-up", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 title "tear-down (hook returns)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 title "tear-down (all gone, background part done)"
+	}
 	unset logscale
+	unset xrange
 	unset output
 }
 
@@ -114,7 +119,7 @@ if (have("hosttable-kmem.dat")) {
 	set style fill solid 0.7 border -1
 	set boxwidth 0.5
 	set ylabel "KiB per container"
-	set yrange [0:*]
+	set yrange [*<0:*]
 	set xrange [-0.6:*]
 	plot "hosttable-kmem.dat" using 0:4:xtic(sprintf("%s, %d containers", stringcolumn(1), $2)) \
 	     with boxes notitle, \

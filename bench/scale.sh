@@ -364,18 +364,20 @@ echo
 # table's. c's conntrack entries are flushed first (they would expire inside the window), the
 # server is stopped, and the sides are measured one after the other, so nothing of this script
 # allocates or frees meanwhile; other processes on the machine may, hence the median.
-kmem_once() {
-	awk 'FILENAME ~ /slabinfo/ { if (FNR > 2) b += $2 * $4; next }
+kmem_once() { # prints "all kmalloc": KiB over every cache, and over the kmalloc caches only
+	awk 'FILENAME ~ /slabinfo/ { if (FNR > 2) { b += $2 * $4; if ($1 ~ /^kmalloc/) k += $2 * $4 }; next }
 		/^VmallocUsed:/ { v = $2 }
-		END { printf "%.0f\n", b / 1024 + v }' /proc/slabinfo /proc/meminfo
+		END { printf "%.0f %.0f\n", b / 1024 + v, k / 1024 + v }' /proc/slabinfo /proc/meminfo
 }
-kmem() {
+kmem() { # FILE: 5 samples 0.2 s apart to FILE; prints the medians "all kmalloc"
 	local i
 	for ((i = 0; i < 5; i++)); do
 		kmem_once
 		sleep 0.2
-	done | median
+	done >"$1"
+	echo "$(cut -d' ' -f1 "$1" | median) $(cut -d' ' -f2 "$1" | median)"
 }
+caches() { awk 'NR > 2 {print $1, $2 * $4}' /proc/slabinfo | sort; } # name bytes
 stop_server
 for ns in "$WORLD" "${CNS[@]}" $(for s in "${SIDES[@]}"; do echo "nfb-h$s-$$ nfb-o$s-$$"; done); do
 	nfb_inns "$ns" conntrack -F >/dev/null 2>&1 || true
@@ -389,8 +391,8 @@ samples 0.2 s apart) with $MAXLEVEL containers set up, and after \`nft delete ta
 host table(s) alone and a 1 s wait; the difference, and per container. Objects: the host
 namespace's \`nft list ruleset\`: lines, chains, rules, sets and maps, their elements.
 
-| build | KiB with table | KiB without | table KiB | KiB per container | ruleset lines | chains | rules | sets+maps | elements |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| build | KiB with table | KiB without | table KiB | KiB per container | kmalloc only: per container | ruleset lines | chains | rules | sets+maps | elements |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 echo "# side containers table_kib kib_per_container; bench/scale.sh" >"$NFB_OUT/hosttable-kmem.dat"
 for s in "${SIDES[@]}"; do
@@ -400,18 +402,32 @@ for s in "${SIDES[@]}"; do
 		[.nftables[] | select(.chain)] as $c | [.nftables[] | select(.rule)] as $r |
 		[.nftables[] | (.set // .map) | select(.)] as $s |
 		"\($c | length) \($r | length) \($s | length) \([$s[] | (.elem // []) | length] | add // 0)"')
-	before=$(kmem)
+	read -r before kbefore < <(kmem "$W/kmem-before-$s")
+	caches >"$W/caches-before-$s"
+	vbefore=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
 	for t in $(nfb_inns "$h" nft -j list tables |
 		jq -r '.nftables[] | select(.table) | "\(.table.family)/\(.table.name)"'); do
 		nfb_inns "$h" nft delete table "${t%%/*}" "${t#*/}"
 	done
 	sleep 1
-	after=$(kmem)
+	read -r after kafter < <(kmem "$W/kmem-after-$s")
+	caches >"$W/caches-after-$s"
+	vafter=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
 	d=$((before - after))
 	per=$(awk -v d="$d" -v n="$MAXLEVEL" 'BEGIN {printf "%.1f", d / n}')
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$before" "$after" "$d" \
-		"$per" "$lines" "$chains" "$rules" "$sets" "$elems"
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$before" "$after" \
+		"$d" "$per" "$(awk -v d="$((kbefore - kafter))" -v n="$MAXLEVEL" \
+		'BEGIN {printf "%.1f", d / n}')" "$lines" "$chains" "$rules" "$sets" "$elems"
 	echo "$s $MAXLEVEL $d $per" >>"$NFB_OUT/hosttable-kmem.dat"
+	# where it was: the caches that shrank most (one snapshot each side of the deletion)
+	join "$W/caches-before-$s" "$W/caches-after-$s" |
+		awk '{printf "%s %.0f\n", $1, ($2 - $3) / 1024}' | sort -k2,2nr | head -5 |
+		awk '{printf "%s%s %s KiB", (NR > 1 ? ", " : ""), $1, $2}' >"$W/top-$s"
+	echo ", VmallocUsed $((vbefore - vafter)) KiB" >>"$W/top-$s"
+done
+echo
+for s in "${SIDES[@]}"; do
+	echo "$s: what shrank most (one snapshot either side): $(tr -d '\n' <"$W/top-$s")."
 done
 
 # The containers go with their namespaces (lib.sh's cleanup; the kernel deletes their veth
