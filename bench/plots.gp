@@ -119,8 +119,9 @@ if (have("hosttable-kmem.dat")) {
 	set style fill solid 0.7 border -1
 	set boxwidth 0.5
 	set ylabel "KiB per container"
-	set yrange [*<0:*]
-	set xrange [-0.6:*]
+	stats "hosttable-kmem.dat" using 4 nooutput
+	set yrange [(STATS_min < 0 ? 1.2 * STATS_min : 0):(STATS_max > 0 ? 1.2 * STATS_max : 1)]
+	set xrange [-0.6:STATS_records - 0.4]
 	plot "hosttable-kmem.dat" using 0:4:xtic(sprintf("%s, %d containers", stringcolumn(1), $2)) \
 	     with boxes notitle, \
 	     "" using 0:4:(sprintf("%.1f", $4)) with labels offset 0,1 notitle
