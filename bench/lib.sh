@@ -121,3 +121,36 @@ nfb_down() {
 	nfb_hook poststop "$1" "$2"
 	ip netns del "nfb-$2-$$"
 }
+
+# ---- namespaces wired to a world (bench/traffic.sh, bench/scale.sh) ----
+# nfb_inns NS CMD...: CMD in network namespace NS.
+nfb_inns() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
+}
+
+# nfb_wait_for TRIES CMD...: poll CMD every 20 ms until it succeeds; 1 if it never does.
+nfb_wait_for() {
+	local tries=$1 i
+	shift
+	for ((i = 0; i < tries; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# nfb_uplink WORLD HOSTNS N: a veth between HOSTNS (uplink0, 192.0.2.4N+1/30, its default
+# route) and the namespace WORLD (upN, 4N+2).
+nfb_uplink() {
+	local w=$1 h=$2 n=$3 a=192.0.2.$((4 * $3 + 1)) b=192.0.2.$((4 * $3 + 2))
+	ip -n "$w" link add "up$n" type veth peer name uplink0 netns "$h"
+	ip -n "$w" addr add "$b/30" dev "up$n"
+	ip -n "$w" link set "up$n" up
+	ip -n "$h" link set lo up
+	ip -n "$h" addr add "$a/30" dev uplink0
+	ip -n "$h" link set uplink0 up
+	ip -n "$h" route add default via "$b"
+}
+

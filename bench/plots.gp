@@ -61,16 +61,69 @@ if (have("connrate-rules.dat") && have("connrate-containers.dat")) {
 }
 
 if (have("scale.dat")) {
-	reset; set grid; set key center right
+	reset; set grid; set key below
+	set xrange [0.8:1300]
 	set output "scale.png"
-	set title "One container's set-up and tear-down against containers already set up"
+	set title "One container's set-up and tear-down against containers already set up\n(median, min-max bars; solid: this build, dashed: NF\\_BASE\\_BIN when measured)"
 	set xlabel "containers set up"
 	set ylabel "ms"
 	set yrange [0:*]
 	set logscale x
-	plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 title "set-up", \
-	     "" using 1:5:6:7 with yerrorlines lw 2 title "tear-down (hook returns)", \
-	     "" using 1:8 with linespoints lw 2 title "tear-down (all gone, background part done)"
+	if (have("scale-base.dat")) {
+		set key maxrows 3
+		plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 title "set-up", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 title "tear-down (hook returns)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 title "tear-down (all gone)", \
+		     "scale-base.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 dt 2 title "set-up (base)", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 dt 2 title "tear-down, hook returns (base)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 dt 2 title "tear-down, all gone (base)"
+	} else {
+		plot "scale.dat" using 1:2:3:4 with yerrorlines lw 2 lc 1 title "set-up", \
+		     "" using 1:5:6:7 with yerrorlines lw 2 lc 2 title "tear-down (hook returns)", \
+		     "" using 1:8 with linespoints lw 2 lc 3 title "tear-down (all gone, background part done)"
+	}
 	unset logscale
+	unset xrange
+	unset output
+}
+
+# bench/scale.sh c: connection rate through one container with 1 and with the most containers
+# set up; columns: containers, then median min max per build (new, then base when measured).
+if (have("connrate-scale.dat")) {
+	reset; set grid ytics
+	set output "connrate-scale.png"
+	set title "New TCP connections per second through one container\nagainst containers in the host table (median, min-max bars; higher is better)"
+	set style data histograms
+	set style histogram errorbars gap 1 lw 1
+	set style fill solid 0.7 border -1
+	set xlabel "containers set up"
+	set ylabel "connections/s"
+	set yrange [0:*]
+	set key below
+	ncol = int(system("awk '!/^#/ {print NF; exit}' connrate-scale.dat"))
+	if (ncol >= 7) {
+		plot "connrate-scale.dat" using 2:3:4:xtic(1) title "this build", \
+		     "" using 5:6:7 title "base (NF\\_BASE\\_BIN)"
+	} else {
+		plot "connrate-scale.dat" using 2:3:4:xtic(1) title "this build"
+	}
+	unset output
+}
+
+# bench/scale.sh d: kernel memory of the host table per container; columns: build containers
+# table_kib kib_per_container.
+if (have("hosttable-kmem.dat")) {
+	reset; set grid ytics
+	set output "hosttable-kmem.png"
+	set title "Kernel memory of the host table per container (slab + vmalloc, KiB)"
+	set style fill solid 0.7 border -1
+	set boxwidth 0.5
+	set ylabel "KiB per container"
+	stats "hosttable-kmem.dat" using 4 nooutput
+	set yrange [(STATS_min < 0 ? 1.2 * STATS_min : 0):(STATS_max > 0 ? 1.2 * STATS_max : 1)]
+	set xrange [-0.6:STATS_records - 0.4]
+	plot "hosttable-kmem.dat" using 0:4:xtic(sprintf("%s, %d containers", stringcolumn(1), $2)) \
+	     with boxes notitle, \
+	     "" using 0:4:(sprintf("%.1f", $4)) with labels offset 0,1 notitle
 	unset output
 }

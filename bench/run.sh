@@ -2,7 +2,8 @@
 # `make bench`: every benchmark in turn, then the plots. Markdown results go to stdout and to
 # $NFB_OUT/results.md; data files and PNG plots to $NFB_OUT (default build/bench). Nothing here
 # is part of `make check`. RUNS (default 20) sets the runs per figure; NFB_ONLY="peers traffic"
-# runs a subset.
+# runs a subset. NF_BASE_BIN=/path/to/an/older/netfence adds that build beside this one in
+# bench/scale.sh's host-table figures (1, 100, 1000 containers: LEVELS="1 100 1000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUNS=${RUNS:-20}

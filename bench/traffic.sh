@@ -77,21 +77,8 @@ command -v iperf3 >/dev/null || fail "iperf3 missing (bench/deps.sh installs it)
 command -v jq >/dev/null || fail "jq missing"
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || fail "RUNS must be a positive number"
 
-inns() { # NS CMD...: CMD in network namespace NS
-	local ns=$1
-	shift
-	nsenter --net="/run/netns/$ns" "$@"
-}
-
-wait_for() { # TRIES CMD...: poll CMD every 20 ms
-	local tries=$1 i
-	shift
-	for ((i = 0; i < tries; i++)); do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.02
-	done
-	return 1
-}
+inns() { nfb_inns "$@"; }
+wait_for() { nfb_wait_for "$@"; }
 
 listening() { # NS PORT: a TCP socket listens on PORT in NS
 	[ -n "$(inns "$1" ss -Htln "sport = :$2")" ]
@@ -102,16 +89,7 @@ tcp_open() { # NS PORT: a TCP connect from NS to the server's PORT opens (within
 }
 
 # uplink HOSTNS N: a veth between HOSTNS (192.0.2.4N+1/30, default route) and the world (4N+2).
-uplink() {
-	local h=$1 n=$2 a=192.0.2.$((4 * $2 + 1)) b=192.0.2.$((4 * $2 + 2))
-	ip -n "$WORLD" link add "up$n" type veth peer name uplink0 netns "$h"
-	ip -n "$WORLD" addr add "$b/30" dev "up$n"
-	ip -n "$WORLD" link set "up$n" up
-	ip -n "$h" link set lo up
-	ip -n "$h" addr add "$a/30" dev uplink0
-	ip -n "$h" link set uplink0 up
-	ip -n "$h" route add default via "$b"
-}
+uplink() { nfb_uplink "$WORLD" "$@"; }
 
 # by_hand HOSTNS CNS N: new namespaces HOSTNS (uplink N) and CNS, wired as a CNI plugin would:
 # veth, 10.55.N.0/31, default route; the world routes the /31 back.
