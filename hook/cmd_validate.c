@@ -195,9 +195,7 @@ static int check_host(void)
 			chains[i]);
 		problems++;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(chains[i]);
-	free(chains);
+	nf_strv_free(chains, n);
 	return problems;
 }
 

@@ -311,20 +311,13 @@ struct spec_seccomp {
 	size_t n_rules;
 };
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void seccomp_free(struct spec_seccomp *sc)
 {
 	if (!sc)
 		return;
-	strv_free(sc->arches, sc->n_arches);
+	nf_strv_free(sc->arches, sc->n_arches);
 	for (size_t i = 0; i < sc->n_rules; i++) {
-		strv_free(sc->rules[i].names, sc->rules[i].n_names);
+		nf_strv_free(sc->rules[i].names, sc->rules[i].n_names);
 		free(sc->rules[i].args);
 	}
 	free(sc->rules);
@@ -353,7 +346,7 @@ static int strings_of(yajl_val arr, char ***ret, size_t *ret_n)
 			continue;
 		v[n] = strdup(s->u.string);
 		if (!v[n]) {
-			strv_free(v, n);
+			nf_strv_free(v, n);
 			return -ENOMEM;
 		}
 		n++;

@@ -210,6 +210,20 @@ const char *nf_quote(const char *s, char *buf, size_t size)
 	return buf;
 }
 
+void nf_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool nf_hex_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == 12 && !s[n];
+}
+
 uint64_t nf_now_ms(void)
 {
 	struct timespec ts;

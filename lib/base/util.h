@@ -69,6 +69,12 @@ static inline void nf_fault(const char *point)
 }
 #endif
 
+/* Free the first n strings of v, then v. */
+void nf_strv_free(char **v, size_t n);
+
+/* Exactly 12 lowercase hex digits, the form of nf_id_hex. */
+bool nf_hex_ok(const char *s);
+
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);
 

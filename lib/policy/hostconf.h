@@ -45,8 +45,9 @@ struct hostconf {
 	bool dns_set;		  /* "dns" given in the file */
 	struct nf_addr *dns;	  /* resolvers (from the file or the host's resolv.conf) */
 	size_t n_dns;
-	char *default_policy; /* NULL: leave unannotated containers alone; else a policy name or
-			       * inline JSON text, as io.netfence.policy */
+	char *default_policy; /* NULL: leave unannotated containers alone; else a policy name,
+			       * "inline" for an object, or JSON text as io.netfence.policy */
+	struct policy_src *default_src; /* the inline default, parsed (not with NO_PROFILES) */
 	struct hostconf_profile *profiles;
 	size_t n_profiles;
 	bool allow_all_policies; /* "allow.policies" absent */

@@ -161,27 +161,25 @@ static void test_default_policy_inline(void **state)
 {
 	struct nf_error err;
 	struct hostconf *hc;
-	struct policy_src p;
+	const struct policy_src *p;
 
 	assert_int_equal(parse("{\"default_policy\": {\"base\": \"internet\", \"egress\": "
 			       "[\"10.1.0.0/16:80\"], \"dns\": [\"9.9.9.9\"]}}",
 			       &hc, &err),
 			 0);
-	assert_non_null(hc->default_policy);
-	assert_int_equal(hc->default_policy[0], '{');
-	assert_int_equal(policy_src_parse_json(hc->default_policy, strlen(hc->default_policy), "d",
-					       10, &p, &err),
-			 0);
-	assert_int_equal(p.base, NF_BASE_INTERNET);
-	assert_int_equal(p.n_egress, 1);
-	assert_string_equal(p.egress[0], "10.1.0.0/16:80");
-	assert_int_equal(p.n_dns, 1);
-	policy_src_clear(&p);
+	assert_string_equal(hc->default_policy, "inline");
+	p = hc->default_src;
+	assert_non_null(p);
+	assert_int_equal(p->base, NF_BASE_INTERNET);
+	assert_int_equal(p->n_egress, 1);
+	assert_string_equal(p->egress[0], "10.1.0.0/16:80");
+	assert_int_equal(p->n_dns, 1);
 	hostconf_free(hc);
 
 	/* as a string of JSON text too */
 	assert_int_equal(parse("{\"default_policy\": \"{\\\"base\\\": \\\"none\\\"}\"}", &hc, &err),
 			 0);
+	assert_int_equal(hc->default_src->base, NF_BASE_NONE);
 	hostconf_free(hc);
 	assert_int_equal(parse("{\"default_policy\": \"internet\"}", &hc, &err), 0);
 	hostconf_free(hc);
