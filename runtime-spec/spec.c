@@ -175,48 +175,18 @@ void spec_config_free(struct spec_config *c)
 	free(c);
 }
 
-/* Capability names by number, as <linux/capability.h> has them (without "CAP_"). */
-static const char *const cap_names[] = { "CHOWN",
-					 "DAC_OVERRIDE",
-					 "DAC_READ_SEARCH",
-					 "FOWNER",
-					 "FSETID",
-					 "KILL",
-					 "SETGID",
-					 "SETUID",
-					 "SETPCAP",
-					 "LINUX_IMMUTABLE",
-					 "NET_BIND_SERVICE",
-					 "NET_BROADCAST",
-					 "NET_ADMIN",
-					 "NET_RAW",
-					 "IPC_LOCK",
-					 "IPC_OWNER",
-					 "SYS_MODULE",
-					 "SYS_RAWIO",
-					 "SYS_CHROOT",
-					 "SYS_PTRACE",
-					 "SYS_PACCT",
-					 "SYS_ADMIN",
-					 "SYS_BOOT",
-					 "SYS_NICE",
-					 "SYS_RESOURCE",
-					 "SYS_TIME",
-					 "SYS_TTY_CONFIG",
-					 "MKNOD",
-					 "LEASE",
-					 "AUDIT_WRITE",
-					 "AUDIT_CONTROL",
-					 "SETFCAP",
-					 "MAC_OVERRIDE",
-					 "MAC_ADMIN",
-					 "SYSLOG",
-					 "WAKE_ALARM",
-					 "BLOCK_SUSPEND",
-					 "AUDIT_READ",
-					 "PERFMON",
-					 "BPF",
-					 "CHECKPOINT_RESTORE" };
+/* Capability names by number, as <linux/capability.h> has them (without "CAP_"), packed. */
+/* clang-format off */
+static const char *const cap_names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",
+	"NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT",
+	"SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE",
+	"SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL",
+	"SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND",
+	"AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"
+};
+/* clang-format on */
 
 int spec_cap_number(const char *name)
 {

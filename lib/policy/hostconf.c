@@ -125,12 +125,11 @@ static int policy_src_from_tree(yajl_val obj, const char *what, size_t max_rules
 						    "%s: \"base\": unknown policy \"%.100s\" "
 						    "(none, restricted or internet)",
 						    what, v->u.string);
-		} else if (strcmp(key, "egress") == 0) {
-			r = get_strv(v, what, key, &p.egress, &p.n_egress, err);
-			if (r < 0)
-				return r;
-		} else if (strcmp(key, "ingress") == 0) {
-			r = get_strv(v, what, key, &p.ingress, &p.n_ingress, err);
+		} else if (strcmp(key, "egress") == 0 || strcmp(key, "ingress") == 0) {
+			bool eg = key[0] == 'e';
+
+			r = get_strv(v, what, key, eg ? &p.egress : &p.ingress,
+				     eg ? &p.n_egress : &p.n_ingress, err);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "dns") == 0) {
@@ -417,9 +416,7 @@ static struct hostconf *hostconf_defaults(void)
 	hc->state_dir = strdup("/run/netfence");
 	hc->selinux_packet_type = strdup(NF_SELINUX_PACKET_TYPE);
 	if (!hc->state_dir || !hc->selinux_packet_type) {
-		free(hc->state_dir);
-		free(hc->selinux_packet_type);
-		free(hc);
+		hostconf_free(hc);
 		return NULL;
 	}
 	return hc;
