@@ -434,9 +434,9 @@ int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_va
 		"seccomp", "defaultAction", "defaultErrnoRet", "architectures", "archMap",
 		"architecture", "subArchitectures", "syscalls", "names", "action", "errnoRet",
 		"args", "index", "value", "valueTwo", "op", "annotations", "hooks", "prestart",
-		"createRuntime", "createContainer", "startContainer", "poststart", "poststop", "env",
-		"timeout", "sysctl", "resources", "unified", "rdma", "netDevices", "timeOffsets",
-		"flags", "listenerPath", NULL,
+		"createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+		"env", "timeout", "sysctl", "resources", "unified", "rdma", "netDevices",
+		"timeOffsets", "flags", "listenerPath", NULL,
 	};
 	/* clang-format on */
 	const struct dup_rules k = { .what = what, .go = true, .maps = maps, .names = names };
