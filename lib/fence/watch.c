@@ -159,7 +159,7 @@ static int watch_sync(const struct hostconf *hc, struct nf_error *err)
 		}
 		journal_free(j);
 	}
-	strv_free(ids, n_ids);
+	nf_strv_free(ids, n_ids);
 	nf_boxset_clear(&v4);
 	nf_boxset_clear(&v6);
 	return r;
@@ -175,7 +175,7 @@ static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *
 	char **ids = NULL;
 	int r = journal_list(hc->state_dir, &ids, ret, err);
 
-	strv_free(ids, *ret);
+	nf_strv_free(ids, *ret);
 	return r;
 }
 

@@ -77,7 +77,7 @@ static void names_seed(const char *state_dir)
 		}
 		journal_free(j);
 	}
-	strv_free(ids, n);
+	nf_strv_free(ids, n);
 }
 
 int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13],
