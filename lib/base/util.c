@@ -48,12 +48,7 @@ int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_le
 			return nf_input_err(err, "%s: larger than the limit of %zu bytes", what,
 					    max);
 	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return nf_sys_err(err, ENOMEM, "reading %s", what);
-	}
-	buf[len] = '\0';
+	buf[len] = '\0'; /* the first pass allocated buf */
 	*ret = steal_pointer(&buf);
 	if (ret_len)
 		*ret_len = len;

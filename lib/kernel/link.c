@@ -318,12 +318,9 @@ static int disable_ipv6(int netns_fd, const char *ifname, struct nf_error *err)
 	netns_return(&back);
 	if (r == -ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0)
 		return 0;
-	if (r < 0)
-		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
-	r = nf_write_all(fd, "1\n", 2);
-	if (r < 0)
-		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
-	return 0;
+	if (r >= 0)
+		r = nf_write_all(fd, "1\n", 2);
+	return r < 0 ? nf_sys_err(err, r, "disabling IPv6 on %s", ifname) : 0;
 }
 
 /*
