@@ -219,7 +219,7 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (!file)
 		file = "config.json";
-	r = hostconf_load(NULL, NULL, &hc, &err);
+	r = hostconf_load_flags(NULL, NULL, 0, &hc, &err);
 	if (r < 0)
 		return cmd_fail("validate", &err);
 	r = spec_config_load_path(file, &cfg, &err);

@@ -119,7 +119,7 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 	ann = spec_doc_annotations(d, &n);
 	/* the host configuration: a default policy, profiles, allow, and whether a sandbox
 	 * annotation is Kubernetes' own */
-	r = hostconf_load(o->netfence_config, NULL, &hc, err);
+	r = hostconf_load_flags(o->netfence_config, NULL, 0, &hc, err);
 	if (r < 0)
 		return r;
 	applies = wrapper_policy_applies(ann, n, hc->default_policy != NULL, hc->kubernetes);

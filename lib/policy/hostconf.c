@@ -581,12 +581,6 @@ int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct 
 	return hostconf_parse_what(buf, len, "host configuration", resolv_conf, 0, ret, err);
 }
 
-int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
-		  struct nf_error *err)
-{
-	return hostconf_load_flags(path, resolv_conf, 0, ret, err);
-}
-
 int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flags,
 			struct hostconf **ret, struct nf_error *err)
 {

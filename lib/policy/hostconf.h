@@ -71,9 +71,7 @@ struct hostconf {
  * path; a missing default file gives the built-in defaults, a missing named file is an error.
  * When "dns" is absent, resolvers come from resolv_conf (NULL: /etc/resolv.conf, or
  * /run/systemd/resolve/resolv.conf when the former only names 127.0.0.53), loopback excluded. */
-int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
-		  struct nf_error *err);
-/* NF_HOSTCONF_NO_PROFILES: leave "profiles" unparsed (no profile is found) and skip the
+/* NF_HOSTCONF_NO_PROFILES in flags: leave "profiles" unparsed (no profile is found) and skip the
  * default_policy check against them: tear-down, gc and status need none of it, and a profile
  * of 100,000 rules costs ~20 ms to parse. */
 #define NF_HOSTCONF_NO_PROFILES 1u

@@ -275,25 +275,25 @@ static void test_load(void **state)
 	snprintf(path, sizeof(path), "%s/netfence.json", tmpdir);
 	snprintf(missing, sizeof(missing), "%s/nope.json", tmpdir);
 	write_file(path, "{\"nat\": false}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), 0);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), 0);
 	assert_false(hc->nat);
 	assert_string_equal(hc->path, path);
 	hostconf_free(hc);
 
 	/* $NETFENCE_CONFIG names the file */
 	setenv("NETFENCE_CONFIG", path, 1);
-	assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), 0);
+	assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), 0);
 	assert_false(hc->nat);
 	hostconf_free(hc);
 	/* a named file that does not exist is an error */
 	setenv("NETFENCE_CONFIG", missing, 1);
-	assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), -ENOENT);
+	assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, missing));
 	unsetenv("NETFENCE_CONFIG");
-	assert_int_equal(hostconf_load(missing, resolv, &hc, &err), -ENOENT);
+	assert_int_equal(hostconf_load_flags(missing, resolv, 0, &hc, &err), -ENOENT);
 	/* the default path, when absent, gives the defaults */
 	if (access(NF_HOSTCONF_DEFAULT, F_OK) != 0) {
-		assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), 0);
+		assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), 0);
 		assert_true(hc->nat);
 		assert_null(hc->path);
 		assert_int_equal(hc->n_dns, 2);
@@ -302,12 +302,12 @@ static void test_load(void **state)
 
 	/* errors name the file and the key */
 	write_file(path, "{\"nat\": 1}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), -EINVAL);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(strstr(err.msg, "\"nat\""));
 	write_file(path, "{\"profiles\": {\"db\": {\"base\": \"restricted\", \"egress\": "
 			 "[\"[fe80::1%eth0]\"]}}}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), -EINVAL);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(
 		strstr(err.msg, "profiles: \"db\": egress: invalid rule \"[fe80::1%eth0]\""));
