@@ -51,8 +51,7 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		return nf_input_err(err, "state: no \"bundle\"");
 	/* netfence-runtime names the file when the runtime reads another one (-f) */
 	oci = secure_getenv("NETFENCE_OCI_CONFIG");
-	r = oci ? spec_config_load_file(st->bundle, oci, &cfg, err)
-		: spec_config_load(st->bundle, &cfg, err);
+	r = spec_config_load(st->bundle, oci, &cfg, err);
 	if (r < 0)
 		return r;
 	/* Only Kubernetes sets the sandbox annotation itself: elsewhere (podman, plain runc) the

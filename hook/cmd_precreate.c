@@ -30,7 +30,7 @@ int cmd_hook_precreate(void)
 			nf_err_prefix(&err, "config.json");
 	}
 	if (r >= 0)
-		r = hostconf_load(NULL, NULL, &hc, &err);
+		r = hostconf_load_flags(NULL, NULL, 0, &hc, &err);
 	if (r >= 0)
 		r = wrapper_secure_doc(d, hc, &changed, &err);
 	if (r >= 0 && changed)

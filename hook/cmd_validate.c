@@ -6,13 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yajl/yajl_gen.h>
 
 #include "spec.h"
 #include "caps.h"
 #include "cmd.h"
 #include "label.h"
 #include "hostconf.h"
+#include "json.h"
 #include "link.h"
 #include "nft.h"
 #include "policy.h"
@@ -106,64 +106,58 @@ static void print_text(const struct nf_policy *p)
 	}
 }
 
-static void gs(yajl_gen g, const char *s)
+static yajl_val rules_json(const struct nf_rule *r, size_t n)
 {
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void gen_rules(yajl_gen g, const char *key, const struct nf_rule *r, size_t n)
-{
+	yajl_val arr = json_new(yajl_t_array);
 	char buf[320];
 
-	gs(g, key);
-	yajl_gen_array_open(g);
-	for (size_t i = 0; i < n; i++)
-		gs(g, rule_str(&r[i], buf, sizeof(buf)));
-	yajl_gen_array_close(g);
+	for (size_t i = 0; arr && i < n; i++)
+		if (json_append(arr, json_new_string(rule_str(&r[i], buf, sizeof(buf)))) < 0) {
+			yajl_tree_free(arr);
+			return NULL;
+		}
+	return arr;
 }
 
-static void print_json(const struct nf_policy *p, bool ok, const char *error)
+/* The result as JSON on stdout; false (reported on stderr) when it could not be written. */
+static bool print_json(const struct nf_policy *p, const char *error)
 {
-	yajl_gen g = yajl_gen_alloc(NULL);
-	const unsigned char *buf;
+	_cleanup_(yajl_tree_freep) yajl_val o = json_new(yajl_t_object);
+	_cleanup_free_ char *text = NULL;
+	struct nf_error err = { 0 };
+	yajl_val dns;
 	size_t len;
 	char a[64];
+	int r = -ENOMEM;
 
-	if (!g)
-		return;
-	yajl_gen_config(g, yajl_gen_beautify, 1);
-	yajl_gen_map_open(g);
-	gs(g, "valid");
-	yajl_gen_bool(g, ok);
-	if (error) {
-		gs(g, "error");
-		gs(g, error);
+	if (o)
+		r = json_put(o, "valid", json_new(error ? yajl_t_false : yajl_t_true));
+	if (r >= 0 && error)
+		r = json_put(o, "error", json_new_string(error));
+	if (r >= 0 && p) {
+		dns = json_new(yajl_t_array);
+		for (size_t i = 0; dns && i < p->n_dns; i++)
+			r |= json_append(dns,
+					 json_new_string(nf_addr_str(&p->dns[i], a, sizeof(a))));
+		r |= json_put(o, "policy", json_new_string(p->name));
+		r |= json_put(o, "base", json_new_string(nf_base_name(p->base)));
+		r |= json_put(o, "egress", rules_json(p->egress, p->n_egress));
+		r |= json_put(o, "ingress", rules_json(p->ingress, p->n_ingress));
+		r |= json_put(o, "dns", dns);
+		r |= json_put(o, "ipv6", json_new_string(p->ipv6 ? "on" : "off"));
+		r |= json_put(o, "seccomp", json_new_string(seccomp_name(p->seccomp)));
+		r |= json_put(o, "selinux", json_new_string(selinux_name(p)));
+		r |= json_put(o, "selinux_enabled",
+			      json_new(is_selinux_enabled() > 0 ? yajl_t_true : yajl_t_false));
 	}
-	if (p) {
-		gs(g, "policy");
-		gs(g, p->name);
-		gs(g, "base");
-		gs(g, nf_base_name(p->base));
-		gen_rules(g, "egress", p->egress, p->n_egress);
-		gen_rules(g, "ingress", p->ingress, p->n_ingress);
-		gs(g, "dns");
-		yajl_gen_array_open(g);
-		for (size_t i = 0; i < p->n_dns; i++)
-			gs(g, nf_addr_str(&p->dns[i], a, sizeof(a)));
-		yajl_gen_array_close(g);
-		gs(g, "ipv6");
-		gs(g, p->ipv6 ? "on" : "off");
-		gs(g, "seccomp");
-		gs(g, seccomp_name(p->seccomp));
-		gs(g, "selinux");
-		gs(g, selinux_name(p));
-		gs(g, "selinux_enabled");
-		yajl_gen_bool(g, is_selinux_enabled() > 0);
-	}
-	yajl_gen_map_close(g);
-	yajl_gen_get_buf(g, &buf, &len);
-	fwrite(buf, 1, len, stdout);
-	yajl_gen_free(g);
+	if (r < 0)
+		nf_sys_err(&err, ENOMEM, "writing JSON");
+	else if (json_write(o, true, &text, &len, &err) >= 0 && fwrite(text, 1, len, stdout) == len)
+		return true;
+	else if (text)
+		nf_sys_err(&err, EIO, "writing JSON");
+	fprintf(stderr, "netfence: validate: %s\n", err.msg);
+	return false;
 }
 
 /* Host checks: returns the number of problems found. */
@@ -195,9 +189,7 @@ static int check_host(void)
 			chains[i]);
 		problems++;
 	}
-	for (size_t i = 0; i < n; i++)
-		free(chains[i]);
-	free(chains);
+	nf_strv_free(chains, n);
 	return problems;
 }
 
@@ -205,9 +197,9 @@ int cmd_validate(int argc, char **argv)
 {
 	static const int host_caps[] = { CAP_NET_ADMIN };
 	struct nf_error err = { 0 };
-	struct spec_config *cfg = NULL;
-	struct hostconf *hc = NULL;
-	struct nf_policy *pol = NULL;
+	_cleanup_(spec_config_freep) struct spec_config *cfg = NULL;
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
+	_cleanup_(policy_freep) struct nf_policy *pol = NULL;
 	const char *file = NULL;
 	bool json = false, host = false;
 	char last[sizeof(err.msg)] = "";
@@ -227,24 +219,20 @@ int cmd_validate(int argc, char **argv)
 	}
 	if (!file)
 		file = "config.json";
-	r = hostconf_load(NULL, NULL, &hc, &err);
+	r = hostconf_load_flags(NULL, NULL, 0, &hc, &err);
 	if (r < 0)
 		return cmd_fail("validate", &err);
 	r = spec_config_load_path(file, &cfg, &err);
 	if (r < 0) {
-		hostconf_free(hc);
 		if (json)
-			print_json(NULL, false, err.msg);
+			print_json(NULL, err.msg);
 		return cmd_fail("validate", &err);
 	}
 	/* input read: validate changes nothing; --host lists the host's nftables chains, and
 	 * nfnetlink refuses even a read without CAP_NET_ADMIN */
 	r = caps_drop_to(host_caps, host ? ARRAY_SIZE(host_caps) : 0, &err);
-	if (r < 0) {
-		spec_config_free(cfg);
-		hostconf_free(hc);
+	if (r < 0)
 		return cmd_fail("validate", &err);
-	}
 	errors += check_rule_tokens(cfg, "io.netfence.egress", last, sizeof(last));
 	errors += check_rule_tokens(cfg, "io.netfence.ingress", last, sizeof(last));
 	r = policy_resolve(cfg->annotations, cfg->n_annotations, hc, &pol, &err);
@@ -252,11 +240,10 @@ int cmd_validate(int argc, char **argv)
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, &err);
 	if (r >= 0 && pol) {
 		/* as set-up decides it: an explicit context on a host without SELinux is an error */
-		char *ctx = NULL;
+		_cleanup_free_ char *ctx = NULL;
 
 		r = label_resolve(pol->selinux, pol->selinux_context, cfg->selinux_label,
 				  hc->selinux_packet_type, is_selinux_enabled() > 0, &ctx, &err);
-		free(ctx);
 	}
 	/* a bad token was already reported token by token */
 	if (r < 0 && strcmp(err.msg, last) != 0) {
@@ -267,7 +254,8 @@ int cmd_validate(int argc, char **argv)
 	if (host)
 		errors += check_host();
 	if (json) {
-		print_json(errors ? NULL : pol, errors == 0, errors ? last : NULL);
+		if (!print_json(errors ? NULL : pol, errors ? last : NULL))
+			errors++;
 	} else if (errors == 0) {
 		if (pol)
 			print_text(pol);
@@ -275,8 +263,5 @@ int cmd_validate(int argc, char **argv)
 			printf("policy:   none applies (no io.netfence.* annotation and no "
 			       "default_policy): netfence leaves this container alone\n");
 	}
-	policy_free(pol);
-	spec_config_free(cfg);
-	hostconf_free(hc);
 	return errors ? NF_EXIT_INPUT : 0;
 }

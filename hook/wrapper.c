@@ -119,7 +119,7 @@ int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool 
 	ann = spec_doc_annotations(d, &n);
 	/* the host configuration: a default policy, profiles, allow, and whether a sandbox
 	 * annotation is Kubernetes' own */
-	r = hostconf_load(o->netfence_config, NULL, &hc, err);
+	r = hostconf_load_flags(o->netfence_config, NULL, 0, &hc, err);
 	if (r < 0)
 		return r;
 	applies = wrapper_policy_applies(ann, n, hc->default_policy != NULL, hc->kubernetes);
@@ -185,8 +185,8 @@ int wrapper_netfence_bin(const char *env_bin, const char *self_exe, char **ret,
 {
 	static const char *const fallback[] = { "/usr/local/bin/netfence", "/usr/bin/netfence" };
 	char self[PATH_MAX], cand[PATH_MAX + 16];
+	const char *pick = NULL;
 	ssize_t len;
-	char *p;
 
 	if (env_bin && env_bin[0]) {
 		if (env_bin[0] != '/')
@@ -194,11 +194,8 @@ int wrapper_netfence_bin(const char *env_bin, const char *self_exe, char **ret,
 		if (!is_executable_file(env_bin, NULL))
 			return nf_input_err(err, "NETFENCE_BIN: %s is not an executable file",
 					    env_bin);
-		p = strdup(env_bin);
-		goto out;
-	}
-	len = readlink(self_exe, self, sizeof(self) - 1);
-	if (len > 0) {
+		pick = env_bin;
+	} else if ((len = readlink(self_exe, self, sizeof(self) - 1)) > 0) {
 		char *slash;
 
 		self[len] = '\0';
@@ -206,23 +203,17 @@ int wrapper_netfence_bin(const char *env_bin, const char *self_exe, char **ret,
 		if (slash && self[0] == '/') {
 			*slash = '\0';
 			snprintf(cand, sizeof(cand), "%s/netfence", self);
-			if (is_executable_file(cand, NULL)) {
-				p = strdup(cand);
-				goto out;
-			}
+			if (is_executable_file(cand, NULL))
+				pick = cand;
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(fallback); i++)
-		if (is_executable_file(fallback[i], NULL)) {
-			p = strdup(fallback[i]);
-			goto out;
-		}
-	return nf_input_err(err, "the netfence binary was not found (set NETFENCE_BIN)");
-out:
-	if (!p)
-		return nf_sys_err(err, ENOMEM, "netfence binary");
-	*ret = p;
-	return 0;
+	for (size_t i = 0; !pick && i < ARRAY_SIZE(fallback); i++)
+		if (is_executable_file(fallback[i], NULL))
+			pick = fallback[i];
+	if (!pick)
+		return nf_input_err(err, "the netfence binary was not found (set NETFENCE_BIN)");
+	*ret = strdup(pick);
+	return *ret ? 0 : nf_sys_err(err, ENOMEM, "netfence binary");
 }
 
 /* 1: found a candidate that is not the wrapper (*ret set); 0: none; -ELOOP: only the wrapper.

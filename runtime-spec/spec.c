@@ -85,6 +85,25 @@ static int get_annotations(yajl_val obj, const char *what, struct spec_kv **ret,
 	return 0;
 }
 
+/* buf as a JSON object of at most max bytes; oci: read as runc reads config.json (json.h). */
+static int parse_object(const char *buf, size_t len, const char *what, size_t max, bool oci,
+			yajl_val *ret, struct nf_error *err)
+{
+	_cleanup_(yajl_tree_freep) yajl_val root = NULL;
+	int r;
+
+	if (len > max)
+		return nf_input_err(err, "%s: larger than the limit of %zu bytes", what, max);
+	r = oci ? json_parse_oci_config(buf, len, what, &root, err)
+		: json_parse_strict(buf, len, what, &root, err);
+	if (r < 0)
+		return r;
+	if (!YAJL_IS_OBJECT(root))
+		return nf_input_err(err, "%s: not a JSON object", what);
+	*ret = steal_pointer(&root);
+	return 0;
+}
+
 void spec_state_free(struct spec_state *s)
 {
 	if (!s)
@@ -105,14 +124,9 @@ int spec_state_parse(const char *buf, size_t len, struct spec_state **ret, struc
 	yajl_val pid;
 	int r;
 
-	if (len > SPEC_STATE_MAX)
-		return nf_input_err(err, "%s: larger than the limit of %d bytes", what,
-				    SPEC_STATE_MAX);
-	r = json_parse_strict(buf, len, what, &root, err);
+	r = parse_object(buf, len, what, SPEC_STATE_MAX, false, &root, err);
 	if (r < 0)
 		return r;
-	if (!YAJL_IS_OBJECT(root))
-		return nf_input_err(err, "%s: not a JSON object", what);
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return nf_sys_err(err, ENOMEM, "%s", what);
@@ -175,48 +189,18 @@ void spec_config_free(struct spec_config *c)
 	free(c);
 }
 
-/* Capability names by number, as <linux/capability.h> has them (without "CAP_"). */
-static const char *const cap_names[] = { "CHOWN",
-					 "DAC_OVERRIDE",
-					 "DAC_READ_SEARCH",
-					 "FOWNER",
-					 "FSETID",
-					 "KILL",
-					 "SETGID",
-					 "SETUID",
-					 "SETPCAP",
-					 "LINUX_IMMUTABLE",
-					 "NET_BIND_SERVICE",
-					 "NET_BROADCAST",
-					 "NET_ADMIN",
-					 "NET_RAW",
-					 "IPC_LOCK",
-					 "IPC_OWNER",
-					 "SYS_MODULE",
-					 "SYS_RAWIO",
-					 "SYS_CHROOT",
-					 "SYS_PTRACE",
-					 "SYS_PACCT",
-					 "SYS_ADMIN",
-					 "SYS_BOOT",
-					 "SYS_NICE",
-					 "SYS_RESOURCE",
-					 "SYS_TIME",
-					 "SYS_TTY_CONFIG",
-					 "MKNOD",
-					 "LEASE",
-					 "AUDIT_WRITE",
-					 "AUDIT_CONTROL",
-					 "SETFCAP",
-					 "MAC_OVERRIDE",
-					 "MAC_ADMIN",
-					 "SYSLOG",
-					 "WAKE_ALARM",
-					 "BLOCK_SUSPEND",
-					 "AUDIT_READ",
-					 "PERFMON",
-					 "BPF",
-					 "CHECKPOINT_RESTORE" };
+/* Capability names by number, as <linux/capability.h> has them (without "CAP_"), packed. */
+/* clang-format off */
+static const char *const cap_names[] = {
+	"CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID",
+	"SETUID", "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN",
+	"NET_RAW", "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT",
+	"SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE",
+	"SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL",
+	"SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND",
+	"AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE"
+};
+/* clang-format on */
 
 int spec_cap_number(const char *name)
 {
@@ -311,20 +295,13 @@ struct spec_seccomp {
 	size_t n_rules;
 };
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 static void seccomp_free(struct spec_seccomp *sc)
 {
 	if (!sc)
 		return;
-	strv_free(sc->arches, sc->n_arches);
+	nf_strv_free(sc->arches, sc->n_arches);
 	for (size_t i = 0; i < sc->n_rules; i++) {
-		strv_free(sc->rules[i].names, sc->rules[i].n_names);
+		nf_strv_free(sc->rules[i].names, sc->rules[i].n_names);
 		free(sc->rules[i].args);
 	}
 	free(sc->rules);
@@ -353,7 +330,7 @@ static int strings_of(yajl_val arr, char ***ret, size_t *ret_n)
 			continue;
 		v[n] = strdup(s->u.string);
 		if (!v[n]) {
-			strv_free(v, n);
+			nf_strv_free(v, n);
 			return -ENOMEM;
 		}
 		n++;
@@ -580,16 +557,9 @@ int spec_config_parse(const char *buf, size_t len, const char *bundle, struct sp
 	yajl_val v;
 	int r;
 
-	if (len > SPEC_CONFIG_MAX)
-		return nf_input_err(err, "%s: larger than the limit of %d bytes", what,
-				    SPEC_CONFIG_MAX);
-	/* as runc reads it: keys equal ignoring case are duplicates, and a member read below
-	 * spelled in another case is refused, so json_get sees what runc and crun see */
-	r = json_parse_oci_config(buf, len, what, &root, err);
+	r = parse_object(buf, len, what, SPEC_CONFIG_MAX, true, &root, err);
 	if (r < 0)
 		return r;
-	if (!YAJL_IS_OBJECT(root))
-		return nf_input_err(err, "%s: not a JSON object", what);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return nf_sys_err(err, ENOMEM, "%s", what);
@@ -664,27 +634,19 @@ static int config_read_fd(int fd, const char *bundle, const char *path, struct s
 	return spec_config_parse(buf, len, bundle, ret, err);
 }
 
-int spec_config_load(const char *bundle, struct spec_config **ret, struct nf_error *err)
-{
-	char path[PATH_MAX];
-
-	if (!bundle || bundle[0] != '/')
-		return nf_input_err(err, "bundle: not an absolute path");
-	if ((size_t)snprintf(path, sizeof(path), "%s/config.json", bundle) >= sizeof(path))
-		return nf_input_err(err, "bundle: path too long");
-	return spec_config_load_file(bundle, path, ret, err);
-}
-
-int spec_config_load_file(const char *bundle, const char *path, struct spec_config **ret,
-			  struct nf_error *err)
+int spec_config_load(const char *bundle, const char *path, struct spec_config **ret,
+		     struct nf_error *err)
 {
 	_cleanup_close_ int fd = -1;
+	char def[PATH_MAX];
 
 	if (!bundle || bundle[0] != '/')
 		return nf_input_err(err, "bundle: not an absolute path");
-	if (!path || path[0] != '/')
-		return nf_input_err(err, "config file \"%s\": not an absolute path",
-				    path ? path : "");
+	if (!path && (size_t)snprintf(def, sizeof(def), "%s/config.json", bundle) >= sizeof(def))
+		return nf_input_err(err, "bundle: path too long");
+	path = path ? path : def;
+	if (path[0] != '/')
+		return nf_input_err(err, "config file \"%s\": not an absolute path", path);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return nf_sys_err(err, errno, "opening %s", path);

@@ -85,11 +85,10 @@ NF_DEFINE_CLEANUP(struct spec_state *, spec_state_free)
  * relative root.path absolute. */
 int spec_config_parse(const char *buf, size_t len, const char *bundle, struct spec_config **ret,
 		      struct nf_error *err);
-/* Open <bundle>/config.json with O_NOFOLLOW|O_CLOEXEC, capped read, parse. */
-int spec_config_load(const char *bundle, struct spec_config **ret, struct nf_error *err);
-/* The same from another file (a runtime's -f/--config, absolute), root.path against bundle. */
-int spec_config_load_file(const char *bundle, const char *path, struct spec_config **ret,
-			  struct nf_error *err);
+/* Open path (NULL: <bundle>/config.json; else a runtime's -f/--config, absolute) with
+ * O_NOFOLLOW|O_CLOEXEC, capped read, parse; root.path against bundle. */
+int spec_config_load(const char *bundle, const char *path, struct spec_config **ret,
+		     struct nf_error *err);
 /* Read a config.json from a path ("-" for stdin), capped, parse (used by `validate`). */
 int spec_config_load_path(const char *path, struct spec_config **ret, struct nf_error *err);
 void spec_config_free(struct spec_config *c);

@@ -44,7 +44,8 @@ static yajl_val node_new(struct build *b, yajl_type t)
 static int node_add(struct build *b, yajl_val v)
 {
 	yajl_val top;
-	size_t *cap;
+	size_t *cap, n;
+	bool obj;
 
 	if (!v)
 		return 0;
@@ -54,44 +55,30 @@ static int node_add(struct build *b, yajl_val v)
 	}
 	top = b->stack[b->depth - 1];
 	cap = &b->cap[b->depth - 1];
-	if (YAJL_IS_OBJECT(top)) {
-		size_t n = top->u.object.len;
+	obj = YAJL_IS_OBJECT(top);
+	n = obj ? top->u.object.len : top->u.array.len;
+	if (n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		const char **k = obj ? realloc(top->u.object.keys, nc * sizeof(*k)) : NULL;
+		yajl_val *vals = obj ? top->u.object.values : top->u.array.values;
 
-		if (n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 8;
-			const char **k = realloc(top->u.object.keys, nc * sizeof(*k));
-
-			if (k)
-				top->u.object.keys = k;
-			yajl_val *vals =
-				k ? realloc(top->u.object.values, nc * sizeof(*vals)) : NULL;
-			if (!vals) {
-				b->oom = true;
-				yajl_tree_free(v);
-				return 0;
-			}
-			top->u.object.values = vals;
-			*cap = nc;
+		if (k)
+			top->u.object.keys = k;
+		vals = k || !obj ? realloc(vals, nc * sizeof(*vals)) : NULL;
+		if (!vals) {
+			b->oom = true;
+			yajl_tree_free(v);
+			return 0;
 		}
+		*(obj ? &top->u.object.values : &top->u.array.values) = vals;
+		*cap = nc;
+	}
+	if (obj) {
 		top->u.object.keys[n] = b->key;
 		top->u.object.values[n] = v;
 		top->u.object.len++;
 		b->key = NULL;
 	} else {
-		size_t n = top->u.array.len;
-
-		if (n == *cap) {
-			size_t nc = *cap ? *cap * 2 : 8;
-			yajl_val *vals = realloc(top->u.array.values, nc * sizeof(*vals));
-
-			if (!vals) {
-				b->oom = true;
-				yajl_tree_free(v);
-				return 0;
-			}
-			top->u.array.values = vals;
-			*cap = nc;
-		}
 		top->u.array.values[n] = v;
 		top->u.array.len++;
 	}
@@ -408,103 +395,53 @@ static int check_dups(yajl_val v, const struct dup_rules *k, const char *path, s
 	return 0;
 }
 
-int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *ret,
-		      struct nf_error *err)
+static int parse_checked(const char *buf, size_t len, const struct dup_rules *k, const char *path,
+			 yajl_val *ret, struct nf_error *err)
 {
 	_cleanup_(yajl_tree_freep) yajl_val tree = NULL;
-	int r;
+	int r = json_build(buf, len, k->what, &tree, err);
 
-	r = json_build(buf, len, what, &tree, err);
-	if (r < 0)
-		return r;
-	r = check_dups(tree, &(const struct dup_rules){ .what = what }, NULL, err);
+	if (r >= 0)
+		r = check_dups(tree, k, path, err);
 	if (r < 0)
 		return r;
 	*ret = steal_pointer(&tree);
 	return 0;
 }
 
+int json_parse_strict(const char *buf, size_t len, const char *what, yajl_val *ret,
+		      struct nf_error *err)
+{
+	return parse_checked(buf, len, &(const struct dup_rules){ .what = what }, NULL, ret, err);
+}
+
 int json_parse_oci_config(const char *buf, size_t len, const char *what, yajl_val *ret,
 			  struct nf_error *err)
 {
-	/* the map-typed members of the runtime spec (map[string]...): their keys are data */
+	/* the map-typed members of the runtime spec (map[string]...): their keys are data
+	 * (both tables packed, not one name a line) */
+	/* clang-format off */
 	static const char *const maps[] = {
-		"annotations",
-		"linux.sysctl",
-		"linux.resources.unified",
-		"linux.resources.rdma",
-		"linux.netDevices",
-		"linux.timeOffsets",
-		NULL,
+		"annotations", "linux.sysctl", "linux.resources.unified", "linux.resources.rdma",
+		"linux.netDevices", "linux.timeOffsets", NULL,
 	};
 	/* every member netfence reads (spec.c, spec_write.c) and the path to each map: each must
 	 * be spelled as the spec spells it, so that runc (ignoring case) and crun (exact) read
 	 * the same member netfence read. Add a name here when a new one is read. */
 	static const char *const names[] = {
-		"ociVersion",
-		"root",
-		"path",
-		"process",
-		"selinuxLabel",
-		"capabilities",
-		"bounding",
-		"effective",
-		"inheritable",
-		"permitted",
-		"ambient",
-		"linux",
-		"namespaces",
-		"type",
-		"seccomp",
-		"defaultAction",
-		"defaultErrnoRet",
-		"architectures",
-		"archMap",
-		"architecture",
-		"subArchitectures",
-		"syscalls",
-		"names",
-		"action",
-		"errnoRet",
-		"args",
-		"index",
-		"value",
-		"valueTwo",
-		"op",
-		"annotations",
-		"hooks",
-		"prestart",
-		"createRuntime",
-		"createContainer",
-		"startContainer",
-		"poststart",
-		"poststop",
-		"env",
-		"timeout",
-		"sysctl",
-		"resources",
-		"unified",
-		"rdma",
-		"netDevices",
-		"timeOffsets",
-		"flags",
-		"listenerPath",
-		NULL,
+		"ociVersion", "root", "path", "process", "selinuxLabel", "capabilities", "bounding",
+		"effective", "inheritable", "permitted", "ambient", "linux", "namespaces", "type",
+		"seccomp", "defaultAction", "defaultErrnoRet", "architectures", "archMap",
+		"architecture", "subArchitectures", "syscalls", "names", "action", "errnoRet",
+		"args", "index", "value", "valueTwo", "op", "annotations", "hooks", "prestart",
+		"createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+		"env", "timeout", "sysctl", "resources", "unified", "rdma", "netDevices",
+		"timeOffsets", "flags", "listenerPath", NULL,
 	};
-	_cleanup_(yajl_tree_freep) yajl_val tree = NULL;
-	int r;
+	/* clang-format on */
+	const struct dup_rules k = { .what = what, .go = true, .maps = maps, .names = names };
 
-	r = json_build(buf, len, what, &tree, err);
-	if (r < 0)
-		return r;
-	r = check_dups(
-		tree,
-		&(const struct dup_rules){ .what = what, .go = true, .maps = maps, .names = names },
-		"", err);
-	if (r < 0)
-		return r;
-	*ret = steal_pointer(&tree);
-	return 0;
+	return parse_checked(buf, len, &k, "", ret, err);
 }
 
 yajl_val json_get(yajl_val obj, const char *key)

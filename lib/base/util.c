@@ -48,12 +48,7 @@ int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_le
 			return nf_input_err(err, "%s: larger than the limit of %zu bytes", what,
 					    max);
 	}
-	if (!buf) {
-		buf = malloc(1);
-		if (!buf)
-			return nf_sys_err(err, ENOMEM, "reading %s", what);
-	}
-	buf[len] = '\0';
+	buf[len] = '\0'; /* the first pass allocated buf */
 	*ret = steal_pointer(&buf);
 	if (ret_len)
 		*ret_len = len;
@@ -208,6 +203,20 @@ const char *nf_quote(const char *s, char *buf, size_t size)
 		o += (size_t)snprintf(buf + o, size - o, "...");
 	buf[o] = '\0';
 	return buf;
+}
+
+void nf_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+bool nf_hex_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == 12 && !s[n];
 }
 
 uint64_t nf_now_ms(void)

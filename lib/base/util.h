@@ -37,8 +37,8 @@ int nf_read_all(int fd, size_t max, const char *what, char **ret, size_t *ret_le
 /* Write a whole buffer, retrying short writes and EINTR. Returns 0 or -errno. */
 int nf_write_all(int fd, const void *buf, size_t len);
 
-/* Write `data` to `path` atomically: a temporary file in the same directory, fsync-free
- * (state lives on tmpfs), renamed over path. mode as for open(2). */
+/* Write `data` to `path` atomically: a temporary file in the same directory renamed over path,
+ * the data and the rename flushed unless on tmpfs or ramfs. mode as for open(2). */
 int nf_write_file_atomic(const char *path, const char *data, size_t len, int mode,
 			 struct nf_error *err);
 
@@ -68,6 +68,12 @@ static inline void nf_fault(const char *point)
 	(void)point;
 }
 #endif
+
+/* Free the first n strings of v, then v. */
+void nf_strv_free(char **v, size_t n);
+
+/* Exactly 12 lowercase hex digits, the form of nf_id_hex. */
+bool nf_hex_ok(const char *s);
 
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);

@@ -67,15 +67,11 @@ static int lock_open(const struct hostconf *hc, struct nf_error *err)
 
 static bool in_prefix(const struct nf_prefix *p, int family, const uint8_t *a)
 {
-	if (p->addr.family != family)
-		return false;
-	for (unsigned bit = 0; bit < p->len; bit++) {
-		uint8_t m = (uint8_t)(0x80u >> (bit % 8));
+	struct nf_addr x = { .family = family };
 
-		if ((p->addr.a[bit / 8] & m) != (a[bit / 8] & m))
-			return false;
-	}
-	return true;
+	memcpy(x.a, a, (size_t)nf_addr_len(family));
+	nf_addr_mask(&x, p->len);
+	return p->addr.family == family && memcmp(x.a, p->addr.a, (size_t)nf_addr_len(family)) == 0;
 }
 
 /* Is this RTM_NEWADDR/RTM_DELADDR about an address that can change the lists? netfence's own
@@ -159,7 +155,7 @@ static int watch_sync(const struct hostconf *hc, struct nf_error *err)
 		}
 		journal_free(j);
 	}
-	strv_free(ids, n_ids);
+	nf_strv_free(ids, n_ids);
 	nf_boxset_clear(&v4);
 	nf_boxset_clear(&v6);
 	return r;
@@ -175,7 +171,7 @@ static int states_left(const struct hostconf *hc, size_t *ret, struct nf_error *
 	char **ids = NULL;
 	int r = journal_list(hc->state_dir, &ids, ret, err);
 
-	strv_free(ids, *ret);
+	nf_strv_free(ids, *ret);
 	return r;
 }
 

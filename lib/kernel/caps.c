@@ -36,24 +36,27 @@ const int caps_fence[] = {
 };
 const size_t caps_fence_n = ARRAY_SIZE(caps_fence);
 
+static int read_status(char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (len <= 0)
+		return len < 0 ? -errno : -EIO;
+	buf[len] = '\0';
+	return 0;
+}
+
 /* Capabilities are per thread: a drop made while another thread runs leaves that one whole. */
 static int thread_count(void)
 {
 	char buf[4096], *p;
-	_cleanup_close_ int fd = -1;
-	ssize_t len;
+	int r = read_status(buf, sizeof(buf));
 
-	fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	len = read(fd, buf, sizeof(buf) - 1);
-	if (len <= 0)
-		return len < 0 ? -errno : -EIO;
-	buf[len] = '\0';
+	if (r < 0)
+		return r;
 	p = strstr(buf, "\nThreads:");
-	if (!p)
-		return -EIO;
-	return atoi(p + strlen("\nThreads:"));
+	return p ? atoi(p + strlen("\nThreads:")) : -EIO;
 }
 
 #ifdef NF_FAULT_INJECTION
@@ -63,19 +66,11 @@ static void caps_debug_dump(void)
 	static const char *const keys[] = { "CapInh:", "CapPrm:", "CapEff:",
 					    "CapBnd:", "CapAmb:", "NoNewPrivs:" };
 	const char *out = secure_getenv("NETFENCE_CAPS_OUT");
-	_cleanup_close_ int in = -1, fd = -1;
+	_cleanup_close_ int fd = -1;
 	char buf[8192], *save = NULL;
-	ssize_t len;
 
-	if (!out)
+	if (!out || read_status(buf, sizeof(buf)) < 0)
 		return;
-	in = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
-	if (in < 0)
-		return;
-	len = read(in, buf, sizeof(buf) - 1);
-	if (len <= 0)
-		return;
-	buf[len] = '\0';
 	fd = open(out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return;

@@ -318,12 +318,9 @@ static int disable_ipv6(int netns_fd, const char *ifname, struct nf_error *err)
 	netns_return(&back);
 	if (r == -ENOENT && access("/proc/sys/net/ipv6", F_OK) < 0)
 		return 0;
-	if (r < 0)
-		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
-	r = nf_write_all(fd, "1\n", 2);
-	if (r < 0)
-		return nf_sys_err(err, r, "disabling IPv6 on %s", ifname);
-	return 0;
+	if (r >= 0)
+		r = nf_write_all(fd, "1\n", 2);
+	return r < 0 ? nf_sys_err(err, r, "disabling IPv6 on %s", ifname) : 0;
 }
 
 /*
@@ -562,12 +559,7 @@ int link_ns_devices(int netns_fd, char (**ret)[IFNAMSIZ], size_t *n, struct nf_e
  * that merely starts with "nf" belongs to someone else. */
 static bool is_nf_ifname(const char *name)
 {
-	if (!name || strncmp(name, "nf", 2) != 0 || strlen(name) != 14)
-		return false;
-	for (const char *p = name + 2; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
+	return name && strncmp(name, "nf", 2) == 0 && nf_hex_ok(name + 2);
 }
 
 static int prefix_cmp(const void *a, const void *b)
@@ -700,9 +692,7 @@ int link_list_nf(char ***ret, size_t *n, struct nf_error *err)
 			continue;
 		v[count] = strdup(name);
 		if (!v[count]) {
-			for (size_t i = 0; i < count; i++)
-				free(v[i]);
-			free(v);
+			nf_strv_free(v, count);
 			return nf_sys_err(err, ENOMEM, "listing interfaces");
 		}
 		count++;

@@ -22,70 +22,32 @@
 const char *const nf_seccomp_syscalls[] = { "socket", "socketpair", "socketcall", "io_uring_setup",
 					    NULL };
 
-#define A(i, o, v)                                                                                 \
-	{                                                                                          \
-		.index = (i), .op = SPEC_SC_##o, .value = (v)                                      \
-	}
-#define M(i, mask, v)                                                                              \
-	{                                                                                          \
-		.index = (i), .op = SPEC_SC_MASKED_EQ, .value = (mask), .value_two = (v)           \
-	}
-#define FAMILY(f)                                                                                  \
-	{                                                                                          \
-		"socket", EAFNOSUPPORT, 1,                                                         \
-		{                                                                                  \
-			A(0, EQ, f)                                                                \
-		}                                                                                  \
-	}
+/* The tables by hand: clang-format spreads each macro and rule over several lines. */
+/* clang-format off */
+#define A(i, o, v) { .index = (i), .op = SPEC_SC_##o, .value = (v) }
+#define M(i, mask, v) { .index = (i), .op = SPEC_SC_MASKED_EQ, .value = (mask), .value_two = (v) }
+#define FAMILY(f) { "socket", EAFNOSUPPORT, 1, { A(0, EQ, f) } }
 /* The effective socket type is type & 0xf (SOCK_CLOEXEC and SOCK_NONBLOCK above it). Four
  * masked tests cover every type but stream (1) and datagram (2): bit 2, bit 3, zero, and 3
  * (raw; SOCK_PACKET is 10, bit 3). */
 #define TYPES(f)                                                                                   \
 	{ "socket", EPERM, 2, { A(0, EQ, f), M(1, 4, 4) } },                                       \
-		{ "socket", EPERM, 2, { A(0, EQ, f), M(1, 8, 8) } },                               \
-		{ "socket", EPERM, 2, { A(0, EQ, f), M(1, SOCK_TYPE_MASK_, 0) } },                 \
-	{                                                                                          \
-		"socket", EPERM, 2,                                                                \
-		{                                                                                  \
-			A(0, EQ, f), M(1, 3, 3)                                                    \
-		}                                                                                  \
-	}
-#define TYPE_OK(f, t)                                                                              \
-	{                                                                                          \
-		"socket", 0, 2,                                                                    \
-		{                                                                                  \
-			A(0, EQ, f), M(1, SOCK_TYPE_MASK_, t)                                      \
-		}                                                                                  \
-	}
-#define SOCKETCALL_OK(o, v)                                                                        \
-	{                                                                                          \
-		"socketcall", 0, 1,                                                                \
-		{                                                                                  \
-			A(0, o, v)                                                                 \
-		}                                                                                  \
-	}
+	{ "socket", EPERM, 2, { A(0, EQ, f), M(1, 8, 8) } },                                       \
+	{ "socket", EPERM, 2, { A(0, EQ, f), M(1, SOCK_TYPE_MASK_, 0) } },                         \
+	{ "socket", EPERM, 2, { A(0, EQ, f), M(1, 3, 3) } }
+#define TYPE_OK(f, t) { "socket", 0, 2, { A(0, EQ, f), M(1, SOCK_TYPE_MASK_, t) } }
+#define SOCKETCALL_OK(o, v) { "socketcall", 0, 1, { A(0, o, v) } }
 /* socketcall's calls but SYS_SOCKET (1) and SYS_SOCKETPAIR (8) */
 #define SOCKETCALLS_OK                                                                             \
 	SOCKETCALL_OK(EQ, 2), SOCKETCALL_OK(EQ, 3), SOCKETCALL_OK(EQ, 4), SOCKETCALL_OK(EQ, 5),    \
-		SOCKETCALL_OK(EQ, 6), SOCKETCALL_OK(EQ, 7), SOCKETCALL_OK(GT, 8)
+	SOCKETCALL_OK(EQ, 6), SOCKETCALL_OK(EQ, 7), SOCKETCALL_OK(GT, 8)
 
 /* inet: AF_UNIX; AF_INET and AF_INET6 stream and datagram (ICMP "ping" included); AF_NETLINK
  * with NETLINK_ROUTE. The first rule (single condition, EAFNOSUPPORT) gives the i386
  * socketcall(SYS_SOCKET) its action. */
 static const struct spec_sc_rule inet_deny[] = {
-	FAMILY(0),
-	FAMILY(3),
-	FAMILY(4),
-	FAMILY(5),
-	FAMILY(6),
-	FAMILY(7),
-	FAMILY(8),
-	FAMILY(9),
-	FAMILY(11),
-	FAMILY(12),
-	FAMILY(13),
-	FAMILY(14),
-	FAMILY(15),
+	FAMILY(0), FAMILY(3), FAMILY(4), FAMILY(5), FAMILY(6), FAMILY(7), FAMILY(8), FAMILY(9),
+	FAMILY(11), FAMILY(12), FAMILY(13), FAMILY(14), FAMILY(15),
 	{ "socket", EAFNOSUPPORT, 1, { A(0, GT, AF_NETLINK_) } },
 	TYPES(AF_INET_),
 	TYPES(AF_INET6_),
@@ -118,6 +80,7 @@ static const struct spec_sc_rule unix_allow[] = {
 	{ "socketpair", 0, 2, { A(0, EQ, AF_UNIX_), A(2, LE, 1) } },
 	SOCKETCALLS_OK,
 };
+/* clang-format on */
 
 int nf_seccomp_rules(enum nf_seccomp level, const struct spec_sc_rule **ret_deny,
 		     size_t *ret_n_deny, const struct spec_sc_rule **ret_allow, size_t *ret_n_allow)

@@ -33,15 +33,11 @@ static yajl_val rule_node(const struct spec_sc_rule *r)
 		const struct spec_sc_arg *a = &r->args[i];
 		yajl_val c = json_new(yajl_t_object);
 
-		rc = json_append(args, c);
-		if (rc >= 0)
-			rc = json_put(c, "index", json_new_uint(a->index));
-		if (rc >= 0)
-			rc = json_put(c, "value", json_new_uint(a->value));
-		if (rc >= 0)
-			rc = json_put(c, "valueTwo", json_new_uint(a->value_two));
-		if (rc >= 0)
-			rc = json_put(c, "op", json_new_string(spec_sc_op_names[a->op]));
+		if (json_append(args, c) < 0 || json_put(c, "index", json_new_uint(a->index)) < 0 ||
+		    json_put(c, "value", json_new_uint(a->value)) < 0 ||
+		    json_put(c, "valueTwo", json_new_uint(a->value_two)) < 0 ||
+		    json_put(c, "op", json_new_string(spec_sc_op_names[a->op])) < 0)
+			rc = -ENOMEM;
 	}
 	if (rc < 0 && o) {
 		yajl_tree_free(o);
@@ -114,11 +110,10 @@ static yajl_val new_profile(const struct set *set, const struct nf_seccomp_archm
 		for (size_t i = 0; r >= 0 && i < n_map; i++) {
 			yajl_val e = json_new(yajl_t_object);
 
-			r = json_append(arr, e);
-			if (r >= 0)
-				r = json_put(e, "architecture", json_new_string(map[i].arch));
-			if (r >= 0)
-				r = json_put(e, "subArchitectures", json_new_strv(map[i].sub));
+			if (json_append(arr, e) < 0 ||
+			    json_put(e, "architecture", json_new_string(map[i].arch)) < 0 ||
+			    json_put(e, "subArchitectures", json_new_strv(map[i].sub)) < 0)
+				r = -ENOMEM;
 		}
 	} else if (r >= 0 && arches && arches[0]) {
 		r = json_put(p, "architectures", json_new_strv(arches));

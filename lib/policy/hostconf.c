@@ -44,20 +44,13 @@ int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret)
 	return 0;
 }
 
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 void policy_src_clear(struct policy_src *p)
 {
 	if (!p)
 		return;
-	strv_free(p->egress, p->n_egress);
-	strv_free(p->ingress, p->n_ingress);
-	strv_free(p->dns, p->n_dns);
+	nf_strv_free(p->egress, p->n_egress);
+	nf_strv_free(p->ingress, p->n_ingress);
+	nf_strv_free(p->dns, p->n_dns);
 	free(p->seccomp);
 	free(p->selinux);
 	memset(p, 0, sizeof(*p));
@@ -81,13 +74,13 @@ static int get_strv(yajl_val v, const char *what, const char *key, char ***ret, 
 		yajl_val s = v->u.array.values[i];
 
 		if (!YAJL_IS_STRING(s)) {
-			strv_free(out, n);
+			nf_strv_free(out, n);
 			return nf_input_err(err, "%s: \"%s\" must be an array of strings", what,
 					    key);
 		}
 		out[i] = strdup(s->u.string);
 		if (!out[i]) {
-			strv_free(out, n);
+			nf_strv_free(out, n);
 			return nf_sys_err(err, ENOMEM, "%s", what);
 		}
 	}
@@ -132,12 +125,11 @@ static int policy_src_from_tree(yajl_val obj, const char *what, size_t max_rules
 						    "%s: \"base\": unknown policy \"%.100s\" "
 						    "(none, restricted or internet)",
 						    what, v->u.string);
-		} else if (strcmp(key, "egress") == 0) {
-			r = get_strv(v, what, key, &p.egress, &p.n_egress, err);
-			if (r < 0)
-				return r;
-		} else if (strcmp(key, "ingress") == 0) {
-			r = get_strv(v, what, key, &p.ingress, &p.n_ingress, err);
+		} else if (strcmp(key, "egress") == 0 || strcmp(key, "ingress") == 0) {
+			bool eg = key[0] == 'e';
+
+			r = get_strv(v, what, key, eg ? &p.egress : &p.ingress,
+				     eg ? &p.n_egress : &p.n_ingress, err);
 			if (r < 0)
 				return r;
 		} else if (strcmp(key, "dns") == 0) {
@@ -228,12 +220,14 @@ void hostconf_free(struct hostconf *hc)
 		return;
 	free(hc->dns);
 	free(hc->default_policy);
+	policy_src_clear(hc->default_src);
+	free(hc->default_src);
 	for (size_t i = 0; i < hc->n_profiles; i++) {
 		free(hc->profiles[i].name);
 		policy_src_clear(&hc->profiles[i].policy);
 	}
 	free(hc->profiles);
-	strv_free(hc->allow_policies, hc->n_allow_policies);
+	nf_strv_free(hc->allow_policies, hc->n_allow_policies);
 	free(hc->state_dir);
 	free(hc->selinux_packet_type);
 	free(hc->path);
@@ -422,30 +416,37 @@ static struct hostconf *hostconf_defaults(void)
 	hc->state_dir = strdup("/run/netfence");
 	hc->selinux_packet_type = strdup(NF_SELINUX_PACKET_TYPE);
 	if (!hc->state_dir || !hc->selinux_packet_type) {
-		free(hc->state_dir);
-		free(hc->selinux_packet_type);
-		free(hc);
+		hostconf_free(hc);
 		return NULL;
 	}
 	return hc;
 }
 
 /* default_policy names a base policy or a profile, or is a policy (obj: the object as parsed;
- * else the text of a string that starts with '{'), checked as a profile is. */
+ * else the text of a string that starts with '{'), checked as a profile is and kept parsed. */
 static int check_default_policy(struct hostconf *hc, yajl_val obj, const char *what,
 				struct nf_error *err)
 {
-	_cleanup_(policy_src_clearp) struct policy_src tmp = { 0 };
+	_cleanup_(yajl_tree_freep) yajl_val own = NULL;
 	const char *s = hc->default_policy;
 	char dwhat[512];
+	int r;
 
 	if (!s)
 		return 0;
 	snprintf(dwhat, sizeof(dwhat), "%s: default_policy", what);
-	if (obj)
-		return policy_src_from_tree(obj, dwhat, NF_RULES_MAX_PROFILE, &tmp, err);
-	if (s[strspn(s, " \t\r\n")] == '{')
-		return policy_src_parse_json(s, strlen(s), dwhat, NF_RULES_MAX_PROFILE, &tmp, err);
+	if (!obj && s[strspn(s, " \t\r\n")] == '{') {
+		r = json_parse_strict(s, strlen(s), dwhat, &own, err);
+		if (r < 0)
+			return r;
+		obj = own;
+	}
+	if (obj) {
+		hc->default_src = calloc(1, sizeof(*hc->default_src));
+		if (!hc->default_src)
+			return nf_sys_err(err, ENOMEM, "%s", what);
+		return policy_src_from_tree(obj, dwhat, NF_RULES_MAX_PROFILE, hc->default_src, err);
+	}
 	if (nf_base_from_name(s) == NF_BASE_UNSET && !hostconf_profile(hc, s))
 		return nf_input_err(err, "%s: unknown policy \"%.100s\"", dwhat, s);
 	return 0;
@@ -504,22 +505,15 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 				hc->n_dns++;
 			}
 		} else if (strcmp(key, "default_policy") == 0) {
-			if (YAJL_IS_STRING(v)) {
-				hc->default_policy = strdup(v->u.string);
-				if (!hc->default_policy)
-					return nf_sys_err(err, ENOMEM, "%s", what);
-			} else if (YAJL_IS_OBJECT(v)) {
-				/* policy_resolve reads it as the text of io.netfence.policy */
-				size_t n;
-
-				default_obj = v;
-				r = json_write(v, false, &hc->default_policy, &n, err);
-			} else if (!YAJL_IS_NULL(v)) {
+			if (!YAJL_IS_STRING(v) && !YAJL_IS_OBJECT(v) && !YAJL_IS_NULL(v))
 				return nf_input_err(err,
 						    "%s: \"default_policy\" must be null, a name "
 						    "or a policy object",
 						    what);
-			}
+			default_obj = YAJL_IS_OBJECT(v) ? v : NULL;
+			if (!YAJL_IS_NULL(v) &&
+			    !(hc->default_policy = strdup(default_obj ? "inline" : v->u.string)))
+				return nf_sys_err(err, ENOMEM, "%s", what);
 		} else if (strcmp(key, "profiles") == 0) {
 			if (!(flags & NF_HOSTCONF_NO_PROFILES))
 				r = parse_profiles(v, what, hc, err);
@@ -585,12 +579,6 @@ int hostconf_parse(const char *buf, size_t len, const char *resolv_conf, struct 
 		   struct nf_error *err)
 {
 	return hostconf_parse_what(buf, len, "host configuration", resolv_conf, 0, ret, err);
-}
-
-int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
-		  struct nf_error *err)
-{
-	return hostconf_load_flags(path, resolv_conf, 0, ret, err);
 }
 
 int hostconf_load_flags(const char *path, const char *resolv_conf, unsigned flags,

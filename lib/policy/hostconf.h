@@ -45,8 +45,9 @@ struct hostconf {
 	bool dns_set;		  /* "dns" given in the file */
 	struct nf_addr *dns;	  /* resolvers (from the file or the host's resolv.conf) */
 	size_t n_dns;
-	char *default_policy; /* NULL: leave unannotated containers alone; else a policy name or
-			       * inline JSON text, as io.netfence.policy */
+	char *default_policy; /* NULL: leave unannotated containers alone; else a policy name,
+			       * "inline" for an object, or JSON text as io.netfence.policy */
+	struct policy_src *default_src; /* the inline default, parsed (not with NO_PROFILES) */
 	struct hostconf_profile *profiles;
 	size_t n_profiles;
 	bool allow_all_policies; /* "allow.policies" absent */
@@ -70,9 +71,7 @@ struct hostconf {
  * path; a missing default file gives the built-in defaults, a missing named file is an error.
  * When "dns" is absent, resolvers come from resolv_conf (NULL: /etc/resolv.conf, or
  * /run/systemd/resolve/resolv.conf when the former only names 127.0.0.53), loopback excluded. */
-int hostconf_load(const char *path, const char *resolv_conf, struct hostconf **ret,
-		  struct nf_error *err);
-/* NF_HOSTCONF_NO_PROFILES: leave "profiles" unparsed (no profile is found) and skip the
+/* NF_HOSTCONF_NO_PROFILES in flags: leave "profiles" unparsed (no profile is found) and skip the
  * default_policy check against them: tear-down, gc and status need none of it, and a profile
  * of 100,000 rules costs ~20 ms to parse. */
 #define NF_HOSTCONF_NO_PROFILES 1u

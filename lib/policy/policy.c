@@ -41,9 +41,7 @@ void policy_free(struct nf_policy *p)
 	rules_free(p->ingress, p->n_ingress);
 	free(p->dns);
 	free(p->selinux_context);
-	for (size_t i = 0; i < p->n_hostnames; i++)
-		free(p->hostnames[i]);
-	free(p->hostnames);
+	nf_strv_free(p->hostnames, p->n_hostnames);
 	free(p);
 }
 
@@ -274,18 +272,14 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	if (!p)
 		return nf_sys_err(err, ENOMEM, "policy");
 
-	if (pv[strspn(pv, " \t\r\n")] == '{') {
-		const char *pwhat = from_default ? "default_policy" : key_names[K_POLICY];
-
-		r = policy_src_parse_json(
-			pv, strlen(pv), pwhat,
-			from_default ? NF_RULES_MAX_PROFILE : NF_RULES_MAX_ANNOTATION, &own, err);
-		if (r < 0)
-			return r;
-		src = &own;
-		name = "inline";
-		snprintf(what, sizeof(what), "%s", pwhat);
+	if (from_default ? hc->default_src != NULL : pv[strspn(pv, " \t\r\n")] == '{') {
+		src = hc->default_src;
 		if (!from_default) {
+			r = policy_src_parse_json(pv, strlen(pv), key_names[K_POLICY],
+						  NF_RULES_MAX_ANNOTATION, &own, err);
+			if (r < 0)
+				return r;
+			src = &own;
 			/* an inline policy can say everything rules and dns can */
 			if (!hc->allow_rules || !hc->allow_dns)
 				return nf_input_err(
@@ -300,7 +294,10 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 					"allow this policy",
 					key_names[K_POLICY], nf_base_name(own.base));
 		}
-		p->base = own.base;
+		name = "inline";
+		snprintf(what, sizeof(what), "%s",
+			 from_default ? "default_policy" : key_names[K_POLICY]);
+		p->base = src->base;
 	} else {
 		p->base = nf_base_from_name(pv);
 		if (p->base == NF_BASE_UNSET) {
@@ -792,9 +789,7 @@ static int fp_rules(uint64_t *f, const char *tag, const struct nf_rule *r, size_
 	for (size_t i = 0; i < n; i++) {
 		v[i] = strdup(rule_str(&r[i], buf, sizeof(buf)));
 		if (!v[i]) {
-			for (size_t k = 0; k < i; k++)
-				free(v[k]);
-			free(v);
+			nf_strv_free(v, i);
 			return -ENOMEM;
 		}
 	}
@@ -805,9 +800,7 @@ static int fp_rules(uint64_t *f, const char *tag, const struct nf_rule *r, size_
 		if (i == 0 || strcmp(v[i], v[i - 1]) != 0)
 			fp_add(f, v[i]);
 	}
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	nf_strv_free(v, n);
 	return 0;
 }
 

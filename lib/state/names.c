@@ -24,16 +24,6 @@ static int name_path(const char *state_dir, const char *hex, char *buf, size_t s
 	return 0;
 }
 
-static bool hex_ok(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n]; n++)
-		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
-			return false;
-	return n == 12;
-}
-
 /* Who holds hex (malloc'd id, NULL when free or unreadable). */
 static char *name_holder(const char *path)
 {
@@ -87,7 +77,7 @@ static void names_seed(const char *state_dir)
 		}
 		journal_free(j);
 	}
-	strv_free(ids, n);
+	nf_strv_free(ids, n);
 }
 
 int journal_name_reserve(const char *state_dir, const char *id, char ret_hex[13],
@@ -154,7 +144,7 @@ int journal_name_release(const char *state_dir, const char *hex, const char *id,
 	_cleanup_free_ char *holder = NULL;
 	char path[PATH_MAX];
 
-	if (!hex_ok(hex))
+	if (!nf_hex_ok(hex))
 		return 0;
 	if (name_path(state_dir, hex, path, sizeof(path)) < 0)
 		return nf_sys_err(err, ENAMETOOLONG, "names in %s", state_dir);
@@ -187,7 +177,7 @@ int journal_name_sweep(const char *state_dir, unsigned *ret_removed, struct nf_e
 		if (name_path(state_dir, de->d_name, path, sizeof(path)) < 0)
 			continue;
 		holder = name_holder(path);
-		if (hex_ok(de->d_name) && holder && name_live(state_dir, holder, de->d_name))
+		if (nf_hex_ok(de->d_name) && holder && name_live(state_dir, holder, de->d_name))
 			continue;
 		if (unlink(path) == 0)
 			removed++;

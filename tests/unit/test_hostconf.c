@@ -161,27 +161,25 @@ static void test_default_policy_inline(void **state)
 {
 	struct nf_error err;
 	struct hostconf *hc;
-	struct policy_src p;
+	const struct policy_src *p;
 
 	assert_int_equal(parse("{\"default_policy\": {\"base\": \"internet\", \"egress\": "
 			       "[\"10.1.0.0/16:80\"], \"dns\": [\"9.9.9.9\"]}}",
 			       &hc, &err),
 			 0);
-	assert_non_null(hc->default_policy);
-	assert_int_equal(hc->default_policy[0], '{');
-	assert_int_equal(policy_src_parse_json(hc->default_policy, strlen(hc->default_policy), "d",
-					       10, &p, &err),
-			 0);
-	assert_int_equal(p.base, NF_BASE_INTERNET);
-	assert_int_equal(p.n_egress, 1);
-	assert_string_equal(p.egress[0], "10.1.0.0/16:80");
-	assert_int_equal(p.n_dns, 1);
-	policy_src_clear(&p);
+	assert_string_equal(hc->default_policy, "inline");
+	p = hc->default_src;
+	assert_non_null(p);
+	assert_int_equal(p->base, NF_BASE_INTERNET);
+	assert_int_equal(p->n_egress, 1);
+	assert_string_equal(p->egress[0], "10.1.0.0/16:80");
+	assert_int_equal(p->n_dns, 1);
 	hostconf_free(hc);
 
 	/* as a string of JSON text too */
 	assert_int_equal(parse("{\"default_policy\": \"{\\\"base\\\": \\\"none\\\"}\"}", &hc, &err),
 			 0);
+	assert_int_equal(hc->default_src->base, NF_BASE_NONE);
 	hostconf_free(hc);
 	assert_int_equal(parse("{\"default_policy\": \"internet\"}", &hc, &err), 0);
 	hostconf_free(hc);
@@ -277,25 +275,25 @@ static void test_load(void **state)
 	snprintf(path, sizeof(path), "%s/netfence.json", tmpdir);
 	snprintf(missing, sizeof(missing), "%s/nope.json", tmpdir);
 	write_file(path, "{\"nat\": false}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), 0);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), 0);
 	assert_false(hc->nat);
 	assert_string_equal(hc->path, path);
 	hostconf_free(hc);
 
 	/* $NETFENCE_CONFIG names the file */
 	setenv("NETFENCE_CONFIG", path, 1);
-	assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), 0);
+	assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), 0);
 	assert_false(hc->nat);
 	hostconf_free(hc);
 	/* a named file that does not exist is an error */
 	setenv("NETFENCE_CONFIG", missing, 1);
-	assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), -ENOENT);
+	assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), -ENOENT);
 	assert_non_null(strstr(err.msg, missing));
 	unsetenv("NETFENCE_CONFIG");
-	assert_int_equal(hostconf_load(missing, resolv, &hc, &err), -ENOENT);
+	assert_int_equal(hostconf_load_flags(missing, resolv, 0, &hc, &err), -ENOENT);
 	/* the default path, when absent, gives the defaults */
 	if (access(NF_HOSTCONF_DEFAULT, F_OK) != 0) {
-		assert_int_equal(hostconf_load(NULL, resolv, &hc, &err), 0);
+		assert_int_equal(hostconf_load_flags(NULL, resolv, 0, &hc, &err), 0);
 		assert_true(hc->nat);
 		assert_null(hc->path);
 		assert_int_equal(hc->n_dns, 2);
@@ -304,12 +302,12 @@ static void test_load(void **state)
 
 	/* errors name the file and the key */
 	write_file(path, "{\"nat\": 1}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), -EINVAL);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(strstr(err.msg, "\"nat\""));
 	write_file(path, "{\"profiles\": {\"db\": {\"base\": \"restricted\", \"egress\": "
 			 "[\"[fe80::1%eth0]\"]}}}");
-	assert_int_equal(hostconf_load(path, resolv, &hc, &err), -EINVAL);
+	assert_int_equal(hostconf_load_flags(path, resolv, 0, &hc, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, path));
 	assert_non_null(
 		strstr(err.msg, "profiles: \"db\": egress: invalid rule \"[fe80::1%eth0]\""));

@@ -254,7 +254,7 @@ static void test_config_files(void **st)
 	f = fopen(path, "w");
 	fputs("{\"root\": {\"path\": \"rootfs\"}}", f);
 	fclose(f);
-	assert_int_equal(spec_config_load(dir, &c, &err), 0);
+	assert_int_equal(spec_config_load(dir, NULL, &c, &err), 0);
 	snprintf(link, sizeof(link), "%s/rootfs", dir);
 	assert_string_equal(c->root_path, link);
 	spec_config_free(c);
@@ -263,14 +263,14 @@ static void test_config_files(void **st)
 	spec_config_free(c);
 
 	/* relative bundle refused; a symlinked config.json is never followed */
-	assert_int_equal(spec_config_load("relative", &c, &err), -EINVAL);
+	assert_int_equal(spec_config_load("relative", NULL, &c, &err), -EINVAL);
 	snprintf(link, sizeof(link), "%s/config.json", other);
 	assert_int_equal(symlink(path, link), 0);
-	assert_int_equal(spec_config_load(other, &c, &err), -ELOOP);
+	assert_int_equal(spec_config_load(other, NULL, &c, &err), -ELOOP);
 	assert_int_equal(err.kind, NF_EXIT_SYSTEM);
 	assert_non_null(strstr(err.msg, "config.json"));
 	unlink(link);
-	assert_true(spec_config_load(other, &c, &err) == -ENOENT);
+	assert_true(spec_config_load(other, NULL, &c, &err) == -ENOENT);
 
 	/* over 4 MiB refused */
 	big = malloc(SPEC_CONFIG_MAX + 2);
@@ -281,7 +281,7 @@ static void test_config_files(void **st)
 	f = fopen(path, "w");
 	fputs(big, f);
 	fclose(f);
-	assert_int_equal(spec_config_load(dir, &c, &err), -EINVAL);
+	assert_int_equal(spec_config_load(dir, NULL, &c, &err), -EINVAL);
 	assert_non_null(strstr(err.msg, "larger than the limit of 4194304 bytes"));
 	assert_int_equal(spec_config_parse(big, SPEC_CONFIG_MAX + 1, "/b", &c, &err), -EINVAL);
 	assert_int_equal(spec_config_parse(big + 1, SPEC_CONFIG_MAX - 1, "/b", &c, &err), -EINVAL);
