@@ -121,7 +121,7 @@ void e_verdict(struct rb *rb, int verdict)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
 }
 
-static void e_reject(struct rb *rb, uint32_t type, uint8_t code)
+void e_reject(struct rb *rb, uint32_t type, uint8_t code)
 {
 	struct nftnl_expr *e = ex(rb, "reject");
 
@@ -154,7 +154,7 @@ void m_family(struct rb *rb, bool v6)
 	e_cmp(rb, NFT_CMP_EQ, &ethertype, 2);
 }
 
-static void m_l4proto(struct rb *rb, uint8_t proto)
+void m_l4proto(struct rb *rb, uint8_t proto)
 {
 	e_meta(rb, NFT_META_L4PROTO, NFT_REG_1);
 	e_cmp(rb, NFT_CMP_EQ, &proto, 1);
@@ -212,7 +212,7 @@ void m_concat(struct rb *rb, int family, bool saddr, bool port)
 }
 
 /* ICMPv6 neighbour discovery (router/neighbour solicitation and advertisement, redirect). */
-static void m_ndp(struct rb *rb, bool hop255)
+void m_ndp(struct rb *rb, bool hop255)
 {
 	struct nftnl_expr *e;
 	uint8_t lo = 133, hi = 137, hl = 255;
@@ -342,7 +342,7 @@ void rule_ndp(struct batch *b, const char *chain, bool hop255, int verdict)
 }
 
 /* icmpv6 type 135-136 (neighbour solicitation, advertisement), after an ICMPv6 match. */
-static void m_nd_ns_na(struct rb *rb)
+void m_nd_ns_na(struct rb *rb)
 {
 	uint8_t ns = 135, na = 136;
 	struct nftnl_expr *e;

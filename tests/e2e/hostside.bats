@@ -51,10 +51,20 @@ teardown() {
 	id=$(nf_cid keep)
 	nf_bundle keep io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$id"
-	# orphans: a veth, a chain and a set, and a lease, of a container nobody knows
+	# orphans: a veth, the host table's elements and counters, and a lease, of a container
+	# nobody knows
 	ip -n "$NF_HOST" link add nf0123456789ab type veth peer name nforphanpeer
-	ip netns exec "$NF_HOST" nft add chain inet netfence eg_0123456789ab
-	ip netns exec "$NF_HOST" nft add set inet netfence eg4_0123456789ab '{ type ipv4_addr; }'
+	ip netns exec "$NF_HOST" nft -f - <<-'EOF'
+		add counter inet netfence acc_0123456789ab
+		add counter inet netfence blk_0123456789ab
+		add element inet netfence ifaces { "nf0123456789ab" }
+		add element inet netfence own4 { "nf0123456789ab" . 10.213.200.0 }
+		add element inet netfence eg4 { "nf0123456789ab" . 192.0.2.0/24 . tcp . 443 }
+		add element inet netfence acc { "nf0123456789ab" : "acc_0123456789ab" }
+		add element inet netfence blk { "nf0123456789ab" : "blk_0123456789ab" }
+	EOF
+	# and a counter object alone (a set-up's batch makes both or neither; gc finds either)
+	ip netns exec "$NF_HOST" nft add counter inet netfence acc_0123456789ac
 	mkdir -p "$NF_TMP/state/leases"
 	echo ghost >"$NF_TMP/state/leases/10.213.200.0"
 	run nf_netfence gc
@@ -63,6 +73,8 @@ teardown() {
 	[ -z "$(ip -n "$NF_HOST" -o link show nf0123456789ab 2>/dev/null)" ]
 	run ip netns exec "$NF_HOST" nft list table inet netfence
 	[[ $output != *0123456789ab* ]]
+	[[ $output != *0123456789ac* ]]
+	[[ $output != *10.213.200.0* ]]
 	[ ! -e "$NF_TMP/state/leases/10.213.200.0" ]
 	# the live container is untouched
 	nf_expect_open "$id" "$NF_PUB1" 443
@@ -222,7 +234,7 @@ teardown() {
 	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
 	[ "${#hex}" -eq 12 ]
 	run ip netns exec "$NF_HOST" nft list table inet netfence
-	[[ $output == *"eg_$hex"* ]]
+	[[ $output == *"acc_$hex"* ]]
 	nf_stop "$id"
 	# no waiting: the rules are gone and status no longer lists the container
 	run ip netns exec "$NF_HOST" nft list table inet netfence

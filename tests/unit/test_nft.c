@@ -178,31 +178,50 @@ static void test_host_two_fences(void **state)
 	assert_true(nft_host_apply(&b, &err) >= 0);
 
 	rs = ruleset(-1);
-	assert_contains(rs, "map fwd_out {");
-	assert_contains(rs, "\"nf" HEX_A "\" : jump eg_" HEX_A);
-	assert_contains(rs, "\"nf" HEX_B "\" : jump in_" HEX_B);
-	assert_contains(rs, "\"nf" HEX_A "\" : jump hin_" HEX_A);
+	/* shared chains; the containers are elements and counter objects */
+	assert_contains(rs, "set ifaces {");
+	assert_contains(rs, "\"nf" HEX_A "\" : \"acc_" HEX_A "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"blk_" HEX_B "\"");
+	assert_contains(rs, "counter acc_" HEX_A " {");
+	assert_contains(rs, "iifname \"nf*\" jump egress");
+	assert_contains(rs, "oifname \"nf*\" jump ingress");
+	assert_contains(rs, "iifname \"nf*\" jump host_in");
+	assert_lacks(rs, "chain eg_");
+	assert_lacks(rs, "vmap");
 	assert_contains(rs, "elements = { 10.88.0.10, 10.88.0.11 }");
 	assert_contains(rs, "elements = { fd00:88::11 }");
-	assert_contains(rs, "192.0.2.0/24 . tcp . 443");
-	assert_contains(rs, "198.51.100.53 . udp . 53");
-	assert_contains(rs, "203.0.113.0/24 . tcp . 8080");
-	assert_contains(rs, "2001:db8::/32 . ipv6-icmp . 0-65535");
-	assert_contains(rs, "set deny4_" HEX_B " {");
-	assert_lacks(rs, "set deny4_" HEX_A " {");
-	assert_contains(rs, "169.254.0.0/16 . 0-255");
-	assert_contains(rs, "ip saddr != 10.88.0.10 counter packets 0 bytes 0 drop");
-	assert_contains(rs, "ip6 saddr != fd00:88::11 counter packets 0 bytes 0 drop");
-	assert_contains(rs, "ip daddr . meta l4proto @deny4_" HEX_B
-			    " meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset");
+	assert_contains(rs, "\"nf" HEX_A "\" . 192.0.2.0/24 . tcp . 443");
+	assert_contains(rs, "\"nf" HEX_B "\" . 198.51.100.53 . udp . 53");
+	assert_contains(rs, "\"nf" HEX_A "\" . 203.0.113.0/24 . tcp . 8080");
+	assert_contains(rs, "\"nf" HEX_B "\" . 2001:db8::/32 . ipv6-icmp . 0-65535");
+	assert_contains(rs, "\"nf" HEX_B "\" . 169.254.0.0/16 . 0-255");
+	assert_lacks(rs, "\"nf" HEX_A "\" . 169.254.0.0/16");
+	assert_contains(rs, "\"nf" HEX_A "\" . 10.88.0.10");
+	assert_contains(rs, "\"nf" HEX_B "\" . fd00:88::11");
+	assert_contains(rs, "\"nf" HEX_B "\" . fe80::2");
+	assert_lacks(rs, "\"nf" HEX_A "\" . fe80::2");
+	assert_contains(rs, "iifname . ip saddr != @own4 counter name iifname map @blk drop");
+	assert_contains(rs, "iifname . ip6 saddr != @own6 counter name iifname map @blk drop");
+	assert_contains(rs, "ct state related iifname . ct original ip saddr @own4 counter name "
+			    "iifname map @acc return");
+	assert_contains(rs,
+			"iifname . ip daddr . meta l4proto @deny4 meta l4proto tcp counter name "
+			"iifname map @blk reject with tcp reset");
+	assert_contains(rs,
+			"iifname != @inet_ifaces counter name iifname map @blk reject with icmpx "
+			"admin-prohibited");
+	assert_contains(rs,
+			"oifname . ip saddr . meta l4proto . th dport @in4 counter name oifname "
+			"map @acc return");
 	/* neighbour discovery from the container: NS/NA from its own addresses, nothing else */
-	assert_contains(rs, "ip6 saddr fd00:88::11 ip6 hoplimit 255 icmpv6 type 135-136 counter "
-			    "packets 0 bytes 0 return");
-	assert_contains(rs, "ip6 saddr fe80::2 ip6 hoplimit 255 icmpv6 type 135-136 counter "
-			    "packets 0 bytes 0 return");
-	assert_contains(rs, "icmpv6 type 133-137 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip6 hoplimit 255 icmpv6 type 135-136 iifname . ip6 saddr @nd6 counter "
+			    "name iifname map @acc return");
+	assert_contains(rs, "icmpv6 type 133-137 counter name iifname map @blk drop");
 	assert_lacks(rs, "ip6 hoplimit 255 icmpv6 type 133-137");
-	assert_contains(rs, "iifname \"nf*\" iifname != @fwd_out counter packets 0 bytes 0 drop");
+	assert_contains(rs, "oifname @ifaces6 icmpv6 type 135-136 counter name oifname map @acc "
+			    "return");
+	assert_contains(rs, "iifname != @ifaces counter packets 0 bytes 0 drop");
+	assert_contains(rs, "oifname != @ifaces counter packets 0 bytes 0 drop");
 	assert_contains(rs, "ip saddr @nat4 masquerade");
 	free(rs);
 
@@ -212,23 +231,23 @@ static void test_host_two_fences(void **state)
 	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
 
 	/* Removing one leaves the other whole; a second remove has nothing to do. */
-	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_A);
 	assert_lacks(rs, "10.88.0.10");
-	assert_contains(rs, "chain eg_" HEX_B);
-	assert_contains(rs, "\"nf" HEX_B "\" : jump hin_" HEX_B);
-	assert_contains(rs, "10.88.0.11");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"acc_" HEX_B "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" . 10.88.0.11");
+	assert_contains(rs, "\"nf" HEX_B "\" . 2001:db8::/32");
 	free(rs);
 	assert_list(only_b, 1);
-	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
 	/* counters of chains that are gone read as zero */
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
 	assert_int_equal(c.accepted_pkts + c.blocked_pkts + c.accepted_bytes + c.blocked_bytes, 0);
 
 	/* The remaining fence applies again after its removal. */
-	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&b, &err), 0);
 	assert_list(NULL, 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_B);
@@ -236,7 +255,7 @@ static void test_host_two_fences(void **state)
 	assert_contains(rs, "chain forward {");
 	free(rs);
 	assert_true(nft_host_apply(&b, &err) >= 0);
-	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&b, &err), 0);
 	fence_clear(&a);
 	fence_clear(&b);
 }
@@ -267,7 +286,7 @@ static void test_host_10k_rules(void **state)
 	rs = ruleset(-1);
 	assert_contains(rs, "11.0.3.209 . tcp . 2"); /* i = 1 */
 	free(rs);
-	assert_int_equal(nft_host_remove(HEX_A, f.ifname, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_A);
 	free(rs);
@@ -294,7 +313,7 @@ static void test_host_error_names_object(void **state)
 	assert_true(nft_host_apply(&f, &err) < 0);
 	assert_int_equal(err.kind, NF_EXIT_SYSTEM);
 	print_message("error: %s\n", err.msg);
-	if (!strstr(err.msg, "set eg4_" HEX_A))
+	if (!strstr(err.msg, "of set eg4") || !strstr(err.msg, "element 192.0.2.0-"))
 		fail_msg("error does not name the set: %s", err.msg);
 	/* all or nothing */
 	rs = ruleset(-1);
@@ -330,7 +349,7 @@ static void test_ns_apply_remove(void **state)
 	free(rs);
 	/* the host namespace saw none of it */
 	rs = ruleset(-1);
-	assert_lacks(rs, "@eg4 ");
+	assert_lacks(rs, "192.0.2.0/24 . tcp . 443");
 	free(rs);
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
 
@@ -494,8 +513,9 @@ static void test_hostnet_sync(void **state)
 	assert_true(nft_host_apply(&f, &err) >= 0);
 	rs = ruleset(-1);
 	assert_contains(rs, "set hostnet4 {");
-	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter packets 0 "
-			    "bytes 0 reject with tcp reset");
+	assert_contains(rs,
+			"ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter name iifname "
+			"map @blk reject with tcp reset");
 	assert_contains(rs, "ip6 daddr . meta l4proto @hostnet6 counter");
 	free(rs);
 	assert_int_equal(nft_hostnet_sync(-1, &f.hostnet4, &f.hostnet6, &err), 0);
@@ -510,12 +530,12 @@ static void test_hostnet_sync(void **state)
 	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
 	/* a set-up leaves them to the watcher */
-	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 	assert_int_equal(nft_host_apply(&f, &err), 0); /* the table was there */
 	rs = ruleset(-1);
 	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
-	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 
 	/* wire mode: the container's table does without them; a sync there changes nothing */
 	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
