@@ -294,6 +294,63 @@ static void test_host_10k_rules(void **state)
 	free(r);
 }
 
+/* A table of the per-container layout: replaced when empty, refused while it holds
+ * containers, whose objects a removal by interface name (gc, a format-1 state) takes away. */
+static void test_host_older_layout(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	static const char *const old_empty =
+		"nft delete table inet netfence; nft add table inet netfence && "
+		"nft add map inet netfence fwd_out '{ type ifname : verdict; }' && "
+		"nft add chain inet netfence forward '{ type filter hook forward priority 0; }'";
+	static const char *const old_one =
+		"nft add chain inet netfence eg_" HEX_B " && "
+		"nft add set inet netfence eg4_" HEX_B " '{ type ipv4_addr; }' && "
+		"nft add element inet netfence fwd_out '{ \"nf" HEX_B "\" : jump eg_" HEX_B " }'";
+	struct nft_fence a, old = { .by_ifname = true };
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&a, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	assert_int_equal(system(old_empty), 0);
+	assert_int_equal(system(old_one), 0);
+	assert_true(nft_host_apply(&a, &err) < 0);
+	print_message("error: %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "older netfence"));
+	assert_non_null(strstr(err.msg, "netfence gc"));
+
+	snprintf(old.hex, sizeof(old.hex), "%s", HEX_B);
+	snprintf(old.ifname, sizeof(old.ifname), "nf%s", HEX_B);
+	assert_int_equal(nft_host_remove(&old, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_B);
+	assert_contains(rs, "map fwd_out");
+	free(rs);
+
+	/* empty now: replaced */
+	assert_int_equal(nft_host_apply(&a, &err), 1);
+	rs = ruleset(-1);
+	assert_lacks(rs, "fwd_out");
+	assert_contains(rs, "\"nf" HEX_A "\" . 192.0.2.0/24 . tcp . 443");
+	free(rs);
+
+	/* by interface name in the shared layout too (gc) */
+	memset(&old, 0, sizeof(old));
+	old.by_ifname = true;
+	snprintf(old.hex, sizeof(old.hex), "%s", HEX_A);
+	snprintf(old.ifname, sizeof(old.ifname), "nf%s", HEX_A);
+	assert_int_equal(nft_host_remove(&old, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	assert_contains(rs, "10.88.0.10"); /* NAT: by address, which gc does not know */
+	free(rs);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, "10.88.0.10");
+	free(rs);
+	fence_clear(&a);
+}
+
 static void test_host_error_names_object(void **state)
 {
 	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
@@ -793,6 +850,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_two_fences),
 		cmocka_unit_test(test_host_10k_rules),
+		cmocka_unit_test(test_host_older_layout),
 		cmocka_unit_test(test_host_error_names_object),
 		cmocka_unit_test(test_ns_apply_remove),
 		cmocka_unit_test(test_ns_overlay_netdev),
