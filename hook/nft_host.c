@@ -393,9 +393,12 @@ static void chain_host_in(struct hrb *h, struct batch *b)
 	h->ifkey = NFT_META_IIFNAME;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_guard(h, b, c);
-	/* neighbour discovery (ahead of anti-spoofing: link-local traffic): solicitations and
-	 * advertisements with hop limit 255 from the container's address or fe80::2 only
-	 * (rules_ndp_from in nft_expr.c says why) */
+	/* Neighbour discovery, ahead of anti-spoofing (link-local traffic): solicitations and
+	 * advertisements (hop limit 255) from the container's own address or its fixed
+	 * link-local address only, so that the host's neighbour table holds at most those two
+	 * entries of it; router solicitations and advertisements, redirects, and neighbour
+	 * discovery from any other source are dropped before the host stack sees them (a router
+	 * solicitation creates a neighbour entry too, an advertisement routes and addresses). */
 	h_begin(h, b, c);
 	m_nfproto(&h->rb, NFPROTO_IPV6);
 	m_l4proto(&h->rb, IPPROTO_ICMPV6);

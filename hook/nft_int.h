@@ -184,9 +184,6 @@ void rule_ct(struct batch *b, const char *chain, uint32_t mask, int verdict, con
 void rule_lookup(struct batch *b, const char *chain, int family, bool saddr, const char *set,
 		 uint32_t id, int verdict);
 void rule_ndp(struct batch *b, const char *chain, bool hop255, int verdict);
-void rules_ndp_from(struct batch *b, const char *chain, const struct nft_fence *f);
-void rule_ndp_to(struct batch *b, const char *chain);
-void rule_antispoof(struct batch *b, const char *chain, const struct nft_fence *f);
 void rules_ct_own(struct batch *b, const char *chain, const struct nft_fence *f, int verdict);
 void rules_own_source(struct batch *b, const char *chain);
 void rules_egress(struct batch *b, const char *chain, const struct nft_fence *f,
