@@ -27,6 +27,18 @@ enum hset {
 	S_N
 };
 
+/*
+ * The interval sets (eg4 ... deny6) are concatenated-range sets (kernel pipapo), whose every
+ * insertion or deletion costs in proportion to the elements the set holds: one shared eg4 made
+ * a tear-down slower with every container. So there are SHARDS copies of each (eg4_00 ...
+ * eg4_63), each looked up from a chain of its own (egress_00 ...); a container's elements all
+ * go into the shard of its interface name's hash (`jhash iifname mod 64`, the kernel's jhash,
+ * reproduced in shard_of), and a constant map sends its packets to that shard's chains (goto,
+ * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
+ */
+#define SHARDS 64
+#define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DENY6)
+
 #define T4 TYPE_IPADDR
 #define T6 TYPE_IP6ADDR
 #define TIF TYPE_IFNAME
@@ -88,12 +100,77 @@ static const struct hset_desc {
 	[S_NAT6] = { "nat6", { 16 }, 1, T6, 0, false },
 };
 
-static uint32_t host_set(struct batch *b, enum hset i)
+/* The kernel's jhash (include/linux/jhash.h, lookup3), as nft_hash computes it over a
+ * register: words in host order. */
+#define ROL32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
+#define SHARD_SEED 0x6e66u
+
+static uint32_t jhash(const uint8_t *k, uint32_t len, uint32_t seed)
+{
+	uint32_t a, b, c, w[3];
+
+	a = b = c = 0xdeadbeefu + len + seed;
+	while (len > 12) {
+		memcpy(w, k, 12);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		a -= c, a ^= ROL32(c, 4), c += b;
+		b -= a, b ^= ROL32(a, 6), a += c;
+		c -= b, c ^= ROL32(b, 8), b += a;
+		a -= c, a ^= ROL32(c, 16), c += b;
+		b -= a, b ^= ROL32(a, 19), a += c;
+		c -= b, c ^= ROL32(b, 4), b += a;
+		len -= 12;
+		k += 12;
+	}
+	if (len == 0)
+		return c;
+	for (uint32_t i = len; i-- > 0;) {
+		uint32_t v = (uint32_t)k[i] << (8 * (i % 4));
+
+		if (i >= 8)
+			c += v;
+		else if (i >= 4)
+			b += v;
+		else
+			a += v;
+	}
+	c ^= b, c -= ROL32(b, 14);
+	a ^= c, a -= ROL32(c, 11);
+	b ^= a, b -= ROL32(a, 25);
+	c ^= b, c -= ROL32(b, 16);
+	a ^= c, a -= ROL32(c, 4);
+	b ^= a, b -= ROL32(a, 14);
+	c ^= b, c -= ROL32(b, 24);
+	return c;
+}
+
+/* the shard of a host end: `jhash iifname mod SHARDS seed SHARD_SEED` */
+static unsigned shard_of(const char *ifname)
+{
+	uint8_t key[IFNAMSIZ] = { 0 };
+
+	memcpy(key, ifname, strnlen(ifname, IFNAMSIZ - 1));
+	return (unsigned)(((uint64_t)jhash(key, IFNAMSIZ, SHARD_SEED) * SHARDS) >> 32);
+}
+
+static const char *set_name(enum hset s, unsigned shard, char buf[16])
+{
+	if (!SHARDED(s))
+		return hsets[s].name;
+	snprintf(buf, 16, "%s_%02u", hsets[s].name, shard);
+	return buf;
+}
+
+static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
 {
 	const struct hset_desc *d = &hsets[i];
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
 	uint32_t klen = 0, id = ++b->set_id, flags = d->flags;
+	char nbuf[16];
+	const char *name = set_name(i, shard, nbuf);
 
 	if (!s) {
 		b->oom = true;
@@ -102,7 +179,7 @@ static uint32_t host_set(struct batch *b, enum hset i)
 	for (unsigned k = 0; k < d->n; k++)
 		klen += d->n > 1 ? (d->fields[k] + 3u) & ~3u : d->fields[k];
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, NF_TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, d->name);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, b->family);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
@@ -130,7 +207,7 @@ static uint32_t host_set(struct batch *b, enum hset i)
 	nlh = msg_hdr(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
 	if (nlh) {
 		nftnl_set_nlmsg_build_payload(nlh, s);
-		batch_commit(b, nlh, "set %s", d->name);
+		batch_commit(b, nlh, "set %s", name);
 	}
 	nftnl_set_free(s);
 	return id;
@@ -140,8 +217,10 @@ static uint32_t host_set(struct batch *b, enum hset i)
 
 struct hrb {
 	struct rb rb;
-	const uint32_t *id; /* set ids of this batch */
-	uint32_t ifkey;	    /* NFT_META_IIFNAME or NFT_META_OIFNAME */
+	uint32_t (*id)[SHARDS]; /* set ids of this batch: [set][shard] */
+	uint32_t id_hostnet4, id_hostnet6;
+	unsigned shard; /* of the chain being built */
+	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
 };
 
 static void h_begin(struct hrb *h, struct batch *b, const char *chain)
@@ -151,7 +230,10 @@ static void h_begin(struct hrb *h, struct batch *b, const char *chain)
 
 static void h_lookup(struct hrb *h, enum hset s, bool invert)
 {
-	e_lookup(&h->rb, hsets[s].name, h->id[s], -1, invert);
+	char nbuf[16];
+	unsigned k = SHARDED(s) ? h->shard : 0;
+
+	e_lookup(&h->rb, set_name(s, k, nbuf), h->id[s][k], -1, invert);
 }
 
 /* ifname [. address [. l4proto [. th dport]]] into the registers a concatenated lookup reads:
@@ -186,8 +268,9 @@ static void h_end(struct hrb *h, int verdict, const char *label)
 	if (e) {
 		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
 		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, hsets[acc ? S_ACC : S_BLK].name);
-		if (h->id[acc ? S_ACC : S_BLK])
-			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, h->id[acc ? S_ACC : S_BLK]);
+		if (h->id[acc ? S_ACC : S_BLK][0])
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID,
+					   h->id[acc ? S_ACC : S_BLK][0]);
 	}
 	if (verdict == H_RST)
 		e_reject(&h->rb, NFT_REJECT_TCP_RST, 0);
@@ -317,18 +400,52 @@ static void match_hostnet4(struct hrb *h, bool tcp_rule)
 {
 	(void)tcp_rule;
 	m_concat(&h->rb, AF_INET, false, false);
-	e_lookup(&h->rb, HOSTNET4, h->id[S_N], -1, false);
+	e_lookup(&h->rb, HOSTNET4, h->id_hostnet4, -1, false);
 }
 
 static void match_hostnet6(struct hrb *h, bool tcp_rule)
 {
 	(void)tcp_rule;
 	m_concat(&h->rb, AF_INET6, false, false);
-	e_lookup(&h->rb, HOSTNET6, h->id[S_N + 1], -1, false);
+	e_lookup(&h->rb, HOSTNET6, h->id_hostnet6, -1, false);
+}
+
+/* `jhash <ifname> mod SHARDS vmap @<chain>_shards`: on to the container's shard of chain c
+ * (goto), then a drop that no packet reaches (every shard has its element). */
+static void h_dispatch(struct hrb *h, struct batch *b, const char *c, uint32_t vmap_id)
+{
+	struct nftnl_expr *e;
+	char vmap[32];
+
+	snprintf(vmap, sizeof(vmap), "%s_shards", c);
+	h_begin(h, b, c);
+	e_meta(&h->rb, h->ifkey, NFT_REG32_00);
+	e = ex(&h->rb, "hash");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SREG, NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, NFT_REG32_00 + 4);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_LEN, IFNAMSIZ);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, SHARDS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, SHARD_SEED);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_OFFSET, 0);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_JENKINS);
+	}
+	e = ex(&h->rb, "lookup");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00 + 4);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, vmap);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, vmap_id);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	}
+	rule_end(&h->rb, "jhash ifname mod shards vmap");
+	h_begin(h, b, c);
+	e_counter(&h->rb);
+	e_verdict(&h->rb, NF_DROP);
+	rule_end(&h->rb, "no shard drop");
 }
 
 /* from a container (forward) */
-static void chain_egress(struct hrb *h, struct batch *b)
+static void chain_egress(struct hrb *h, struct batch *b, uint32_t vmap_id)
 {
 	static const char c[] = "egress";
 
@@ -340,6 +457,13 @@ static void chain_egress(struct hrb *h, struct batch *b)
 	h_begin(h, b, c);
 	m_ct_state(&h->rb, CT_INVALID);
 	h_end(h, NF_DROP, "ct state invalid");
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_egress_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
 	/* DNS only to resolvers (they are in eg4/eg6) */
 	h_begin(h, b, c);
@@ -361,7 +485,7 @@ static void chain_egress(struct hrb *h, struct batch *b)
 }
 
 /* to a container (forward, and the host's own output) */
-static void chain_ingress(struct hrb *h, struct batch *b)
+static void chain_ingress(struct hrb *h, struct batch *b, uint32_t vmap_id)
 {
 	static const char c[] = "ingress";
 
@@ -379,13 +503,20 @@ static void chain_ingress(struct hrb *h, struct batch *b)
 	m_l4proto(&h->rb, IPPROTO_ICMPV6);
 	m_nd_ns_na(&h->rb);
 	h_end(h, NFT_RETURN, "oifname @ifaces6 icmpv6 neighbour solicitation/advertisement");
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_ingress_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_OIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, true, S_IN4, S_IN6);
 	h_begin(h, b, c);
 	h_end(h, NF_DROP, "default drop");
 }
 
 /* from a container to the host itself (input) */
-static void chain_host_in(struct hrb *h, struct batch *b)
+static void chain_host_in(struct hrb *h, struct batch *b, uint32_t vmap_id)
 {
 	static const char c[] = "host_in";
 	uint8_t hl = 255;
@@ -413,8 +544,54 @@ static void chain_host_in(struct hrb *h, struct batch *b)
 	h_end(h, NF_DROP, "icmpv6 neighbour discovery otherwise");
 	h_antispoof(h, b, c);
 	h_ct_own(h, b, c);
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_host_in_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
 	h_reject(h, b, c, NULL, "default");
+}
+
+/* The constant map <chain>_shards { k : goto <chain>_<k> }. */
+static uint32_t add_shard_vmap(struct batch *b, const char *chain)
+{
+	static const uint8_t mark_field[] = { 4 };
+	char name[32];
+	uint32_t id;
+
+	snprintf(name, sizeof(name), "%s_shards", chain);
+	id = add_set(b, name, mark_field, 1, TYPE_MARK, false, true);
+	for (unsigned k = 0; k < SHARDS; k += 16) {
+		struct nlattr *list, *e, *data, *verdict;
+		struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL);
+
+		if (!nlh)
+			return id;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (unsigned i = k; i < k + 16 && i < SHARDS; i++) {
+			char target[32];
+
+			snprintf(target, sizeof(target), "%s_%02u", chain, i);
+			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+			put_data(nlh, NFTA_SET_ELEM_KEY, &i, 4);
+			data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+			verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+			mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_GOTO));
+			mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, target);
+			mnl_attr_nest_end(nlh, verdict);
+			mnl_attr_nest_end(nlh, data);
+			mnl_attr_nest_end(nlh, e);
+		}
+		mnl_attr_nest_end(nlh, list);
+		batch_commit(b, nlh, "elements of map %s", name);
+	}
+	return id;
 }
 
 static void rule_jump(struct batch *b, const char *chain, uint32_t meta_key, const char *to)
@@ -438,21 +615,39 @@ static void rule_jump(struct batch *b, const char *chain, uint32_t meta_key, con
 
 static void add_skeleton(struct batch *b)
 {
-	uint32_t id[S_N + 2] = { 0 };
+	uint32_t id[S_N][SHARDS];
+	static const char *const chains[] = { "egress", "ingress", "host_in" };
+	static void (*const shard_fn[])(struct hrb *, struct batch *,
+					const char *) = { chain_egress_shard, chain_ingress_shard,
+							  chain_host_in_shard };
 	struct hrb h = { .id = id };
 	struct fence_names hn = { 0 };
+	uint32_t vmap[3];
 	struct rb rb;
 
+	memset(id, 0, sizeof(id));
 	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	for (int i = 0; i < S_N; i++)
-		id[i] = host_set(b, (enum hset)i);
+		for (unsigned k = 0; k < (SHARDED(i) ? SHARDS : 1); k++)
+			id[i][k] = host_set(b, (enum hset)i, k);
 	add_hostnet_sets(b, &hn, true, false, NULL, NULL);
-	id[S_N] = hn.id_hostnet4;
-	id[S_N + 1] = hn.id_hostnet6;
+	h.id_hostnet4 = hn.id_hostnet4;
+	h.id_hostnet6 = hn.id_hostnet6;
 
-	chain_egress(&h, b);
-	chain_ingress(&h, b);
-	chain_host_in(&h, b);
+	/* the shards' chains first: the maps that name them come next, the rules after */
+	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
+		for (unsigned k = 0; k < SHARDS; k++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s_%02u", chains[c], k);
+			h.shard = k;
+			shard_fn[c](&h, b, name);
+		}
+	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
+		vmap[c] = add_shard_vmap(b, chains[c]);
+	chain_egress(&h, b, vmap[0]);
+	chain_ingress(&h, b, vmap[1]);
+	chain_host_in(&h, b, vmap[2]);
 
 	/* the shared chains return what they allow: a packet from one container to another
 	 * passes the sender's egress and the receiver's ingress */
@@ -473,7 +668,7 @@ static void add_skeleton(struct batch *b)
 		rule_begin(&rb, b, "postrouting");
 		m_nfproto(&rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, NFT_REG32_00);
-		e_lookup(&rb, v6 ? "nat6" : "nat4", id[v6 ? S_NAT6 : S_NAT4], -1, false);
+		e_lookup(&rb, v6 ? "nat6" : "nat4", id[v6 ? S_NAT6 : S_NAT4][0], -1, false);
 		ex(&rb, "masq");
 		rule_end(&rb, v6 ? "ip6 saddr @nat6 masquerade" : "ip saddr @nat4 masquerade");
 	}
@@ -494,8 +689,15 @@ struct item {
 struct items {
 	struct item *v;
 	size_t n, cap;
+	unsigned shard; /* of the container */
 	bool oom;
 };
+
+/* keyed by address alone, not by interface name */
+static bool by_addr(enum hset s)
+{
+	return s == S_NAT4 || s == S_NAT6;
+}
 
 static struct item *item_new(struct items *l, enum hset s)
 {
@@ -573,6 +775,7 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 	static const uint8_t none[1] = { 0 };
 	const char *ifn = f->ifname;
 
+	l->shard = shard_of(f->ifname);
 	item_plain(l, S_IFACES, ifn, none, 0);
 	if (f->ipv6)
 		item_plain(l, S_IFACES6, ifn, none, 0);
@@ -613,6 +816,8 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 
 	while (i < l->n) {
 		enum hset s = (enum hset)l->v[i].set;
+		char nbuf[16];
+		const char *name = set_name(s, l->shard, nbuf);
 		struct nlattr *list;
 		struct nlmsghdr *nlh;
 		struct msgdesc *d;
@@ -627,7 +832,7 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 		if (!nlh)
 			return;
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
-		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, hsets[s].name);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
 		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 		for (; i < l->n && l->v[i].set == s && count < ITEMS_PER_MSG; i++) {
 			const struct item *it = &l->v[i];
@@ -651,7 +856,7 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 		mnl_attr_nest_end(nlh, list);
 		d = batch_commit(b, nlh, "%s of set %s",
 				 type == NFT_MSG_NEWSETELEM ? "elements" : "deleting elements",
-				 hsets[s].name);
+				 name);
 		if (boxes && l->v[first].box) {
 			d->boxes = l->v[first].box;
 			d->count = count;
@@ -858,10 +1063,15 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	if (f->by_ifname && f->ifname[0]) {
 		/* gc, or a state file of an older netfence: dumps, O(all containers) */
 		r = remove_legacy(nl, f->hex, f->ifname, err);
-		for (int s = S_IFACES; s <= S_BLK && r >= 0; s++) {
+		l.shard = shard_of(f->ifname);
+		for (int s = 0; s < S_N && r >= 0; s++) {
 			struct by_ifname w = { &l, (enum hset)s, f->ifname };
+			char nbuf[16];
 
-			r = set_elems_walk(nl, hsets[s].name, pick_ifname, &w, err);
+			if (by_addr((enum hset)s))
+				continue;
+			r = set_elems_walk(nl, set_name((enum hset)s, l.shard, nbuf), pick_ifname,
+					   &w, err);
 			if (r == -ENOENT) /* a table of the older layout, or none */
 				r = 0;
 		}
@@ -890,12 +1100,14 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
 		const struct item *it = &l.v[i];
 
-		if (f->by_ifname ? it->set < S_NAT4 : i > 0 && it->set < S_NAT4)
+		char nbuf[16];
+
+		if (!by_addr((enum hset)it->set) && (f->by_ifname || i > 0))
 			continue;
 		ask[i] = true;
 		n_ask++;
-		r = query_elem_end(&q, hsets[it->set].name, it->key, it->range ? it->end : NULL,
-				   it->klen);
+		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
+				   it->range ? it->end : NULL, it->klen);
 	}
 	for (int i = 0; i < 2 && r >= 0; i++) {
 		counter_name(counters[i], sizeof(counters[i]), i == 0, f->hex);

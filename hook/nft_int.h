@@ -43,6 +43,7 @@
 #define TYPE_IP6ADDR 8
 #define TYPE_INET_PROTOCOL 12
 #define TYPE_INET_SERVICE 13
+#define TYPE_MARK 19
 #define TYPE_IFNAME 41
 #define CONCAT2(a, b) (((a) << 6) | (b))
 #define CONCAT3(a, b, c) (((((a) << 6) | (b)) << 6) | (c))

@@ -159,7 +159,9 @@ static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 		const char *what, struct nf_error *err)
 {
 	_cleanup_free_ char *rbuf = NULL;
-	size_t rsize = MNL_SOCKET_BUFFER_SIZE * 4;
+	/* a dump's messages are as large as the largest read the socket has seen (32 KiB at
+	 * most); a smaller buffer truncates them */
+	size_t rsize = 64 * 1024;
 	uint32_t seq = req->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 	int r;
 
