@@ -121,9 +121,9 @@ fence() {
 }
 
 
-fenced_count() { # HOSTNS: containers in the host table (entries of its fwd_out map)
-	inns "$1" nft -j list map inet netfence fwd_out |
-		jq '[.nftables[].map.elem // empty | .[]] | length'
+fenced_count() { # HOSTNS: containers in the host table (elements of its ifaces set)
+	inns "$1" nft -j list set inet netfence ifaces |
+		jq '[.nftables[].set.elem // empty | .[]] | length'
 }
 
 # conn NS SECS [FILE]: one connrate run from NS; the rate goes to FILE. Any error fails the run.

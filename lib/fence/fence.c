@@ -157,6 +157,30 @@ static int host_link_job(struct job *jb)
 	return r;
 }
 
+/* The boxes of the container's host-side elements, into its state (journal.host). */
+static int record_host(struct journal *j, const struct nft_fence *f)
+{
+	const struct nf_boxset *src[] = {
+		&f->eg4, &f->eg6, &f->in4, &f->in6, &f->deny4, &f->deny6
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
+		struct nf_boxset *d = &j->host[i];
+
+		nf_boxset_clear(d);
+		d->family = i % 2 ? AF_INET6 : AF_INET;
+		if (!src[i]->n)
+			continue;
+		d->v = malloc(src[i]->n * sizeof(*d->v));
+		if (!d->v)
+			return -ENOMEM;
+		memcpy(d->v, src[i]->v, src[i]->n * sizeof(*d->v));
+		d->n = src[i]->n;
+	}
+	j->host_known = true;
+	return 0;
+}
+
 /* Everything after the journal exists; on failure the caller tears down from *j. */
 static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_policy *pol,
 		       const char *secctx, char (*devs)[16], size_t n_devs, bool fresh_watcher,
@@ -189,12 +213,6 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	} else {
 		j->steps |= J_NS_NFT;
 	}
-	r = journal_write(hc->state_dir, j, err);
-	if (r < 0)
-		return r;
-	if (j->wire)
-		nf_fault("after-lease");
-
 	memcpy(f.hex, j->hex, sizeof(f.hex));
 	memcpy(f.ifname, j->ifname, sizeof(f.ifname));
 	f.base = pol->base;
@@ -212,6 +230,19 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	r = fence_compile(pol, &f, err);
 	if (r < 0)
 		goto out;
+	/* the host table's elements are recorded before they are made */
+	if (j->wire) {
+		r = record_host(j, &f);
+		if (r < 0) {
+			nf_sys_err(err, r, "recording the host table's elements");
+			goto out;
+		}
+	}
+	r = journal_write(hc->state_dir, j, err);
+	if (r < 0)
+		goto out;
+	if (j->wire)
+		nf_fault("after-lease");
 
 	if (j->wire) {
 		/*
@@ -517,5 +548,7 @@ out:
 		free(j.members[i].id);
 	free(j.members);
 	free(j.ns_handle);
+	for (size_t i = 0; i < ARRAY_SIZE(j.host); i++)
+		nf_boxset_clear(&j.host[i]);
 	return r < 0 ? r : 0;
 }

@@ -196,12 +196,13 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 		first = r;
 	for (size_t i = 0; i < n_names; i++) {
 		struct nf_error e2 = { 0 };
-		char ifname[16];
+		struct nft_fence f = { .by_ifname = true };
 
 		if (known_hex(&known, names[i]))
 			continue;
-		snprintf(ifname, sizeof(ifname), "nf%s", names[i]);
-		r = nft_host_remove(names[i], ifname, NULL, NULL, &e2);
+		snprintf(f.hex, sizeof(f.hex), "%s", names[i]);
+		snprintf(f.ifname, sizeof(f.ifname), "nf%s", names[i]);
+		r = nft_host_remove(&f, &e2);
 		if (r < 0 && first == 0) {
 			first = r;
 			*err = e2;

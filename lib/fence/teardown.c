@@ -54,6 +54,27 @@ static int go_background(const struct hostconf *hc, const struct journal *j, str
 	return 1;
 }
 
+/* What the set-up gave nft_host_apply, from the state: the recorded boxes (borrowed), or, in
+ * a state of format 1, the interface name to find them by. */
+static void host_fence(const struct journal *j, struct nft_fence *f)
+{
+	struct nf_boxset *sets[] = { &f->eg4, &f->eg6, &f->in4, &f->in6, &f->deny4, &f->deny6 };
+
+	memset(f, 0, sizeof(*f));
+	memcpy(f->hex, j->hex, sizeof(f->hex));
+	memcpy(f->ifname, j->ifname, sizeof(f->ifname));
+	f->base = j->base;
+	f->ipv6 = j->ipv6;
+	f->nat = j->nat;
+	f->addr4 = j->addr4;
+	f->addr6 = j->addr6;
+	if (j->ipv6)
+		link_ll6(false, &f->ll6);
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++)
+		*sets[i] = j->host[i];
+	f->by_ifname = !j->host_known;
+}
+
 static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 		    struct nf_error *err)
 {
@@ -92,9 +113,12 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 			close(nsfd);
 		}
 	}
-	if (j->steps & J_HOST_NFT)
-		KEEP(nft_host_remove(j->hex, j->ifname, j->addr4.family ? &j->addr4 : NULL,
-				     j->addr6.family ? &j->addr6 : NULL, &e2));
+	if (j->steps & J_HOST_NFT) {
+		struct nft_fence f;
+
+		host_fence(j, &f);
+		KEEP(nft_host_remove(&f, &e2));
+	}
 	if (veth && bg) {
 		r = first < 0 ? -1 : go_background(hc, j, &e2);
 		if (r == 0)

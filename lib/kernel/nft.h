@@ -41,20 +41,28 @@ struct nft_fence {
 	 * (plan_host_deny), read under the state lock, for the namespace's own hostnet sets. In
 	 * wire mode the host table's shared sets serve; the watcher keeps both in step. */
 	struct nf_boxset hostnet4, hostnet6;
+	/* nft_host_remove: the elements the set-up added are not known (gc, a state file of an
+	 * older netfence): find them by interface name in a dump of the shared sets, and remove
+	 * the per-container chains and sets of the older layout too */
+	bool by_ifname;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
- * if it does not exist (base chains forward/input/output/postrouting, the verdict maps keyed
- * by interface name, the drop for unknown nf* interfaces, the NAT sets and rules, the empty
- * hostnet sets), then add this container's chains, sets and map elements. One batch. The
- * caller serialises calls with a lock (the skeleton check is not atomic on its own). Returns 1
- * when it made the table (fill its hostnet sets: nft_hostnet_sync), else 0. */
+ * if it does not exist (base chains forward/input/output/postrouting jumping to the shared
+ * chains egress/ingress/host_in, the sets and maps keyed by interface name, the NAT sets and
+ * rules, the empty hostnet sets), then add this container's elements and its two counter
+ * objects: never a chain or a rule, so the cost does not grow with other containers. One
+ * batch. A table of the older layout (per-container chains) is replaced when it holds no
+ * container, else refused. The caller serialises calls with a lock (the skeleton check is
+ * not atomic on its own). Returns 1 when it made the table (fill its hostnet sets:
+ * nft_hostnet_sync), else 0. */
 int nft_host_apply(const struct nft_fence *f, struct nf_error *err);
 
-/* Remove whichever of this container's host objects exist (map elements, chains, sets, NAT
- * set elements). Absent objects are not an error. Cost does not grow with other containers. */
-int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *addr4,
-		    const struct nf_addr *addr6, struct nf_error *err);
+/* Remove whichever of the container's host objects exist: the elements f describes (hex,
+ * ifname, addresses, boxes as given to nft_host_apply) or, with f->by_ifname, every element
+ * keyed by f->ifname; its counter objects; its NAT set elements. Absent objects are not an
+ * error. Without by_ifname the cost does not grow with other containers. */
+int nft_host_remove(const struct nft_fence *f, struct nf_error *err);
 
 /* Inside the namespace netns_fd: replace any `inet netfence` table with the container's
  * default-deny table in one batch; with f->n_devs, also a `netdev netfence` table with an
@@ -83,12 +91,13 @@ struct nft_counters {
 	uint64_t blocked_pkts, blocked_bytes;	/* rejected or dropped */
 };
 
-/* Counters of a container's host-side chains (wire mode). */
+/* Counters of a container's host-side rules (wire mode): its counter objects. */
 int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err);
 /* Counters of the container-side table in netns_fd. */
 int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err);
 
-/* The hex suffixes of every per-container object in the host table (for gc's sweep).
+/* The hex suffixes of every container the host table holds (counter objects, interfaces;
+ * chains and sets of the older layout), for gc's sweep.
  * *ret is a malloc'd array of malloc'd strings. */
 int nft_host_list(char ***ret, size_t *n, struct nf_error *err);
 

@@ -604,3 +604,27 @@ void nft_after_fork(void)
 	synced_nl = NULL;
 	n_synced_nl = 0;
 }
+
+/* ---- named counter objects (the host table's per-container counters) ---- */
+
+void add_counter_obj(struct batch *b, uint16_t type, const char *name)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nlmsghdr *nlh;
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
+	nlh = msg_hdr(b, type, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	if (nlh) {
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		batch_commit(b, nlh, "%s %s",
+			     type == NFT_MSG_NEWOBJ ? "counter" : "deleting counter", name);
+	}
+	nftnl_obj_free(o);
+}

@@ -121,7 +121,7 @@ void e_verdict(struct rb *rb, int verdict)
 	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
 }
 
-static void e_reject(struct rb *rb, uint32_t type, uint8_t code)
+void e_reject(struct rb *rb, uint32_t type, uint8_t code)
 {
 	struct nftnl_expr *e = ex(rb, "reject");
 
@@ -154,7 +154,7 @@ void m_family(struct rb *rb, bool v6)
 	e_cmp(rb, NFT_CMP_EQ, &ethertype, 2);
 }
 
-static void m_l4proto(struct rb *rb, uint8_t proto)
+void m_l4proto(struct rb *rb, uint8_t proto)
 {
 	e_meta(rb, NFT_META_L4PROTO, NFT_REG_1);
 	e_cmp(rb, NFT_CMP_EQ, &proto, 1);
@@ -186,18 +186,6 @@ void m_ct_state(struct rb *rb, uint32_t mask)
 	e_cmp(rb, NFT_CMP_NEQ, &zero, 4);
 }
 
-/* ip/ip6 saddr (or daddr) != addr; no address at all: the family's every packet. */
-static void m_saddr_not(struct rb *rb, const struct nf_addr *a, int family)
-{
-	bool v6 = family == AF_INET6;
-
-	m_family(rb, v6);
-	if (a->family != family)
-		return;
-	e_payload(rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, NFT_REG_1);
-	e_cmp(rb, NFT_CMP_NEQ, a->a, v6 ? 16 : 4);
-}
-
 /* ip daddr . meta l4proto [. th dport] loaded for a lookup (saddr: source address). */
 void m_concat(struct rb *rb, int family, bool saddr, bool port)
 {
@@ -212,7 +200,7 @@ void m_concat(struct rb *rb, int family, bool saddr, bool port)
 }
 
 /* ICMPv6 neighbour discovery (router/neighbour solicitation and advertisement, redirect). */
-static void m_ndp(struct rb *rb, bool hop255)
+void m_ndp(struct rb *rb, bool hop255)
 {
 	struct nftnl_expr *e;
 	uint8_t lo = 133, hi = 137, hl = 255;
@@ -342,7 +330,7 @@ void rule_ndp(struct batch *b, const char *chain, bool hop255, int verdict)
 }
 
 /* icmpv6 type 135-136 (neighbour solicitation, advertisement), after an ICMPv6 match. */
-static void m_nd_ns_na(struct rb *rb)
+void m_nd_ns_na(struct rb *rb)
 {
 	uint8_t ns = 135, na = 136;
 	struct nftnl_expr *e;
@@ -355,78 +343,6 @@ static void m_nd_ns_na(struct rb *rb)
 		nftnl_expr_set(e, NFTNL_EXPR_RANGE_FROM_DATA, &ns, 1);
 		nftnl_expr_set(e, NFTNL_EXPR_RANGE_TO_DATA, &na, 1);
 	}
-}
-
-/*
- * IPv6 neighbour discovery from the container to the host end (hin_, before anything else):
- * solicitations and advertisements (hop limit 255) from the container's own address or its
- * fixed link-local address only, so that the host's neighbour table holds at most those two
- * entries of it; router solicitations and advertisements, redirects, and neighbour discovery
- * from any other source are dropped before the host stack sees them (a router solicitation
- * creates a neighbour entry too, an advertisement routes and addresses).
- */
-void rules_ndp_from(struct batch *b, const char *chain, const struct nft_fence *f)
-{
-	const struct nf_addr *src[] = { &f->addr6, &f->ll6 };
-	uint8_t hl = 255;
-	struct rb rb;
-
-	for (size_t i = 0; i < ARRAY_SIZE(src); i++) {
-		if (src[i]->family != AF_INET6)
-			continue;
-		rule_begin(&rb, b, chain);
-		m_nfproto(&rb, NFPROTO_IPV6);
-		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 8, 16, NFT_REG_1);
-		e_cmp(&rb, NFT_CMP_EQ, src[i]->a, 16);
-		m_l4proto(&rb, IPPROTO_ICMPV6);
-		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
-		e_cmp(&rb, NFT_CMP_EQ, &hl, 1);
-		m_nd_ns_na(&rb);
-		e_counter(&rb);
-		e_verdict(&rb, NFT_RETURN);
-		rule_end(&rb,
-			 i == 0 ? "icmpv6 neighbour solicitation/advertisement from ip6 saddr"
-				: "icmpv6 neighbour solicitation/advertisement from link-local");
-	}
-	rule_begin(&rb, b, chain);
-	m_ndp(&rb, false);
-	e_counter(&rb);
-	e_verdict(&rb, NF_DROP);
-	rule_end(&rb, "icmpv6 neighbour discovery otherwise");
-}
-
-/* Neighbour discovery to the container (in_): solicitations and advertisements only. */
-void rule_ndp_to(struct batch *b, const char *chain)
-{
-	struct rb rb;
-
-	rule_begin(&rb, b, chain);
-	m_nfproto(&rb, NFPROTO_IPV6);
-	m_l4proto(&rb, IPPROTO_ICMPV6);
-	m_nd_ns_na(&rb);
-	e_counter(&rb);
-	e_verdict(&rb, NFT_RETURN);
-	rule_end(&rb, "icmpv6 neighbour solicitation/advertisement");
-}
-
-void rule_antispoof(struct batch *b, const char *chain, const struct nft_fence *f)
-{
-	struct rb rb;
-
-	rule_begin(&rb, b, chain);
-	m_saddr_not(&rb, &f->addr4, AF_INET);
-	e_counter(&rb);
-	e_verdict(&rb, NF_DROP);
-	rule_end(&rb, "ip saddr anti-spoofing");
-
-	rule_begin(&rb, b, chain);
-	if (f->ipv6)
-		m_saddr_not(&rb, &f->addr6, AF_INET6);
-	else
-		m_nfproto(&rb, NFPROTO_IPV6);
-	e_counter(&rb);
-	e_verdict(&rb, NF_DROP);
-	rule_end(&rb, f->ipv6 ? "ip6 saddr anti-spoofing" : "ipv6 off");
 }
 
 /* Conntrack's answer for the container's own traffic (issue 9, item 7). `established` as
@@ -524,7 +440,7 @@ void rules_own_source(struct batch *b, const char *chain)
 	}
 }
 
-/* Egress tail shared by eg_<hex> and the container's output chain: allowed destinations,
+/* Egress tail of the container's output chain: allowed destinations,
  * DNS only to resolvers, then the internet deny list or the default reject. */
 void rules_egress(struct batch *b, const char *chain, const struct nft_fence *f,
 		  const struct fence_names *n, int allow)

@@ -1,60 +1,663 @@
-/* netfence: the host namespace's shared table (docs/RULESET.md): its skeleton, one container's
- * chains, sets and map entries added and removed, and the hostnet sets kept in step with the
- * host's addresses (watch.c). */
+/* netfence: the host namespace's shared table (docs/RULESET.md): its skeleton (shared chains
+ * that look up sets keyed by the container's interface), one container's elements and counter
+ * objects added and removed, and the hostnet sets kept in step with the host's addresses. */
 #define _GNU_SOURCE
 #include "nft_int.h"
 
-/* Rules of a skeleton base chain that dispatch by interface name. */
-static void rules_dispatch(struct batch *b, const char *chain, uint32_t meta_key, const char *map,
-			   uint32_t map_id)
+/* The shared sets and maps. A set-up adds elements to these, never a chain or a rule: the
+ * kernel validates a table's jumps at every commit that adds one, which made set-up cost grow
+ * with the number of containers. */
+enum hset {
+	S_IFACES,  /* fenced host ends */
+	S_IFACES6, /* ... with IPv6 on */
+	S_INET,	   /* ... of base internet */
+	S_OWN4,	   /* ifname . its container's address (anti-spoofing, own related) */
+	S_OWN6,
+	S_ND6, /* ifname . a source neighbour discovery is taken from (addr6, fe80::2) */
+	S_EG4, /* ifname . address . protocol . port: egress allowed */
+	S_EG6,
+	S_IN4, /* the same for ingress (source address) */
+	S_IN6,
+	S_DENY4, /* ifname . address . protocol: internet's deny list */
+	S_DENY6,
+	S_ACC, /* ifname : counter acc_<hex> (accepted) */
+	S_BLK, /* ifname : counter blk_<hex> (blocked) */
+	S_NAT4,
+	S_NAT6,
+	S_N
+};
+
+/*
+ * The interval sets (eg4 ... deny6) are concatenated-range sets (kernel pipapo), whose every
+ * insertion or deletion costs in proportion to the elements the set holds: one shared eg4 made
+ * a tear-down slower with every container. So there are SHARDS copies of each (eg4_00 ...
+ * eg4_63), each looked up from a chain of its own (egress_00 ...); a container's elements all
+ * go into the shard of its interface name's hash (`jhash iifname mod 64`, the kernel's jhash,
+ * reproduced in shard_of), and a constant map sends its packets to that shard's chains (goto,
+ * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
+ */
+#define SHARDS 64
+#define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DENY6)
+
+#define T4 TYPE_IPADDR
+#define T6 TYPE_IP6ADDR
+#define TIF TYPE_IFNAME
+#define TP TYPE_INET_PROTOCOL
+#define TS TYPE_INET_SERVICE
+
+static const struct hset_desc {
+	const char *name;
+	uint8_t fields[4], n;
+	uint32_t type, flags;
+	bool counters; /* a map to counter objects */
+} hsets[S_N] = {
+	[S_IFACES] = { "ifaces", { IFNAMSIZ }, 1, TIF, 0, false },
+	[S_IFACES6] = { "ifaces6", { IFNAMSIZ }, 1, TIF, 0, false },
+	[S_INET] = { "inet_ifaces", { IFNAMSIZ }, 1, TIF, 0, false },
+	[S_OWN4] = { "own4", { IFNAMSIZ, 4 }, 2, CONCAT2(TIF, T4), 0, false },
+	[S_OWN6] = { "own6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, false },
+	[S_ND6] = { "nd6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, false },
+	/* timeout: the resolver of the DNS issue adds learned addresses with one */
+	[S_EG4] = { "eg4",
+		    { IFNAMSIZ, 4, 1, 2 },
+		    4,
+		    CONCAT4(TIF, T4, TP, TS),
+		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		    false },
+	[S_EG6] = { "eg6",
+		    { IFNAMSIZ, 16, 1, 2 },
+		    4,
+		    CONCAT4(TIF, T6, TP, TS),
+		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		    false },
+	[S_IN4] = { "in4",
+		    { IFNAMSIZ, 4, 1, 2 },
+		    4,
+		    CONCAT4(TIF, T4, TP, TS),
+		    NFT_SET_INTERVAL,
+		    false },
+	[S_IN6] = { "in6",
+		    { IFNAMSIZ, 16, 1, 2 },
+		    4,
+		    CONCAT4(TIF, T6, TP, TS),
+		    NFT_SET_INTERVAL,
+		    false },
+	[S_DENY4] = { "deny4",
+		      { IFNAMSIZ, 4, 1 },
+		      3,
+		      CONCAT3(TIF, T4, TP),
+		      NFT_SET_INTERVAL,
+		      false },
+	[S_DENY6] = { "deny6",
+		      { IFNAMSIZ, 16, 1 },
+		      3,
+		      CONCAT3(TIF, T6, TP),
+		      NFT_SET_INTERVAL,
+		      false },
+	[S_ACC] = { "acc", { IFNAMSIZ }, 1, TIF, 0, true },
+	[S_BLK] = { "blk", { IFNAMSIZ }, 1, TIF, 0, true },
+	[S_NAT4] = { "nat4", { 4 }, 1, T4, 0, false },
+	[S_NAT6] = { "nat6", { 16 }, 1, T6, 0, false },
+};
+
+/* The kernel's jhash (include/linux/jhash.h, lookup3), as nft_hash computes it over a
+ * register: words in host order. */
+#define ROL32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
+#define SHARD_SEED 0x6e66u
+
+static uint32_t jhash(const uint8_t *k, uint32_t len, uint32_t seed)
 {
+	uint32_t a, b, c, w[3];
+
+	a = b = c = 0xdeadbeefu + len + seed;
+	while (len > 12) {
+		memcpy(w, k, 12);
+		a += w[0];
+		b += w[1];
+		c += w[2];
+		a -= c, a ^= ROL32(c, 4), c += b;
+		b -= a, b ^= ROL32(a, 6), a += c;
+		c -= b, c ^= ROL32(b, 8), b += a;
+		a -= c, a ^= ROL32(c, 16), c += b;
+		b -= a, b ^= ROL32(a, 19), a += c;
+		c -= b, c ^= ROL32(b, 4), b += a;
+		len -= 12;
+		k += 12;
+	}
+	if (len == 0)
+		return c;
+	for (uint32_t i = len; i-- > 0;) {
+		uint32_t v = (uint32_t)k[i] << (8 * (i % 4));
+
+		if (i >= 8)
+			c += v;
+		else if (i >= 4)
+			b += v;
+		else
+			a += v;
+	}
+	c ^= b, c -= ROL32(b, 14);
+	a ^= c, a -= ROL32(c, 11);
+	b ^= a, b -= ROL32(a, 25);
+	c ^= b, c -= ROL32(b, 16);
+	a ^= c, a -= ROL32(c, 4);
+	b ^= a, b -= ROL32(a, 14);
+	c ^= b, c -= ROL32(b, 24);
+	return c;
+}
+
+/* the shard of a host end: `jhash iifname mod SHARDS seed SHARD_SEED` */
+static unsigned shard_of(const char *ifname)
+{
+	uint8_t key[IFNAMSIZ] = { 0 };
+
+	memcpy(key, ifname, strnlen(ifname, IFNAMSIZ - 1));
+	return (unsigned)(((uint64_t)jhash(key, IFNAMSIZ, SHARD_SEED) * SHARDS) >> 32);
+}
+
+static const char *set_name(enum hset s, unsigned shard, char buf[16])
+{
+	if (!SHARDED(s))
+		return hsets[s].name;
+	snprintf(buf, 16, "%s_%02u", hsets[s].name, shard);
+	return buf;
+}
+
+static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
+{
+	const struct hset_desc *d = &hsets[i];
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nlmsghdr *nlh;
+	uint32_t klen = 0, id = ++b->set_id, flags = d->flags;
+	char nbuf[16];
+	const char *name = set_name(i, shard, nbuf);
+
+	if (!s) {
+		b->oom = true;
+		return 0;
+	}
+	for (unsigned k = 0; k < d->n; k++)
+		klen += d->n > 1 ? (d->fields[k] + 3u) & ~3u : d->fields[k];
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, NF_TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, b->family);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, id);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, klen);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, d->type);
+	if (d->n > 1) {
+		flags |= NFT_SET_CONCAT;
+		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, d->fields, d->n);
+	}
+	if (d->type == TIF) {
+		/* nft reads ifname keys as host-endian strings only when told so */
+		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
+
+		if (ud) {
+			nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER, 1);
+			nftnl_set_set_data(s, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+					   nftnl_udata_buf_len(ud));
+			nftnl_udata_buf_free(ud);
+		}
+	}
+	if (d->counters) {
+		flags |= NFT_SET_OBJECT;
+		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	}
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
+	nlh = msg_hdr(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
+	if (nlh) {
+		nftnl_set_nlmsg_build_payload(nlh, s);
+		batch_commit(b, nlh, "set %s", name);
+	}
+	nftnl_set_free(s);
+	return id;
+}
+
+/* ---- the shared chains ---- */
+
+struct hrb {
 	struct rb rb;
-	char what[96];
+	uint32_t (*id)[SHARDS]; /* set ids of this batch: [set][shard] */
+	uint32_t id_hostnet4, id_hostnet6;
+	unsigned shard; /* of the chain being built */
+	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
+};
 
-	rule_begin(&rb, b, chain);
-	e_meta(&rb, meta_key, NFT_REG32_00);
-	e_lookup(&rb, map, map_id, NFT_REG_VERDICT, false);
-	snprintf(what, sizeof(what), "vmap @%s", map);
-	rule_end(&rb, what);
+static void h_begin(struct hrb *h, struct batch *b, const char *chain)
+{
+	rule_begin(&h->rb, b, chain);
+}
 
-	/* An nf* interface without an entry: dropped. Matched with a negated lookup because a
-	 * jump that returns continues with the next rule of this chain. */
+static void h_lookup(struct hrb *h, enum hset s, bool invert)
+{
+	char nbuf[16];
+	unsigned k = SHARDED(s) ? h->shard : 0;
+
+	e_lookup(&h->rb, set_name(s, k, nbuf), h->id[s][k], -1, invert);
+}
+
+/* ifname [. address [. l4proto [. th dport]]] into the registers a concatenated lookup reads:
+ * the name fills four 32-bit registers, the rest follow */
+static void h_key(struct hrb *h, int family, bool saddr, int fields)
+{
+	bool v6 = family == AF_INET6;
+	uint32_t off = v6 ? (saddr ? 8 : 24) : (saddr ? 12 : 16);
+
+	e_meta(&h->rb, h->ifkey, NFT_REG32_00);
+	if (fields < 2)
+		return;
+	e_payload(&h->rb, NFT_PAYLOAD_NETWORK_HEADER, off, v6 ? 16 : 4, NFT_REG32_00 + 4);
+	if (fields < 3)
+		return;
+	e_meta(&h->rb, NFT_META_L4PROTO, NFT_REG32_00 + (v6 ? 8 : 5));
+	if (fields == 4)
+		e_payload(&h->rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00 + (v6 ? 9 : 6));
+}
+
+/* `counter name <ifname> map @acc|@blk`, then the verdict: NFT_RETURN counts as accepted,
+ * NF_DROP and the two rejects (H_RST, H_ICMPX) as blocked, as the chains' rules did before. */
+#define H_RST (-100)
+#define H_ICMPX (-101)
+static void h_end(struct hrb *h, int verdict, const char *label)
+{
+	struct nftnl_expr *e;
+	bool acc = verdict == NFT_RETURN;
+
+	e_meta(&h->rb, h->ifkey, NFT_REG_1);
+	e = ex(&h->rb, "objref");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, hsets[acc ? S_ACC : S_BLK].name);
+		if (h->id[acc ? S_ACC : S_BLK][0])
+			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID,
+					   h->id[acc ? S_ACC : S_BLK][0]);
+	}
+	if (verdict == H_RST)
+		e_reject(&h->rb, NFT_REJECT_TCP_RST, 0);
+	else if (verdict == H_ICMPX)
+		e_reject(&h->rb, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+	else
+		e_verdict(&h->rb, verdict);
+	rule_end(&h->rb, label);
+}
+
+/* An nf* interface nobody registered: dropped (no per-container counter to count it in). */
+static void h_guard(struct hrb *h, struct batch *b, const char *chain)
+{
+	h_begin(h, b, chain);
+	h_key(h, 0, false, 1);
+	h_lookup(h, S_IFACES, true);
+	e_counter(&h->rb);
+	e_verdict(&h->rb, NF_DROP);
+	rule_end(&h->rb, "ifname != @ifaces drop");
+}
+
+/* `reject...` (tcp reset, icmpx admin-prohibited), after an optional match. */
+static void h_reject(struct hrb *h, struct batch *b, const char *chain,
+		     void (*match)(struct hrb *h, bool tcp_rule), const char *label)
+{
+	char what[128];
+
+	h_begin(h, b, chain);
+	if (match)
+		match(h, true);
+	m_l4proto(&h->rb, IPPROTO_TCP);
+	snprintf(what, sizeof(what), "%s reject with tcp reset", label);
+	h_end(h, H_RST, what);
+	h_begin(h, b, chain);
+	if (match)
+		match(h, false);
+	snprintf(what, sizeof(what), "%s reject with icmpx admin-prohibited", label);
+	h_end(h, H_ICMPX, what);
+}
+
+static void h_antispoof(struct hrb *h, struct batch *b, const char *chain)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		h_begin(h, b, chain);
+		m_nfproto(&h->rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		h_key(h, v6 ? AF_INET6 : AF_INET, true, 2);
+		h_lookup(h, v6 ? S_OWN6 : S_OWN4, true);
+		/* no own6 element (IPv6 off): every IPv6 packet */
+		h_end(h, NF_DROP,
+		      v6 ? "ifname . ip6 saddr != @own6" : "ifname . ip saddr != @own4");
+	}
+}
+
+/* `established`, and `related` when the quoted flow has the container's address at one end
+ * (rules_ct_own in nft_expr.c says why) */
+static void h_ct_own(struct hrb *h, struct batch *b, const char *chain)
+{
+	static const uint8_t dirs[] = { IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY };
+
+	h_begin(h, b, chain);
+	m_ct_state(&h->rb, CT_ESTABLISHED);
+	h_end(h, NFT_RETURN, "ct state established");
+	for (int v6 = 0; v6 < 2; v6++)
+		for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+			struct nftnl_expr *e;
+
+			h_begin(h, b, chain);
+			m_ct_state(&h->rb, CT_RELATED);
+			e_meta(&h->rb, h->ifkey, NFT_REG32_00);
+			e = ex(&h->rb, "ct");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY,
+						   v6 ? NFT_CT_SRC_IP6 : NFT_CT_SRC_IP);
+				nftnl_expr_set_u8(e, NFTNL_EXPR_CT_DIR, dirs[d]);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG32_00 + 4);
+			}
+			h_lookup(h, v6 ? S_OWN6 : S_OWN4, false);
+			h_end(h, NFT_RETURN, "ct state related (own address)");
+		}
+}
+
+static void h_allow(struct hrb *h, struct batch *b, const char *chain, bool saddr, enum hset s4,
+		    enum hset s6)
+{
+	for (int v6 = 0; v6 < 2; v6++) {
+		h_begin(h, b, chain);
+		m_nfproto(&h->rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+		h_key(h, v6 ? AF_INET6 : AF_INET, saddr, 4);
+		h_lookup(h, v6 ? s6 : s4, false);
+		h_end(h, NFT_RETURN, hsets[v6 ? s6 : s4].name);
+	}
+}
+
+static void match_dns_tcp(struct hrb *h, bool tcp_rule)
+{
+	uint16_t dns = htons(53);
+
+	(void)tcp_rule;
+	e_payload(&h->rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+	e_cmp(&h->rb, NFT_CMP_EQ, &dns, 2);
+}
+
+static void match_not_inet(struct hrb *h, bool tcp_rule)
+{
+	(void)tcp_rule;
+	h_key(h, 0, false, 1);
+	h_lookup(h, S_INET, true);
+}
+
+static void match_deny4(struct hrb *h, bool tcp_rule)
+{
+	(void)tcp_rule;
+	m_nfproto(&h->rb, NFPROTO_IPV4);
+	h_key(h, AF_INET, false, 3);
+	h_lookup(h, S_DENY4, false);
+}
+
+static void match_deny6(struct hrb *h, bool tcp_rule)
+{
+	(void)tcp_rule;
+	m_nfproto(&h->rb, NFPROTO_IPV6);
+	h_key(h, AF_INET6, false, 3);
+	h_lookup(h, S_DENY6, false);
+}
+
+static void match_hostnet4(struct hrb *h, bool tcp_rule)
+{
+	(void)tcp_rule;
+	m_concat(&h->rb, AF_INET, false, false);
+	e_lookup(&h->rb, HOSTNET4, h->id_hostnet4, -1, false);
+}
+
+static void match_hostnet6(struct hrb *h, bool tcp_rule)
+{
+	(void)tcp_rule;
+	m_concat(&h->rb, AF_INET6, false, false);
+	e_lookup(&h->rb, HOSTNET6, h->id_hostnet6, -1, false);
+}
+
+/* `jhash <ifname> mod SHARDS vmap @<chain>_shards`: on to the container's shard of chain c
+ * (goto), then a drop that no packet reaches (every shard has its element). */
+static void h_dispatch(struct hrb *h, struct batch *b, const char *c, uint32_t vmap_id)
+{
+	struct nftnl_expr *e;
+	char vmap[32];
+
+	snprintf(vmap, sizeof(vmap), "%s_shards", c);
+	h_begin(h, b, c);
+	e_meta(&h->rb, h->ifkey, NFT_REG32_00);
+	e = ex(&h->rb, "hash");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SREG, NFT_REG32_00);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_DREG, NFT_REG32_00 + 4);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_LEN, IFNAMSIZ);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_MODULUS, SHARDS);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_SEED, SHARD_SEED);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_OFFSET, 0);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_HASH_TYPE, NFT_HASH_JENKINS);
+	}
+	e = ex(&h->rb, "lookup");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG32_00 + 4);
+		nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, vmap);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, vmap_id);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_DREG, NFT_REG_VERDICT);
+	}
+	rule_end(&h->rb, "jhash ifname mod shards vmap");
+	h_begin(h, b, c);
+	e_counter(&h->rb);
+	e_verdict(&h->rb, NF_DROP);
+	rule_end(&h->rb, "no shard drop");
+}
+
+/* from a container (forward) */
+static void chain_egress(struct hrb *h, struct batch *b, uint32_t vmap_id)
+{
+	static const char c[] = "egress";
+
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_guard(h, b, c);
+	h_antispoof(h, b, c);
+	h_ct_own(h, b, c);
+	h_begin(h, b, c);
+	m_ct_state(&h->rb, CT_INVALID);
+	h_end(h, NF_DROP, "ct state invalid");
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_egress_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_allow(h, b, c, false, S_EG4, S_EG6);
+	/* DNS only to resolvers (they are in eg4/eg6) */
+	h_begin(h, b, c);
+	m_l4proto(&h->rb, IPPROTO_TCP);
+	match_dns_tcp(h, true);
+	h_end(h, H_RST, "tcp dport 53 reject with tcp reset");
+	h_begin(h, b, c);
+	m_l4proto(&h->rb, IPPROTO_UDP);
+	match_dns_tcp(h, false);
+	h_end(h, H_ICMPX, "udp dport 53 reject with icmpx admin-prohibited");
+	/* every base but internet: the default reject */
+	h_reject(h, b, c, match_not_inet, "ifname != @inet_ifaces");
+	h_reject(h, b, c, match_deny4, "ifname . ip daddr . meta l4proto @deny4");
+	h_reject(h, b, c, match_deny6, "ifname . ip6 daddr . meta l4proto @deny6");
+	h_reject(h, b, c, match_hostnet4, "ip daddr . meta l4proto @" HOSTNET4);
+	h_reject(h, b, c, match_hostnet6, "ip6 daddr . meta l4proto @" HOSTNET6);
+	h_begin(h, b, c);
+	h_end(h, NFT_RETURN, "internet allowed");
+}
+
+/* to a container (forward, and the host's own output) */
+static void chain_ingress(struct hrb *h, struct batch *b, uint32_t vmap_id)
+{
+	static const char c[] = "ingress";
+
+	h->ifkey = NFT_META_OIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_guard(h, b, c);
+	h_begin(h, b, c);
+	m_ct_state(&h->rb, CT_ESTABLISHED | CT_RELATED);
+	h_end(h, NFT_RETURN, "ct state established,related");
+	/* neighbour solicitations and advertisements, to containers with IPv6 on */
+	h_begin(h, b, c);
+	m_nfproto(&h->rb, NFPROTO_IPV6);
+	h_key(h, 0, false, 1);
+	h_lookup(h, S_IFACES6, false);
+	m_l4proto(&h->rb, IPPROTO_ICMPV6);
+	m_nd_ns_na(&h->rb);
+	h_end(h, NFT_RETURN, "oifname @ifaces6 icmpv6 neighbour solicitation/advertisement");
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_ingress_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_OIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_allow(h, b, c, true, S_IN4, S_IN6);
+	h_begin(h, b, c);
+	h_end(h, NF_DROP, "default drop");
+}
+
+/* from a container to the host itself (input) */
+static void chain_host_in(struct hrb *h, struct batch *b, uint32_t vmap_id)
+{
+	static const char c[] = "host_in";
+	uint8_t hl = 255;
+
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_guard(h, b, c);
+	/* Neighbour discovery, ahead of anti-spoofing (link-local traffic): solicitations and
+	 * advertisements (hop limit 255) from the container's own address or its fixed
+	 * link-local address only, so that the host's neighbour table holds at most those two
+	 * entries of it; router solicitations and advertisements, redirects, and neighbour
+	 * discovery from any other source are dropped before the host stack sees them (a router
+	 * solicitation creates a neighbour entry too, an advertisement routes and addresses). */
+	h_begin(h, b, c);
+	m_nfproto(&h->rb, NFPROTO_IPV6);
+	m_l4proto(&h->rb, IPPROTO_ICMPV6);
+	e_payload(&h->rb, NFT_PAYLOAD_NETWORK_HEADER, 7, 1, NFT_REG_1);
+	e_cmp(&h->rb, NFT_CMP_EQ, &hl, 1);
+	m_nd_ns_na(&h->rb);
+	h_key(h, AF_INET6, true, 2);
+	h_lookup(h, S_ND6, false);
+	h_end(h, NFT_RETURN, "ifname . ip6 saddr @nd6 icmpv6 neighbour solicitation/advertisement");
+	h_begin(h, b, c);
+	m_ndp(&h->rb, false);
+	h_end(h, NF_DROP, "icmpv6 neighbour discovery otherwise");
+	h_antispoof(h, b, c);
+	h_ct_own(h, b, c);
+	h_dispatch(h, b, c, vmap_id);
+}
+
+static void chain_host_in_shard(struct hrb *h, struct batch *b, const char *c)
+{
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_allow(h, b, c, false, S_EG4, S_EG6);
+	h_reject(h, b, c, NULL, "default");
+}
+
+/* The constant map <chain>_shards { k : goto <chain>_<k> }. */
+static uint32_t add_shard_vmap(struct batch *b, const char *chain)
+{
+	static const uint8_t mark_field[] = { 4 };
+	char name[32];
+	uint32_t id;
+
+	snprintf(name, sizeof(name), "%s_shards", chain);
+	id = add_set(b, name, mark_field, 1, TYPE_MARK, false, true);
+	for (unsigned k = 0; k < SHARDS; k += 16) {
+		struct nlattr *list, *e, *data, *verdict;
+		struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL);
+
+		if (!nlh)
+			return id;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+		mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(id));
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (unsigned i = k; i < k + 16 && i < SHARDS; i++) {
+			char target[32];
+
+			snprintf(target, sizeof(target), "%s_%02u", chain, i);
+			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+			put_data(nlh, NFTA_SET_ELEM_KEY, &i, 4);
+			data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+			verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+			mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_GOTO));
+			mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, target);
+			mnl_attr_nest_end(nlh, verdict);
+			mnl_attr_nest_end(nlh, data);
+			mnl_attr_nest_end(nlh, e);
+		}
+		mnl_attr_nest_end(nlh, list);
+		batch_commit(b, nlh, "elements of map %s", name);
+	}
+	return id;
+}
+
+static void rule_jump(struct batch *b, const char *chain, uint32_t meta_key, const char *to)
+{
+	struct nftnl_expr *e;
+	struct rb rb;
+	char what[64];
+
 	rule_begin(&rb, b, chain);
 	m_ifname(&rb, meta_key, "nf", 2);
-	e_meta(&rb, meta_key, NFT_REG32_00);
-	e_lookup(&rb, map, map_id, -1, true);
-	e_counter(&rb);
-	e_verdict(&rb, NF_DROP);
-	snprintf(what, sizeof(what), "\"nf*\" not in @%s drop", map);
+	e = ex(&rb, "immediate");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_JUMP);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, to);
+	}
+	snprintf(what, sizeof(what), "%s \"nf*\" jump %s",
+		 meta_key == NFT_META_IIFNAME ? "iifname" : "oifname", to);
 	rule_end(&rb, what);
 }
 
 static void add_skeleton(struct batch *b)
 {
-	static const uint8_t ifname_field[] = { IFNAMSIZ };
-	static const uint8_t a4[] = { 4 }, a6[] = { 16 };
-	uint32_t out, in, hin, nat4, nat6;
+	uint32_t id[S_N][SHARDS];
+	static const char *const chains[] = { "egress", "ingress", "host_in" };
+	static void (*const shard_fn[])(struct hrb *, struct batch *,
+					const char *) = { chain_egress_shard, chain_ingress_shard,
+							  chain_host_in_shard };
+	struct hrb h = { .id = id };
+	struct fence_names hn = { 0 };
+	uint32_t vmap[3];
 	struct rb rb;
 
+	memset(id, 0, sizeof(id));
 	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
-	out = add_set(b, "fwd_out", ifname_field, 1, TYPE_IFNAME, false, true);
-	in = add_set(b, "fwd_in", ifname_field, 1, TYPE_IFNAME, false, true);
-	hin = add_set(b, "host_in", ifname_field, 1, TYPE_IFNAME, false, true);
-	nat4 = add_set(b, "nat4", a4, 1, TYPE_IPADDR, false, false);
-	nat6 = add_set(b, "nat6", a6, 1, TYPE_IP6ADDR, false, false);
-	{
-		struct fence_names scratch = { 0 };
+	for (int i = 0; i < S_N; i++)
+		for (unsigned k = 0; k < (SHARDED(i) ? SHARDS : 1); k++)
+			id[i][k] = host_set(b, (enum hset)i, k);
+	add_hostnet_sets(b, &hn, true, false, NULL, NULL);
+	h.id_hostnet4 = hn.id_hostnet4;
+	h.id_hostnet6 = hn.id_hostnet6;
 
-		add_hostnet_sets(b, &scratch, true, false, NULL, NULL);
-	}
+	/* the shards' chains first: the maps that name them come next, the rules after */
+	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
+		for (unsigned k = 0; k < SHARDS; k++) {
+			char name[32];
 
+			snprintf(name, sizeof(name), "%s_%02u", chains[c], k);
+			h.shard = k;
+			shard_fn[c](&h, b, name);
+		}
+	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
+		vmap[c] = add_shard_vmap(b, chains[c]);
+	chain_egress(&h, b, vmap[0]);
+	chain_ingress(&h, b, vmap[1]);
+	chain_host_in(&h, b, vmap[2]);
+
+	/* the shared chains return what they allow: a packet from one container to another
+	 * passes the sender's egress and the receiver's ingress */
 	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_ACCEPT);
-	rules_dispatch(b, "forward", NFT_META_IIFNAME, "fwd_out", out);
-	rules_dispatch(b, "forward", NFT_META_OIFNAME, "fwd_in", in);
+	rule_jump(b, "forward", NFT_META_IIFNAME, "egress");
+	rule_jump(b, "forward", NFT_META_OIFNAME, "ingress");
 	add_chain(b, "input", NF_INET_LOCAL_IN, 0, "filter", NF_ACCEPT);
-	rules_dispatch(b, "input", NFT_META_IIFNAME, "host_in", hin);
+	rule_jump(b, "input", NFT_META_IIFNAME, "host_in");
 	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_ACCEPT);
-	rules_dispatch(b, "output", NFT_META_OIFNAME, "fwd_in", in);
+	rule_jump(b, "output", NFT_META_OIFNAME, "ingress");
 
 	add_chain(b, "postrouting", NF_INET_POST_ROUTING, PRIO_SRCNAT, "nat", NF_ACCEPT);
 	rule_begin(&rb, b, "postrouting");
@@ -65,113 +668,338 @@ static void add_skeleton(struct batch *b)
 		rule_begin(&rb, b, "postrouting");
 		m_nfproto(&rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
 		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4, NFT_REG32_00);
-		e_lookup(&rb, v6 ? "nat6" : "nat4", v6 ? nat6 : nat4, -1, false);
+		e_lookup(&rb, v6 ? "nat6" : "nat4", id[v6 ? S_NAT6 : S_NAT4][0], -1, false);
 		ex(&rb, "masq");
 		rule_end(&rb, v6 ? "ip6 saddr @nat6 masquerade" : "ip saddr @nat4 masquerade");
 	}
 }
 
-static void ifname_key(const char *ifname, char key[IFNAMSIZ])
+/* ---- one container's elements ---- */
+
+#define KEY_MAX 40 /* ifname . ipv6 address . protocol . port */
+
+struct item {
+	uint8_t set; /* enum hset */
+	uint8_t klen;
+	bool range;
+	uint8_t key[KEY_MAX], end[KEY_MAX];
+	const struct nf_box *box; /* for error messages */
+};
+
+struct items {
+	struct item *v;
+	size_t n, cap;
+	unsigned shard; /* of the container */
+	bool oom;
+};
+
+/* keyed by address alone, not by interface name */
+static bool by_addr(enum hset s)
 {
-	memset(key, 0, IFNAMSIZ);
-	memcpy(key, ifname, strnlen(ifname, IFNAMSIZ - 1));
+	return s == S_NAT4 || s == S_NAT6;
+}
+
+static struct item *item_new(struct items *l, enum hset s)
+{
+	struct item *it;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 64;
+		struct item *nv = l->oom ? NULL : realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv) {
+			l->oom = true;
+			return NULL;
+		}
+		l->v = nv;
+		l->cap = ncap;
+	}
+	it = &l->v[l->n++];
+	memset(it, 0, sizeof(*it));
+	it->set = (uint8_t)s;
+	return it;
+}
+
+static void item_plain(struct items *l, enum hset s, const char *ifname, const void *v, size_t vlen)
+{
+	struct item *it = item_new(l, s);
+	size_t n = 0;
+
+	if (!it)
+		return;
+	if (ifname) {
+		memcpy(it->key, ifname, strnlen(ifname, IFNAMSIZ - 1));
+		n = IFNAMSIZ;
+	}
+	memcpy(it->key + n, v, vlen);
+	it->klen = (uint8_t)(n + vlen);
+}
+
+/* ifname . address . protocol [. port], from each box's low and high corners */
+static void item_boxes(struct items *l, enum hset s, const char *ifname, const struct nf_boxset *bs,
+		       int family)
+{
+	size_t alen = (size_t)nf_addr_len(family);
+
+	for (size_t i = 0; i < bs->n; i++) {
+		const struct nf_box *x = &bs->v[i];
+		struct item *it = item_new(l, s);
+
+		if (!it)
+			return;
+		it->range = true;
+		it->box = x;
+		for (int hi = 0; hi < 2; hi++) {
+			uint8_t *k = hi ? it->end : it->key;
+			size_t n = IFNAMSIZ;
+
+			memcpy(k, ifname, strnlen(ifname, IFNAMSIZ - 1));
+			memcpy(k + n, hi ? x->hi : x->lo, alen);
+			n += alen;
+			k[n] = hi ? x->proto_hi : x->proto_lo;
+			n += 4;
+			if (hsets[s].n == 4) {
+				uint16_t p = htons(hi ? x->port_hi : x->port_lo);
+
+				memcpy(k + n, &p, 2);
+				n += 4;
+			}
+			it->klen = (uint8_t)n;
+		}
+	}
+}
+
+/* Everything a set-up of f adds, in the order it adds them. */
+static void fence_items(const struct nft_fence *f, struct items *l)
+{
+	static const uint8_t none[1] = { 0 };
+	const char *ifn = f->ifname;
+
+	l->shard = shard_of(f->ifname);
+	item_plain(l, S_IFACES, ifn, none, 0);
+	if (f->ipv6)
+		item_plain(l, S_IFACES6, ifn, none, 0);
+	if (f->base == NF_BASE_INTERNET)
+		item_plain(l, S_INET, ifn, none, 0);
+	if (f->addr4.family == AF_INET)
+		item_plain(l, S_OWN4, ifn, f->addr4.a, 4);
+	if (f->ipv6 && f->addr6.family == AF_INET6) {
+		item_plain(l, S_OWN6, ifn, f->addr6.a, 16);
+		item_plain(l, S_ND6, ifn, f->addr6.a, 16);
+	}
+	if (f->ipv6 && f->ll6.family == AF_INET6)
+		item_plain(l, S_ND6, ifn, f->ll6.a, 16);
+	item_boxes(l, S_EG4, ifn, &f->eg4, AF_INET);
+	item_boxes(l, S_EG6, ifn, &f->eg6, AF_INET6);
+	item_boxes(l, S_IN4, ifn, &f->in4, AF_INET);
+	item_boxes(l, S_IN6, ifn, &f->in6, AF_INET6);
+	if (f->base == NF_BASE_INTERNET) {
+		item_boxes(l, S_DENY4, ifn, &f->deny4, AF_INET);
+		item_boxes(l, S_DENY6, ifn, &f->deny6, AF_INET6);
+	}
+	item_plain(l, S_ACC, ifn, none, 0);
+	item_plain(l, S_BLK, ifn, none, 0);
+	if (f->nat && f->addr4.family == AF_INET)
+		item_plain(l, S_NAT4, NULL, f->addr4.a, 4);
+	if (f->nat && f->ipv6 && f->addr6.family == AF_INET6)
+		item_plain(l, S_NAT6, NULL, f->addr6.a, 16);
+}
+
+#define ITEMS_PER_MSG 256 /* an element is at most ~110 bytes: one message stays < 64 KiB */
+
+/* Element messages for v[i] with pick[i] (all when pick is NULL), one message per run of the
+ * same set. acc/blk elements name the counter objects acc_<hex>/blk_<hex>. */
+static void send_items(struct batch *b, uint16_t type, const struct items *l, const bool *pick,
+		       const char *hex)
+{
+	size_t i = 0;
+
+	while (i < l->n) {
+		enum hset s = (enum hset)l->v[i].set;
+		char nbuf[16];
+		const char *name = set_name(s, l->shard, nbuf);
+		struct nlattr *list;
+		struct nlmsghdr *nlh;
+		struct msgdesc *d;
+		size_t first = i, count = 0;
+		bool boxes = pick == NULL;
+
+		if (pick && !pick[i]) {
+			i++;
+			continue;
+		}
+		nlh = msg_hdr(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE | NLM_F_EXCL : 0);
+		if (!nlh)
+			return;
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, name);
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		for (; i < l->n && l->v[i].set == s && count < ITEMS_PER_MSG; i++) {
+			const struct item *it = &l->v[i];
+			struct nlattr *e;
+
+			if (pick && !pick[i])
+				continue;
+			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+			put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
+			if (it->range)
+				put_data(nlh, NFTA_SET_ELEM_KEY_END, it->end, it->klen);
+			if (hsets[s].counters && type == NFT_MSG_NEWSETELEM) {
+				char obj[32];
+
+				snprintf(obj, sizeof(obj), "%s_%s", hsets[s].name, hex);
+				mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, obj);
+			}
+			mnl_attr_nest_end(nlh, e);
+			count++;
+		}
+		mnl_attr_nest_end(nlh, list);
+		d = batch_commit(b, nlh, "%s of set %s",
+				 type == NFT_MSG_NEWSETELEM ? "elements" : "deleting elements",
+				 name);
+		if (boxes && l->v[first].box) {
+			d->boxes = l->v[first].box;
+			d->count = count;
+			d->family = s == S_EG6 || s == S_IN6 || s == S_DENY6 ? AF_INET6 : AF_INET;
+		}
+	}
+}
+
+static void counter_name(char *buf, size_t size, bool acc, const char *hex)
+{
+	snprintf(buf, size, "%s_%s", acc ? "acc" : "blk", hex);
+}
+
+static int count_elem(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data)
+{
+	(void)key, (void)klen, (void)end, (void)elen;
+	++*(size_t *)data;
+	return 0;
+}
+
+/* Is the table there, and is it of the older layout (per-container chains jumped to from
+ * verdict maps)? Holding containers, that one is refused; empty, it is replaced. */
+static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace,
+		       struct nf_error *err)
+{
+	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
+	bool found[2] = { false };
+	size_t n_old = 0;
+	int r;
+
+	r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
+	if (r >= 0)
+		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "fwd_out");
+	if (r >= 0)
+		r = query_run(nl, &q, found, err);
+	else
+		nf_sys_err(err, r, "querying the host table");
+	free(q.buf);
+	if (r < 0)
+		return r;
+	*ret_exists = found[0];
+	*ret_replace = false;
+	if (!found[1])
+		return 0;
+	r = set_elems_walk(nl, "fwd_out", count_elem, &n_old, err);
+	if (r < 0)
+		return r;
+	if (n_old > 0)
+		return nf_sys_err(err, 0,
+				  "the host table inet %s has the layout of an older netfence and "
+				  "still holds %zu of its containers: stop them (or, if they are "
+				  "gone, run `netfence gc`), then start this container again",
+				  NF_TABLE, n_old);
+	*ret_replace = true;
+	return 0;
 }
 
 int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 {
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
+	struct items l = { 0 };
+	char name[32];
 	struct batch b;
-	struct fence_names n;
-	char eg[32], in[32], hin[32], key[IFNAMSIZ];
-	bool exists;
+	bool exists, replace;
 	int r;
 
 	if (!hex_ok(f->hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", f->hex);
+	if (!f->ifname[0] || strlen(f->ifname) >= IFNAMSIZ)
+		return nf_sys_err(err, EINVAL, "nftables: bad host interface name \"%s\"",
+				  f->ifname);
 	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
-	r = table_exists(nl, &exists, err);
+	r = table_state(nl, &exists, &replace, err);
 	if (r < 0)
 		return r;
+	fence_items(f, &l);
+	if (l.oom) {
+		free(l.v);
+		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	}
 
 	batch_start(&b);
-	if (!exists)
+	if (replace)
+		add_table(&b, NFT_MSG_DELTABLE, 0);
+	if (!exists || replace)
 		add_skeleton(&b);
-	fence_names_init(&n, f->hex);
-	snprintf(eg, sizeof(eg), "eg_%s", f->hex);
-	snprintf(in, sizeof(in), "in_%s", f->hex);
-	snprintf(hin, sizeof(hin), "hin_%s", f->hex);
-	add_fence_sets(&b, f, &n, true);
-	/* internet: the shared host lists the chain looks up (made here should a table of an
-	 * older netfence lack them). Their elements are the watcher's to keep: a flush here would
-	 * make this process's exit wait for the deleted elements' RCU grace period. */
-	if (f->base == NF_BASE_INTERNET) {
-		n.hostnet = true;
-		add_hostnet_sets(&b, &n, false, false, NULL, NULL);
-	}
-
-	add_chain(&b, eg, -1, 0, NULL, 0);
-	rule_antispoof(&b, eg, f);
-	rules_ct_own(&b, eg, f, NFT_RETURN);
-	rule_ct(&b, eg, CT_INVALID, NF_DROP, "ct state invalid");
-	rules_egress(&b, eg, f, &n, NFT_RETURN);
-
-	add_chain(&b, in, -1, 0, NULL, 0);
-	rule_ct(&b, in, CT_ESTABLISHED | CT_RELATED, NFT_RETURN, "ct state established,related");
-	if (f->ipv6)
-		rule_ndp_to(&b, in);
-	rule_lookup(&b, in, AF_INET, true, n.in4, n.id_in4, NFT_RETURN);
-	rule_lookup(&b, in, AF_INET6, true, n.in6, n.id_in6, NFT_RETURN);
-	rule_simple(&b, in, NF_DROP, "default drop");
-
-	add_chain(&b, hin, -1, 0, NULL, 0);
-	if (f->ipv6)
-		rules_ndp_from(&b, hin, f);
-	rule_antispoof(&b, hin, f);
-	rules_ct_own(&b, hin, f, NFT_RETURN);
-	rule_lookup(&b, hin, AF_INET, false, n.eg4, n.id_eg4, NFT_RETURN);
-	rule_lookup(&b, hin, AF_INET6, false, n.eg6, n.id_eg6, NFT_RETURN);
-	rules_reject(&b, hin, MATCH_NONE, &n, "default");
-
-	if (f->ifname[0]) {
-		ifname_key(f->ifname, key);
-		add_elem(&b, NFT_MSG_NEWSETELEM, "fwd_out", 0, key, IFNAMSIZ, eg);
-		add_elem(&b, NFT_MSG_NEWSETELEM, "fwd_in", 0, key, IFNAMSIZ, in);
-		add_elem(&b, NFT_MSG_NEWSETELEM, "host_in", 0, key, IFNAMSIZ, hin);
-	}
-	if (f->nat && f->addr4.family == AF_INET)
-		add_elem(&b, NFT_MSG_NEWSETELEM, "nat4", 0, f->addr4.a, 4, NULL);
-	if (f->nat && f->ipv6 && f->addr6.family == AF_INET6)
-		add_elem(&b, NFT_MSG_NEWSETELEM, "nat6", 0, f->addr6.a, 16, NULL);
+	counter_name(name, sizeof(name), true, f->hex);
+	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
+	counter_name(name, sizeof(name), false, f->hex);
+	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, f->hex);
 	batch_finish(&b);
 
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
-	return r < 0 ? r : !exists;
+	free(l.v);
+	return r < 0 ? r : !exists || replace;
 }
 
-int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *addr4,
-		    const struct nf_addr *addr6, struct nf_error *err)
+struct by_ifname {
+	struct items *l;
+	enum hset set;
+	const char *ifname;
+};
+
+static int pick_ifname(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data)
+{
+	struct by_ifname *w = data;
+	char want[IFNAMSIZ] = { 0 };
+	struct item *it;
+
+	memcpy(want, w->ifname, strnlen(w->ifname, IFNAMSIZ - 1));
+	if (klen < IFNAMSIZ || klen > KEY_MAX || memcmp(key, want, IFNAMSIZ) != 0)
+		return 0;
+	it = item_new(w->l, w->set);
+	if (!it)
+		return -ENOMEM;
+	memcpy(it->key, key, klen);
+	it->klen = (uint8_t)klen;
+	if (end && elen == klen) {
+		memcpy(it->end, end, elen);
+		it->range = true;
+	}
+	return 0;
+}
+
+/* The per-container chains, sets and map elements of the older layout, when there. */
+static int remove_legacy(struct mnl_socket *nl, const char *hex, const char *ifname,
+			 struct nf_error *err)
 {
 	static const char *const set_fmt[] = { "eg4_", "eg6_", "in4_", "in6_", "deny4_", "deny6_" };
 	static const char *const chain_fmt[] = { "eg_", "in_", "hin_" };
 	static const char *const maps[] = { "fwd_out", "fwd_in", "host_in" };
-	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
-	char sets[6][32], chains[3][32], key[IFNAMSIZ];
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
-	bool found[16] = { false }, any = false;
-	bool has_if = ifname && ifname[0];
-	bool has4 = addr4 && addr4->family == AF_INET, has6 = addr6 && addr6->family == AF_INET6;
+	char sets[6][32], chains[3][32], key[IFNAMSIZ] = { 0 };
+	bool found[12] = { false }, any = false;
 	struct batch b;
 	size_t k;
 	int r = 0;
 
-	if (!hex_ok(hex))
-		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
-	r = nl_host(&nl, err);
-	if (r < 0)
-		return r;
+	memcpy(key, ifname, strnlen(ifname, IFNAMSIZ - 1));
 	for (k = 0; k < 3; k++) {
 		snprintf(chains[k], sizeof(chains[k]), "%s%s", chain_fmt[k], hex);
 		r = r < 0 ? r
@@ -183,14 +1011,8 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 		r = r < 0 ? r
 			  : query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, sets[k]);
 	}
-	if (has_if)
-		ifname_key(ifname, key);
-	for (k = 0; k < 3 && has_if; k++)
+	for (k = 0; k < 3; k++)
 		r = r < 0 ? r : query_elem(&q, maps[k], key, IFNAMSIZ);
-	if (has4)
-		r = r < 0 ? r : query_elem(&q, "nat4", addr4->a, 4);
-	if (has6)
-		r = r < 0 ? r : query_elem(&q, "nat6", addr6->a, 16);
 	if (r >= 0)
 		r = query_run(nl, &q, found, err);
 	else
@@ -202,29 +1024,151 @@ int nft_host_remove(const char *hex, const char *ifname, const struct nf_addr *a
 		any |= found[k];
 	if (!any)
 		return 0;
-
-	/* Map elements first (they hold the chains), then rules (they hold the sets). */
+	/* map elements first (they hold the chains), then rules (they hold the sets) */
 	batch_start(&b);
-	k = 9;
-	for (size_t i = 0; i < 3 && has_if; i++, k++)
+	for (k = 0; k < 3; k++)
+		if (found[9 + k])
+			add_elem(&b, NFT_MSG_DELSETELEM, maps[k], 0, key, IFNAMSIZ, NULL);
+	for (k = 0; k < 3; k++)
 		if (found[k])
-			add_elem(&b, NFT_MSG_DELSETELEM, maps[i], 0, key, IFNAMSIZ, NULL);
-	for (size_t i = 0; i < 3; i++)
-		if (found[i])
-			del_named(&b, NFT_MSG_DELRULE, chains[i]);
-	for (size_t i = 0; i < 3; i++)
-		if (found[i])
-			del_named(&b, NFT_MSG_DELCHAIN, chains[i]);
-	for (size_t i = 0; i < 6; i++)
-		if (found[3 + i])
-			del_named(&b, NFT_MSG_DELSET, sets[i]);
-	if (has4 && found[k++])
-		add_elem(&b, NFT_MSG_DELSETELEM, "nat4", 0, addr4->a, 4, NULL);
-	if (has6 && found[k++])
-		add_elem(&b, NFT_MSG_DELSETELEM, "nat6", 0, addr6->a, 16, NULL);
+			del_named(&b, NFT_MSG_DELRULE, chains[k]);
+	for (k = 0; k < 3; k++)
+		if (found[k])
+			del_named(&b, NFT_MSG_DELCHAIN, chains[k]);
+	for (k = 0; k < 6; k++)
+		if (found[3 + k])
+			del_named(&b, NFT_MSG_DELSET, sets[k]);
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
+	return r;
+}
+
+int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
+{
+	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
+	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
+	struct items l = { 0 };
+	char counters[2][32];
+	bool *found = NULL, *ask = NULL, any = false;
+	size_t n_ask = 0;
+	struct batch b;
+	int r = 0;
+
+	if (!hex_ok(f->hex))
+		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", f->hex);
+	r = nl_host(&nl, err);
+	if (r < 0)
+		return r;
+	if (f->by_ifname && f->ifname[0]) {
+		/* gc, or a state file of an older netfence: dumps, O(all containers) */
+		r = remove_legacy(nl, f->hex, f->ifname, err);
+		l.shard = shard_of(f->ifname);
+		for (int s = 0; s < S_N && r >= 0; s++) {
+			struct by_ifname w = { &l, (enum hset)s, f->ifname };
+			char nbuf[16];
+
+			if (by_addr((enum hset)s))
+				continue;
+			r = set_elems_walk(nl, set_name((enum hset)s, l.shard, nbuf), pick_ifname,
+					   &w, err);
+			if (r == -ENOENT) /* a table of the older layout, or none */
+				r = 0;
+		}
+		if (f->nat && f->addr4.family == AF_INET)
+			item_plain(&l, S_NAT4, NULL, f->addr4.a, 4);
+		if (f->nat && f->addr6.family == AF_INET6)
+			item_plain(&l, S_NAT6, NULL, f->addr6.a, 16);
+	} else if (f->ifname[0]) {
+		fence_items(f, &l);
+	}
+	if (r >= 0 && l.oom)
+		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	if (r >= 0) {
+		found = calloc(l.n + 2, sizeof(*found));
+		if (!found)
+			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	}
+	/* Which exist. Every batch adds or deletes all of a container's elements at once, so
+	 * its ifaces element stands for the rest (a query per element would be as long as its
+	 * policy); the NAT elements and counter objects are asked for themselves. A set-up
+	 * killed before its batch made nothing; an absent element would fail the whole
+	 * deleting batch. */
+	ask = calloc(l.n + 2, sizeof(*ask));
+	if (r >= 0 && !ask)
+		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	for (size_t i = 0; i < l.n && r >= 0; i++) {
+		const struct item *it = &l.v[i];
+
+		char nbuf[16];
+
+		if (!by_addr((enum hset)it->set) && (f->by_ifname || i > 0))
+			continue;
+		ask[i] = true;
+		n_ask++;
+		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
+				   it->range ? it->end : NULL, it->klen);
+	}
+	for (int i = 0; i < 2 && r >= 0; i++) {
+		counter_name(counters[i], sizeof(counters[i]), i == 0, f->hex);
+		r = query_obj(&q, NFT_OBJECT_COUNTER, counters[i]);
+	}
+	if (r >= 0 && found)
+		r = query_run(nl, &q, found, err);
+	else if (r < 0 && !err->msg[0])
+		nf_sys_err(err, r, "querying container %s's nftables objects", f->hex);
+	free(q.buf);
+	if (r >= 0) {
+		/* answers come in request order: spread them over the items */
+		bool *ans = found;
+
+		found = calloc(l.n + 2, sizeof(*found));
+		if (!found) {
+			found = ans;
+			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+		} else {
+			size_t k = 0;
+			bool marker = f->by_ifname;
+
+			for (size_t i = 0; i < l.n; i++)
+				if (ask[i] && (found[i] = ans[k++]) && i == 0 && !f->by_ifname)
+					marker = true;
+			for (size_t i = 0; i < l.n; i++)
+				if (!ask[i])
+					found[i] = marker;
+			found[l.n] = ans[n_ask];
+			found[l.n + 1] = ans[n_ask + 1];
+			free(ans);
+		}
+	}
+	free(ask);
+	for (size_t i = 0; r >= 0 && i < l.n + 2; i++)
+		any |= found[i];
+	if (r < 0 || !any) {
+		free(found);
+		free(l.v);
+		return r < 0 ? r : 0;
+	}
+
+	/* map elements first (they hold the counters) */
+	batch_start(&b);
+	send_items(&b, NFT_MSG_DELSETELEM, &l, found, f->hex);
+	for (int i = 0; i < 2; i++)
+		if (found[l.n + (size_t)i])
+			add_counter_obj(&b, NFT_MSG_DELOBJ, counters[i]);
+	batch_finish(&b);
+	r = batch_send(nl, &b, err);
+	batch_free(&b);
+	free(found);
+	free(l.v);
+	if (r == -ENOENT && !f->by_ifname) {
+		/* some element went missing behind our back: find the rest by name */
+		struct nft_fence g = *f;
+
+		g.by_ifname = true;
+		memset(err, 0, sizeof(*err));
+		return nft_host_remove(&g, err);
+	}
 	return r;
 }
 

@@ -43,9 +43,11 @@
 #define TYPE_IP6ADDR 8
 #define TYPE_INET_PROTOCOL 12
 #define TYPE_INET_SERVICE 13
+#define TYPE_MARK 19
 #define TYPE_IFNAME 41
 #define CONCAT2(a, b) (((a) << 6) | (b))
 #define CONCAT3(a, b, c) (((((a) << 6) | (b)) << 6) | (c))
+#define CONCAT4(a, b, c, d) ((CONCAT3(a, b, c) << 6) | (d))
 
 /* conntrack state bits as the ct expression reports them (NF_CT_STATE_BIT). */
 #define CT_INVALID 1u
@@ -152,6 +154,8 @@ void add_elem(struct batch *b, uint16_t type, const char *set, uint32_t id, cons
 	      size_t klen, const char *chain);
 void del_named(struct batch *b, uint16_t type, const char *name);
 void keep_synced(struct mnl_socket **nl);
+/* a named counter object (type NFT_MSG_NEWOBJ or NFT_MSG_DELOBJ) */
+void add_counter_obj(struct batch *b, uint16_t type, const char *name);
 
 /* ---- nft_expr.c: expressions, matches, shared rules and sets ---- */
 struct nftnl_expr *ex(struct rb *rb, const char *name);
@@ -164,6 +168,10 @@ void e_cmp(struct rb *rb, uint32_t op, const void *data, uint32_t len);
 void e_lookup(struct rb *rb, const char *set, uint32_t set_id, int dreg, bool invert);
 void e_counter(struct rb *rb);
 void e_verdict(struct rb *rb, int verdict);
+void e_reject(struct rb *rb, uint32_t type, uint8_t code);
+void m_l4proto(struct rb *rb, uint8_t proto);
+void m_ndp(struct rb *rb, bool hop255);
+void m_nd_ns_na(struct rb *rb);
 void m_nfproto(struct rb *rb, uint8_t proto);
 void m_family(struct rb *rb, bool v6);
 void m_ifname(struct rb *rb, uint32_t key, const char *name, size_t len);
@@ -177,9 +185,6 @@ void rule_ct(struct batch *b, const char *chain, uint32_t mask, int verdict, con
 void rule_lookup(struct batch *b, const char *chain, int family, bool saddr, const char *set,
 		 uint32_t id, int verdict);
 void rule_ndp(struct batch *b, const char *chain, bool hop255, int verdict);
-void rules_ndp_from(struct batch *b, const char *chain, const struct nft_fence *f);
-void rule_ndp_to(struct batch *b, const char *chain);
-void rule_antispoof(struct batch *b, const char *chain, const struct nft_fence *f);
 void rules_ct_own(struct batch *b, const char *chain, const struct nft_fence *f, int verdict);
 void rules_own_source(struct batch *b, const char *chain);
 void rules_egress(struct batch *b, const char *chain, const struct nft_fence *f,
@@ -195,6 +200,16 @@ bool hex_ok(const char *hex);
 int query_named(struct query *q, uint16_t type, uint16_t table_attr, uint16_t name_attr,
 		const char *name);
 int query_elem(struct query *q, const char *set, const void *key, size_t klen);
+/* key_end: the range's upper end (interval sets), NULL for none */
+int query_elem_end(struct query *q, const char *set, const void *key, const void *key_end,
+		   size_t klen);
+/* a named object of type NFT_OBJECT_* */
+int query_obj(struct query *q, uint32_t type, const char *name);
+/* Every element of a set of the host table (a dump: gc and upgrades only); fn < 0 stops
+ * nothing but fails the walk (ENOMEM). A set that is not there: -ENOENT. */
+typedef int (*elem_fn)(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data);
+int set_elems_walk(struct mnl_socket *nl, const char *set, elem_fn fn, void *data,
+		   struct nf_error *err);
 int query_run(struct mnl_socket *nl, struct query *q, bool *found, struct nf_error *err);
 int tables_exist(struct mnl_socket *nl, const uint8_t *families, size_t n, bool *ret,
 		 struct nf_error *err);

@@ -43,7 +43,8 @@ int query_named(struct query *q, uint16_t type, uint16_t table_attr, uint16_t na
 	return 0;
 }
 
-int query_elem(struct query *q, const char *set, const void *key, size_t klen)
+int query_elem_end(struct query *q, const char *set, const void *key, const void *key_end,
+		   size_t klen)
 {
 	struct nlmsghdr *nlh = query_msg(q, NFT_MSG_GETSETELEM);
 	struct nlattr *list, *e;
@@ -55,8 +56,28 @@ int query_elem(struct query *q, const char *set, const void *key, size_t klen)
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	put_data(nlh, NFTA_SET_ELEM_KEY, key, klen);
+	if (key_end)
+		put_data(nlh, NFTA_SET_ELEM_KEY_END, key_end, klen);
 	mnl_attr_nest_end(nlh, e);
 	mnl_attr_nest_end(nlh, list);
+	query_commit(q, nlh);
+	return 0;
+}
+
+int query_elem(struct query *q, const char *set, const void *key, size_t klen)
+{
+	return query_elem_end(q, set, key, NULL, klen);
+}
+
+int query_obj(struct query *q, uint32_t type, const char *name)
+{
+	struct nlmsghdr *nlh = query_msg(q, NFT_MSG_GETOBJ);
+
+	if (!nlh)
+		return -ENOMEM;
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+	mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
 	query_commit(q, nlh);
 	return 0;
 }
@@ -138,7 +159,9 @@ static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 		const char *what, struct nf_error *err)
 {
 	_cleanup_free_ char *rbuf = NULL;
-	size_t rsize = MNL_SOCKET_BUFFER_SIZE * 4;
+	/* a dump's messages are as large as the largest read the socket has seen (32 KiB at
+	 * most); a smaller buffer truncates them */
+	size_t rsize = 64 * 1024;
 	uint32_t seq = req->nlmsg_seq, portid = mnl_socket_get_portid(nl);
 	int r;
 
@@ -160,6 +183,68 @@ static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *
 		if (r == MNL_CB_STOP)
 			return 0;
 	}
+}
+
+/* ---- a set's elements, dumped (gc and upgrades only: O(elements of every container)) ---- */
+
+struct elem_walk {
+	elem_fn fn;
+	void *data;
+	bool oom;
+};
+
+static int elem_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct elem_walk *w = data;
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it;
+	struct nftnl_set_elem *e;
+
+	if (!s) {
+		w->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		goto out;
+	it = nftnl_set_elems_iter_create(s);
+	if (!it) {
+		w->oom = true;
+		goto out;
+	}
+	for (e = nftnl_set_elems_iter_next(it); e; e = nftnl_set_elems_iter_next(it)) {
+		uint32_t klen = 0, elen = 0;
+		const void *key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &klen);
+		const void *end = nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY_END)
+					  ? nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY_END, &elen)
+					  : NULL;
+
+		if (key && w->fn(key, klen, end, elen, w->data) < 0)
+			w->oom = true;
+	}
+	nftnl_set_elems_iter_destroy(it);
+out:
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+int set_elems_walk(struct mnl_socket *nl, const char *set, elem_fn fn, void *data,
+		   struct nf_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct elem_walk w = { fn, data, false };
+	struct nlmsghdr *nlh;
+	char what[96];
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_DUMP,
+				    nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, set);
+	snprintf(what, sizeof(what), "listing the elements of set %s", set);
+	r = dump(nl, nlh, elem_cb, &w, what, err);
+	if (r >= 0 && w.oom)
+		r = nf_sys_err(err, ENOMEM, "%s", what);
+	return r;
 }
 
 struct counter_acc {
@@ -238,21 +323,61 @@ static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *cha
 	return r;
 }
 
+struct obj_ctr {
+	uint64_t pkts, bytes;
+};
+
+static int obj_ctr_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct obj_ctr *c = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (!o)
+		return MNL_CB_ERROR;
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0) {
+		c->pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+/* The container's counter objects acc_<hex> and blk_<hex> (two requests, each answered by
+ * the object and an ack); one that is not there reads as zero. */
 int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err)
 {
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
-	static const char *const fmt[] = { "eg_", "in_", "hin_" };
 	struct nft_counters c = { 0 };
 	int r;
 
 	if (!hex_ok(hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
 	r = nl_host(&nl, err);
-	for (size_t i = 0; i < ARRAY_SIZE(fmt) && r >= 0; i++) {
-		char chain[32];
+	for (int acc = 1; acc >= 0 && r >= 0; acc--) {
+		char buf[MNL_SOCKET_BUFFER_SIZE], name[32], what[96];
+		struct obj_ctr oc = { 0 };
+		struct nlmsghdr *nlh;
+		struct nf_error e2 = { 0 };
 
-		snprintf(chain, sizeof(chain), "%s%s", fmt[i], hex);
-		r = chain_counters(nl, NFPROTO_INET, chain, &c, err);
+		snprintf(name, sizeof(name), "%s_%s", acc ? "acc" : "blk", hex);
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_ACK,
+					    nl_seq_take(1));
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(NFT_OBJECT_COUNTER));
+		snprintf(what, sizeof(what), "reading counter %s", name);
+		r = dump(nl, nlh, obj_ctr_cb, &oc, what, &e2);
+		if (r == -ENOENT)
+			r = 0;
+		else if (r < 0)
+			*err = e2;
+		if (acc) {
+			c.accepted_pkts = oc.pkts;
+			c.accepted_bytes = oc.bytes;
+		} else {
+			c.blocked_pkts = oc.pkts;
+			c.blocked_bytes = oc.bytes;
+		}
 	}
 	if (r >= 0)
 		*ret = c;
@@ -285,8 +410,10 @@ struct name_list {
 /* "<prefix>_<12 hex>" for one of the per-container prefixes: the hex, else NULL. */
 static const char *object_hex(const char *name)
 {
-	static const char *const prefixes[] = { "eg_",	"in_",	"hin_",	  "eg4_",  "eg6_",
-						"in4_", "in6_", "deny4_", "deny6_" };
+	static const char *const prefixes[] = {
+		"acc_", "blk_", "nf",	"eg_",	"in_",	  "hin_",
+		"eg4_", "eg6_", "in4_", "in6_", "deny4_", "deny6_"
+	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
 		size_t l = strlen(prefixes[i]);
@@ -322,6 +449,32 @@ static void name_add(struct name_list *l, const char *name)
 		l->oom = true;
 	else
 		l->n++;
+}
+
+static int obj_name_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+
+	if (!o) {
+		((struct name_list *)data)->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
+	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), NF_TABLE) == 0)
+		name_add(data, nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+	nftnl_obj_free(o);
+	return MNL_CB_OK;
+}
+
+/* An element of the ifaces set: "nf<hex>". */
+static int iface_name_cb(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data)
+{
+	char name[IFNAMSIZ + 1] = { 0 };
+
+	(void)end, (void)elen;
+	memcpy(name, key, klen < IFNAMSIZ ? klen : IFNAMSIZ);
+	name_add(data, name);
+	return ((struct name_list *)data)->oom ? -ENOMEM : 0;
 }
 
 static int chain_name_cb(const struct nlmsghdr *nlh, void *data)
@@ -373,11 +526,23 @@ int nft_host_list(char ***ret, size_t *n, struct nf_error *err)
 		r = dump(nl, nlh, chain_name_cb, &l, "listing nftables chains", err);
 	}
 	if (r >= 0 && exists) {
-		/* Sets too: gc must find what a half-made set-up left, whatever it was. */
+		/* Sets too: gc must find what a half-made set-up of the older layout left. */
 		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP,
 					    nl_seq_take(1));
 		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
 		r = dump(nl, nlh, set_name_cb, &l, "listing nftables sets", err);
+	}
+	if (r >= 0 && exists) {
+		/* the containers of the shared layout: their counters and interfaces */
+		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
+					    nl_seq_take(1));
+		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
+		r = dump(nl, nlh, obj_name_cb, &l, "listing nftables objects", err);
+	}
+	if (r >= 0 && exists) {
+		r = set_elems_walk(nl, "ifaces", iface_name_cb, &l, err);
+		if (r == -ENOENT) /* the older layout */
+			r = 0;
 	}
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "listing nftables objects");

@@ -23,10 +23,11 @@
 #include "json.h"
 #include "util.h"
 
-#define STATE_MAX (64 * 1024)
+/* a state holds its host-side boxes too (38 bytes each at most, hex-coded) */
+#define STATE_MAX (16 * 1024 * 1024)
 /* The state file's format; a reader refuses a newer one rather than misread it (upgrades: a
  * netfence reads every older format, so containers set up before an upgrade are torn down). */
-#define JOURNAL_VERSION 1
+#define JOURNAL_VERSION 2 /* 2: "host" (the host table's elements: shared sets) */
 
 static int state_path(const char *state_dir, const char *id, char *buf, size_t size)
 {
@@ -81,6 +82,49 @@ static void gen_addr(struct gen *w, const char *key, const struct nf_addr *a)
 	gen_str(w, key, a->family ? nf_addr_str(a, buf, sizeof(buf)) : NULL);
 }
 
+static const char *const host_sets[] = JOURNAL_HOST_SETS;
+
+/* A box as hex: lo, hi (4 or 16 bytes each), proto_lo, proto_hi, port_lo, port_hi (2 bytes,
+ * big-endian). */
+static size_t box_hex(const struct nf_box *x, size_t alen, char *out)
+{
+	uint8_t raw[38];
+	size_t n = 0;
+
+	memcpy(raw, x->lo, alen);
+	memcpy(raw + alen, x->hi, alen);
+	n = 2 * alen;
+	raw[n++] = x->proto_lo;
+	raw[n++] = x->proto_hi;
+	raw[n++] = (uint8_t)(x->port_lo >> 8);
+	raw[n++] = (uint8_t)x->port_lo;
+	raw[n++] = (uint8_t)(x->port_hi >> 8);
+	raw[n++] = (uint8_t)x->port_hi;
+	for (size_t i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", raw[i]);
+	return 2 * n;
+}
+
+static void gen_host(struct gen *w, const struct journal *j)
+{
+	gen_key(w, "host");
+	gen_ok(w, yajl_gen_map_open(w->g));
+	for (size_t s = 0; s < ARRAY_SIZE(host_sets); s++) {
+		size_t alen = s % 2 ? 16 : 4;
+
+		gen_key(w, host_sets[s]);
+		gen_ok(w, yajl_gen_array_open(w->g));
+		for (size_t i = 0; i < j->host[s].n; i++) {
+			char hex[80];
+			size_t n = box_hex(&j->host[s].v[i], alen, hex);
+
+			gen_ok(w, yajl_gen_string(w->g, (const unsigned char *)hex, n));
+		}
+		gen_ok(w, yajl_gen_array_close(w->g));
+	}
+	gen_ok(w, yajl_gen_map_close(w->g));
+}
+
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err)
 {
 	_cleanup_(yajl_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
@@ -129,6 +173,8 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 		gen_ok(&w, yajl_gen_map_close(g));
 	}
 	gen_ok(&w, yajl_gen_array_close(g));
+	if (j->host_known)
+		gen_host(&w, j);
 	gen_ok(&w, yajl_gen_map_close(g));
 	if (w.st == yajl_gen_status_ok)
 		w.st = yajl_gen_get_buf(g, &buf, &len);
@@ -176,6 +222,71 @@ static int get_addr(yajl_val root, const char *key, struct nf_addr *ret)
 	if (r < 0 || !s)
 		return r;
 	return nf_addr_parse(s, ret);
+}
+
+static int unhex(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+static int get_box(const char *s, size_t alen, struct nf_box *x)
+{
+	uint8_t raw[38];
+	size_t n = 2 * alen + 6;
+
+	if (strlen(s) != 2 * n)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		int hi = unhex(s[2 * i]), lo = unhex(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		raw[i] = (uint8_t)(hi << 4 | lo);
+	}
+	memset(x, 0, sizeof(*x));
+	memcpy(x->lo, raw, alen);
+	memcpy(x->hi, raw + alen, alen);
+	x->proto_lo = raw[2 * alen];
+	x->proto_hi = raw[2 * alen + 1];
+	x->port_lo = (uint16_t)(raw[2 * alen + 2] << 8 | raw[2 * alen + 3]);
+	x->port_hi = (uint16_t)(raw[2 * alen + 4] << 8 | raw[2 * alen + 5]);
+	return 0;
+}
+
+/* "host" (format 2): absent in format 1 and in states without host-side elements */
+static int get_host(yajl_val root, struct journal *j)
+{
+	yajl_val h = json_get(root, "host");
+
+	if (!h || YAJL_IS_NULL(h))
+		return 0;
+	if (!YAJL_IS_OBJECT(h))
+		return -EINVAL;
+	for (size_t s = 0; s < ARRAY_SIZE(host_sets); s++) {
+		yajl_val a = json_get(h, host_sets[s]);
+		struct nf_boxset *bs = &j->host[s];
+
+		bs->family = s % 2 ? AF_INET6 : AF_INET;
+		if (!a)
+			continue;
+		if (!YAJL_IS_ARRAY(a))
+			return -EINVAL;
+		if (a->u.array.len == 0)
+			continue;
+		bs->v = calloc(a->u.array.len, sizeof(*bs->v));
+		if (!bs->v)
+			return -ENOMEM;
+		for (size_t i = 0; i < a->u.array.len; i++) {
+			yajl_val e = a->u.array.values[i];
+
+			if (!YAJL_IS_STRING(e) ||
+			    get_box(YAJL_GET_STRING(e), s % 2 ? 16 : 4, &bs->v[i]) < 0)
+				return -EINVAL;
+			bs->n++;
+		}
+	}
+	j->host_known = true;
+	return 0;
 }
 
 static int get_members(yajl_val root, struct journal *j)
@@ -295,6 +406,8 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 		r = -EINVAL;
 	if (r >= 0)
 		r = get_members(root, j);
+	if (r >= 0)
+		r = get_host(root, j);
 	if (r < 0) {
 		journal_free(j);
 		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
@@ -338,6 +451,8 @@ void journal_free(struct journal *j)
 	for (size_t i = 0; i < j->n_members; i++)
 		free(j->members[i].id);
 	free(j->members);
+	for (size_t i = 0; i < ARRAY_SIZE(j->host); i++)
+		nf_boxset_clear(&j->host[i]);
 	free(j);
 }
 

@@ -13,6 +13,7 @@
 #include "addr.h"
 #include "error.h"
 #include "netns.h"
+#include "plan.h"
 #include "types.h"
 
 /* Steps whose resources may exist (recorded before they are created). */
@@ -57,7 +58,18 @@ struct journal {
 	char *member_of;      /* a member record: the owner's id (only id, ns, pid also set) */
 	struct journal_member *members;
 	size_t n_members;
+	/* J_HOST_NFT: the boxes the container's elements in the host table's shared sets were
+	 * made from, recorded before its batch, so that tear-down deletes exactly those. Order:
+	 * JOURNAL_HOST_SETS. host_known false: a state of format 1 (the older host layout). */
+	struct nf_boxset host[6];
+	bool host_known;
 };
+
+/* the sets of journal.host, in order */
+#define JOURNAL_HOST_SETS                                                                          \
+	{                                                                                          \
+		"eg4", "eg6", "in4", "in6", "deny4", "deny6"                                       \
+	}
 
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err);
 /* -ENOENT (no error recorded) when there is no state for id. */

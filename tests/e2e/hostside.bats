@@ -45,16 +45,63 @@ teardown() {
 	nf_assert_clean
 }
 
+# host_shard IFNAME: the host table's shard of a host end (docs/RULESET.md, "Shards": the
+# kernel's jhash of the 16-byte name, seed 0x6e66, mod 64), as two digits
+host_shard() {
+	python3 - "$1" <<'PY'
+import struct, sys
+M = 0xffffffff
+def rol(x, k): return ((x << k) | (x >> (32 - k))) & M
+def jhash(key, seed):
+    a = b = c = (0xdeadbeef + len(key) + seed) & M
+    k = key
+    while len(k) > 12:
+        w0, w1, w2 = struct.unpack("<3I", k[:12])
+        a = (a + w0) & M; b = (b + w1) & M; c = (c + w2) & M
+        a = (a - c) & M; a ^= rol(c, 4); c = (c + b) & M
+        b = (b - a) & M; b ^= rol(a, 6); a = (a + c) & M
+        c = (c - b) & M; c ^= rol(b, 8); b = (b + a) & M
+        a = (a - c) & M; a ^= rol(c, 16); c = (c + b) & M
+        b = (b - a) & M; b ^= rol(a, 19); a = (a + c) & M
+        c = (c - b) & M; c ^= rol(b, 4); b = (b + a) & M
+        k = k[12:]
+    if not k: return c
+    t = k.ljust(12, b"\0")
+    w0, w1, w2 = struct.unpack("<3I", t)
+    a = (a + w0) & M; b = (b + w1) & M; c = (c + w2) & M
+    c ^= b; c = (c - rol(b, 14)) & M
+    a ^= c; a = (a - rol(c, 11)) & M
+    b ^= a; b = (b - rol(a, 25)) & M
+    c ^= b; c = (c - rol(b, 16)) & M
+    a ^= c; a = (a - rol(c, 4)) & M
+    b ^= a; b = (b - rol(a, 14)) & M
+    c ^= b; c = (c - rol(b, 24)) & M
+    return c
+print("%02d" % ((jhash(sys.argv[1].encode().ljust(16, b"\0"), 0x6e66) * 64) >> 32))
+PY
+}
+
 @test "gc: removes nf* links, host chains and leases that no state names" {
-	local id
+	local id shard
 	# a real container first, so that the host table exists and gc must keep its objects
 	id=$(nf_cid keep)
 	nf_bundle keep io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
 	nf_start runc "$NF_BUNDLE" "$id"
-	# orphans: a veth, a chain and a set, and a lease, of a container nobody knows
+	# orphans: a veth, the host table's elements and counters, and a lease, of a container
+	# nobody knows
 	ip -n "$NF_HOST" link add nf0123456789ab type veth peer name nforphanpeer
-	ip netns exec "$NF_HOST" nft add chain inet netfence eg_0123456789ab
-	ip netns exec "$NF_HOST" nft add set inet netfence eg4_0123456789ab '{ type ipv4_addr; }'
+	shard=$(host_shard nf0123456789ab)
+	ip netns exec "$NF_HOST" nft -f - <<-EOF
+		add counter inet netfence acc_0123456789ab
+		add counter inet netfence blk_0123456789ab
+		add element inet netfence ifaces { "nf0123456789ab" }
+		add element inet netfence own4 { "nf0123456789ab" . 10.213.200.0 }
+		add element inet netfence eg4_$shard { "nf0123456789ab" . 192.0.2.0/24 . tcp . 443 }
+		add element inet netfence acc { "nf0123456789ab" : "acc_0123456789ab" }
+		add element inet netfence blk { "nf0123456789ab" : "blk_0123456789ab" }
+	EOF
+	# and a counter object alone (a set-up's batch makes both or neither; gc finds either)
+	ip netns exec "$NF_HOST" nft add counter inet netfence acc_0123456789ac
 	mkdir -p "$NF_TMP/state/leases"
 	echo ghost >"$NF_TMP/state/leases/10.213.200.0"
 	run nf_netfence gc
@@ -63,6 +110,8 @@ teardown() {
 	[ -z "$(ip -n "$NF_HOST" -o link show nf0123456789ab 2>/dev/null)" ]
 	run ip netns exec "$NF_HOST" nft list table inet netfence
 	[[ $output != *0123456789ab* ]]
+	[[ $output != *0123456789ac* ]]
+	[[ $output != *10.213.200.0* ]]
 	[ ! -e "$NF_TMP/state/leases/10.213.200.0" ]
 	# the live container is untouched
 	nf_expect_open "$id" "$NF_PUB1" 443
@@ -222,7 +271,7 @@ teardown() {
 	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
 	[ "${#hex}" -eq 12 ]
 	run ip netns exec "$NF_HOST" nft list table inet netfence
-	[[ $output == *"eg_$hex"* ]]
+	[[ $output == *"acc_$hex"* ]]
 	nf_stop "$id"
 	# no waiting: the rules are gone and status no longer lists the container
 	run ip netns exec "$NF_HOST" nft list table inet netfence

@@ -204,8 +204,20 @@ static void test_version(void **state)
 	n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	buf[n] = 0;
-	assert_non_null(strstr(buf, "\"version\":1,"));
+	assert_non_null(strstr(buf, "\"version\":2,"));
 	assert_int_equal(journal_read(f->dir, "ver", &r, NULL), 0);
+	assert_false(r->host_known);
+	journal_free(r);
+
+	/* format 1: no host elements recorded (the older host layout) */
+	put(f->dir, "v1",
+	    "{\"version\":1,\"id\":\"v1\",\"hex\":\"0000000000dd\",\"complete\":true,"
+	    "\"mode\":\"wire\",\"ifname\":\"nf0000000000dd\",\"netns_dev\":1,\"netns_ino\":2,"
+	    "\"pid\":3,\"pid_start\":4,\"steps\":8,\"created\":5}");
+	r = NULL;
+	assert_int_equal(journal_read(f->dir, "v1", &r, NULL), 0);
+	assert_false(r->host_known);
+	assert_int_equal(r->steps, 8);
 	journal_free(r);
 
 	put(f->dir, "old",
@@ -217,11 +229,55 @@ static void test_version(void **state)
 	assert_string_equal(r->hex, "0000000000bb");
 	journal_free(r);
 
-	put(f->dir, "new", "{\"version\":2,\"id\":\"new\",\"hex\":\"0000000000cc\"}");
+	put(f->dir, "new", "{\"version\":3,\"id\":\"new\",\"hex\":\"0000000000cc\"}");
 	r = NULL;
 	assert_true(journal_read(f->dir, "new", &r, &e) < 0);
 	assert_null(r);
 	assert_non_null(strstr(e.msg, "format version newer"));
+}
+
+/* The host table's elements: boxes recorded before the batch, read back exactly. */
+static void test_host_boxes(void **state)
+{
+	struct fixture *f = *state;
+	struct nf_box b4 = { .lo = { 192, 0, 2, 0 },
+			     .hi = { 192, 0, 2, 255 },
+			     .proto_lo = 6,
+			     .proto_hi = 6,
+			     .port_lo = 443,
+			     .port_hi = 8443 };
+	struct nf_box b6 = { .lo = { 0x20, 0x01, 0x0d, 0xb8 },
+			     .proto_lo = 0,
+			     .proto_hi = 255,
+			     .port_lo = 0,
+			     .port_hi = 65535 };
+	struct journal j = { .id = "hb", .wire = true, .pid = 1 };
+	struct journal *r = NULL;
+
+	memset(b6.hi, 0xff, 16);
+	memcpy(b6.hi, b6.lo, 4);
+	memcpy(j.hex, "0000000000ee", 13);
+	j.host[1] = (struct nf_boxset){ .family = AF_INET6, .v = &b6, .n = 1 };
+	j.host[3] = (struct nf_boxset){ .family = AF_INET, .v = &b4, .n = 1 };
+	j.host[4] = (struct nf_boxset){ .family = AF_INET, .v = &b4, .n = 1 };
+	j.host_known = true;
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	assert_int_equal(journal_read(f->dir, "hb", &r, NULL), 0);
+	assert_true(r->host_known);
+	assert_int_equal(r->host[0].n, 0);
+	assert_int_equal(r->host[1].n, 1);
+	assert_int_equal(r->host[1].family, AF_INET6);
+	assert_memory_equal(&r->host[1].v[0], &b6, sizeof(b6));
+	assert_int_equal(r->host[3].n, 1);
+	assert_memory_equal(&r->host[3].v[0], &b4, sizeof(b4));
+	assert_int_equal(r->host[4].n, 1);
+	journal_free(r);
+
+	put(f->dir, "bad",
+	    "{\"version\":2,\"id\":\"bad\",\"hex\":\"0000000000ff\","
+	    "\"host\":{\"eg4\":[\"zz\"]}}");
+	r = NULL;
+	assert_true(journal_read(f->dir, "bad", &r, NULL) < 0);
 }
 
 static void test_lock_timeout(void **state)
@@ -280,6 +336,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_names_seeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_owner_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_host_boxes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 	};
 

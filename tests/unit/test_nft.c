@@ -178,31 +178,49 @@ static void test_host_two_fences(void **state)
 	assert_true(nft_host_apply(&b, &err) >= 0);
 
 	rs = ruleset(-1);
-	assert_contains(rs, "map fwd_out {");
-	assert_contains(rs, "\"nf" HEX_A "\" : jump eg_" HEX_A);
-	assert_contains(rs, "\"nf" HEX_B "\" : jump in_" HEX_B);
-	assert_contains(rs, "\"nf" HEX_A "\" : jump hin_" HEX_A);
+	/* shared chains; the containers are elements and counter objects */
+	assert_contains(rs, "set ifaces {");
+	assert_contains(rs, "\"nf" HEX_A "\" : \"acc_" HEX_A "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"blk_" HEX_B "\"");
+	assert_contains(rs, "counter acc_" HEX_A " {");
+	assert_contains(rs, "iifname \"nf*\" jump egress");
+	assert_contains(rs, "oifname \"nf*\" jump ingress");
+	assert_contains(rs, "iifname \"nf*\" jump host_in");
+	assert_lacks(rs, "chain eg_");
+	assert_lacks(rs, "jump eg_");
 	assert_contains(rs, "elements = { 10.88.0.10, 10.88.0.11 }");
 	assert_contains(rs, "elements = { fd00:88::11 }");
-	assert_contains(rs, "192.0.2.0/24 . tcp . 443");
-	assert_contains(rs, "198.51.100.53 . udp . 53");
-	assert_contains(rs, "203.0.113.0/24 . tcp . 8080");
-	assert_contains(rs, "2001:db8::/32 . ipv6-icmp . 0-65535");
-	assert_contains(rs, "set deny4_" HEX_B " {");
-	assert_lacks(rs, "set deny4_" HEX_A " {");
-	assert_contains(rs, "169.254.0.0/16 . 0-255");
-	assert_contains(rs, "ip saddr != 10.88.0.10 counter packets 0 bytes 0 drop");
-	assert_contains(rs, "ip6 saddr != fd00:88::11 counter packets 0 bytes 0 drop");
-	assert_contains(rs, "ip daddr . meta l4proto @deny4_" HEX_B
-			    " meta l4proto tcp counter packets 0 bytes 0 reject with tcp reset");
+	assert_contains(rs, "\"nf" HEX_A "\" . 192.0.2.0/24 . tcp . 443");
+	assert_contains(rs, "\"nf" HEX_B "\" . 198.51.100.53 . udp . 53");
+	assert_contains(rs, "\"nf" HEX_A "\" . 203.0.113.0/24 . tcp . 8080");
+	assert_contains(rs, "\"nf" HEX_B "\" . 2001:db8::/32 . ipv6-icmp . 0-65535");
+	assert_contains(rs, "\"nf" HEX_B "\" . 169.254.0.0/16 . 0-255");
+	assert_lacks(rs, "\"nf" HEX_A "\" . 169.254.0.0/16");
+	assert_contains(rs, "\"nf" HEX_A "\" . 10.88.0.10");
+	assert_contains(rs, "\"nf" HEX_B "\" . fd00:88::11");
+	assert_contains(rs, "\"nf" HEX_B "\" . fe80::2");
+	assert_lacks(rs, "\"nf" HEX_A "\" . fe80::2");
+	assert_contains(rs, "iifname . ip saddr != @own4 counter name iifname map @blk drop");
+	assert_contains(rs, "iifname . ip6 saddr != @own6 counter name iifname map @blk drop");
+	assert_contains(rs, "ct state related iifname . ct original ip saddr @own4 counter name "
+			    "iifname map @acc return");
+	assert_contains(rs, "iifname . ip daddr . meta l4proto @deny4_");
+	assert_contains(rs, "jhash iifname mod 64 seed 0x6e66 vmap @egress_shards");
+	assert_contains(rs, "jhash oifname mod 64 seed 0x6e66 vmap @ingress_shards");
+	assert_contains(rs, "jhash iifname mod 64 seed 0x6e66 vmap @host_in_shards");
+	assert_contains(rs,
+			"iifname != @inet_ifaces counter name iifname map @blk reject with icmpx "
+			"admin-prohibited");
+	assert_contains(rs, "oifname . ip saddr . meta l4proto . th dport @in4_");
 	/* neighbour discovery from the container: NS/NA from its own addresses, nothing else */
-	assert_contains(rs, "ip6 saddr fd00:88::11 ip6 hoplimit 255 icmpv6 type 135-136 counter "
-			    "packets 0 bytes 0 return");
-	assert_contains(rs, "ip6 saddr fe80::2 ip6 hoplimit 255 icmpv6 type 135-136 counter "
-			    "packets 0 bytes 0 return");
-	assert_contains(rs, "icmpv6 type 133-137 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip6 hoplimit 255 icmpv6 type 135-136 iifname . ip6 saddr @nd6 counter "
+			    "name iifname map @acc return");
+	assert_contains(rs, "icmpv6 type 133-137 counter name iifname map @blk drop");
 	assert_lacks(rs, "ip6 hoplimit 255 icmpv6 type 133-137");
-	assert_contains(rs, "iifname \"nf*\" iifname != @fwd_out counter packets 0 bytes 0 drop");
+	assert_contains(rs, "oifname @ifaces6 icmpv6 type 135-136 counter name oifname map @acc "
+			    "return");
+	assert_contains(rs, "iifname != @ifaces counter packets 0 bytes 0 drop");
+	assert_contains(rs, "oifname != @ifaces counter packets 0 bytes 0 drop");
 	assert_contains(rs, "ip saddr @nat4 masquerade");
 	free(rs);
 
@@ -212,23 +230,23 @@ static void test_host_two_fences(void **state)
 	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
 
 	/* Removing one leaves the other whole; a second remove has nothing to do. */
-	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_A);
 	assert_lacks(rs, "10.88.0.10");
-	assert_contains(rs, "chain eg_" HEX_B);
-	assert_contains(rs, "\"nf" HEX_B "\" : jump hin_" HEX_B);
-	assert_contains(rs, "10.88.0.11");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"acc_" HEX_B "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" . 10.88.0.11");
+	assert_contains(rs, "\"nf" HEX_B "\" . 2001:db8::/32");
 	free(rs);
 	assert_list(only_b, 1);
-	assert_int_equal(nft_host_remove(HEX_A, a.ifname, &a.addr4, &a.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
 	/* counters of chains that are gone read as zero */
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
 	assert_int_equal(c.accepted_pkts + c.blocked_pkts + c.accepted_bytes + c.blocked_bytes, 0);
 
 	/* The remaining fence applies again after its removal. */
-	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&b, &err), 0);
 	assert_list(NULL, 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_B);
@@ -236,7 +254,7 @@ static void test_host_two_fences(void **state)
 	assert_contains(rs, "chain forward {");
 	free(rs);
 	assert_true(nft_host_apply(&b, &err) >= 0);
-	assert_int_equal(nft_host_remove(HEX_B, b.ifname, &b.addr4, &b.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&b, &err), 0);
 	fence_clear(&a);
 	fence_clear(&b);
 }
@@ -263,16 +281,74 @@ static void test_host_10k_rules(void **state)
 	}
 	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, r, n, r, n);
 	assert_true(f.eg4.n > 9000);
-	assert_true(nft_host_apply(&f, &err) >= 0);
+	if (nft_host_apply(&f, &err) < 0)
+		fail_msg("%s", err.msg);
 	rs = ruleset(-1);
 	assert_contains(rs, "11.0.3.209 . tcp . 2"); /* i = 1 */
 	free(rs);
-	assert_int_equal(nft_host_remove(HEX_A, f.ifname, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_A);
 	free(rs);
 	fence_clear(&f);
 	free(r);
+}
+
+/* A table of the per-container layout: replaced when empty, refused while it holds
+ * containers, whose objects a removal by interface name (gc, a format-1 state) takes away. */
+static void test_host_older_layout(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	static const char *const old_empty =
+		"nft delete table inet netfence; nft add table inet netfence && "
+		"nft add map inet netfence fwd_out '{ type ifname : verdict; }' && "
+		"nft add chain inet netfence forward '{ type filter hook forward priority 0; }'";
+	static const char *const old_one =
+		"nft add chain inet netfence eg_" HEX_B " && "
+		"nft add set inet netfence eg4_" HEX_B " '{ type ipv4_addr; }' && "
+		"nft add element inet netfence fwd_out '{ \"nf" HEX_B "\" : jump eg_" HEX_B " }'";
+	struct nft_fence a, old = { .by_ifname = true };
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&a, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	assert_int_equal(system(old_empty), 0);
+	assert_int_equal(system(old_one), 0);
+	assert_true(nft_host_apply(&a, &err) < 0);
+	print_message("error: %s\n", err.msg);
+	assert_non_null(strstr(err.msg, "older netfence"));
+	assert_non_null(strstr(err.msg, "netfence gc"));
+
+	snprintf(old.hex, sizeof(old.hex), "%s", HEX_B);
+	snprintf(old.ifname, sizeof(old.ifname), "nf%s", HEX_B);
+	assert_int_equal(nft_host_remove(&old, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_B);
+	assert_contains(rs, "map fwd_out");
+	free(rs);
+
+	/* empty now: replaced */
+	assert_int_equal(nft_host_apply(&a, &err), 1);
+	rs = ruleset(-1);
+	assert_lacks(rs, "fwd_out");
+	assert_contains(rs, "\"nf" HEX_A "\" . 192.0.2.0/24 . tcp . 443");
+	free(rs);
+
+	/* by interface name in the shared layout too (gc) */
+	memset(&old, 0, sizeof(old));
+	old.by_ifname = true;
+	snprintf(old.hex, sizeof(old.hex), "%s", HEX_A);
+	snprintf(old.ifname, sizeof(old.ifname), "nf%s", HEX_A);
+	assert_int_equal(nft_host_remove(&old, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	assert_contains(rs, "10.88.0.10"); /* NAT: by address, which gc does not know */
+	free(rs);
+	assert_int_equal(nft_host_remove(&a, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, "10.88.0.10");
+	free(rs);
+	fence_clear(&a);
 }
 
 static void test_host_error_names_object(void **state)
@@ -294,7 +370,7 @@ static void test_host_error_names_object(void **state)
 	assert_true(nft_host_apply(&f, &err) < 0);
 	assert_int_equal(err.kind, NF_EXIT_SYSTEM);
 	print_message("error: %s\n", err.msg);
-	if (!strstr(err.msg, "set eg4_" HEX_A))
+	if (!strstr(err.msg, "of set eg4") || !strstr(err.msg, "element 192.0.2.0-"))
 		fail_msg("error does not name the set: %s", err.msg);
 	/* all or nothing */
 	rs = ruleset(-1);
@@ -330,7 +406,7 @@ static void test_ns_apply_remove(void **state)
 	free(rs);
 	/* the host namespace saw none of it */
 	rs = ruleset(-1);
-	assert_lacks(rs, "@eg4 ");
+	assert_lacks(rs, "192.0.2.0/24 . tcp . 443");
 	free(rs);
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
 
@@ -494,8 +570,9 @@ static void test_hostnet_sync(void **state)
 	assert_true(nft_host_apply(&f, &err) >= 0);
 	rs = ruleset(-1);
 	assert_contains(rs, "set hostnet4 {");
-	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter packets 0 "
-			    "bytes 0 reject with tcp reset");
+	assert_contains(rs,
+			"ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter name iifname "
+			"map @blk reject with tcp reset");
 	assert_contains(rs, "ip6 daddr . meta l4proto @hostnet6 counter");
 	free(rs);
 	assert_int_equal(nft_hostnet_sync(-1, &f.hostnet4, &f.hostnet6, &err), 0);
@@ -510,12 +587,12 @@ static void test_hostnet_sync(void **state)
 	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
 	/* a set-up leaves them to the watcher */
-	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 	assert_int_equal(nft_host_apply(&f, &err), 0); /* the table was there */
 	rs = ruleset(-1);
 	assert_contains(rs, "203.0.113.7 . 0-255");
 	free(rs);
-	assert_int_equal(nft_host_remove(HEX_A, "nf" HEX_A, &f.addr4, &f.addr6, &err), 0);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
 
 	/* wire mode: the container's table does without them; a sync there changes nothing */
 	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
@@ -773,6 +850,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_two_fences),
 		cmocka_unit_test(test_host_10k_rules),
+		cmocka_unit_test(test_host_older_layout),
 		cmocka_unit_test(test_host_error_names_object),
 		cmocka_unit_test(test_ns_apply_remove),
 		cmocka_unit_test(test_ns_overlay_netdev),
