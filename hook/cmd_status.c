@@ -202,7 +202,7 @@ int cmd_status(int argc, char **argv)
 		yajl_gen_get_buf(g, &buf, &len);
 		fwrite(buf, 1, len, stdout);
 	}
-	strv_free(ids, n);
+	nf_strv_free(ids, n);
 	hostconf_free(hc);
 	if (want && !found) {
 		fprintf(stderr, "netfence: status: no fenced container \"%s\"\n", want);

@@ -86,7 +86,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 		return r;
 	known.hex = calloc(known.n + 1, sizeof(*known.hex));
 	if (!known.hex) {
-		strv_free(known.ids, known.n);
+		nf_strv_free(known.ids, known.n);
 		return nf_sys_err(err, ENOMEM, "gc");
 	}
 	for (size_t i = 0; i < known.n; i++) {
@@ -188,7 +188,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 		if (r >= 0)
 			removed++;
 	}
-	strv_free(names, n_names);
+	nf_strv_free(names, n_names);
 	names = NULL;
 	n_names = 0;
 	r = nft_host_list(&names, &n_names, err);
@@ -210,7 +210,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 		if (r >= 0)
 			removed++;
 	}
-	strv_free(names, n_names);
+	nf_strv_free(names, n_names);
 	{
 		unsigned n = 0;
 
@@ -219,7 +219,7 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 			first = r;
 		removed += n;
 	}
-	strv_free(known.ids, known.n);
+	nf_strv_free(known.ids, known.n);
 	free(known.hex);
 	if (ret_removed)
 		*ret_removed = removed;

@@ -544,13 +544,3 @@ void fence_names_init(struct fence_names *n, const char *hex)
 	snprintf(n->deny4, sizeof(n->deny4), "deny4%s%s", sep, hex);
 	snprintf(n->deny6, sizeof(n->deny6), "deny6%s%s", sep, hex);
 }
-
-bool hex_ok(const char *hex)
-{
-	if (strlen(hex) != 12)
-		return false;
-	for (int i = 0; i < 12; i++)
-		if (!((hex[i] >= '0' && hex[i] <= '9') || (hex[i] >= 'a' && hex[i] <= 'f')))
-			return false;
-	return true;
-}

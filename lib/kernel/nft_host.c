@@ -923,7 +923,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	bool exists, replace;
 	int r;
 
-	if (!hex_ok(f->hex))
+	if (!nf_hex_ok(f->hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", f->hex);
 	if (!f->ifname[0] || strlen(f->ifname) >= IFNAMSIZ)
 		return nf_sys_err(err, EINVAL, "nftables: bad host interface name \"%s\"",
@@ -1055,7 +1055,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct batch b;
 	int r = 0;
 
-	if (!hex_ok(f->hex))
+	if (!nf_hex_ok(f->hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", f->hex);
 	r = nl_host(&nl, err);
 	if (r < 0)

@@ -194,7 +194,6 @@ void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fence_nam
 void add_hostnet_sets(struct batch *b, struct fence_names *n, bool create, bool fill,
 		      const struct nf_boxset *v4, const struct nf_boxset *v6);
 void fence_names_init(struct fence_names *n, const char *hex);
-bool hex_ok(const char *hex);
 
 /* ---- nft_query.c: queries ---- */
 int query_named(struct query *q, uint16_t type, uint16_t table_attr, uint16_t name_attr,

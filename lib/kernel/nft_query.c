@@ -350,7 +350,7 @@ int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error
 	struct nft_counters c = { 0 };
 	int r;
 
-	if (!hex_ok(hex))
+	if (!nf_hex_ok(hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
 	r = nl_host(&nl, err);
 	for (int acc = 1; acc >= 0 && r >= 0; acc--) {
@@ -418,7 +418,7 @@ static const char *object_hex(const char *name)
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {
 		size_t l = strlen(prefixes[i]);
 
-		if (strncmp(name, prefixes[i], l) == 0 && hex_ok(name + l))
+		if (strncmp(name, prefixes[i], l) == 0 && nf_hex_ok(name + l))
 			return name + l;
 	}
 	return NULL;

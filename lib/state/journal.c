@@ -456,15 +456,6 @@ void journal_free(struct journal *j)
 	free(j);
 }
 
-void strv_free(char **v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
 int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error *err)
 {
 	_cleanup_(closedirp) DIR *d = opendir(state_dir);
@@ -498,7 +489,7 @@ int journal_list(const char *state_dir, char ***ret, size_t *n, struct nf_error 
 	*n = cnt;
 	return 0;
 oom:
-	strv_free(v, cnt);
+	nf_strv_free(v, cnt);
 	return nf_sys_err(err, ENOMEM, "listing %s", state_dir);
 }
 
@@ -512,7 +503,7 @@ static void lock_alarm(int sig)
 static int lock_holder(int fd)
 {
 	_cleanup_close_ int pfd = -1;
-	_cleanup_free_ char *buf = NULL, *note = NULL;
+	_cleanup_free_ char *buf = NULL;
 	char want[64], *line, *save = NULL;
 	struct stat st;
 	int pid = 0, noted = 0;

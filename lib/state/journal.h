@@ -116,6 +116,4 @@ int journal_open_ns(const struct journal *j);
 /* Start time of a pid from /proc/<pid>/stat (0 when unknown). */
 uint64_t proc_start_time(int pid);
 
-void strv_free(char **v, size_t n);
-
 #endif
