@@ -31,12 +31,12 @@ enum hset {
  * The interval sets (eg4 ... deny6) are concatenated-range sets (kernel pipapo), whose every
  * insertion or deletion costs in proportion to the elements the set holds: one shared eg4 made
  * a tear-down slower with every container. So there are SHARDS copies of each (eg4_00 ...
- * eg4_63), each looked up from a chain of its own (egress_00 ...); a container's elements all
- * go into the shard of its interface name's hash (`jhash iifname mod 64`, the kernel's jhash,
+ * eg4_255), each looked up from a chain of its own (egress_00 ...); a container's elements all
+ * go into the shard of its interface name's hash (`jhash iifname mod 256`, the kernel's jhash,
  * reproduced in shard_of), and a constant map sends its packets to that shard's chains (goto,
  * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
  */
-#define SHARDS 64
+#define SHARDS 256
 #define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DENY6)
 
 #define T4 TYPE_IPADDR

@@ -46,7 +46,7 @@ teardown() {
 }
 
 # host_shard IFNAME: the host table's shard of a host end (docs/RULESET.md, "Shards": the
-# kernel's jhash of the 16-byte name, seed 0x6e66, mod 64), as two digits
+# kernel's jhash of the 16-byte name, seed 0x6e66, mod 256), as two digits or three
 host_shard() {
 	python3 - "$1" <<'PY'
 import struct, sys
@@ -77,7 +77,7 @@ def jhash(key, seed):
     b ^= a; b = (b - rol(a, 14)) & M
     c ^= b; c = (c - rol(b, 24)) & M
     return c
-print("%02d" % ((jhash(sys.argv[1].encode().ljust(16, b"\0"), 0x6e66) * 64) >> 32))
+print("%02d" % ((jhash(sys.argv[1].encode().ljust(16, b"\0"), 0x6e66) * 256) >> 32))
 PY
 }
 

@@ -205,9 +205,9 @@ static void test_host_two_fences(void **state)
 	assert_contains(rs, "ct state related iifname . ct original ip saddr @own4 counter name "
 			    "iifname map @acc return");
 	assert_contains(rs, "iifname . ip daddr . meta l4proto @deny4_");
-	assert_contains(rs, "jhash iifname mod 64 seed 0x6e66 vmap @egress_shards");
-	assert_contains(rs, "jhash oifname mod 64 seed 0x6e66 vmap @ingress_shards");
-	assert_contains(rs, "jhash iifname mod 64 seed 0x6e66 vmap @host_in_shards");
+	assert_contains(rs, "jhash iifname mod 256 seed 0x6e66 vmap @egress_shards");
+	assert_contains(rs, "jhash oifname mod 256 seed 0x6e66 vmap @ingress_shards");
+	assert_contains(rs, "jhash iifname mod 256 seed 0x6e66 vmap @host_in_shards");
 	assert_contains(rs,
 			"iifname != @inet_ifaces counter name iifname map @blk reject with icmpx "
 			"admin-prohibited");
