@@ -526,24 +526,30 @@ void add_box_elems(struct batch *b, const char *set, uint32_t id, const struct n
 }
 
 /* One element of a verdict map (chain != NULL: jump chain) or of a plain set. */
+/* An element's data: a verdict (code NFT_JUMP or NFT_GOTO to chain). */
+void put_verdict(struct nlmsghdr *nlh, int code, const char *chain)
+{
+	struct nlattr *data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
+	struct nlattr *verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+
+	mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)code));
+	mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
+	mnl_attr_nest_end(nlh, verdict);
+	mnl_attr_nest_end(nlh, data);
+}
+
 void add_elem(struct batch *b, uint16_t type, const char *set, uint32_t id, const void *key,
 	      size_t klen, const char *chain)
 {
-	struct nlattr *list, *e, *data, *verdict;
+	struct nlattr *list, *e;
 	struct nlmsghdr *nlh = elem_msg(b, type, set, id, &list);
 
 	if (!nlh)
 		return;
 	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 	put_data(nlh, NFTA_SET_ELEM_KEY, key, klen);
-	if (chain && type == NFT_MSG_NEWSETELEM) {
-		data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
-		verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-		mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_JUMP));
-		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
-		mnl_attr_nest_end(nlh, verdict);
-		mnl_attr_nest_end(nlh, data);
-	}
+	if (chain && type == NFT_MSG_NEWSETELEM)
+		put_verdict(nlh, NFT_JUMP, chain);
 	mnl_attr_nest_end(nlh, e);
 	mnl_attr_nest_end(nlh, list);
 	batch_commit(b, nlh, "%s of set %s",
@@ -605,9 +611,10 @@ void nft_after_fork(void)
 	n_synced_nl = 0;
 }
 
-/* ---- named counter objects (the host table's per-container counters) ---- */
+/* ---- named objects (the host table's per-container counters, a namespace's secmark) ---- */
 
-void add_counter_obj(struct batch *b, uint16_t type, const char *name)
+void add_obj(struct batch *b, uint16_t type, uint16_t flags, uint32_t obj_type, const char *name,
+	     const char *secctx, const char *what)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
 	struct nlmsghdr *nlh;
@@ -618,13 +625,23 @@ void add_counter_obj(struct batch *b, uint16_t type, const char *name)
 	}
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, obj_type);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
-	nlh = msg_hdr(b, type, type == NFT_MSG_NEWOBJ ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	if (secctx)
+		nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, secctx);
+	nlh = msg_hdr(b, type, flags);
 	if (nlh) {
 		nftnl_obj_nlmsg_build_payload(nlh, o);
-		batch_commit(b, nlh, "%s %s",
-			     type == NFT_MSG_NEWOBJ ? "counter" : "deleting counter", name);
+		batch_commit(b, nlh, "%s", what);
 	}
 	nftnl_obj_free(o);
+}
+
+void add_counter_obj(struct batch *b, uint16_t type, const char *name)
+{
+	char what[64];
+	bool add = type == NFT_MSG_NEWOBJ;
+
+	snprintf(what, sizeof(what), "%s %s", add ? "counter" : "deleting counter", name);
+	add_obj(b, type, add ? NLM_F_CREATE | NLM_F_EXCL : 0, NFT_OBJECT_COUNTER, name, NULL, what);
 }

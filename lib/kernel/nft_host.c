@@ -565,7 +565,7 @@ static uint32_t add_shard_vmap(struct batch *b, const char *chain)
 	snprintf(name, sizeof(name), "%s_shards", chain);
 	id = add_set(b, name, mark_field, 1, TYPE_MARK, false, true);
 	for (unsigned k = 0; k < SHARDS; k += 16) {
-		struct nlattr *list, *e, *data, *verdict;
+		struct nlattr *list, *e;
 		struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL);
 
 		if (!nlh)
@@ -580,12 +580,7 @@ static uint32_t add_shard_vmap(struct batch *b, const char *chain)
 			snprintf(target, sizeof(target), "%s_%02u", chain, i);
 			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 			put_data(nlh, NFTA_SET_ELEM_KEY, &i, 4);
-			data = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_DATA);
-			verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-			mnl_attr_put_u32(nlh, NFTA_VERDICT_CODE, htonl((uint32_t)NFT_GOTO));
-			mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, target);
-			mnl_attr_nest_end(nlh, verdict);
-			mnl_attr_nest_end(nlh, data);
+			put_verdict(nlh, NFT_GOTO, target);
 			mnl_attr_nest_end(nlh, e);
 		}
 		mnl_attr_nest_end(nlh, list);

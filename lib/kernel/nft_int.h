@@ -155,7 +155,10 @@ void add_elem(struct batch *b, uint16_t type, const char *set, uint32_t id, cons
 void del_named(struct batch *b, uint16_t type, const char *name);
 void keep_synced(struct mnl_socket **nl);
 /* a named counter object (type NFT_MSG_NEWOBJ or NFT_MSG_DELOBJ) */
+void add_obj(struct batch *b, uint16_t type, uint16_t flags, uint32_t obj_type, const char *name,
+	     const char *secctx, const char *what);
 void add_counter_obj(struct batch *b, uint16_t type, const char *name);
+void put_verdict(struct nlmsghdr *nlh, int code, const char *chain);
 
 /* ---- nft_expr.c: expressions, matches, shared rules and sets ---- */
 struct nftnl_expr *ex(struct rb *rb, const char *name);

@@ -126,24 +126,10 @@ static int check_devs(const struct nft_fence *f, struct nf_error *err)
  * from conntrack. First in the chain, so every packet that leaves or arrives is labelled. */
 static void add_secmark_obj(struct batch *b, const char *ctx)
 {
-	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nlmsghdr *nlh;
+	char what[160];
 
-	if (!o) {
-		b->oom = true;
-		return;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, NFT_SECMARK_NAME);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_SECMARK);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
-	nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, ctx);
-	nlh = msg_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE);
-	if (nlh) {
-		nftnl_obj_nlmsg_build_payload(nlh, o);
-		batch_commit(b, nlh, "secmark %s \"%.100s\"", NFT_SECMARK_NAME, ctx);
-	}
-	nftnl_obj_free(o);
+	snprintf(what, sizeof(what), "secmark %s \"%.100s\"", NFT_SECMARK_NAME, ctx);
+	add_obj(b, NFT_MSG_NEWOBJ, NLM_F_CREATE, NFT_OBJECT_SECMARK, NFT_SECMARK_NAME, ctx, what);
 }
 
 static void e_ct_set(struct rb *rb, uint32_t key)
