@@ -1,0 +1,59 @@
+/* netfence: what the host table's two files share: nft_skeleton.c (the sets, shards and shared
+ * chains, made once) and nft_host.c (one container's elements, the hostnet sync). Include only
+ * from those two. */
+#ifndef NF_NFT_HOST_INT_H
+#define NF_NFT_HOST_INT_H
+
+#include "nft_int.h"
+
+/* The shared sets and maps. A set-up adds elements to these, never a chain or a rule: the
+ * kernel validates a table's jumps at every commit that adds one, which made set-up cost grow
+ * with the number of containers. */
+enum hset {
+	S_IFACES,  /* fenced host ends */
+	S_IFACES6, /* ... with IPv6 on */
+	S_INET,	   /* ... of base internet */
+	S_OWN4,	   /* ifname . its container's address (anti-spoofing, own related) */
+	S_OWN6,
+	S_ND6, /* ifname . a source neighbour discovery is taken from (addr6, fe80::2) */
+	S_EG4, /* ifname . address . protocol . port: egress allowed */
+	S_EG6,
+	S_IN4, /* the same for ingress (source address) */
+	S_IN6,
+	S_DENY4, /* ifname . address . protocol: internet's deny list */
+	S_DENY6,
+	S_ACC, /* ifname : counter acc_<hex> (accepted) */
+	S_BLK, /* ifname : counter blk_<hex> (blocked) */
+	S_NAT4,
+	S_NAT6,
+	S_N
+};
+
+/*
+ * The interval sets (eg4 ... deny6) are concatenated-range sets (kernel pipapo), whose every
+ * insertion or deletion costs in proportion to the elements the set holds: one shared eg4 made
+ * a tear-down slower with every container. So there are SHARDS copies of each (eg4_00 ...
+ * eg4_255), each looked up from a chain of its own (egress_00 ...); a container's elements all
+ * go into the shard of its interface name's hash (`jhash iifname mod 256`, the kernel's jhash,
+ * reproduced in shard_of), and a constant map sends its packets to that shard's chains (goto,
+ * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
+ */
+#define SHARDS 256
+#define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DENY6)
+
+struct hset_desc {
+	const char *name;
+	uint8_t fields[4], n;
+	uint32_t type, flags;
+	bool counters; /* a map to counter objects */
+};
+extern const struct hset_desc hsets[S_N];
+
+/* the shard of a host end: `jhash iifname mod SHARDS seed SHARD_SEED` */
+unsigned shard_of(const char *ifname);
+/* a set's name; a sharded one's is "<name>_<shard>", written in buf */
+const char *set_name(enum hset s, unsigned shard, char buf[16]);
+/* the table with every set, map, shard and chain it will ever hold (no container's elements) */
+void add_skeleton(struct batch *b);
+
+#endif
