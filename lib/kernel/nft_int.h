@@ -1,7 +1,7 @@
 /* netfence: what the pieces of the nftables code share (nft.h is the interface to the rest):
  * nft_batch.c (transport), nft_expr.c (expressions and shared rules), nft_skeleton.c and
- * nft_host.c (the host table), nft_ns.c (a container namespace's tables), nft_query.c (queries and counters).
- * Include only from hook/nft_*.c. */
+ * nft_host.c (the host table), nft_ns.c (a container namespace's tables), nft_query.c (queries
+ * and counters). Include only from lib/kernel/nft_*.c. */
 #ifndef NF_NFT_INT_H
 #define NF_NFT_INT_H
 
