@@ -30,7 +30,7 @@ XLDFLAGS ?=
 # The core library's layers, lowest first (docs/DESIGN.md); a file includes headers of its own
 # layer or lower ones only (tests/tools/include-cycles.sh). Includes name bare headers.
 LIB_DIRS := lib/base runtime-spec selinux lib/policy lib/kernel lib/state lib/fence
-SRC_DIRS := $(LIB_DIRS) hook
+SRC_DIRS := $(LIB_DIRS) resolver hook
 INCS := $(SRC_DIRS:%=-iquote %)
 ALL_CFLAGS = -std=gnu11 $(OPT) $(WARN) $(HARDEN) -DNF_VERSION='"$(VERSION)"' $(INCS) $(PKG_CFLAGS) \
 	$(XCFLAGS) $(CFLAGS)
@@ -39,24 +39,29 @@ ALL_LDFLAGS = -pie -Wl,-z,relro,-z,now $(XLDFLAGS) $(LDFLAGS)
 # libnetfence.a: the core (lib/, runtime-spec/, selinux/) that the hook and the coming resolver
 # link; hook/ holds the OCI hook entry, the CLI commands and the runtime wrapper.
 CORE_SRCS := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
-MAINS := hook/main.c hook/runtime_main.c
+MAINS := hook/main.c hook/runtime_main.c resolver/main.c
 HOOK_SRCS := $(filter-out $(MAINS),$(sort $(wildcard hook/*.c)))
-LIB_SRCS := $(CORE_SRCS) $(HOOK_SRCS)
+# The resolver (SPEC section 10) is a program of its own: only it links ldns (and, through it,
+# libcrypto), which would add their loading to every hook call.
+RES_SRCS := $(filter-out $(MAINS),$(sort $(wildcard resolver/*.c)))
+LIB_SRCS := $(CORE_SRCS) $(HOOK_SRCS) $(RES_SRCS)
 HDRS := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
 CORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/obj/%.o)
 HOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/obj/%.o)
-LIB_OBJS := $(CORE_OBJS) $(HOOK_OBJS)
+RES_OBJS := $(RES_SRCS:%.c=$(BUILD)/obj/%.o)
+LIB_OBJS := $(CORE_OBJS) $(HOOK_OBJS) $(RES_OBJS)
 # The test build: same code with the fault-injection points compiled in (never installed).
 TCORE_OBJS := $(CORE_SRCS:%.c=$(BUILD)/tobj/%.o)
 THOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/tobj/%.o)
-TLIB_OBJS := $(TCORE_OBJS) $(THOOK_OBJS)
+TRES_OBJS := $(RES_SRCS:%.c=$(BUILD)/tobj/%.o)
+TLIB_OBJS := $(TCORE_OBJS) $(THOOK_OBJS) $(TRES_OBJS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe \
 	selinux bench check-includes
 
-all: $(BUILD)/netfence $(BUILD)/netfence-runtime
+all: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
 
 $(BUILD)/obj/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -82,14 +87,26 @@ $(BUILD)/netfence: $(BUILD)/obj/hook/main.o $(HOOK_OBJS) $(BUILD)/libnetfence.a
 $(BUILD)/netfence-runtime: $(BUILD)/obj/hook/runtime_main.o $(HOOK_OBJS) $(BUILD)/libnetfence.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
 
+# ldns has an archive; it needs libcrypto (shared) for its random numbers.
+LDNS_LIBS = -Wl,-Bstatic -lldns -Wl,-Bdynamic -lcrypto
+
+$(BUILD)/netfence-resolver: $(BUILD)/obj/resolver/main.o $(RES_OBJS) $(BUILD)/libnetfence.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(BIN_LIBS)
+
+$(BUILD)/test/netfence-resolver: $(BUILD)/tobj/resolver/main.o $(TRES_OBJS) \
+		$(BUILD)/test/libnetfence.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDNS_LIBS) $(BIN_LIBS)
+
 $(BUILD)/test/netfence: $(BUILD)/tobj/hook/main.o $(THOOK_OBJS) $(BUILD)/test/libnetfence.a
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
 
-$(BUILD)/unit/%: tests/unit/%.c $(THOOK_OBJS) $(BUILD)/test/libnetfence.a $(HDRS)
+$(BUILD)/unit/%: tests/unit/%.c $(THOOK_OBJS) $(TRES_OBJS) $(BUILD)/test/libnetfence.a $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION $(ALL_LDFLAGS) -o $@ $< \
-		$(THOOK_OBJS) $(BUILD)/test/libnetfence.a $(PKG_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+		$(THOOK_OBJS) $(TRES_OBJS) $(BUILD)/test/libnetfence.a $(PKG_LIBS) \
+		$$($(PKG_CONFIG) --libs cmocka ldns) -lcrypto
 
 # A static probe program that runs inside test containers (connect, listen, DNS, ...).
 $(BUILD)/probe: tests/probe/probe.c
@@ -119,12 +136,12 @@ deps:
 unit: $(UNITS)
 	@bash tests/run-unit.sh $(UNITS)
 
-e2e: $(BUILD)/netfence $(BUILD)/test/netfence $(BUILD)/probe $(BUILD)/collide
+e2e: all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver $(BUILD)/probe $(BUILD)/collide
 	@bash tests/run-e2e.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/probe $(BUILD)/collide \
-		$(UNITS)
+	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver \
+		$(BUILD)/probe $(BUILD)/collide $(UNITS)
 	@bash tests/run-all.sh $(UNITS)
 
 demo: deps
@@ -139,6 +156,7 @@ ASAN_UNITS := $(UNIT_SRCS:tests/unit/%.c=build/asan/unit/%)
 # The binaries and unit tests with AddressSanitizer + UndefinedBehaviorSanitizer (build/asan/).
 asan:
 	$(MAKE) $(ASAN_VARS) build/asan/netfence build/asan/netfence-runtime build/asan/test/netfence \
+		build/asan/netfence-resolver build/asan/test/netfence-resolver \
 		$(ASAN_UNITS)
 
 # The whole suite against the sanitizer build: any report fails the hook, so the test fails.
@@ -159,9 +177,10 @@ MANDIR ?= $(PREFIX)/share/man
 # podman and CRI-O read hooks.d here whatever the prefix; the files name $(BINDIR)/netfence.
 HOOKSDIR ?= /usr/share/containers/oci/hooks.d
 NF_SHAREDIR ?= $(PREFIX)/share/netfence
-install: $(BUILD)/netfence $(BUILD)/netfence-runtime
+install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
 	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
 	install -D -m 0755 $(BUILD)/netfence-runtime $(DESTDIR)$(BINDIR)/netfence-runtime
+	install -D -m 0755 $(BUILD)/netfence-resolver $(DESTDIR)$(BINDIR)/netfence-resolver
 	install -D -m 0644 man/netfence.8 $(DESTDIR)$(MANDIR)/man8/netfence.8
 	install -D -m 0644 man/netfence-runtime.8 $(DESTDIR)$(MANDIR)/man8/netfence-runtime.8
 	install -D -m 0644 man/netfence-annotations.5 $(DESTDIR)$(MANDIR)/man5/netfence-annotations.5

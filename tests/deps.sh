@@ -6,12 +6,12 @@ set -euo pipefail
 pkgs=(
 	# build
 	gcc make pkg-config clang clang-format libnl-3-dev libnl-route-3-dev libnftnl-dev
-	libmnl-dev libseccomp-dev libyajl-dev libcap-ng-dev libselinux1-dev libcmocka-dev
+	libmnl-dev libseccomp-dev libyajl-dev libcap-ng-dev libselinux1-dev libcmocka-dev libldns-dev
 	# the SELinux policy module (make selinux)
 	selinux-policy-dev
 	# tests: runtimes, the test world, the static probe, the scripts' tools
 	bats runc crun busybox-static nftables iproute2 conntrack util-linux procps libc6-dev jq
-	coreutils findutils grep sed
+	coreutils findutils grep sed ldnsutils
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
 	# more packages from the caller (bench/deps.sh)

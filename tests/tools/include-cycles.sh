@@ -2,7 +2,7 @@
 # Fail on a dependency cycle between the modules of the production code, or on an include that
 # goes up the layers. A module is a .c file and its .h (lib/policy/policy.c + .h).
 #  0. layers, lowest first: lib/base, runtime-spec and selinux, lib/policy, lib/kernel,
-#     lib/state, lib/fence, hook; a file includes headers of its own layer or lower ones;
+#     lib/state, lib/fence, resolver, hook; a file includes headers of its own layer or lower ones;
 #  1. include edges: every #include "..." of the production code (always);
 #  2. link edges: an object that uses a symbol another object defines (nm), when objects are
 #     given as arguments (`make check-includes` passes build/obj/...; mains excluded).
@@ -14,9 +14,9 @@ cd "$(dirname "$0")/../.."
 edges=$(mktemp)
 trap 'rm -f "$edges" "$edges".*' EXIT
 
-DIRS=(lib/base runtime-spec selinux lib/policy lib/kernel lib/state lib/fence hook)
+DIRS=(lib/base runtime-spec selinux lib/policy lib/kernel lib/state lib/fence resolver hook)
 declare -A RANK=([lib/base]=0 [runtime-spec]=1 [selinux]=1 [lib/policy]=2 [lib/kernel]=3
-	[lib/state]=4 [lib/fence]=5 [hook]=6)
+	[lib/state]=4 [lib/fence]=5 [resolver]=6 [hook]=7)
 rc=0
 for f in $(for d in "${DIRS[@]}"; do ls "$d"/*.[ch]; done); do
 	dir=${f%/*}
