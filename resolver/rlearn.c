@@ -1,0 +1,186 @@
+/* netfence-resolver: opening what an answer taught a container (rcont_learn in rcont.h). Each
+ * address gets the boxes of every rule whose name led to it, merged with what it had; its
+ * elements in the learned sets are replaced in one batch per table, with the timeout of its
+ * record's TTL clamped to the container's dns_min_ttl..dns_max_ttl (a later answer only ever
+ * extends it). The answer goes back only after the kernel acked both tables. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsmsg.h"
+#include "nft_learn.h"
+#include "rbox.h"
+#include "rcont.h"
+
+struct learned *rcont_learned(struct rcont *c, int family, const uint8_t *a, bool create)
+{
+	struct learned *v;
+	size_t len = family == AF_INET6 ? 16 : 4;
+
+	for (size_t i = 0; i < c->n_learned; i++)
+		if (c->learned[i].family == family && memcmp(c->learned[i].a, a, len) == 0)
+			return &c->learned[i];
+	if (!create)
+		return NULL;
+	v = realloc(c->learned, (c->n_learned + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	c->learned = v;
+	v = &c->learned[c->n_learned++];
+	memset(v, 0, sizeof(*v));
+	v->family = family;
+	v->boxes.family = family;
+	memcpy(v->a, a, len);
+	return v;
+}
+
+void rcont_expire(struct rcont *c, uint64_t now_ms)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < c->n_learned; i++) {
+		if (c->learned[i].expires_ms <= now_ms) {
+			nf_boxset_clear(&c->learned[i].boxes);
+			continue;
+		}
+		c->learned[k++] = c->learned[i];
+	}
+	c->n_learned = k;
+}
+
+/* The boxes rules[] open for one address: the rules with the address as their target. */
+static int boxes_for(const struct rcont *c, const struct dnsmsg_addr *a, const uint16_t *rules,
+		     size_t n_rules, struct nf_boxset *ret, struct nf_error *err)
+{
+	struct nf_rule *v = calloc(n_rules, sizeof(*v));
+	int r;
+
+	if (!v)
+		return nf_sys_err(err, ENOMEM, "learning an address");
+	for (size_t i = 0; i < n_rules; i++) {
+		v[i] = c->rules[rules[i]];
+		v[i].family = a->family;
+		v[i].wildcard = false;
+		v[i].host = NULL;
+		memset(&v[i].prefix, 0, sizeof(v[i].prefix));
+		v[i].prefix.addr.family = a->family;
+		memcpy(v[i].prefix.addr.a, a->a, a->family == AF_INET6 ? 16 : 4);
+		v[i].prefix.len = a->family == AF_INET6 ? 128 : 32;
+	}
+	r = plan_compile(v, n_rules, NULL, 0, a->family, ret, err);
+	free(v);
+	return r;
+}
+
+/* One batch per (family, timeout): what to delete and what to add. */
+struct batch {
+	int family;
+	uint64_t timeout_ms;
+	struct nf_boxset del, add;
+};
+
+static int batch_put(struct batch **v, size_t *n, int family, uint64_t timeout_ms,
+		     const struct nf_boxset *del, const struct nf_boxset *add)
+{
+	struct batch *b = NULL;
+	int r = 0;
+
+	for (size_t i = 0; i < *n && !b; i++)
+		if ((*v)[i].family == family && (*v)[i].timeout_ms == timeout_ms)
+			b = &(*v)[i];
+	if (!b) {
+		b = realloc(*v, (*n + 1) * sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		*v = b;
+		b = &b[(*n)++];
+		*b = (struct batch){ family, timeout_ms, { family, NULL, 0 }, { family, NULL, 0 } };
+	}
+	for (size_t i = 0; del && i < del->n && r >= 0; i++)
+		r = rbox_add(&b->del, &del->v[i]);
+	for (size_t i = 0; i < add->n && r >= 0; i++)
+		r = rbox_add(&b->add, &add->v[i]);
+	return r;
+}
+
+int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, const uint16_t *rules,
+		size_t n_rules, uint64_t now_ms, struct nf_error *err)
+{
+	struct nf_boxset *next = calloc(n + 1, sizeof(*next));
+	uint64_t *expires = calloc(n + 1, sizeof(*expires));
+	struct batch *b = NULL;
+	size_t nb = 0;
+	int r = next && expires ? 0 : nf_sys_err(err, ENOMEM, "learning addresses");
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		const struct dnsmsg_addr *a = &addrs[i];
+		struct nf_boxset fresh = { 0 };
+		struct learned *l;
+		uint64_t ttl = a->ttl;
+		bool alive, dup = false;
+
+		if (a->family == AF_INET6 && !c->ipv6)
+			continue; /* IPv6 off: nothing to open, the container has no IPv6 route */
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = addrs[k].family == a->family &&
+			      memcmp(addrs[k].a, a->a, a->family == AF_INET6 ? 16 : 4) == 0;
+		if (dup)
+			continue;
+		ttl = ttl < c->dns->min_ttl ? c->dns->min_ttl : ttl;
+		ttl = ttl > c->dns->max_ttl ? c->dns->max_ttl : ttl;
+		ttl = ttl ? ttl : 1;
+		r = boxes_for(c, a, rules, n_rules, &fresh, err);
+		if (r < 0)
+			break;
+		l = rcont_learned(c, a->family, a->a, true);
+		if (!l) {
+			nf_boxset_clear(&fresh);
+			r = nf_sys_err(err, ENOMEM, "learning addresses");
+			break;
+		}
+		/* an entry about to expire is treated as gone: its elements may leave the kernel
+		 * before our batch reaches it */
+		alive = l->boxes.n && l->expires_ms > now_ms + 500;
+		if (alive) {
+			r = rbox_union(&l->boxes, &fresh, &next[i]);
+			nf_boxset_clear(&fresh);
+		} else {
+			next[i] = fresh;
+		}
+		expires[i] = now_ms + ttl * 1000;
+		if (alive && l->expires_ms > expires[i])
+			expires[i] = l->expires_ms;
+		/* whole seconds, so that the addresses of one answer share a batch */
+		expires[i] = now_ms + (expires[i] - now_ms + 999) / 1000 * 1000;
+		if (r >= 0)
+			r = batch_put(&b, &nb, a->family, expires[i] - now_ms, alive ? &l->boxes : NULL,
+				      &next[i]);
+		if (r == -ENOMEM)
+			r = nf_sys_err(err, ENOMEM, "learning addresses");
+	}
+	for (size_t i = 0; i < nb && r >= 0; i++)
+		r = nft_learn_update(c->learn, b[i].del.n ? &b[i].del : NULL, &b[i].add,
+				     b[i].timeout_ms, err);
+	for (size_t i = 0; i < n; i++) {
+		struct learned *l;
+
+		l = next[i].n ? rcont_learned(c, addrs[i].family, addrs[i].a, false) : NULL;
+		if (r >= 0 && l) {
+			nf_boxset_clear(&l->boxes);
+			l->boxes = next[i];
+			l->expires_ms = expires[i];
+		} else {
+			nf_boxset_clear(&next[i]);
+			if (l) /* unknown what the kernel holds now: no delete next time */
+				l->expires_ms = 0;
+		}
+	}
+	for (size_t i = 0; i < nb; i++) {
+		nf_boxset_clear(&b[i].del);
+		nf_boxset_clear(&b[i].add);
+	}
+	free(b);
+	free(next);
+	free(expires);
+	return r;
+}
