@@ -198,6 +198,9 @@ install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.timer
 	install -D -m 0644 deploy/systemd/netfence-watch.service \
 		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-watch.service
+	install -D -m 0644 deploy/systemd/netfence-resolver.service \
+		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-resolver.service
+	install -D -m 0644 man/netfence-resolver.8 $(DESTDIR)$(MANDIR)/man8/netfence-resolver.8
 	# podman only (precreate breaks CRI-O): containers.conf hooks_dir adds this directory
 	install -d -m 0755 $(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d
 	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' \
