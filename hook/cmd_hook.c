@@ -15,6 +15,7 @@
 #include "fence.h"
 #include "hostconf.h"
 #include "policy.h"
+#include "rclient.h"
 #include "teardown.h"
 #include "util.h"
 
@@ -43,8 +44,10 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 {
 	struct spec_config *cfg = NULL;
 	struct nf_policy *pol = NULL;
+	struct nf_error e2 = { 0 };
 	const char *oci;
 	char fingerprint[17];
+	bool live;
 	int r;
 
 	if (!st->bundle)
@@ -67,6 +70,12 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	}
 	if (r >= 0 && pol && (r = policy_fingerprint(pol, fingerprint)) < 0)
 		nf_sys_err(err, r, "policy");
+	/* live DNS names: the resolver must run; one started here inherits the capabilities this
+	 * process is about to drop. Failing, the container starts and its lookups fail. */
+	live = r >= 0 && pol && policy_dns_live(pol, hc);
+	if (live && resolver_start(hc, &e2) < 0)
+		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (its name lookups fail)", st->id,
+		       e2.msg);
 	/* input read: from here on only what the fence needs (DNS replies are untrusted too) */
 	if (r >= 0 && pol)
 		r = caps_drop_to(caps_fence, caps_fence_n, err);
@@ -74,6 +83,9 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
 	if (r >= 0 && pol)
 		r = fence_setup(hc, st->id, st->pid, st->bundle, cfg, pol, fingerprint, err);
+	if (r >= 0 && live && resolver_register(hc, st->id, &e2) < 0)
+		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (its name lookups fail)", st->id,
+		       e2.msg);
 	policy_free(pol);
 	spec_config_free(cfg);
 	return r;

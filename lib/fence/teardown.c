@@ -17,6 +17,7 @@
 #include "link.h"
 #include "names.h"
 #include "nft.h"
+#include "rclient.h"
 #include "util.h"
 
 static int veth_delete_job(struct job *jb)
@@ -102,6 +103,9 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 	 * stop the interface's traffic and keep new conntrack entries for the address from being
 	 * confirmed.
 	 */
+	/* the resolver first: it must open nothing more for this fence */
+	if (j->dns)
+		resolver_unregister(hc, j->id);
 	if (veth && !bg)
 		job_start(&del, veth_delete_job);
 	if (j->steps & J_NS_NFT) {
