@@ -137,10 +137,21 @@ struct chain {
 	size_t n;
 };
 
+/* The same name, ignoring case: equal names have equal lengths, and owners usually repeat
+ * the chain's case byte for byte. */
+static bool name_eq(const ldns_rdf *a, const ldns_rdf *b)
+{
+	if (ldns_rdf_size(a) != ldns_rdf_size(b))
+		return false;
+	if (memcmp(ldns_rdf_data(a), ldns_rdf_data(b), ldns_rdf_size(a)) == 0)
+		return true;
+	return ldns_dname_compare(a, b) == 0;
+}
+
 static bool on_chain(const struct chain *c, const ldns_rdf *d)
 {
 	for (size_t i = 0; i < c->n; i++)
-		if (ldns_dname_compare(c->name[i], d) == 0)
+		if (name_eq(c->name[i], d))
 			return true;
 	return false;
 }
@@ -157,7 +168,7 @@ static void chain_follow(const ldns_rr_list *an, const ldns_rdf *qname, struct c
 
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
 			    ldns_rr_rd_count(rr) == 1 &&
-			    ldns_dname_compare(ldns_rr_owner(rr), cur) == 0)
+			    name_eq(ldns_rr_owner(rr), cur))
 				next = ldns_rr_rdf(rr, 0);
 		}
 		if (!next || ldns_rdf_get_type(next) != LDNS_RDF_TYPE_DNAME || on_chain(c, next))
