@@ -167,8 +167,7 @@ static void chain_follow(const ldns_rr_list *an, const ldns_rdf *qname, struct c
 			const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
 			if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_CNAME &&
-			    ldns_rr_rd_count(rr) == 1 &&
-			    name_eq(ldns_rr_owner(rr), cur))
+			    ldns_rr_rd_count(rr) == 1 && name_eq(ldns_rr_owner(rr), cur))
 				next = ldns_rr_rdf(rr, 0);
 		}
 		if (!next || ldns_rdf_get_type(next) != LDNS_RDF_TYPE_DNAME || on_chain(c, next))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h> /* before ldns, which otherwise makes bool a signed char */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
