@@ -103,7 +103,7 @@ int dnsmsg_reply_rcode(const uint8_t *query, size_t len, int rcode, uint8_t **ou
 	_cleanup_(ldns_pkt_freep) ldns_pkt *qp = NULL;
 	_cleanup_(ldns_pkt_freep) ldns_pkt *r = NULL;
 
-	if (len < LDNS_HEADER_SIZE || LDNS_QR_WIRE(query))
+	if (len < LDNS_HEADER_SIZE || LDNS_QR_WIRE(query) || rcode < 0 || rcode > 15)
 		return -EINVAL;
 	r = ldns_pkt_new();
 	if (!r)

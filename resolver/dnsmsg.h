@@ -38,8 +38,8 @@ int dnsmsg_parse_query(const uint8_t *buf, size_t len, struct dnsmsg_query *q);
 /* A reply to query with rcode (LDNS_RCODE_REFUSED, NXDOMAIN, SERVFAIL, FORMERR): the query's
  * id, opcode, RD and CD, its question when it parses with exactly one, and an OPT record (our
  * UDP size, the query's DO bit) when it had one. A query that does not parse gets a header
- * only (id, opcode, RD). -EINVAL for fewer than 12 bytes or a response (never answer one);
- * -ENOMEM. *out is malloc'd. */
+ * only (id, opcode, RD). -EINVAL for fewer than 12 bytes, a response (never answer one) or an
+ * rcode that needs EDNS (over 15); -ENOMEM. *out is malloc'd. */
 int dnsmsg_reply_rcode(const uint8_t *query, size_t len, int rcode, uint8_t **out, size_t *outlen);
 
 struct dnsmsg_addr {

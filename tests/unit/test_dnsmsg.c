@@ -347,6 +347,9 @@ static void test_reply_rcode(void **state)
 	w[2] |= 0x80;
 	assert_int_equal(dnsmsg_reply_rcode(w, len, LDNS_RCODE_FORMERR, &out, &outlen), -EINVAL);
 	assert_int_equal(dnsmsg_reply_rcode(w, 11, LDNS_RCODE_FORMERR, &out, &outlen), -EINVAL);
+	w[2] &= 0x7f;
+	assert_int_equal(dnsmsg_reply_rcode(w, len, 16, &out, &outlen), -EINVAL);
+	assert_int_equal(dnsmsg_reply_rcode(w, len, -1, &out, &outlen), -EINVAL);
 	free(w);
 }
 
