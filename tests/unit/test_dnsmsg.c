@@ -735,6 +735,31 @@ static void test_answer_mismatch(void **state)
 	assert_int_equal(s.noted, 0);
 }
 
+/* An upstream's A record whose data is not one address never reaches the container. */
+static void test_answer_malformed_address(void **state)
+{
+	static const char *const an[] = { "m.example. 30 IN A 192.0.2.5", NULL };
+	struct seen s = { 0 };
+	size_t ql, al;
+	uint8_t *qw = query("m.example", LDNS_RR_TYPE_A, 16, 0, &ql);
+	struct dnsmsg_query q = q_of(qw, ql);
+	uint8_t *aw = answer("m.example", LDNS_RR_TYPE_A, 16, an, &al);
+	struct filtered f;
+
+	/* the last record ends with RDLENGTH 4 and the address: make it an empty A */
+	assert_int_equal(aw[al - 6], 0);
+	assert_int_equal(aw[al - 5], 4);
+	aw[al - 5] = 0;
+	f = filter(aw, al - 4, &q, &s);
+	assert_int_equal(f.r, 0);
+	assert_int_equal(f.n_addrs, 0);
+	assert_int_equal(count_addr_rrs(f.pkt, LDNS_SECTION_ANSWER), 0);
+	assert_int_equal(s.asked, 0);
+	filtered_free(&f);
+	free(aw);
+	free(qw);
+}
+
 static void test_set_id(void **state)
 {
 	uint8_t b[2] = { 0, 0 };
@@ -763,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_answer_truncated_and_rcodes),
 		cmocka_unit_test(test_answer_duplicates),
 		cmocka_unit_test(test_answer_mismatch),
+		cmocka_unit_test(test_answer_malformed_address),
 		cmocka_unit_test(test_set_id),
 	};
 
