@@ -168,7 +168,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 	@mkdir -p $(dir $@)
 	clang -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(INCS) \
-		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+		$(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) $$($(PKG_CONFIG) --libs ldns) -lcrypto
 
 fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)

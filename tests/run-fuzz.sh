@@ -18,6 +18,11 @@ for bin in "$@"; do
 	if [ -d "$here/fuzz/corpus/$name" ]; then
 		cp -r "$here/fuzz/corpus/$name/." "$work/corpus/"
 	fi
+	# binary seeds (DNS messages) are kept as hex text, drill -w's format (";" comments)
+	for h in "$work/corpus"/*.hex; do
+		[ -e "$h" ] || continue
+		perl -ne 's/;.*//; s/\s+//g; print pack("H*", $_)' "$h" >"${h%.hex}" && rm -f "$h"
+	done
 	echo "fuzz: $name for ${secs}s"
 	if "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
 		-artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1; then

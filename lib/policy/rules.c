@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dnsname.h"
 #include "util.h"
 
 #define RULE_TOKEN_MAX 512
@@ -42,48 +43,6 @@ static int parse_uint(const char *s, size_t n, unsigned maxdigits, unsigned max,
 		return -EINVAL;
 	*ret = v;
 	return 0;
-}
-
-/* Hostname (without "*." and with at most one trailing dot), lowercased into out. */
-static const char *host_check(const char *s, size_t n, char out[254])
-{
-	size_t label = 0;
-
-	if (n > 0 && s[n - 1] == '.')
-		n--;
-	if (n == 0)
-		return "empty hostname";
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return "non-ASCII hostname: use the A-label (xn--) form";
-	if (n > 253)
-		return "hostname longer than 253 characters";
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return "empty label in hostname";
-			if (s[i - 1] == '-')
-				return "hostname label ends with a hyphen";
-			label = 0;
-		} else if (isalnum((unsigned char)c) || c == '-') {
-			if (c == '-' && label == 0)
-				return "hostname label starts with a hyphen";
-			if (++label > 63)
-				return "hostname label longer than 63 characters";
-		} else {
-			return "invalid character in hostname (letters, digits, hyphens and dots "
-			       "only)";
-		}
-		out[i] = (char)tolower((unsigned char)c);
-	}
-	if (label == 0)
-		return "empty label in hostname";
-	if (s[n - 1] == '-')
-		return "hostname label ends with a hyphen";
-	out[n] = '\0';
-	return NULL;
 }
 
 /* Prefix length: digits only, no sign, no leading zero. */
@@ -194,7 +153,7 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 			target += 2;
 			target_n -= 2;
 		}
-		why = host_check(target, target_n, host);
+		why = dnsname_check(target, target_n, host);
 	}
 	if (why)
 		return why;
