@@ -44,8 +44,7 @@ static int parse_uint(const char *s, size_t n, unsigned maxdigits, unsigned max,
 	return 0;
 }
 
-/* Hostname (without "*." and with at most one trailing dot), lowercased into out. */
-static const char *host_check(const char *s, size_t n, char out[254])
+const char *rule_host_check(const char *s, size_t n, char out[254])
 {
 	size_t label = 0;
 
@@ -194,7 +193,7 @@ static const char *rule_parse_one(const char *t, struct nf_rule *r, char host[25
 			target += 2;
 			target_n -= 2;
 		}
-		why = host_check(target, target_n, host);
+		why = rule_host_check(target, target_n, host);
 	}
 	if (why)
 		return why;

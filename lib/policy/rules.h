@@ -28,6 +28,10 @@ void rules_free(struct nf_rule *v, size_t n);
 int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
 		     size_t *n, struct nf_error *err);
 
+/* A hostname of n bytes (without "*.", at most one trailing dot, which is dropped) checked as
+ * rule targets are (SPEC section 3) and lower-cased into out: NULL, or why it is not one. */
+const char *rule_host_check(const char *s, size_t n, char out[254]);
+
 /* Render a rule back in canonical grammar form (for validate/status). buf >= 300. */
 const char *rule_str(const struct nf_rule *r, char *buf, unsigned size);
 
