@@ -1,6 +1,7 @@
 /* netfence: `netfence validate [FILE|-] [--json] [--host]`: checks a config.json's io.netfence.*
  * annotations against the host configuration, reporting every error found, and prints the
- * resolved policy. --host also checks the host (forwarding, firewalls that drop forwarding). */
+ * resolved policy; with live DNS names, which names the container may resolve and what each
+ * opens. --host also checks the host (forwarding, firewalls that drop forwarding). */
 #include <errno.h>
 #include <selinux/selinux.h>
 #include <stdio.h>
@@ -71,6 +72,171 @@ static int check_rule_tokens(const struct spec_config *cfg, const char *key, cha
 	return errors;
 }
 
+/* One name the container may resolve (live DNS names) and what its answers open: the ports
+ * of every egress rule naming it, none for a name of io.netfence.dns-names only. */
+struct dns_entry {
+	char name[260]; /* "pypi.org", "*.openai.com", "*" */
+	char **opens;	/* "tcp 443", "tcp and udp 53", "icmp", "all protocols and ports" */
+	size_t n_opens;
+};
+
+static void dns_entries_free(struct dns_entry *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		nf_strv_free(v[i].opens, v[i].n_opens);
+	free(v);
+}
+
+static void opens_str(const struct nf_rule *r, char *buf, size_t size)
+{
+	static const char *const proto[] = { "tcp and udp", "tcp", "udp", "icmp" };
+	char ports[16];
+
+	if (r->has_ports && r->port_lo == r->port_hi)
+		snprintf(ports, sizeof(ports), "%u", (unsigned)r->port_lo);
+	else if (r->has_ports)
+		snprintf(ports, sizeof(ports), "%u-%u", (unsigned)r->port_lo, (unsigned)r->port_hi);
+	if (r->proto == NF_PROTO_ICMP)
+		snprintf(buf, size, "icmp");
+	else if (!r->has_ports && r->proto == NF_PROTO_ANY)
+		snprintf(buf, size, "all protocols and ports");
+	else if (!r->has_ports)
+		snprintf(buf, size, "%s, all ports", proto[r->proto]);
+	else
+		snprintf(buf, size, "%s %s", proto[r->proto], ports);
+}
+
+/* The egress hostname and wildcard rules grouped by name, in rule order, then the names of
+ * io.netfence.dns-names that no rule names. */
+static int dns_entries(const struct nf_policy *p, struct dns_entry **ret, size_t *ret_n)
+{
+	struct dns_entry *v = calloc(p->n_egress + p->n_dns_names + 1, sizeof(*v));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_egress + p->n_dns_names; i++) {
+		const struct nf_rule *r = i < p->n_egress ? &p->egress[i] : NULL;
+		char name[260], opens[64], **g;
+		size_t j;
+		bool dup = false;
+
+		if (r && r->family != 0)
+			continue;
+		if (r)
+			snprintf(name, sizeof(name), "%s%s", r->wildcard ? "*." : "", r->host);
+		else
+			snprintf(name, sizeof(name), "%s", p->dns_names[i - p->n_egress]);
+		for (j = 0; j < n && strcmp(v[j].name, name) != 0; j++)
+			;
+		if (j == n)
+			snprintf(v[n++].name, sizeof(v->name), "%s", name);
+		if (!r)
+			continue;
+		opens_str(r, opens, sizeof(opens));
+		for (size_t k = 0; k < v[j].n_opens && !dup; k++)
+			dup = strcmp(v[j].opens[k], opens) == 0;
+		if (dup)
+			continue;
+		g = realloc(v[j].opens, (v[j].n_opens + 1) * sizeof(*g));
+		if (g)
+			v[j].opens = g;
+		if (!g || !(g[v[j].n_opens] = strdup(opens))) {
+			dns_entries_free(v, n);
+			return -ENOMEM;
+		}
+		v[j].n_opens++;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+/* Does io.netfence.dns-names let every name resolve? */
+static bool dns_any(const struct nf_policy *p)
+{
+	for (size_t i = 0; i < p->n_dns_names; i++)
+		if (strcmp(p->dns_names[i], "*") == 0)
+			return true;
+	return false;
+}
+
+/* Live DNS names, as text: one line per name, then what happens to any other. */
+static void print_dns_live(const struct nf_policy *p, const struct hostconf *hc)
+{
+	struct dns_entry *v = NULL;
+	size_t n = 0;
+	const char *nothing =
+		p->base == NF_BASE_INTERNET ? "opens nothing the policy does not" : "opens nothing";
+
+	if (dns_entries(p, &v, &n) < 0) {
+		printf("dns:      (out of memory listing the names)\n");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].n_opens == 0) {
+			if (strcmp(v[i].name, "*") == 0)
+				printf("dns:      * (any name resolves, %s)\n", nothing);
+			else
+				printf("dns:      %s (resolves, %s)\n", v[i].name, nothing);
+			continue;
+		}
+		printf("dns:      %s ->", v[i].name);
+		for (size_t k = 0; k < v[i].n_opens; k++)
+			printf("%s %s", k ? "," : "", v[i].opens[k]);
+		printf(" (learned live, TTL %u-%u s)\n", hc->dns_min_ttl, hc->dns_max_ttl);
+	}
+	if (!dns_any(p))
+		printf("dns:      any other name refused (answered %s)\n",
+		       hc->dns_nxdomain ? "NXDOMAIN" : "REFUSED");
+	dns_entries_free(v, n);
+}
+
+/* The same as JSON: {"mode": "live", "names": [{"name", "opens": [...]}], "other": "refused"
+ * | "nxdomain" | "resolves", "min_ttl", "max_ttl"}. NULL when out of memory. */
+static yajl_val dns_live_json(const struct nf_policy *p, const struct hostconf *hc)
+{
+	yajl_val o = json_new(yajl_t_object), names = json_new(yajl_t_array);
+	struct dns_entry *v = NULL;
+	size_t n = 0;
+	int r = o && names ? dns_entries(p, &v, &n) : -ENOMEM;
+
+	for (size_t i = 0; r >= 0 && i < n; i++) {
+		yajl_val e = json_new(yajl_t_object), opens = json_new(yajl_t_array);
+
+		if (!e || !opens) {
+			yajl_tree_free(e);
+			yajl_tree_free(opens);
+			r = -ENOMEM;
+			break;
+		}
+		for (size_t k = 0; k < v[i].n_opens; k++)
+			r |= json_append(opens, json_new_string(v[i].opens[k]));
+		r |= json_put(e, "name", json_new_string(v[i].name));
+		r |= json_put(e, "opens", opens);
+		r |= json_append(names, e);
+	}
+	dns_entries_free(v, n);
+	if (r >= 0) {
+		r |= json_put(o, "mode", json_new_string("live"));
+		r |= json_put(o, "names", names);
+		names = NULL;
+		r |= json_put(o, "other",
+			      json_new_string(dns_any(p)	 ? "resolves"
+					      : hc->dns_nxdomain ? "nxdomain"
+								 : "refused"));
+		r |= json_put(o, "min_ttl", json_new_uint(hc->dns_min_ttl));
+		r |= json_put(o, "max_ttl", json_new_uint(hc->dns_max_ttl));
+	}
+	if (names)
+		yajl_tree_free(names);
+	if (r < 0) {
+		yajl_tree_free(o);
+		return NULL;
+	}
+	return o;
+}
+
 static void print_rules(const char *label, const struct nf_rule *r, size_t n)
 {
 	char buf[320];
@@ -83,7 +249,7 @@ static void print_rules(const char *label, const struct nf_rule *r, size_t n)
 	printf("\n");
 }
 
-static void print_text(const struct nf_policy *p)
+static void print_text(const struct nf_policy *p, const struct hostconf *hc)
 {
 	char a[64];
 
@@ -95,7 +261,11 @@ static void print_text(const struct nf_policy *p)
 		printf(" none");
 	for (size_t i = 0; i < p->n_dns; i++)
 		printf("%s %s", i ? "," : "", nf_addr_str(&p->dns[i], a, sizeof(a)));
-	printf("\nipv6:     %s\nseccomp:  %s\nselinux:  %s%s\n", p->ipv6 ? "on" : "off",
+	printf("%s\n",
+	       p->dns_live ? " (answered by netfence's resolver: names follow DNS live)" : "");
+	if (p->dns_live)
+		print_dns_live(p, hc);
+	printf("ipv6:     %s\nseccomp:  %s\nselinux:  %s%s\n", p->ipv6 ? "on" : "off",
 	       seccomp_name(p->seccomp), selinux_name(p),
 	       is_selinux_enabled() > 0 ? "" : " (SELinux is not enabled on this host: no labels)");
 	if (p->n_hostnames) {
@@ -120,7 +290,7 @@ static yajl_val rules_json(const struct nf_rule *r, size_t n)
 }
 
 /* The result as JSON on stdout; false (reported on stderr) when it could not be written. */
-static bool print_json(const struct nf_policy *p, const char *error)
+static bool print_json(const struct nf_policy *p, const struct hostconf *hc, const char *error)
 {
 	_cleanup_(yajl_tree_freep) yajl_val o = json_new(yajl_t_object);
 	_cleanup_free_ char *text = NULL;
@@ -149,6 +319,8 @@ static bool print_json(const struct nf_policy *p, const char *error)
 		r |= json_put(o, "selinux", json_new_string(selinux_name(p)));
 		r |= json_put(o, "selinux_enabled",
 			      json_new(is_selinux_enabled() > 0 ? yajl_t_true : yajl_t_false));
+		if (p->dns_live)
+			r |= json_put(o, "dns_names", dns_live_json(p, hc));
 	}
 	if (r < 0)
 		nf_sys_err(&err, ENOMEM, "writing JSON");
@@ -225,7 +397,7 @@ int cmd_validate(int argc, char **argv)
 	r = spec_config_load_path(file, &cfg, &err);
 	if (r < 0) {
 		if (json)
-			print_json(NULL, err.msg);
+			print_json(NULL, hc, err.msg);
 		return cmd_fail("validate", &err);
 	}
 	/* input read: validate changes nothing; --host lists the host's nftables chains, and
@@ -254,11 +426,11 @@ int cmd_validate(int argc, char **argv)
 	if (host)
 		errors += check_host();
 	if (json) {
-		if (!print_json(errors ? NULL : pol, errors ? last : NULL))
+		if (!print_json(errors ? NULL : pol, hc, errors ? last : NULL))
 			errors++;
 	} else if (errors == 0) {
 		if (pol)
-			print_text(pol);
+			print_text(pol, hc);
 		else
 			printf("policy:   none applies (no io.netfence.* annotation and no "
 			       "default_policy): netfence leaves this container alone\n");

@@ -27,6 +27,7 @@
 #include "netns.h"
 #include "nft.h"
 #include "plan.h"
+#include "rules.h"
 #include "seccomp.h"
 #include "teardown.h"
 #include "util.h"
@@ -46,19 +47,27 @@ static void fence_clear(struct nft_fence *f)
 
 /* Compile the policy into the sets nft.h loads. The host's prefixes are not in the container's
  * deny list but in hostnet sets the watcher keeps in step: the host table's shared ones, or
- * (overlay mode) the namespace's own, filled here from a read under the state lock. */
+ * (overlay mode) the namespace's own, filled here from a read under the state lock. With live
+ * DNS names the resolvers get no port-53 element (their DNS goes to netfence's resolver), and
+ * the egress hostname and wildcard rules left in the policy open nothing here: plan_compile
+ * takes address rules only (family 0 is no family it compiles); the resolver opens what their
+ * names answer. */
 static int fence_compile(const struct nf_policy *pol, struct nft_fence *f, struct nf_error *err)
 {
 	_cleanup_free_ struct nf_prefix *host = NULL;
-	size_t n_host = 0;
+	const struct nf_addr *dns = pol->dns_live ? NULL : pol->dns;
+	size_t n_host = 0, n_dns = pol->dns_live ? 0 : pol->n_dns;
 	int r;
 
-	r = plan_compile(pol->egress, pol->n_egress, pol->dns, pol->n_dns, AF_INET, &f->eg4, err);
+	if (pol->dns_live) {
+		f->dns_redirect = pol->dns;
+		f->n_dns_redirect = pol->n_dns;
+	}
+	r = plan_compile(pol->egress, pol->n_egress, dns, n_dns, AF_INET, &f->eg4, err);
 	if (r >= 0)
 		r = plan_compile(pol->ingress, pol->n_ingress, NULL, 0, AF_INET, &f->in4, err);
 	if (r >= 0 && pol->ipv6)
-		r = plan_compile(pol->egress, pol->n_egress, pol->dns, pol->n_dns, AF_INET6,
-				 &f->eg6, err);
+		r = plan_compile(pol->egress, pol->n_egress, dns, n_dns, AF_INET6, &f->eg6, err);
 	if (r >= 0 && pol->ipv6)
 		r = plan_compile(pol->ingress, pol->n_ingress, NULL, 0, AF_INET6, &f->in6, err);
 	if (r < 0 || pol->base != NF_BASE_INTERNET)
@@ -349,6 +358,35 @@ static int fence_join(const struct hostconf *hc, const char *id, int pid, const 
 	return r < 0 ? r : 1;
 }
 
+/* The state's "dns" object (live DNS names): what the resolver needs of this fence, from the
+ * policy and the host configuration it is set up with. Borrows pol's arrays except rules. */
+static int dns_record(const struct hostconf *hc, const struct nf_policy *pol, struct journal_dns *d)
+{
+	*d = (struct journal_dns){ .upstreams = pol->dns,
+				   .n_upstreams = pol->n_dns,
+				   .names = pol->dns_names,
+				   .n_names = pol->n_dns_names,
+				   .nxdomain = hc->dns_nxdomain,
+				   .min_ttl = hc->dns_min_ttl,
+				   .max_ttl = hc->dns_max_ttl,
+				   .max_names = hc->dns_max_names,
+				   .max_qps = hc->dns_max_qps };
+	d->rules = calloc(pol->n_egress + 1, sizeof(*d->rules));
+	if (!d->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < pol->n_egress; i++) {
+		char buf[320];
+
+		if (pol->egress[i].family != 0)
+			continue;
+		d->rules[d->n_rules] = strdup(rule_str(&pol->egress[i], buf, sizeof(buf)));
+		if (!d->rules[d->n_rules])
+			return -ENOMEM;
+		d->n_rules++;
+	}
+	return 0;
+}
+
 bool fence_in_host_netns(const struct spec_config *cfg, int pid)
 {
 	struct nf_error ignored = { 0 };
@@ -381,6 +419,7 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 	_cleanup_free_ char *secctx = NULL;
 	struct netns_id nsid;
 	struct journal j = { 0 };
+	struct journal_dns dns = { 0 };
 	struct journal *old = NULL;
 	char path[PATH_MAX];
 	size_t n_devs = 0;
@@ -524,6 +563,10 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 		snprintf(j.ifname, sizeof(j.ifname), "nf%s", j.hex);
 	j.steps = J_INDEX;
 	r = journal_member_add(&j, id, pid, j.pid_start);
+	if (r >= 0 && pol->dns_live) {
+		r = dns_record(hc, pol, &dns);
+		j.dns = &dns;
+	}
 	if (r < 0)
 		nf_sys_err(err, r, "recording container %s", id);
 	if (r >= 0)
@@ -550,5 +593,6 @@ out:
 	free(j.ns_handle);
 	for (size_t i = 0; i < ARRAY_SIZE(j.host); i++)
 		nf_boxset_clear(&j.host[i]);
+	nf_strv_free(dns.rules, dns.n_rules);
 	return r < 0 ? r : 0;
 }

@@ -41,6 +41,12 @@ struct nft_fence {
 	 * (plan_host_deny), read under the state lock, for the namespace's own hostnet sets. In
 	 * wire mode the host table's shared sets serve; the watcher keeps both in step. */
 	struct nf_boxset hostnet4, hostnet6;
+	/* live DNS names (SPEC section 10): the policy's resolvers. The namespace's table gets a
+	 * nat output chain that sends DNS (UDP and TCP port 53) to them to netfence's resolver in
+	 * the namespace (127.83.0.53, [::1] port 53) instead; they get no port-53 element in the
+	 * allow sets. n_dns_redirect 0 (static mode): no such chain. */
+	const struct nf_addr *dns_redirect;
+	size_t n_dns_redirect;
 	/* nft_host_remove: the elements the set-up added are not known (gc, a state file of an
 	 * older netfence): find them by interface name in a dump of the shared sets, and remove
 	 * the per-container chains and sets of the older layout too */

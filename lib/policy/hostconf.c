@@ -230,6 +230,7 @@ void hostconf_free(struct hostconf *hc)
 	nf_strv_free(hc->allow_policies, hc->n_allow_policies);
 	free(hc->state_dir);
 	free(hc->selinux_packet_type);
+	free(hc->resolver_log);
 	free(hc->path);
 	free(hc);
 }
@@ -401,6 +402,81 @@ static int parse_pool(yajl_val v, const char *what, const char *key, int family,
 	return 0;
 }
 
+/* A value as the file has it, for messages: a string quoted, a number as written, else its kind. */
+static const char *value_str(yajl_val v, char *buf, size_t size)
+{
+	char q[100];
+
+	if (YAJL_IS_STRING(v))
+		snprintf(buf, size, "\"%s\"", nf_quote(v->u.string, q, sizeof(q)));
+	else if (YAJL_IS_NUMBER(v) && v->u.number.r)
+		snprintf(buf, size, "%.40s", v->u.number.r);
+	else
+		snprintf(buf, size, "%s",
+			 YAJL_IS_OBJECT(v)  ? "an object"
+			 : YAJL_IS_ARRAY(v) ? "an array"
+			 : YAJL_IS_NULL(v)  ? "null"
+					    : "a boolean");
+	return buf;
+}
+
+/* A string key with two values: *ret = (value == second). */
+static int get_choice(yajl_val v, const char *what, const char *key, const char *first,
+		      const char *second, bool *ret, struct nf_error *err)
+{
+	char b[128];
+
+	if (!YAJL_IS_STRING(v) ||
+	    (strcmp(v->u.string, first) != 0 && strcmp(v->u.string, second) != 0))
+		return nf_input_err(err, "%s: \"%s\": %s is not \"%s\" or \"%s\"", what, key,
+				    value_str(v, b, sizeof(b)), first, second);
+	*ret = strcmp(v->u.string, second) == 0;
+	return 0;
+}
+
+/* An integer key within lo..hi, with its unit for the message. */
+static int get_uint(yajl_val v, const char *what, const char *key, long long lo, long long hi,
+		    const char *unit, unsigned *ret, struct nf_error *err)
+{
+	char b[128];
+
+	if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < lo || YAJL_GET_INTEGER(v) > hi)
+		return nf_input_err(err, "%s: \"%s\": %s is not a number of %s from %lld to %lld",
+				    what, key, value_str(v, b, sizeof(b)), unit, lo, hi);
+	*ret = (unsigned)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+/* Keys of the DNS-name resolver (SPEC section 10); 0 when key is one, 1 when it is not. */
+static int parse_dns_key(const char *key, yajl_val v, const char *what, struct hostconf *hc,
+			 struct nf_error *err)
+{
+	char b[128];
+
+	if (strcmp(key, "dns_names") == 0)
+		return get_choice(v, what, key, "live", "static", &hc->dns_static, err);
+	if (strcmp(key, "dns_refuse") == 0)
+		return get_choice(v, what, key, "refused", "nxdomain", &hc->dns_nxdomain, err);
+	if (strcmp(key, "dns_min_ttl") == 0) /* checked against dns_max_ttl after the loop */
+		return get_uint(v, what, key, 0, 604800, "seconds", &hc->dns_min_ttl, err);
+	if (strcmp(key, "dns_max_ttl") == 0)
+		return get_uint(v, what, key, 1, 604800, "seconds", &hc->dns_max_ttl, err);
+	if (strcmp(key, "dns_max_names") == 0)
+		return get_uint(v, what, key, 1, 1000000, "names", &hc->dns_max_names, err);
+	if (strcmp(key, "dns_max_qps") == 0)
+		return get_uint(v, what, key, 1, 100000, "queries per second", &hc->dns_max_qps,
+				err);
+	if (strcmp(key, "resolver_log") != 0)
+		return 1;
+	if (!YAJL_IS_STRING(v) || v->u.string[0] != '/' || strlen(v->u.string) > 256 ||
+	    strstr(v->u.string, "/../") || strchr(v->u.string, '\n'))
+		return nf_input_err(err, "%s: \"resolver_log\": %s is not an absolute path", what,
+				    value_str(v, b, sizeof(b)));
+	free(hc->resolver_log);
+	hc->resolver_log = strdup(v->u.string);
+	return hc->resolver_log ? 0 : nf_sys_err(err, ENOMEM, "%s", what);
+}
+
 static struct hostconf *hostconf_defaults(void)
 {
 	struct hostconf *hc = calloc(1, sizeof(*hc));
@@ -411,6 +487,10 @@ static struct hostconf *hostconf_defaults(void)
 	nf_prefix_parse("fd6e:6663::/64", true, &hc->subnet6);
 	hc->nat = true;
 	hc->lock_timeout = 10;
+	hc->dns_min_ttl = 60;
+	hc->dns_max_ttl = 86400;
+	hc->dns_max_names = 10000;
+	hc->dns_max_qps = 200;
 	hc->allow_all_policies = true;
 	hc->allow_rules = hc->allow_dns = hc->allow_seccomp_off = true;
 	hc->state_dir = strdup("/run/netfence");
@@ -557,12 +637,16 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 			hc->selinux_packet_type = strdup(v->u.string);
 			if (!hc->selinux_packet_type)
 				return nf_sys_err(err, ENOMEM, "%s", what);
-		} else {
+		} else if ((r = parse_dns_key(key, v, what, hc, err)) > 0) {
 			return nf_input_err(err, "%s: unknown key \"%.100s\"", what, key);
 		}
 		if (r < 0)
 			return r;
 	}
+	if (hc->dns_min_ttl > hc->dns_max_ttl)
+		return nf_input_err(err,
+				    "%s: \"dns_min_ttl\": %u is more than \"dns_max_ttl\" (%u)",
+				    what, hc->dns_min_ttl, hc->dns_max_ttl);
 	r = flags & NF_HOSTCONF_NO_PROFILES ? 0 : check_default_policy(hc, default_obj, what, err);
 	if (r < 0)
 		return r;

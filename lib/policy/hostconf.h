@@ -65,6 +65,15 @@ struct hostconf {
 	char *path;	 /* the file read, NULL for built-in defaults */
 	unsigned lock_timeout; /* "lock_timeout": seconds to wait for the state lock (1-3600,
 				    * default 10) before failing with the holder's pid */
+	/* DNS names (SPEC section 10): copied into a container's state at set-up, so the values
+	 * a container was set up with govern it for its whole life */
+	bool dns_static;	/* "dns_names": "live" (default) | "static" (resolved at set-up) */
+	bool dns_nxdomain;	/* "dns_refuse": "refused" (default) | "nxdomain" */
+	unsigned dns_min_ttl;	/* "dns_min_ttl": seconds, 0..dns_max_ttl, default 60 */
+	unsigned dns_max_ttl;	/* "dns_max_ttl": seconds, 1..604800, default 86400 */
+	unsigned dns_max_names; /* "dns_max_names": names tracked per container, default 10000 */
+	unsigned dns_max_qps;	/* "dns_max_qps": queries per second per container, default 200 */
+	char *resolver_log; /* "resolver_log": absolute path of the resolver's log, NULL: syslog */
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default

@@ -4,6 +4,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* getaddrinfo_a */
 #endif
+#include "dnsname.h"
 #include "policy.h"
 
 #include <arpa/inet.h>
@@ -26,10 +27,10 @@
 #define POLICY_HOSTNAMES_MAX 256
 #define POLICY_ADDRS_PER_NAME 64
 
-enum { K_POLICY, K_EGRESS, K_INGRESS, K_DNS, K_IPV6, K_SECCOMP, K_SELINUX, K_COUNT };
+enum { K_POLICY, K_EGRESS, K_INGRESS, K_DNS, K_IPV6, K_SECCOMP, K_SELINUX, K_DNS_NAMES, K_COUNT };
 static const char *const key_names[K_COUNT] = {
 	"io.netfence.policy", "io.netfence.egress",  "io.netfence.ingress", "io.netfence.dns",
-	"io.netfence.ipv6",   "io.netfence.seccomp", "io.netfence.selinux",
+	"io.netfence.ipv6",   "io.netfence.seccomp", "io.netfence.selinux", "io.netfence.dns-names",
 };
 
 void policy_free(struct nf_policy *p)
@@ -42,6 +43,7 @@ void policy_free(struct nf_policy *p)
 	free(p->dns);
 	free(p->selinux_context);
 	nf_strv_free(p->hostnames, p->n_hostnames);
+	nf_strv_free(p->dns_names, p->n_dns_names);
 	free(p);
 }
 
@@ -181,6 +183,93 @@ static int annotation_dns(struct nf_policy *p, const char *value, struct nf_erro
 			return 0;
 		s = end + 1;
 	}
+}
+
+static int strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* io.netfence.dns-names: comma-separated "name", "*.suffix" or "*" (whitespace around commas
+ * ignored, an empty value names none), each name checked as a hostname rule target is. Kept
+ * lower-case without a trailing dot, sorted, duplicates dropped. */
+static int annotation_dns_names(struct nf_policy *p, const char *value, struct nf_error *err)
+{
+	const char *key = key_names[K_DNS_NAMES], *s = value;
+	char q[160];
+
+	if (!value[strspn(value, " \t\r\n")])
+		return 0;
+	for (size_t idx = 1;; idx++) {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		char tok[260], host[254], **g;
+		const char *why = NULL;
+		bool wild;
+
+		while (n > 0 && isspace((unsigned char)*s)) {
+			s++;
+			n--;
+		}
+		while (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		if (n == 0)
+			return nf_input_err(err, "%s: empty name (name %zu: stray comma)", key,
+					    idx);
+		if (p->n_dns_names >= NF_RULES_MAX_ANNOTATION)
+			return nf_input_err(err, "%s: more than the limit of %d names", key,
+					    NF_RULES_MAX_ANNOTATION);
+		snprintf(tok, sizeof(tok), "%.*s", (int)(n < sizeof(tok) ? n : sizeof(tok) - 1), s);
+		wild = n >= 2 && s[0] == '*' && s[1] == '.';
+		if (n >= sizeof(tok) - 1)
+			why = "longer than 255 characters";
+		else if (!(n == 1 && s[0] == '*'))
+			why = dnsname_check(s + (wild ? 2 : 0), n - (wild ? 2 : 0), host);
+		if (why)
+			return nf_input_err(err,
+					    "%s: invalid name \"%s\": %s (a name, *.suffix or *)",
+					    key, nf_quote(tok, q, sizeof(q)), why);
+		g = realloc(p->dns_names, (p->n_dns_names + 1) * sizeof(*g));
+		if (!g)
+			return nf_sys_err(err, ENOMEM, "%s", key);
+		p->dns_names = g;
+		if (n == 1 && s[0] == '*')
+			g[p->n_dns_names] = strdup("*");
+		else if (asprintf(&g[p->n_dns_names], "%s%s", wild ? "*." : "", host) < 0)
+			g[p->n_dns_names] = NULL;
+		if (!g[p->n_dns_names])
+			return nf_sys_err(err, ENOMEM, "%s", key);
+		p->n_dns_names++;
+		if (!end)
+			break;
+		s = end + 1;
+	}
+	qsort(p->dns_names, p->n_dns_names, sizeof(*p->dns_names), strp_cmp);
+	for (size_t i = 1; i < p->n_dns_names;) {
+		if (strcmp(p->dns_names[i], p->dns_names[i - 1]) != 0) {
+			i++;
+			continue;
+		}
+		free(p->dns_names[i]);
+		memmove(&p->dns_names[i], &p->dns_names[i + 1],
+			(p->n_dns_names - i - 1) * sizeof(*p->dns_names));
+		p->n_dns_names--;
+	}
+	return 0;
+}
+
+/* Are the names what io.netfence.dns-names defaults to: "*" for internet (it may reach any
+ * address already), none otherwise? */
+static bool dns_names_default(const struct nf_policy *p)
+{
+	if (p->base == NF_BASE_INTERNET)
+		return p->n_dns_names == 1 && strcmp(p->dns_names[0], "*") == 0;
+	return p->n_dns_names == 0;
+}
+
+bool policy_dns_live(const struct nf_policy *p, const struct hostconf *hc)
+{
+	return !hc->dns_static && p->n_dns > 0 && p->base != NF_BASE_NONE;
 }
 
 static int set_seccomp(struct nf_policy *p, const char *v, const char *key,
@@ -334,6 +423,9 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	if (!hc->allow_dns && val[K_DNS])
 		return nf_input_err(err, "%s: the host configuration does not allow it",
 				    key_names[K_DNS]);
+	if (!hc->allow_dns && val[K_DNS_NAMES])
+		return nf_input_err(err, "%s: the host configuration does not allow it",
+				    key_names[K_DNS_NAMES]);
 
 	/* ipv6 first: rules and resolvers are checked against it */
 	if (val[K_IPV6]) {
@@ -411,6 +503,17 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 			if (hc->dns[i].family == AF_INET || p->ipv6)
 				p->dns[p->n_dns++] = hc->dns[i];
 	}
+
+	if (val[K_DNS_NAMES])
+		r = annotation_dns_names(p, val[K_DNS_NAMES], err);
+	else
+		r = annotation_dns_names(p, p->base == NF_BASE_INTERNET ? "*" : "", err);
+	if (r < 0)
+		return r;
+	if (p->base == NF_BASE_NONE && p->n_dns_names > 0)
+		return nf_input_err(err, "%s: names not allowed with policy \"none\"",
+				    key_names[K_DNS_NAMES]);
+	p->dns_live = policy_dns_live(p, hc);
 
 	*ret = steal_pointer(&p);
 	return 0;
@@ -624,6 +727,8 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 	size_t nl = 0, nrules = 0, n_eg = 0, n_in = 0, n_host = 0;
 	uint64_t deadline;
 	bool leak = false;
+	/* live: egress names are the resolver's (they follow DNS), ingress names resolve here */
+	int d0 = p->dns_live ? 1 : 0;
 	int r = 0;
 
 	for (int d = 0; d < 2; d++) {
@@ -631,14 +736,24 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 		size_t n = d ? p->n_ingress : p->n_egress;
 
 		for (size_t i = 0; i < n; i++) {
-			if (v[i].family != 0)
+			if (v[i].family != 0 || d < d0)
 				continue;
+			if (v[i].wildcard && d)
+				return nf_input_err(
+					err,
+					"%s: wildcard \"*.%s\": an ingress source is "
+					"resolved once at set-up, and a wildcard cannot be",
+					key_names[K_INGRESS], v[i].host);
 			if (v[i].wildcard)
 				return nf_input_err(
 					err,
-					"%s: wildcard \"*.%s\" cannot be resolved until "
-					"DNS-name filtering exists",
-					key_names[d ? K_INGRESS : K_EGRESS], v[i].host);
+					"%s: wildcard \"*.%s\" cannot be resolved at set-up: "
+					"wildcards follow DNS live, %s",
+					key_names[K_EGRESS], v[i].host,
+					p->n_dns
+						? "which the host configuration turns off "
+						  "(\"dns_names\": \"static\")"
+						: "through a resolver, and the policy allows none");
 			nrules++;
 		}
 	}
@@ -651,7 +766,7 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 	wait = calloc(nrules, sizeof(*wait));
 	if (!l || !list || !wait)
 		return nf_sys_err(err, ENOMEM, "resolving hostnames");
-	for (int d = 0; d < 2; d++) {
+	for (int d = d0; d < 2; d++) {
 		const struct nf_rule *v = d ? p->ingress : p->egress;
 		size_t n = d ? p->n_ingress : p->n_egress, j;
 
@@ -745,18 +860,20 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 	}
 	if (r < 0)
 		return r;
-	if (record_hostnames(p, p->egress, p->n_egress, "egress") < 0 ||
+	if ((!d0 && record_hostnames(p, p->egress, p->n_egress, "egress") < 0) ||
 	    record_hostnames(p, p->ingress, p->n_ingress, "ingress") < 0 ||
-	    expand_list(p->egress, p->n_egress, l, nl, &eg, &n_eg) < 0 ||
+	    (!d0 && expand_list(p->egress, p->n_egress, l, nl, &eg, &n_eg) < 0) ||
 	    expand_list(p->ingress, p->n_ingress, l, nl, &in, &n_in) < 0) {
 		rules_free(eg, n_eg);
 		return nf_sys_err(err, ENOMEM, "resolving hostnames");
 	}
-	/* both lists expanded: the names l[] points to may go now */
-	rules_free(p->egress, p->n_egress);
+	/* the lists expanded: the names l[] points to may go now */
+	if (!d0) {
+		rules_free(p->egress, p->n_egress);
+		p->egress = eg;
+		p->n_egress = n_eg;
+	}
 	rules_free(p->ingress, p->n_ingress);
-	p->egress = eg;
-	p->n_egress = n_eg;
 	p->ingress = in;
 	p->n_ingress = n_in;
 	return 0;
@@ -772,11 +889,6 @@ static void fp_add(uint64_t *h, const char *s)
 	}
 	*h ^= 0xff; /* separator: "ab","c" differs from "a","bc" */
 	*h *= 0x100000001b3ULL;
-}
-
-static int strp_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static int fp_rules(uint64_t *f, const char *tag, const struct nf_rule *r, size_t n)
@@ -823,6 +935,13 @@ int policy_fingerprint(const struct nf_policy *p, char out[17])
 	snprintf(buf, sizeof(buf), "seccomp %d selinux %d", (int)p->seccomp, (int)p->selinux);
 	fp_add(&f, buf);
 	fp_add(&f, p->selinux_context ? p->selinux_context : "");
+	/* only when not the default, so that policies without the annotation keep the digest an
+	 * older netfence gave them (a joiner after an upgrade still matches its owner) */
+	if (!dns_names_default(p)) {
+		fp_add(&f, "dns-names");
+		for (size_t i = 0; i < p->n_dns_names; i++)
+			fp_add(&f, p->dns_names[i]);
+	}
 	snprintf(out, 17, "%016llx", (unsigned long long)f);
 	return 0;
 }

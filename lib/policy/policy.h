@@ -30,6 +30,17 @@ struct nf_policy {
 	 * "ingress example.com" (direction, space, rule_str form) */
 	char **hostnames;
 	size_t n_hostnames;
+	/* io.netfence.dns-names: names the container may resolve besides those of its hostname
+	 * rules ("name", "*.suffix" or "*"; lower-case, no trailing dot, sorted, no duplicates).
+	 * Default "*" for internet, none otherwise. They resolve but open nothing. */
+	char **dns_names;
+	size_t n_dns_names;
+	/* Names follow DNS live through netfence's resolver (SPEC section 10): the host key
+	 * dns_names is "live", the policy has at least one resolver and is not "none". Then egress
+	 * hostname and wildcard rules are not resolved at set-up, the resolvers get no port-53
+	 * element (DNS is redirected to the resolver) and the state carries a "dns" object. Set
+	 * by policy_resolve (policy_dns_live), the one place that decides it. */
+	bool dns_live;
 };
 
 /* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
@@ -45,11 +56,16 @@ bool policy_is_sandbox(const struct spec_kv *annotations, size_t n);
 int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hostconf *hc,
 		   struct nf_policy **ret, struct nf_error *err);
 
+/* Does the policy follow DNS live under this host configuration (see nf_policy.dns_live)? */
+bool policy_dns_live(const struct nf_policy *p, const struct hostconf *hc);
+
 /* Replace hostname rules by one address rule per A record (and AAAA when ipv6 is on), with
  * the host's resolver, bounded in time (timeout_ms for all names together) and count. A name
  * that does not resolve, a wildcard, or a name answering an address policy_answer_refused
  * refuses (the host's own addresses read from the namespace the caller runs in) is an input
- * error naming it. */
+ * error naming it. With p->dns_live only ingress hostnames are resolved (an ingress source is
+ * nothing the container looks up); egress hostname and wildcard rules stay as they are, for
+ * the resolver. An ingress wildcard is always an error. */
 int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf_error *err);
 
 /* Why a DNS answer a may not open a hostname rule, NULL when it may: loopback, unspecified,

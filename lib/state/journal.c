@@ -1,6 +1,7 @@
 /* netfence: per-container state files and the state directory lock (see journal.h).
  * The file is small JSON written whole to a temporary file and renamed, so a reader never
  * sees half of it; it is read back with the same strict parser as every other input. */
+#include "dnsname.h"
 #include "journal.h"
 
 #include <dirent.h>
@@ -21,6 +22,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "json.h"
+#include "rules.h"
 #include "util.h"
 
 /* a state holds its host-side boxes too (38 bytes each at most, hex-coded) */
@@ -125,6 +127,39 @@ static void gen_host(struct gen *w, const struct journal *j)
 	gen_ok(w, yajl_gen_map_close(w->g));
 }
 
+static void gen_strv(struct gen *w, const char *key, char **v, size_t n)
+{
+	gen_key(w, key);
+	gen_ok(w, yajl_gen_array_open(w->g));
+	for (size_t i = 0; i < n; i++)
+		gen_ok(w, yajl_gen_string(w->g, (const unsigned char *)v[i], strlen(v[i])));
+	gen_ok(w, yajl_gen_array_close(w->g));
+}
+
+static void gen_dns(struct gen *w, const struct journal_dns *d)
+{
+	char buf[64];
+
+	gen_key(w, "dns");
+	gen_ok(w, yajl_gen_map_open(w->g));
+	gen_key(w, "upstreams");
+	gen_ok(w, yajl_gen_array_open(w->g));
+	for (size_t i = 0; i < d->n_upstreams; i++) {
+		const char *a = nf_addr_str(&d->upstreams[i], buf, sizeof(buf));
+
+		gen_ok(w, yajl_gen_string(w->g, (const unsigned char *)a, strlen(a)));
+	}
+	gen_ok(w, yajl_gen_array_close(w->g));
+	gen_strv(w, "rules", d->rules, d->n_rules);
+	gen_strv(w, "names", d->names, d->n_names);
+	gen_str(w, "refuse", d->nxdomain ? "nxdomain" : "refused");
+	gen_int(w, "min_ttl", d->min_ttl);
+	gen_int(w, "max_ttl", d->max_ttl);
+	gen_int(w, "max_names", d->max_names);
+	gen_int(w, "max_qps", d->max_qps);
+	gen_ok(w, yajl_gen_map_close(w->g));
+}
+
 int journal_write(const char *state_dir, const struct journal *j, struct nf_error *err)
 {
 	_cleanup_(yajl_gen_freep) yajl_gen g = yajl_gen_alloc(NULL);
@@ -175,6 +210,8 @@ int journal_write(const char *state_dir, const struct journal *j, struct nf_erro
 	gen_ok(&w, yajl_gen_array_close(g));
 	if (j->host_known)
 		gen_host(&w, j);
+	if (j->dns)
+		gen_dns(&w, j->dns);
 	gen_ok(&w, yajl_gen_map_close(g));
 	if (w.st == yajl_gen_status_ok)
 		w.st = yajl_gen_get_buf(g, &buf, &len);
@@ -287,6 +324,130 @@ static int get_host(yajl_val root, struct journal *j)
 	}
 	j->host_known = true;
 	return 0;
+}
+
+void journal_dns_free(struct journal_dns *d)
+{
+	if (!d)
+		return;
+	free(d->upstreams);
+	nf_strv_free(d->rules, d->n_rules);
+	nf_strv_free(d->names, d->n_names);
+	free(d);
+}
+
+/* An array of strings, each checked by ok (NULL: any). */
+static int get_dns_strv(yajl_val d, const char *key, bool (*ok)(const char *), char ***ret,
+			size_t *ret_n)
+{
+	yajl_val a = json_get(d, key);
+
+	if (!a || !YAJL_IS_ARRAY(a))
+		return -EINVAL;
+	*ret = calloc(a->u.array.len + 1, sizeof(**ret));
+	if (!*ret)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->u.array.len; i++) {
+		yajl_val e = a->u.array.values[i];
+
+		if (!YAJL_IS_STRING(e) || !ok(e->u.string))
+			return -EINVAL;
+		(*ret)[i] = strdup(e->u.string);
+		if (!(*ret)[i])
+			return -ENOMEM;
+		(*ret_n)++;
+	}
+	return 0;
+}
+
+/* a hostname or wildcard rule, as policy.c keeps them */
+static bool dns_rule_ok(const char *s)
+{
+	struct nf_rule r;
+	bool ok;
+
+	if (rule_parse("dns", s, &r, NULL) < 0)
+		return false;
+	ok = r.family == 0;
+	rule_clear(&r);
+	return ok;
+}
+
+/* "*", or a lower-case name or "*." name */
+static bool dns_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	char host[254];
+
+	if (strcmp(s, "*") == 0)
+		return true;
+	if (n >= 2 && s[0] == '*' && s[1] == '.') {
+		s += 2;
+		n -= 2;
+	}
+	return n > 0 && s[n - 1] != '.' && !dnsname_check(s, n, host) && strcmp(s, host) == 0;
+}
+
+static int get_dns_uint(yajl_val d, const char *key, unsigned lo, unsigned hi, unsigned *ret)
+{
+	yajl_val v = json_get(d, key);
+
+	if (!v || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < lo || YAJL_GET_INTEGER(v) > hi)
+		return -EINVAL;
+	*ret = (unsigned)YAJL_GET_INTEGER(v);
+	return 0;
+}
+
+/* "dns": absent (or null) in static mode, in member records and in older states */
+static int get_dns(yajl_val root, struct journal *j)
+{
+	yajl_val d = json_get(root, "dns"), up;
+	struct journal_dns *x;
+	_cleanup_free_ char *refuse = NULL;
+	int r;
+
+	if (!d || YAJL_IS_NULL(d))
+		return 0;
+	if (!YAJL_IS_OBJECT(d))
+		return -EINVAL;
+	x = j->dns = calloc(1, sizeof(*j->dns));
+	if (!x)
+		return -ENOMEM;
+	up = json_get(d, "upstreams");
+	if (!up || !YAJL_IS_ARRAY(up))
+		return -EINVAL;
+	x->upstreams = calloc(up->u.array.len + 1, sizeof(*x->upstreams));
+	if (!x->upstreams)
+		return -ENOMEM;
+	for (size_t i = 0; i < up->u.array.len; i++) {
+		yajl_val e = up->u.array.values[i];
+
+		if (!YAJL_IS_STRING(e) || nf_addr_parse(e->u.string, &x->upstreams[i]) < 0)
+			return -EINVAL;
+		x->n_upstreams++;
+	}
+	r = get_dns_strv(d, "rules", dns_rule_ok, &x->rules, &x->n_rules);
+	if (r >= 0)
+		r = get_dns_strv(d, "names", dns_name_ok, &x->names, &x->n_names);
+	if (r >= 0)
+		r = get_str(d, "refuse", &refuse);
+	if (r >= 0 &&
+	    (!refuse || (strcmp(refuse, "refused") != 0 && strcmp(refuse, "nxdomain") != 0)))
+		r = -EINVAL;
+	/* the ranges of the host keys (hostconf.c) */
+	if (r >= 0)
+		r = get_dns_uint(d, "min_ttl", 0, 604800, &x->min_ttl);
+	if (r >= 0)
+		r = get_dns_uint(d, "max_ttl", 1, 604800, &x->max_ttl);
+	if (r >= 0)
+		r = get_dns_uint(d, "max_names", 1, 1000000, &x->max_names);
+	if (r >= 0)
+		r = get_dns_uint(d, "max_qps", 1, 100000, &x->max_qps);
+	if (r >= 0 && x->min_ttl > x->max_ttl)
+		r = -EINVAL;
+	if (r >= 0)
+		x->nxdomain = strcmp(refuse, "nxdomain") == 0;
+	return r;
 }
 
 static int get_members(yajl_val root, struct journal *j)
@@ -412,6 +573,13 @@ int journal_read(const char *state_dir, const char *id, struct journal **ret, st
 		journal_free(j);
 		return nf_sys_err(err, EINVAL, "state file %s is corrupt", path);
 	}
+	r = get_dns(root, j);
+	if (r < 0) {
+		journal_free(j);
+		if (r == -ENOMEM)
+			return nf_sys_err(err, ENOMEM, "reading %s", path);
+		return nf_sys_err(err, EINVAL, "state file %s: \"dns\" is malformed", path);
+	}
 	memcpy(j->hex, hex, 13);
 	if (ifname)
 		snprintf(j->ifname, sizeof(j->ifname), "%s", ifname);
@@ -453,6 +621,7 @@ void journal_free(struct journal *j)
 	free(j->members);
 	for (size_t i = 0; i < ARRAY_SIZE(j->host); i++)
 		nf_boxset_clear(&j->host[i]);
+	journal_dns_free(j->dns);
 	free(j);
 }
 

@@ -27,6 +27,25 @@ enum {
 	J_INDEX = 1 << 6,     /* state_dir/netns/<dev>-<ino> names the owner */
 };
 
+/* What the resolver needs of a fence whose names follow DNS live (SPEC section 10), copied
+ * at set-up from its policy and the host configuration, which then governs it for its whole
+ * life. The state's "dns" object (owner records only). */
+struct journal_dns {
+	struct nf_addr *upstreams; /* the policy's resolvers, where queries are forwarded */
+	size_t n_upstreams;
+	char **rules; /* egress hostname and wildcard rules, rule_str form ("pypi.org:443") */
+	size_t n_rules;
+	char **names; /* io.netfence.dns-names: resolve, open nothing ("*", "*.x.example") */
+	size_t n_names;
+	bool nxdomain;	    /* dns_refuse: answer refused queries NXDOMAIN (else REFUSED) */
+	unsigned min_ttl;   /* dns_min_ttl, seconds */
+	unsigned max_ttl;   /* dns_max_ttl, seconds */
+	unsigned max_names; /* dns_max_names */
+	unsigned max_qps;   /* dns_max_qps */
+};
+
+void journal_dns_free(struct journal_dns *d);
+
 /* A container using the fence (the owner included while it runs). */
 struct journal_member {
 	char *id;
@@ -63,6 +82,8 @@ struct journal {
 	 * JOURNAL_HOST_SETS. host_known false: a state of format 1 (the older host layout). */
 	struct nf_boxset host[6];
 	bool host_known;
+	/* live DNS names: NULL for static mode, a policy without resolvers, or a member record */
+	struct journal_dns *dns;
 };
 
 /* the sets of journal.host, in order */

@@ -14,6 +14,8 @@ teardown() {
 
 internet_checks() {
 	local rt=$1 id gw
+	# DNS straight to the allowed resolver (live DNS names: resolver.bats, dns_validate.bats)
+	nf_hostconf '{"dns_names": "static"}'
 	id=$(nf_cid i)
 	nf_bundle i io.netfence.policy=internet "io.netfence.egress=$NF_PRIV10:8080"
 	nf_start "$rt" "$NF_BUNDLE" "$id"

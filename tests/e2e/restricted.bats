@@ -14,6 +14,8 @@ teardown() {
 
 restricted_checks() {
 	local rt=$1 id gw
+	# hostnames resolved once at set-up (live DNS names: resolver.bats, dns_validate.bats)
+	nf_hostconf '{"dns_names": "static"}'
 	id=$(nf_cid r)
 	nf_bundle r io.netfence.policy=restricted \
 		"io.netfence.egress=$NF_PUB1:443, allowed.test:8080" -- /probe serve tcp :: 8080

@@ -99,6 +99,93 @@ static void test_defaults(void **state)
 	hostconf_free(hc);
 }
 
+/* The resolver's keys (SPEC section 10): defaults, every value taken, each bad one named. */
+static void test_dns_keys(void **state)
+{
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{ "{\"dns_names\": \"dynamic\"}",
+		  "\"dns_names\": \"dynamic\" is not \"live\" or \"static\"" },
+		{ "{\"dns_names\": true}", "\"dns_names\": a boolean is not \"live\"" },
+		{ "{\"dns_refuse\": \"drop\"}",
+		  "\"dns_refuse\": \"drop\" is not \"refused\" or \"nxdomain\"" },
+		{ "{\"dns_refuse\": null}", "\"dns_refuse\": null is not" },
+		{ "{\"dns_min_ttl\": -1}",
+		  "\"dns_min_ttl\": -1 is not a number of seconds from 0 to 604800" },
+		{ "{\"dns_min_ttl\": 1.5}", "\"dns_min_ttl\": 1.5 is not a number of seconds" },
+		{ "{\"dns_min_ttl\": \"60\"}", "\"dns_min_ttl\": \"60\" is not a number" },
+		{ "{\"dns_max_ttl\": 0}",
+		  "\"dns_max_ttl\": 0 is not a number of seconds from 1 to 604800" },
+		{ "{\"dns_max_ttl\": 604801}", "\"dns_max_ttl\": 604801 is not a number" },
+		{ "{\"dns_min_ttl\": 100, \"dns_max_ttl\": 99}",
+		  "\"dns_min_ttl\": 100 is more than \"dns_max_ttl\" (99)" },
+		{ "{\"dns_min_ttl\": 90000}",
+		  "\"dns_min_ttl\": 90000 is more than \"dns_max_ttl\"" },
+		{ "{\"dns_max_names\": 0}",
+		  "\"dns_max_names\": 0 is not a number of names from 1 to 1000000" },
+		{ "{\"dns_max_names\": 1000001}", "\"dns_max_names\": 1000001 is not" },
+		{ "{\"dns_max_qps\": 0}",
+		  "\"dns_max_qps\": 0 is not a number of queries per second from 1 to 100000" },
+		{ "{\"dns_max_qps\": [1]}", "\"dns_max_qps\": an array is not" },
+		{ "{\"resolver_log\": \"log/r.log\"}",
+		  "\"resolver_log\": \"log/r.log\" is not an absolute path" },
+		{ "{\"resolver_log\": \"/var/../r\"}", "\"resolver_log\": \"/var/../r\" is not" },
+		{ "{\"resolver_log\": {}}", "\"resolver_log\": an object is not an absolute path" },
+		{ "{\"dns_name\": \"live\"}", "unknown key \"dns_name\"" },
+	};
+	struct nf_error err;
+	struct hostconf *hc;
+
+	assert_int_equal(parse("{}", &hc, &err), 0);
+	assert_false(hc->dns_static);
+	assert_false(hc->dns_nxdomain);
+	assert_int_equal(hc->dns_min_ttl, 60);
+	assert_int_equal(hc->dns_max_ttl, 86400);
+	assert_int_equal(hc->dns_max_names, 10000);
+	assert_int_equal(hc->dns_max_qps, 200);
+	assert_null(hc->resolver_log);
+	hostconf_free(hc);
+
+	assert_int_equal(parse("{\"dns_names\": \"static\", \"dns_refuse\": \"nxdomain\", "
+			       "\"dns_min_ttl\": 0, \"dns_max_ttl\": 604800, \"dns_max_names\": "
+			       "1000000, \"dns_max_qps\": 100000, \"resolver_log\": "
+			       "\"/var/log/netfence-resolver.log\"}",
+			       &hc, &err),
+			 0);
+	assert_true(hc->dns_static);
+	assert_true(hc->dns_nxdomain);
+	assert_int_equal(hc->dns_min_ttl, 0);
+	assert_int_equal(hc->dns_max_ttl, 604800);
+	assert_int_equal(hc->dns_max_names, 1000000);
+	assert_int_equal(hc->dns_max_qps, 100000);
+	assert_string_equal(hc->resolver_log, "/var/log/netfence-resolver.log");
+	hostconf_free(hc);
+
+	assert_int_equal(parse("{\"dns_names\": \"live\", \"dns_refuse\": \"refused\", "
+			       "\"dns_min_ttl\": 5, \"dns_max_ttl\": 5, \"dns_max_names\": 1, "
+			       "\"dns_max_qps\": 1}",
+			       &hc, &err),
+			 0);
+	assert_false(hc->dns_static);
+	assert_false(hc->dns_nxdomain);
+	assert_int_equal(hc->dns_min_ttl, 5);
+	assert_int_equal(hc->dns_max_ttl, 5);
+	assert_int_equal(hc->dns_max_names, 1);
+	assert_int_equal(hc->dns_max_qps, 1);
+	hostconf_free(hc);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i].in, &hc, &err) != -EINVAL)
+			fail_msg("accepted %s", bad[i].in);
+		assert_null(hc);
+		assert_int_equal(err.kind, NF_EXIT_INPUT);
+		if (!strstr(err.msg, bad[i].why) ||
+		    strncmp(err.msg, "host configuration: ", 20) != 0)
+			fail_msg("%s: message \"%s\" lacks \"%s\"", bad[i].in, err.msg, bad[i].why);
+	}
+}
+
 static void test_full(void **state)
 {
 	struct nf_error err;
@@ -447,13 +534,10 @@ static void test_policy_src(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_default_policy_inline),
-		cmocka_unit_test(test_bad),
-		cmocka_unit_test(test_load),
-		cmocka_unit_test(test_size_limit),
-		cmocka_unit_test(test_profile_limit),
+		cmocka_unit_test(test_defaults),   cmocka_unit_test(test_dns_keys),
+		cmocka_unit_test(test_full),	   cmocka_unit_test(test_default_policy_inline),
+		cmocka_unit_test(test_bad),	   cmocka_unit_test(test_load),
+		cmocka_unit_test(test_size_limit), cmocka_unit_test(test_profile_limit),
 		cmocka_unit_test(test_policy_src),
 	};
 

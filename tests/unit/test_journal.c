@@ -280,6 +280,130 @@ static void test_host_boxes(void **state)
 	assert_true(journal_read(f->dir, "bad", &r, NULL) < 0);
 }
 
+/* The "dns" object of a live-DNS fence: written by the set-up, read back exactly, absent
+ * means static mode, a malformed one is an error naming the file. */
+static void test_dns(void **state)
+{
+	struct fixture *f = *state;
+	struct nf_addr up[2];
+	char *rules[] = { "pypi.org:443", "*.openai.com:443", "example.net" };
+	char *names[] = { "*", "*.extra.example", "exact.example" };
+	struct journal_dns d = { .upstreams = up,
+				 .n_upstreams = 2,
+				 .rules = rules,
+				 .n_rules = 3,
+				 .names = names,
+				 .n_names = 3,
+				 .nxdomain = true,
+				 .min_ttl = 0,
+				 .max_ttl = 604800,
+				 .max_names = 7,
+				 .max_qps = 9 };
+	struct journal j = { .id = "dn", .complete = true, .pid = 1, .dns = &d };
+	struct nf_error e = { 0 };
+	struct journal *r = NULL;
+	char buf[64];
+	static const struct {
+		const char *dns, *what;
+	} bad[] = {
+		{ "[]", "not an object" },
+		{ "{}", "empty" },
+		{ "{\"upstreams\":[\"1.2.3\"],\"rules\":[],\"names\":[],\"refuse\":\"refused\","
+		  "\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "bad upstream" },
+		{ "{\"upstreams\":[],\"rules\":[\"10.0.0.1:443\"],\"names\":[],\"refuse\":"
+		  "\"refused\",\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "an address rule" },
+		{ "{\"upstreams\":[],\"rules\":[\"a b\"],\"names\":[],\"refuse\":"
+		  "\"refused\",\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "a bad rule" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[\"UPPER.example\"],\"refuse\":"
+		  "\"refused\",\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "a name not in the stored form" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[1],\"refuse\":"
+		  "\"refused\",\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "a name not a string" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[],\"refuse\":\"drop\","
+		  "\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "bad refuse" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[],\"refuse\":\"refused\","
+		  "\"min_ttl\":3,\"max_ttl\":2,\"max_names\":3,\"max_qps\":4}",
+		  "min_ttl above max_ttl" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[],\"refuse\":\"refused\","
+		  "\"min_ttl\":1,\"max_ttl\":2,\"max_names\":0,\"max_qps\":4}",
+		  "max_names 0" },
+		{ "{\"upstreams\":[],\"rules\":[],\"names\":[],\"refuse\":\"refused\","
+		  "\"min_ttl\":1,\"max_ttl\":2,\"max_names\":3}",
+		  "no max_qps" },
+	};
+
+	assert_int_equal(nf_addr_parse("203.0.113.53", &up[0]), 0);
+	assert_int_equal(nf_addr_parse("2001:db8::53", &up[1]), 0);
+	memcpy(j.hex, "0000000000d1", 13);
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	assert_int_equal(journal_read(f->dir, "dn", &r, NULL), 0);
+	assert_non_null(r->dns);
+	assert_int_equal(r->dns->n_upstreams, 2);
+	assert_string_equal(nf_addr_str(&r->dns->upstreams[0], buf, sizeof(buf)), "203.0.113.53");
+	assert_string_equal(nf_addr_str(&r->dns->upstreams[1], buf, sizeof(buf)), "2001:db8::53");
+	assert_int_equal(r->dns->n_rules, 3);
+	for (size_t i = 0; i < 3; i++) {
+		assert_string_equal(r->dns->rules[i], rules[i]);
+		assert_string_equal(r->dns->names[i], names[i]);
+	}
+	assert_int_equal(r->dns->n_names, 3);
+	assert_true(r->dns->nxdomain);
+	assert_int_equal(r->dns->min_ttl, 0);
+	assert_int_equal(r->dns->max_ttl, 604800);
+	assert_int_equal(r->dns->max_names, 7);
+	assert_int_equal(r->dns->max_qps, 9);
+	journal_free(r);
+
+	/* refused, and empty lists */
+	d = (struct journal_dns){ .min_ttl = 60, .max_ttl = 86400, .max_names = 1, .max_qps = 1 };
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	r = NULL;
+	assert_int_equal(journal_read(f->dir, "dn", &r, NULL), 0);
+	assert_non_null(r->dns);
+	assert_false(r->dns->nxdomain);
+	assert_int_equal(r->dns->n_upstreams + r->dns->n_rules + r->dns->n_names, 0);
+	assert_int_equal(r->dns->min_ttl, 60);
+	journal_free(r);
+
+	/* static mode: no object, and the format stays 2 */
+	j.dns = NULL;
+	assert_int_equal(journal_write(f->dir, &j, NULL), 0);
+	r = NULL;
+	assert_int_equal(journal_read(f->dir, "dn", &r, NULL), 0);
+	assert_null(r->dns);
+	journal_free(r);
+	put(f->dir, "dz",
+	    "{\"version\":2,\"id\":\"dz\",\"hex\":\"0000000000d2\",\"netns_dev\":1,"
+	    "\"netns_ino\":2,\"pid\":3,\"pid_start\":4,\"steps\":0,\"created\":5,\"dns\":null}");
+	r = NULL;
+	assert_int_equal(journal_read(f->dir, "dz", &r, NULL), 0);
+	assert_null(r->dns);
+	journal_free(r);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[1024];
+
+		snprintf(text, sizeof(text),
+			 "{\"version\":2,\"id\":\"dx\",\"hex\":\"0000000000d3\",\"netns_dev\":1,"
+			 "\"netns_ino\":2,\"pid\":3,\"pid_start\":4,\"steps\":0,\"created\":5,"
+			 "\"dns\":%s}",
+			 bad[i].dns);
+		put(f->dir, "dx", text);
+		r = NULL;
+		memset(&e, 0, sizeof(e));
+		if (journal_read(f->dir, "dx", &r, &e) != -EINVAL)
+			fail_msg("read a dns object with %s", bad[i].what);
+		assert_null(r);
+		if (!strstr(e.msg, "/dx.json: \"dns\" is malformed"))
+			fail_msg("%s: message \"%s\"", bad[i].what, e.msg);
+	}
+}
+
 static void test_lock_timeout(void **state)
 {
 	struct fixture *f = *state;
@@ -337,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_owner_fields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_version, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_host_boxes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dns, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_timeout, setup, teardown),
 	};
 

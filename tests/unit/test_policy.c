@@ -568,7 +568,8 @@ static void test_allow(void **state)
 
 static void test_hostnames(void **state)
 {
-	struct hostconf *hc = hc_new("{}");
+	/* static resolution at set-up, as before live DNS names */
+	struct hostconf *hc = hc_new("{\"dns_names\": \"static\"}");
 	struct nf_error err = { 0 };
 	struct nf_policy *p;
 
@@ -594,8 +595,21 @@ static void test_hostnames(void **state)
 	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
 				 "*.example.com", NULL));
 	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "io.netfence.ingress: wildcard \"*.example.com\" cannot be "
-					"resolved until DNS-name filtering exists"));
+	assert_non_null(strstr(err.msg,
+			       "io.netfence.ingress: wildcard \"*.example.com\": an ingress "
+			       "source is resolved once at set-up"));
+	policy_free(p);
+
+	/* static mode: an egress wildcard is refused, naming the host key that turns it off */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "*.example.com:443", NULL));
+	assert_false(p->dns_live);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
+	assert_int_equal(err.kind, NF_EXIT_INPUT);
+	assert_non_null(strstr(err.msg, "io.netfence.egress: wildcard \"*.example.com\" cannot be "
+					"resolved at set-up"));
+	assert_non_null(strstr(err.msg, "\"dns_names\": \"static\""));
 	policy_free(p);
 
 	/* a name that cannot resolve (or times out) is an input error naming key and name */
@@ -606,6 +620,221 @@ static void test_hostnames(void **state)
 	assert_int_equal(err.kind, NF_EXIT_INPUT);
 	assert_non_null(strstr(err.msg, "io.netfence.egress: cannot resolve "
 					"\"netfence-test.invalid\""));
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+/* io.netfence.dns-names (SPEC section 3): defaults, the grammar, allow.dns, the fingerprint. */
+static void test_dns_names(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct nf_policy *p;
+	char fp1[17], fp2[17];
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", NULL));
+	assert_int_equal(p->n_dns_names, 1);
+	assert_string_equal(p->dns_names[0], "*");
+	assert_int_equal(policy_fingerprint(p, fp1), 0);
+	policy_free(p);
+	/* the default written out is the same policy */
+	p = expect_ok(
+		hc, ann_of("io.netfence.policy", "internet", "io.netfence.dns-names", " * ", NULL));
+	assert_int_equal(policy_fingerprint(p, fp2), 0);
+	assert_string_equal(fp1, fp2);
+	policy_free(p);
+	/* internet resolving nothing is another policy */
+	p = expect_ok(hc,
+		      ann_of("io.netfence.policy", "internet", "io.netfence.dns-names", "", NULL));
+	assert_int_equal(p->n_dns_names, 0);
+	assert_int_equal(policy_fingerprint(p, fp2), 0);
+	assert_string_not_equal(fp1, fp2);
+	policy_free(p);
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	assert_int_equal(p->n_dns_names, 0);
+	assert_int_equal(policy_fingerprint(p, fp1), 0);
+	policy_free(p);
+	/* lower-case, one trailing dot dropped, sorted, duplicates merged */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names",
+				 " Exact.Example. ,*.EXTRA.example,exact.example, a-1.b ", NULL));
+	assert_int_equal(p->n_dns_names, 3);
+	assert_string_equal(p->dns_names[0], "*.extra.example");
+	assert_string_equal(p->dns_names[1], "a-1.b");
+	assert_string_equal(p->dns_names[2], "exact.example");
+	assert_int_equal(policy_fingerprint(p, fp2), 0);
+	assert_string_not_equal(fp1, fp2);
+	policy_free(p);
+	/* order and case do not make another policy */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names",
+				 "a-1.b,*.extra.example,exact.example", NULL));
+	assert_int_equal(policy_fingerprint(p, fp1), 0);
+	assert_string_equal(fp1, fp2);
+	policy_free(p);
+	p = expect_ok(
+		hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "*", NULL));
+	assert_int_equal(p->n_dns_names, 1);
+	assert_string_equal(p->dns_names[0], "*");
+	policy_free(p);
+	/* policy none may say it resolves nothing */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "none", "io.netfence.dns-names", " ", NULL));
+	assert_int_equal(p->n_dns_names, 0);
+	policy_free(p);
+
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "a.b,,c.d",
+			  NULL),
+		   "io.netfence.dns-names: empty name (name 2: stray comma)", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "a.b,", NULL),
+		"io.netfence.dns-names: empty name", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "a..b", NULL),
+		"io.netfence.dns-names: invalid name \"a..b\": empty label", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "*.", NULL),
+		   "invalid name \"*.\": empty hostname", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "**", NULL),
+		   "invalid name \"**\": invalid character", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "a.*.b", NULL),
+		"invalid name \"a.*.b\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names",
+			  "x_y.example", NULL),
+		   "invalid name \"x_y.example\": invalid character", "(a name, *.suffix or *)");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names",
+			  "b\xc3\xbc"
+			  "cher.example",
+			  NULL),
+		   "invalid name", "A-label");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "-a.example",
+			  NULL),
+		   "label starts with a hyphen", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "none", "io.netfence.dns-names", "a.example", NULL),
+		   "io.netfence.dns-names: names not allowed with policy \"none\"", NULL);
+	expect_err(hc, ann_of("io.netfence.dns-names", "a.example", NULL),
+		   "io.netfence.dns-names set without io.netfence.policy", NULL);
+	{
+		char big[300];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		expect_err(hc,
+			   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", big,
+				  NULL),
+			   "io.netfence.dns-names: invalid name", "longer than 255 characters");
+		big[64] = '\0';
+		expect_err(hc,
+			   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", big,
+				  NULL),
+			   "label longer than 63 characters", NULL);
+	}
+	{
+		/* 4097 names */
+		char *v = malloc(4097 * 4);
+		size_t len = 0;
+
+		for (int i = 0; i < 4097; i++)
+			len += (size_t)sprintf(v + len, "%s%c%c", i ? "," : "", 'a' + i % 26,
+					       'a' + i / 26 % 26);
+		expect_err(hc,
+			   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", v,
+				  NULL),
+			   "io.netfence.dns-names: more than the limit of 4096 names", NULL);
+		free(v);
+	}
+	hostconf_free(hc);
+
+	/* chosen by the annotation's author: within allow.dns */
+	hc = hc_new("{\"allow\": {\"dns\": false}}");
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.dns-names", "a.example",
+			  NULL),
+		   "io.netfence.dns-names: the host configuration does not allow it", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", NULL));
+	assert_int_equal(p->n_dns_names, 1);
+	policy_free(p);
+	hostconf_free(hc);
+}
+
+/* When names follow DNS live (SPEC section 10), and what set-up resolves then. */
+static void test_dns_live(void **state)
+{
+	struct hostconf *hc = hc_new("{}"), *st = hc_new("{\"dns_names\": \"static\"}");
+	struct nf_error err = { 0 };
+	struct nf_policy *p;
+
+	/* live: the host's resolvers (192.0.2.53 from the test resolv.conf) */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "localhost:443, *.example.com, 192.0.2.9", NULL));
+	assert_true(p->dns_live);
+	assert_true(policy_dns_live(p, hc));
+	assert_false(policy_dns_live(p, st));
+	/* egress names stay for the resolver: localhost (loopback) would be refused here */
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), 0);
+	assert_int_equal(p->n_egress, 3);
+	assert_string_equal(rs(&p->egress[0]), "localhost:443");
+	assert_int_equal(p->egress[0].family, 0);
+	assert_string_equal(rs(&p->egress[1]), "*.example.com");
+	assert_true(p->egress[1].wildcard);
+	assert_string_equal(rs(&p->egress[2]), "192.0.2.9");
+	assert_int_equal(p->n_hostnames, 0);
+	policy_free(p);
+
+	/* ingress names are still resolved at set-up (localhost: refused, which shows it) */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.egress",
+				 "*.example.com:443", "io.netfence.ingress", "localhost:80", NULL));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_resolve_hostnames(p, 5000, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "io.netfence.ingress: hostname \"localhost\" resolved to "
+					"127.0.0.1, loopback"));
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.ingress",
+				 "*.example.com:80", NULL));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
+	assert_non_null(strstr(err.msg,
+			       "io.netfence.ingress: wildcard \"*.example.com\": an ingress "
+			       "source is resolved once at set-up"));
+	policy_free(p);
+
+	/* no resolver: nothing to follow DNS through, so static (and wildcards refused) */
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns", "none",
+				 "io.netfence.egress", "*.example.com", NULL));
+	assert_false(p->dns_live);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(policy_resolve_hostnames(p, 1000, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "io.netfence.egress: wildcard \"*.example.com\" cannot be "
+					"resolved at set-up"));
+	assert_non_null(strstr(err.msg, "the policy allows none"));
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "none", NULL));
+	assert_false(p->dns_live);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", NULL));
+	assert_true(p->dns_live);
+	policy_free(p);
+	p = expect_ok(st, ann_of("io.netfence.policy", "internet", NULL));
+	assert_false(p->dns_live);
+	policy_free(p);
+	hostconf_free(st);
+	hostconf_free(hc);
+
+	/* a host with no resolver at all */
+	hc = hc_new("{\"dns\": []}");
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	assert_false(p->dns_live);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.dns",
+				 "198.51.100.53", NULL));
+	assert_true(p->dns_live);
 	policy_free(p);
 	hostconf_free(hc);
 }
@@ -679,7 +908,7 @@ static void test_answer_refused(void **state)
 
 static void test_too_many_hostnames(void **state)
 {
-	struct hostconf *hc = hc_new("{}");
+	struct hostconf *hc = hc_new("{\"dns_names\": \"static\"}");
 	struct nf_error err = { 0 };
 	struct nf_policy *p;
 	char *v = malloc(257 * 16);
@@ -710,6 +939,8 @@ int main(void)
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_hostnames),
 		cmocka_unit_test(test_too_many_hostnames),
+		cmocka_unit_test(test_dns_names),
+		cmocka_unit_test(test_dns_live),
 		cmocka_unit_test(test_answer_refused),
 	};
 
