@@ -209,17 +209,19 @@ static int count_elem(const void *key, uint32_t klen, const void *end, uint32_t 
 
 /* Is the table there, and is it of the older layout (per-container chains jumped to from
  * verdict maps)? Holding containers, that one is refused; empty, it is replaced. */
-static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace,
+static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace, bool *ret_no_dyn,
 		       struct nf_error *err)
 {
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
-	bool found[2] = { false };
+	bool found[3] = { false };
 	size_t n_old = 0;
 	int r;
 
 	r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
 	if (r >= 0)
 		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "fwd_out");
+	if (r >= 0)
+		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "dyn4_00");
 	if (r >= 0)
 		r = query_run(nl, &q, found, err);
 	else
@@ -229,6 +231,8 @@ static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replac
 		return r;
 	*ret_exists = found[0];
 	*ret_replace = false;
+	/* shared layout, made before the learned sets: they are added in place */
+	*ret_no_dyn = found[0] && !found[1] && !found[2];
 	if (!found[1])
 		return 0;
 	r = set_elems_walk(nl, "fwd_out", count_elem, &n_old, err);
@@ -250,7 +254,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	struct items l = { 0 };
 	char name[32];
 	struct batch b;
-	bool exists, replace;
+	bool exists, replace, no_dyn;
 	int r;
 
 	if (!nf_hex_ok(f->hex))
@@ -261,7 +265,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
-	r = table_state(nl, &exists, &replace, err);
+	r = table_state(nl, &exists, &replace, &no_dyn, err);
 	if (r < 0)
 		return r;
 	fence_items(f, &l);
@@ -275,6 +279,15 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 		add_table(&b, NFT_MSG_DELTABLE, 0);
 	if (!exists || replace)
 		add_skeleton(&b);
+	if (no_dyn) {
+		/* in the same batch as this container's elements: all or nothing */
+		r = add_dyn_upgrade(nl, &b, err);
+		if (r < 0) {
+			batch_free(&b);
+			free(l.v);
+			return r;
+		}
+	}
 	counter_name(name, sizeof(name), true, f->hex);
 	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
 	counter_name(name, sizeof(name), false, f->hex);
@@ -381,7 +394,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct items l = { 0 };
 	char counters[2][32];
 	bool *found = NULL, *ask = NULL, any = false;
-	size_t n_ask = 0;
+	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
 	struct batch b;
 	int r = 0;
 
@@ -411,6 +424,19 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 			item_plain(&l, S_NAT6, NULL, f->addr6.a, 16);
 	} else if (f->ifname[0]) {
 		fence_items(f, &l);
+		n_fixed = l.n;
+		/* The learned elements are the resolver's, not in the state file: found by name
+		 * in a dump of this shard's two learned sets (a few containers' each), so that
+		 * none is left when the resolver is down. */
+		for (int s = S_DYN4; s <= S_DYN6 && r >= 0; s++) {
+			struct by_ifname w = { &l, (enum hset)s, f->ifname };
+			char nbuf[16];
+
+			r = set_elems_walk(nl, set_name((enum hset)s, l.shard, nbuf), pick_ifname,
+					   &w, err);
+			if (r == -ENOENT) /* a table made before the learned sets */
+				r = 0;
+		}
 	}
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
@@ -465,7 +491,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 					marker = true;
 			for (size_t i = 0; i < l.n; i++)
 				if (!ask[i])
-					found[i] = marker;
+					found[i] = marker || i >= n_fixed;
 			found[l.n] = ans[n_ask];
 			found[l.n + 1] = ans[n_ask + 1];
 			free(ans);
