@@ -4,6 +4,7 @@
  * and delete tables, chains, sets and elements. */
 #define _GNU_SOURCE
 #include <stdatomic.h>
+#include <sys/utsname.h>
 
 #include "netns.h"
 #include "nft_int.h"
@@ -102,6 +103,20 @@ struct nlmsghdr *msg_hdr(struct batch *b, uint16_t type, uint16_t flags)
 	if (!p)
 		return NULL;
 	return nftnl_nlmsg_build_hdr(p, type, b->family, flags | NLM_F_ACK, b->seq++);
+}
+
+/* Linux >= 6.10 sets the timeout of an element added again without NLM_F_EXCL (nft_learn.h);
+ * older kernels leave it as it was. */
+bool kernel_updates_timeout(void)
+{
+	static int known = -1;
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (known < 0)
+		known = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			(major > 6 || (major == 6 && minor >= 10));
+	return known;
 }
 
 /* ---- netlink plumbing ---- */

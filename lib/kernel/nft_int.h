@@ -135,6 +135,7 @@ struct query {
 #define NL_SEQ_BATCH (1u << 20)
 #define NL_SEQ_QUERY (1u << 16)
 uint32_t nl_seq_take(uint32_t n);
+bool kernel_updates_timeout(void);
 void batch_free(struct batch *b);
 struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

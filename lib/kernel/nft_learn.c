@@ -3,7 +3,6 @@
  * in its namespace's dyn4/dyn6, each update one acknowledged batch per namespace. */
 #define _GNU_SOURCE
 #include <endian.h>
-#include <sys/utsname.h>
 
 #include "nft_host_int.h"
 #include "nft_learn.h"
@@ -18,17 +17,6 @@ struct nft_learn {
 	bool netdev;
 	bool readd; /* kernel < 6.10: an add leaves an existing element's expiry as it was */
 };
-
-/* Linux >= 6.10 updates the timeout of an element added again (nft_learn.h). */
-static bool kernel_updates_timeout(void)
-{
-	struct utsname u;
-	unsigned major = 0, minor = 0;
-
-	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
-		return false;
-	return major > 6 || (major == 6 && minor >= 10);
-}
 
 int nft_learn_open(int netns_fd, const char *ifname, bool netdev, struct nft_learn **ret,
 		   struct nf_error *err)

@@ -127,3 +127,41 @@ while True:
 @test "learned address: open for its timeout, established survives, one container only (crun)" {
 	learn_checks crun
 }
+
+# NF_OLD_BIN: a netfence built before the learned sets (e.g. `git worktree add /tmp/old <commit>`
+# and `make build/netfence` there). Its host table gets them in place from the next set-up.
+@test "learned sets: a host table of the previous netfence is upgraded in place (runc)" {
+	[ -x "${NF_OLD_BIN:-}" ] || skip "NF_OLD_BIN: a netfence built before the learned sets"
+	local a b pb ifb hook=$NF_TMP/hook-bin rs
+	a=$(nf_cid a)
+	b=$(nf_cid b)
+	# A's hook path holds the old binary at set-up and the new one at tear-down (an upgrade)
+	cp "$NF_OLD_BIN" "$hook"
+	NF_HOOK=$hook nf_bundle a io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$a"
+	rs=$(ip netns exec "$NF_HOST" nft list table inet netfence)
+	! grep -q "set dyn4_00" <<<"$rs"
+
+	nf_bundle b io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$b"
+	rs=$(ip netns exec "$NF_HOST" nft list table inet netfence)
+	[ "$(grep -c "set dyn4_[0-9]* {" <<<"$rs")" -eq 256 ]
+	[ "$(grep -c "set dyn6_[0-9]* {" <<<"$rs")" -eq 256 ]
+	# right after eg6_NN in each egress_NN and host_in_NN: dyn4_NN, then dyn6_NN
+	[ "$(grep -A2 "th dport @eg6_" <<<"$rs" | grep -c "th dport @dyn4_")" -eq 512 ]
+	[ "$(grep -A1 "th dport @dyn4_" <<<"$rs" | grep -c "th dport @dyn6_")" -eq 512 ]
+
+	# A stayed fenced throughout; B learns
+	nf_expect_open "$a" "$NF_PUB1" 443
+	nf_expect_blocked "$a" "$NF_PUB2" 443
+	pb=$(nf_pid "$b")
+	ifb=$(nf_ifname "$b")
+	nf_expect_blocked "$b" "$NF_PUB3" 443
+	learn add "/proc/$pb/ns/net" "$ifb" "$NF_PUB3" 6 443 60000
+	nf_expect_open "$b" "$NF_PUB3" 443
+
+	cp "$NF_BIN" "$hook"
+	nf_stop "$a"
+	nf_stop "$b"
+	nf_assert_clean
+}
