@@ -22,7 +22,10 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
@@ -448,6 +451,40 @@ static void ip_in(int netns_fd, const char *const *args)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* ---- learned sets (nft_learn.c) ---- */
+
+struct seen {
+	char s[8][96];
+	uint64_t exp[8];
+	size_t n;
+};
+
+static int seen_cb(const struct nf_box *b, int family, uint64_t expires_ms, void *arg)
+{
+	struct seen *w = arg;
+	char a[64];
+
+	if (w->n == 8)
+		return -E2BIG;
+	inet_ntop(family, b->lo, a, sizeof(a));
+	snprintf(w->s[w->n], sizeof(w->s[0]), "%s %u %u-%u", a, b->proto_lo, b->port_lo,
+		 b->port_hi);
+	w->exp[w->n++] = expires_ms;
+	return 0;
+}
+
+static void one_box(struct nf_boxset *bs, struct nf_box *x, const char *addr, unsigned port)
+{
+	memset(x, 0, sizeof(*x));
+	bs->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(bs->family, addr, x->lo), 1);
+	memcpy(x->hi, x->lo, 16);
+	x->proto_lo = x->proto_hi = 6;
+	x->port_lo = x->port_hi = (uint16_t)port;
+	bs->v = x;
+	bs->n = 1;
+}
+
 static void test_ns_overlay_netdev(void **state)
 {
 	static const char *const veth[] = { "ip",   "link", "add",  "veth-a", "type",
@@ -495,6 +532,31 @@ static void test_ns_overlay_netdev(void **state)
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
 	assert_int_equal(c.blocked_pkts, 0);
+
+	/* learned sets in both tables, looked up after eg4/eg6; overlay mode: no host side */
+	{
+		struct nft_learn *l = NULL;
+		struct nf_boxset bs;
+		struct nf_box x;
+		const char *nd;
+
+		assert_int_equal(nft_learn_open(ctr_fd, "", true, &l, &err), 0);
+		one_box(&bs, &x, "198.51.100.30", 443);
+		assert_int_equal(nft_learn_update(l, NULL, &bs, 60000, &err), 0);
+		nft_learn_close(l);
+		rs = ruleset(ctr_fd);
+		nd = strstr(rs, "table netdev netfence");
+		assert_non_null(nd);
+		assert_contains(nd, "set dyn4 {");
+		assert_contains(nd, "198.51.100.30 . tcp . 443 timeout 1m expires");
+		assert_contains(nd,
+				"@ll,96,16 0x800 ip daddr . meta l4proto . th dport @dyn4 counter");
+		assert_true(strstr(rs, "198.51.100.30 . tcp . 443 timeout 1m") < nd);
+		free(rs);
+		rs = ruleset(-1);
+		assert_lacks(rs, "198.51.100.30");
+		free(rs);
+	}
 
 	/* internet: DNS only to resolvers, the deny list, then the rest of IP; IPv6 on */
 	fence_clear(&f);
@@ -824,40 +886,6 @@ static void test_ns_batch_secmark(void **state)
 	fence_clear(&f);
 }
 
-/* ---- learned sets (nft_learn.c) ---- */
-
-struct seen {
-	char s[8][96];
-	uint64_t exp[8];
-	size_t n;
-};
-
-static int seen_cb(const struct nf_box *b, int family, uint64_t expires_ms, void *arg)
-{
-	struct seen *w = arg;
-	char a[64];
-
-	if (w->n == 8)
-		return -E2BIG;
-	inet_ntop(family, b->lo, a, sizeof(a));
-	snprintf(w->s[w->n], sizeof(w->s[0]), "%s %u %u-%u", a, b->proto_lo, b->port_lo,
-		 b->port_hi);
-	w->exp[w->n++] = expires_ms;
-	return 0;
-}
-
-static void one_box(struct nf_boxset *bs, struct nf_box *x, const char *addr, unsigned port)
-{
-	memset(x, 0, sizeof(*x));
-	bs->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-	assert_int_equal(inet_pton(bs->family, addr, x->lo), 1);
-	memcpy(x->hi, x->lo, 16);
-	x->proto_lo = x->proto_hi = 6;
-	x->port_lo = x->port_hi = (uint16_t)port;
-	bs->v = x;
-	bs->n = 1;
-}
-
 /* Elements go to the host shard and the namespace, with their timeout; adding one again
  * refreshes its expiry; a delete of an element that expired meanwhile is skipped; the host
  * side's tear-down removes the container's learned elements (the resolver may be down). */
@@ -1133,6 +1161,152 @@ static void test_ns_dns_redirect(void **state)
 	fence_clear(&f);
 }
 
+/* What a batch holds for live DNS: the dyn sets (interval, timeout), the nat chain and its
+ * rules, and the output chain's accept of the redirected packets right after loopback's. */
+struct dns_seen {
+	int dyn_timeout_sets, redirect_chain, nat_rules, nat_exprs, dnat_accepts;
+	int output_lo_at, output_dnat_at, output_rules;
+};
+
+static int count_nat(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "nat") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE) == NFT_NAT_DNAT)
+		++*n;
+	return 0;
+}
+
+static int count_ct_status(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "ct") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATUS)
+		++*n;
+	return 0;
+}
+
+static int count_oif(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "meta") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_OIFNAME)
+		++*n;
+	return 0;
+}
+
+static void scan_dns(const struct nft_fence *f, struct dns_seen *seen)
+{
+	struct nf_error err = { 0 };
+	const struct nlmsghdr *nlh;
+	char *buf = NULL;
+	size_t len = 0;
+	int left;
+
+	memset(seen, 0, sizeof(*seen));
+	seen->output_lo_at = seen->output_dnat_at = -1;
+	assert_int_equal(nft_ns_batch_dump(f, &buf, &len, &err), 0);
+	left = (int)len;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *st = nftnl_set_alloc();
+
+			assert_int_equal(nftnl_set_nlmsg_parse(nlh, st), 0);
+			if (strncmp(nftnl_set_get_str(st, NFTNL_SET_NAME), "dyn", 3) == 0 &&
+			    (nftnl_set_get_u32(st, NFTNL_SET_FLAGS) &
+			     (NFT_SET_TIMEOUT | NFT_SET_INTERVAL)) ==
+				    (NFT_SET_TIMEOUT | NFT_SET_INTERVAL))
+				seen->dyn_timeout_sets++;
+			nftnl_set_free(st);
+		} else if (type == NFT_MSG_NEWCHAIN) {
+			struct nftnl_chain *c = nftnl_chain_alloc();
+
+			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+			if (strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), "dns_redirect") == 0) {
+				assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM),
+						 NF_INET_LOCAL_OUT);
+				assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), -100);
+				assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
+						    "nat");
+				seen->redirect_chain++;
+			}
+			nftnl_chain_free(c);
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+			const char *chain;
+			int nat = 0, cts = 0, oif = 0;
+
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+			nftnl_expr_foreach(r, count_nat, &nat);
+			nftnl_expr_foreach(r, count_ct_status, &cts);
+			nftnl_expr_foreach(r, count_oif, &oif);
+			seen->nat_exprs += nat;
+			if (strcmp(chain, "dns_redirect") == 0)
+				seen->nat_rules++;
+			if (strcmp(chain, "output") == 0) {
+				if (oif && seen->output_lo_at < 0)
+					seen->output_lo_at = seen->output_rules;
+				if (cts) {
+					seen->dnat_accepts++;
+					if (seen->output_dnat_at < 0)
+						seen->output_dnat_at = seen->output_rules;
+				}
+				seen->output_rules++;
+			}
+			nftnl_rule_free(r);
+		}
+	}
+	free(buf);
+}
+
+static void test_ns_batch_dns(void **state)
+{
+	struct nf_addr res[3];
+	struct dns_seen seen;
+	struct nft_fence f;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, NULL, 0, NULL, 0);
+	/* static mode: the (empty) dyn sets, no redirect */
+	scan_dns(&f, &seen);
+	assert_int_equal(seen.dyn_timeout_sets, 2);
+	assert_int_equal(seen.redirect_chain + seen.nat_rules + seen.nat_exprs, 0);
+	assert_int_equal(seen.dnat_accepts, 0);
+
+	set_addr(&res[0], "198.51.100.53");
+	set_addr(&res[1], "203.0.113.53");
+	set_addr(&res[2], "2001:db8::53");
+	f.dns_redirect = res;
+	f.n_dns_redirect = 3;
+	scan_dns(&f, &seen);
+	assert_int_equal(seen.redirect_chain, 1);
+	assert_int_equal(seen.nat_rules, 6); /* per resolver, UDP and TCP */
+	assert_int_equal(seen.nat_exprs, 6);
+	assert_int_equal(seen.dnat_accepts, 2);
+	assert_int_equal(seen.output_dnat_at, seen.output_lo_at + 1);
+
+	/* overlay mode: the netdev table has its own dyn sets */
+	{
+		char devs[1][16] = { "eth0" };
+
+		f.devs = devs;
+		f.n_devs = 1;
+		scan_dns(&f, &seen);
+		assert_int_equal(seen.dyn_timeout_sets, 4);
+		f.devs = NULL;
+		f.n_devs = 0;
+	}
+	fence_clear(&f);
+}
+
 /* Without root the kernel tests cannot run: each is reported skipped by cmocka (and counted by
  * tests/run-unit.sh), never passed by returning early. */
 static void skip_test(void **state)
@@ -1158,6 +1332,7 @@ int main(void)
 {
 	const struct CMUnitTest batch_tests[] = {
 		cmocka_unit_test(test_ns_batch_secmark),
+		cmocka_unit_test(test_ns_batch_dns),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_two_fences),
