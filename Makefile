@@ -108,6 +108,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(THOOK_OBJS) $(TRES_OBJS) $(BUILD)/test/libnetf
 		$(THOOK_OBJS) $(TRES_OBJS) $(BUILD)/test/libnetfence.a $(PKG_LIBS) \
 		$$($(PKG_CONFIG) --libs cmocka ldns) -lcrypto
 
+# Drives the learned sets (lib/kernel/nft_learn.h) in place of the resolver (tests/e2e/learn.bats).
+$(BUILD)/test/learn: tests/tools/learn.c $(BUILD)/test/libnetfence.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNF_FAULT_INJECTION $(ALL_LDFLAGS) -o $@ $< $(BUILD)/test/libnetfence.a \
+		$(BIN_LIBS)
+
 # A static probe program that runs inside test containers (connect, listen, DNS, ...).
 $(BUILD)/probe: tests/probe/probe.c
 	@mkdir -p $(dir $@)
@@ -136,12 +142,13 @@ deps:
 unit: $(UNITS)
 	@bash tests/run-unit.sh $(UNITS)
 
-e2e: all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver $(BUILD)/probe $(BUILD)/collide
+e2e: all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver $(BUILD)/probe $(BUILD)/collide \
+		$(BUILD)/test/learn
 	@bash tests/run-e2e.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver \
-		$(BUILD)/probe $(BUILD)/collide $(UNITS)
+		$(BUILD)/probe $(BUILD)/collide $(BUILD)/test/learn $(UNITS)
 	@bash tests/run-all.sh $(UNITS)
 
 demo: deps

@@ -1,8 +1,11 @@
 /* netfence: `netfence status [--json] [ID]`: the containers whose set-up completed, with their
- * mode, addresses, policy and the packet/byte counters of accepted and blocked traffic. */
+ * mode, addresses, policy, the packet/byte counters of accepted and blocked traffic, and the
+ * addresses its DNS answers opened (learned sets) with the time each has left. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -13,6 +16,7 @@
 #include "hostconf.h"
 #include "journal.h"
 #include "nft.h"
+#include "nft_learn.h"
 #include "util.h"
 
 /* Accepted traffic is what passed the host-side copy (wire mode), so nothing is counted twice;
@@ -45,6 +49,64 @@ static int counters_of(const struct journal *j, struct nft_counters *c, struct n
 	return 0;
 }
 
+/* The learned elements of a container's namespace (nft_learn_list). */
+struct learned {
+	struct learned_elem {
+		char addr[INET6_ADDRSTRLEN];
+		char proto[8];
+		char ports[16];
+		uint64_t expires_s; /* rounded up: 0 only once expired */
+	} * v;
+	size_t n, cap;
+	bool gone; /* the namespace is gone: nothing can be learned */
+};
+
+static int learned_cb(const struct nf_box *b, int family, uint64_t expires_ms, void *arg)
+{
+	struct learned *l = arg;
+	struct learned_elem *e;
+
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 16;
+		struct learned_elem *nv = realloc(l->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	e = &l->v[l->n++];
+	inet_ntop(family, b->lo, e->addr, sizeof(e->addr));
+	if (b->proto_lo != b->proto_hi)
+		snprintf(e->proto, sizeof(e->proto), "any");
+	else if (b->proto_lo == 6 || b->proto_lo == 17)
+		snprintf(e->proto, sizeof(e->proto), "%s", b->proto_lo == 6 ? "tcp" : "udp");
+	else
+		snprintf(e->proto, sizeof(e->proto), "%u", b->proto_lo);
+	if (b->port_lo == b->port_hi)
+		snprintf(e->ports, sizeof(e->ports), "%u", b->port_lo);
+	else
+		snprintf(e->ports, sizeof(e->ports), "%u-%u", b->port_lo, b->port_hi);
+	e->expires_s = (expires_ms + 999) / 1000;
+	return 0;
+}
+
+static int learned_of(const struct journal *j, struct learned *l, struct nf_error *err)
+{
+	int nsfd, r;
+
+	nsfd = journal_open_ns(j);
+	if (nsfd < 0) {
+		l->gone = true;
+		return 0;
+	}
+	r = nft_learn_list(nsfd, learned_cb, l, err);
+	close(nsfd);
+	if (r == -ENOMEM && !err->msg[0])
+		nf_sys_err(err, r, "learned addresses");
+	return r;
+}
+
 static void gen_s(yajl_gen g, const char *s)
 {
 	if (s)
@@ -65,7 +127,8 @@ static void gen_ku(yajl_gen g, const char *k, uint64_t v)
 	yajl_gen_integer(g, (long long)v);
 }
 
-static void print_json(yajl_gen g, const struct journal *j, const struct nft_counters *c)
+static void print_json(yajl_gen g, const struct journal *j, const struct nft_counters *c,
+		       const struct learned *l)
 {
 	char a[64];
 
@@ -98,7 +161,30 @@ static void print_json(yajl_gen g, const struct journal *j, const struct nft_cou
 	gen_ku(g, "blocked_packets", c->blocked_pkts);
 	gen_ku(g, "blocked_bytes", c->blocked_bytes);
 	yajl_gen_map_close(g);
+	/* addresses its DNS answers opened, each for its protocol and ports, with the seconds
+	 * left before new connections to it are refused */
+	gen_s(g, "learned");
+	yajl_gen_array_open(g);
+	for (size_t i = 0; i < l->n; i++) {
+		yajl_gen_map_open(g);
+		gen_kv(g, "address", l->v[i].addr);
+		gen_kv(g, "protocol", l->v[i].proto);
+		gen_kv(g, "ports", l->v[i].ports);
+		gen_ku(g, "expires_in", l->v[i].expires_s);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
 	yajl_gen_map_close(g);
+}
+
+/* status ID: the learned addresses under the container's row */
+static void print_learned(const struct learned *l)
+{
+	if (l->n == 0)
+		printf("  learned: none%s\n", l->gone ? " (its network namespace is gone)" : "");
+	for (size_t i = 0; i < l->n; i++)
+		printf("  learned: %s %s/%s expires in %" PRIu64 " s\n", l->v[i].addr,
+		       l->v[i].proto, l->v[i].ports, l->v[i].expires_s);
 }
 
 static void print_row(const struct journal *j, const struct nft_counters *c)
@@ -173,6 +259,7 @@ int cmd_status(int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		struct nft_counters c;
 		struct journal *j = NULL;
+		struct learned l;
 
 		if (want && strcmp(ids[i], want) != 0)
 			continue;
@@ -188,10 +275,19 @@ int cmd_status(int argc, char **argv)
 			fprintf(stderr, "netfence: %s: counters: %s\n", j->id, err.msg);
 			status = NF_EXIT_SYSTEM;
 		}
-		if (json)
-			print_json(g, j, &c);
-		else
+		memset(&l, 0, sizeof(l));
+		if ((json || want) && learned_of(j, &l, &err) < 0) {
+			fprintf(stderr, "netfence: %s: learned addresses: %s\n", j->id, err.msg);
+			status = NF_EXIT_SYSTEM;
+		}
+		if (json) {
+			print_json(g, j, &c, &l);
+		} else {
 			print_row(j, &c);
+			if (want)
+				print_learned(&l);
+		}
+		free(l.v);
 		journal_free(j);
 	}
 	if (json) {

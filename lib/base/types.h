@@ -4,6 +4,12 @@
 #ifndef NF_TYPES_H
 #define NF_TYPES_H
 
+/* Where the resolver (SPEC section 10) answers inside a container's namespace: its DNS to the
+ * allowed resolvers is DNAT'd here (nft_ns.c), the resolver's sockets listen here. */
+#define NF_RESOLVER_ADDR4 "127.83.0.53"
+#define NF_RESOLVER_ADDR6 "::1"
+#define NF_RESOLVER_PORT 53
+
 enum nf_base {
 	NF_BASE_UNSET = 0,
 	NF_BASE_NONE,

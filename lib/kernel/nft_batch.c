@@ -4,6 +4,7 @@
  * and delete tables, chains, sets and elements. */
 #define _GNU_SOURCE
 #include <stdatomic.h>
+#include <sys/utsname.h>
 
 #include "netns.h"
 #include "nft_int.h"
@@ -102,6 +103,20 @@ struct nlmsghdr *msg_hdr(struct batch *b, uint16_t type, uint16_t flags)
 	if (!p)
 		return NULL;
 	return nftnl_nlmsg_build_hdr(p, type, b->family, flags | NLM_F_ACK, b->seq++);
+}
+
+/* Linux >= 6.10 sets the timeout of an element added again without NLM_F_EXCL (nft_learn.h);
+ * older kernels leave it as it was. */
+bool kernel_updates_timeout(void)
+{
+	static int known = -1;
+	struct utsname u;
+	unsigned major = 0, minor = 0;
+
+	if (known < 0)
+		known = uname(&u) == 0 && sscanf(u.release, "%u.%u", &major, &minor) == 2 &&
+			(major > 6 || (major == 6 && minor >= 10));
+	return known;
 }
 
 /* ---- netlink plumbing ---- */
@@ -397,13 +412,14 @@ void add_egress_chain(struct batch *b, const char *name, const char *dev)
 }
 
 /* key_fields: byte lengths of the concatenated fields (one entry: a plain key). nlflags:
- * NLM_F_CREATE alone leaves a set that exists as it is. */
-uint32_t add_set_flags(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
-		       uint32_t key_type, bool interval, bool vmap, uint16_t nlflags)
+ * NLM_F_CREATE alone leaves a set that exists as it is. flags: NFT_SET_TIMEOUT or 0. */
+static uint32_t set_msg(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+			uint32_t key_type, bool interval, bool vmap, uint16_t nlflags,
+			uint32_t flags)
 {
 	struct nftnl_set *s = nftnl_set_alloc();
 	struct nlmsghdr *nlh;
-	uint32_t klen = 0, id = ++b->set_id, flags = 0;
+	uint32_t klen = 0, id = ++b->set_id;
 
 	if (!s) {
 		b->oom = true;
@@ -444,6 +460,20 @@ uint32_t add_set_flags(struct batch *b, const char *name, const uint8_t *fields,
 	}
 	nftnl_set_free(s);
 	return id;
+}
+
+uint32_t add_set_flags(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+		       uint32_t key_type, bool interval, bool vmap, uint16_t nlflags)
+{
+	return set_msg(b, name, fields, n, key_type, interval, vmap, nlflags, 0);
+}
+
+/* An interval set whose elements carry a timeout (the learned sets dyn4/dyn6). */
+uint32_t add_set_timeout(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+			 uint32_t key_type)
+{
+	return set_msg(b, name, fields, n, key_type, true, false, NLM_F_CREATE | NLM_F_EXCL,
+		       NFT_SET_TIMEOUT);
 }
 
 uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields, unsigned n,

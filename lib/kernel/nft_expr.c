@@ -447,6 +447,8 @@ void rules_egress(struct batch *b, const char *chain, const struct nft_fence *f,
 {
 	rule_lookup(b, chain, AF_INET, false, n->eg4, n->id_eg4, allow);
 	rule_lookup(b, chain, AF_INET6, false, n->eg6, n->id_eg6, allow);
+	rule_lookup(b, chain, AF_INET, false, DYN4, n->id_dyn4, allow);
+	rule_lookup(b, chain, AF_INET6, false, DYN6, n->id_dyn6, allow);
 	rules_reject(b, chain, MATCH_DNS_TCP, n, "tcp dport 53");
 	rules_reject(b, chain, MATCH_DNS_UDP, n, "udp dport 53");
 	if (f->base == NF_BASE_INTERNET) {
@@ -474,6 +476,9 @@ void add_fence_sets(struct batch *b, const struct nft_fence *f, struct fence_nam
 
 	n->id_eg4 = add_set(b, n->eg4, fields4, 3, t4, true, false);
 	n->id_eg6 = add_set(b, n->eg6, fields6, 3, t6, true, false);
+	/* learned (DNS answers): empty at set-up, filled by the resolver (nft_learn.c) */
+	n->id_dyn4 = add_set_timeout(b, DYN4, fields4, 3, t4);
+	n->id_dyn6 = add_set_timeout(b, DYN6, fields6, 3, t6);
 	if (ingress) {
 		n->id_in4 = add_set(b, n->in4, fields4, 3, t4, true, false);
 		n->id_in6 = add_set(b, n->in6, fields6, 3, t6, true, false);

@@ -2,6 +2,8 @@
  * counter objects added and removed (its skeleton: nft_skeleton.c), and the hostnet sets kept in
  * step with the host's addresses. */
 #define _GNU_SOURCE
+#include <endian.h>
+
 #include "nft_host_int.h"
 
 /* ---- one container's elements ---- */
@@ -138,9 +140,10 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 #define ITEMS_PER_MSG 256 /* an element is at most ~110 bytes: one message stays < 64 KiB */
 
 /* Element messages for v[i] with pick[i] (all when pick is NULL), one message per run of the
- * same set. acc/blk elements name the counter objects acc_<hex>/blk_<hex>. */
+ * same set. acc/blk elements name the counter objects acc_<hex>/blk_<hex>. expire_ms: adds
+ * that set the timeout of elements that are there (learned ones) instead of making them. */
 static void send_items(struct batch *b, uint16_t type, const struct items *l, const bool *pick,
-		       const char *hex)
+		       const char *hex, uint64_t expire_ms)
 {
 	size_t i = 0;
 
@@ -158,7 +161,10 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 			i++;
 			continue;
 		}
-		nlh = msg_hdr(b, type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE | NLM_F_EXCL : 0);
+		nlh = msg_hdr(b, type,
+			      type != NFT_MSG_NEWSETELEM ? 0
+			      : expire_ms		 ? NLM_F_CREATE
+							 : NLM_F_CREATE | NLM_F_EXCL);
 		if (!nlh)
 			return;
 		mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
@@ -174,6 +180,8 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 			put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
 			if (it->range)
 				put_data(nlh, NFTA_SET_ELEM_KEY_END, it->end, it->klen);
+			if (expire_ms)
+				mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(expire_ms));
 			if (hsets[s].counters && type == NFT_MSG_NEWSETELEM) {
 				char obj[32];
 
@@ -185,7 +193,9 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 		}
 		mnl_attr_nest_end(nlh, list);
 		d = batch_commit(b, nlh, "%s of set %s",
-				 type == NFT_MSG_NEWSETELEM ? "elements" : "deleting elements",
+				 expire_ms		      ? "expiring elements"
+				 : type == NFT_MSG_NEWSETELEM ? "elements"
+							      : "deleting elements",
 				 name);
 		if (boxes && l->v[first].box) {
 			d->boxes = l->v[first].box;
@@ -209,17 +219,19 @@ static int count_elem(const void *key, uint32_t klen, const void *end, uint32_t 
 
 /* Is the table there, and is it of the older layout (per-container chains jumped to from
  * verdict maps)? Holding containers, that one is refused; empty, it is replaced. */
-static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace,
+static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace, bool *ret_no_dyn,
 		       struct nf_error *err)
 {
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
-	bool found[2] = { false };
+	bool found[3] = { false };
 	size_t n_old = 0;
 	int r;
 
 	r = query_named(&q, NFT_MSG_GETTABLE, NFTA_TABLE_NAME, 0, NULL);
 	if (r >= 0)
 		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "fwd_out");
+	if (r >= 0)
+		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "dyn4_00");
 	if (r >= 0)
 		r = query_run(nl, &q, found, err);
 	else
@@ -229,6 +241,8 @@ static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replac
 		return r;
 	*ret_exists = found[0];
 	*ret_replace = false;
+	/* shared layout, made before the learned sets: they are added in place */
+	*ret_no_dyn = found[0] && !found[1] && !found[2];
 	if (!found[1])
 		return 0;
 	r = set_elems_walk(nl, "fwd_out", count_elem, &n_old, err);
@@ -250,7 +264,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	struct items l = { 0 };
 	char name[32];
 	struct batch b;
-	bool exists, replace;
+	bool exists, replace, no_dyn;
 	int r;
 
 	if (!nf_hex_ok(f->hex))
@@ -261,7 +275,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
-	r = table_state(nl, &exists, &replace, err);
+	r = table_state(nl, &exists, &replace, &no_dyn, err);
 	if (r < 0)
 		return r;
 	fence_items(f, &l);
@@ -275,11 +289,20 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 		add_table(&b, NFT_MSG_DELTABLE, 0);
 	if (!exists || replace)
 		add_skeleton(&b);
+	if (no_dyn) {
+		/* in the same batch as this container's elements: all or nothing */
+		r = add_dyn_upgrade(nl, &b, err);
+		if (r < 0) {
+			batch_free(&b);
+			free(l.v);
+			return r;
+		}
+	}
 	counter_name(name, sizeof(name), true, f->hex);
 	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
 	counter_name(name, sizeof(name), false, f->hex);
 	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, f->hex);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, f->hex, 0);
 	batch_finish(&b);
 
 	r = batch_send(nl, &b, err);
@@ -380,8 +403,8 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
 	char counters[2][32];
-	bool *found = NULL, *ask = NULL, any = false;
-	size_t n_ask = 0;
+	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
+	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
 	struct batch b;
 	int r = 0;
 
@@ -411,6 +434,19 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 			item_plain(&l, S_NAT6, NULL, f->addr6.a, 16);
 	} else if (f->ifname[0]) {
 		fence_items(f, &l);
+		n_fixed = l.n;
+		/* The learned elements are the resolver's, not in the state file: found by name
+		 * in a dump of this shard's two learned sets (a few containers' each), so that
+		 * none is left when the resolver is down. */
+		for (int s = S_DYN4; s <= S_DYN6 && r >= 0; s++) {
+			struct by_ifname w = { &l, (enum hset)s, f->ifname };
+			char nbuf[16];
+
+			r = set_elems_walk(nl, set_name((enum hset)s, l.shard, nbuf), pick_ifname,
+					   &w, err);
+			if (r == -ENOENT) /* a table made before the learned sets */
+				r = 0;
+		}
 	}
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
@@ -465,7 +501,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 					marker = true;
 			for (size_t i = 0; i < l.n; i++)
 				if (!ask[i])
-					found[i] = marker;
+					found[i] = marker || i >= n_fixed;
 			found[l.n] = ans[n_ask];
 			found[l.n + 1] = ans[n_ask + 1];
 			free(ans);
@@ -480,9 +516,24 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		return r < 0 ? r : 0;
 	}
 
+	/* Learned elements (from the dump) are made to expire rather than deleted where the
+	 * kernel updates timeouts: deleting an element of a set with timeouts that a rule uses
+	 * costs ~3 ms each here (Linux 6.18, kernel side), setting a 1 ms timeout ~10 us; an
+	 * expired element matches nothing, is not listed, does not count as an overlap, and the
+	 * set's garbage collection frees it. */
+	expire = calloc(l.n + 2, sizeof(*expire));
+	if (!expire) {
+		free(found);
+		free(l.v);
+		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	}
+	for (size_t i = f->by_ifname ? 0 : n_fixed; kernel_updates_timeout() && i < l.n; i++)
+		if (found[i] && (l.v[i].set == S_DYN4 || l.v[i].set == S_DYN6))
+			expire[i] = true, found[i] = false;
 	/* map elements first (they hold the counters) */
 	batch_start(&b);
-	send_items(&b, NFT_MSG_DELSETELEM, &l, found, f->hex);
+	send_items(&b, NFT_MSG_DELSETELEM, &l, found, f->hex, 0);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, f->hex, 1);
 	for (int i = 0; i < 2; i++)
 		if (found[l.n + (size_t)i])
 			add_counter_obj(&b, NFT_MSG_DELOBJ, counters[i]);
@@ -490,6 +541,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
 	free(found);
+	free(expire);
 	free(l.v);
 	if (r == -ENOENT && !f->by_ifname) {
 		/* some element went missing behind our back: find the rest by name */

@@ -22,6 +22,8 @@ enum hset {
 	S_IN6,
 	S_DENY4, /* ifname . address . protocol: internet's deny list */
 	S_DENY6,
+	S_DYN4, /* as S_EG4, learned from DNS answers with a timeout (nft_learn.c) */
+	S_DYN6,
 	S_ACC, /* ifname : counter acc_<hex> (accepted) */
 	S_BLK, /* ifname : counter blk_<hex> (blocked) */
 	S_NAT4,
@@ -39,7 +41,7 @@ enum hset {
  * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
  */
 #define SHARDS 256
-#define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DENY6)
+#define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DYN6)
 
 struct hset_desc {
 	const char *name;
@@ -55,5 +57,10 @@ unsigned shard_of(const char *ifname);
 const char *set_name(enum hset s, unsigned shard, char buf[16]);
 /* the table with every set, map, shard and chain it will ever hold (no container's elements) */
 void add_skeleton(struct batch *b);
+/* A table made by a netfence before the learned sets (no dyn4_00): add dyn4_NN/dyn6_NN and
+ * their rules in every shard, right after the eg4_NN/eg6_NN rules (positions from a dump of
+ * the shard chains), to batch b. Existing rules and elements stay: running containers stay
+ * fenced throughout. */
+int add_dyn_upgrade(struct mnl_socket *nl, struct batch *b, struct nf_error *err);
 
 #endif

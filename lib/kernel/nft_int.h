@@ -62,6 +62,10 @@
  * chains in the host table; in a pod's namespace, that table's own copies */
 #define HOSTNET4 "hostnet4"
 #define HOSTNET6 "hostnet6"
+/* the learned sets: addresses from DNS answers, each element with a timeout (nft_learn.c); in a
+ * namespace's tables "dyn4"/"dyn6", in the host table one per shard ("dyn4_NN") */
+#define DYN4 "dyn4"
+#define DYN6 "dyn6"
 
 #define _cleanup_mnl_ _cleanup_(mnl_socket_closep)
 
@@ -100,6 +104,7 @@ struct rb {
 struct fence_names {
 	char eg4[32], eg6[32], in4[32], in6[32], deny4[32], deny6[32];
 	uint32_t id_eg4, id_eg6, id_in4, id_in6, id_deny4, id_deny6;
+	uint32_t id_dyn4, id_dyn6; /* the learned sets (DNS answers): "dyn4", "dyn6" */
 	bool hostnet; /* internet: the host's addresses and networks (hostnet4/6) are denied */
 	uint32_t id_hostnet4, id_hostnet6;
 };
@@ -130,6 +135,7 @@ struct query {
 #define NL_SEQ_BATCH (1u << 20)
 #define NL_SEQ_QUERY (1u << 16)
 uint32_t nl_seq_take(uint32_t n);
+bool kernel_updates_timeout(void);
 void batch_free(struct batch *b);
 struct msgdesc *batch_commit(struct batch *b, struct nlmsghdr *nlh, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -145,6 +151,8 @@ void add_chain(struct batch *b, const char *name, int hook, int prio, const char
 void add_egress_chain(struct batch *b, const char *name, const char *dev);
 uint32_t add_set_flags(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
 		       uint32_t key_type, bool interval, bool vmap, uint16_t nlflags);
+uint32_t add_set_timeout(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
+			 uint32_t key_type);
 uint32_t add_set(struct batch *b, const char *name, const uint8_t *fields, unsigned n,
 		 uint32_t key_type, bool interval, bool vmap);
 void put_data(struct nlmsghdr *nlh, uint16_t type, const void *v, size_t len);
@@ -212,6 +220,9 @@ int query_obj(struct query *q, uint32_t type, const char *name);
 typedef int (*elem_fn)(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data);
 int set_elems_walk(struct mnl_socket *nl, const char *set, elem_fn fn, void *data,
 		   struct nf_error *err);
+/* A dump request (NLM_F_DUMP, or a GET answered by one message and an ack): cb per message. */
+int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, const char *what,
+	 struct nf_error *err);
 int query_run(struct mnl_socket *nl, struct query *q, bool *found, struct nf_error *err);
 int tables_exist(struct mnl_socket *nl, const uint8_t *families, size_t n, bool *ret,
 		 struct nf_error *err);

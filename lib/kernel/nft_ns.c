@@ -1,6 +1,8 @@
 /* netfence: a container namespace's tables (docs/RULESET.md): the inet table and the netdev
  * table that guards packet sockets, made, replaced and removed in one batch. */
 #define _GNU_SOURCE
+#include <linux/netfilter/nf_conntrack_common.h>
+
 #include "nft_int.h"
 
 #define MAX_DEVS 64 /* interfaces guarded on the netdev egress hook */
@@ -49,6 +51,8 @@ static void rules_netdev_egress(struct batch *b, const char *chain, const struct
 	}
 	rule_lookup(b, chain, AF_INET, false, n->eg4, n->id_eg4, NF_ACCEPT);
 	rule_lookup(b, chain, AF_INET6, false, n->eg6, n->id_eg6, NF_ACCEPT);
+	rule_lookup(b, chain, AF_INET, false, DYN4, n->id_dyn4, NF_ACCEPT);
+	rule_lookup(b, chain, AF_INET6, false, DYN6, n->id_dyn6, NF_ACCEPT);
 	if (f->base == NF_BASE_INTERNET) {
 		static const enum match_kind drops[] = { MATCH_DNS_TCP, MATCH_DNS_UDP, MATCH_DENY4,
 							 MATCH_DENY6 };
@@ -179,6 +183,107 @@ static void rules_secmark(struct batch *b, const char *chain)
 	rule_end(&rb, "ct state established,related meta secmark set ct secmark");
 }
 
+/* DNS to the allowed resolvers goes to the resolver's sockets in this namespace (SPEC section
+ * 10): nat output, ahead of the filter chain, whose `oifname "lo" accept` then passes the
+ * rewritten packet (it is routed again, to lo) and `iifname "lo"` its answer. Per resolver and
+ * protocol one rule: `ip daddr R meta l4proto P th dport 53 counter dnat ip to ADDR:53`. */
+static void add_dns_redirect(struct batch *b, const struct nft_fence *f)
+{
+	static const uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP };
+	uint16_t port = htons(NF_RESOLVER_PORT);
+	uint8_t to4[4], to6[16];
+
+	inet_pton(AF_INET, NF_RESOLVER_ADDR4, to4);
+	inet_pton(AF_INET6, NF_RESOLVER_ADDR6, to6);
+	add_chain(b, "dns_redirect", NF_INET_LOCAL_OUT, -100, "nat", NF_ACCEPT);
+	for (size_t i = 0; i < f->n_dns_redirect; i++) {
+		const struct nf_addr *a = &f->dns_redirect[i];
+		bool v6 = a->family == AF_INET6;
+		char as[INET6_ADDRSTRLEN] = "?";
+
+		if (a->family != AF_INET && a->family != AF_INET6)
+			continue;
+		inet_ntop(a->family, a->a, as, sizeof(as));
+		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
+			struct nftnl_expr *e;
+			struct rb rb;
+			char what[128];
+
+			rule_begin(&rb, b, "dns_redirect");
+			m_family(&rb, v6);
+			e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+				  NFT_REG_1);
+			e_cmp(&rb, NFT_CMP_EQ, a->a, v6 ? 16 : 4);
+			m_l4proto(&rb, protos[p]);
+			e_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+			e_cmp(&rb, NFT_CMP_EQ, &port, 2);
+			e_counter(&rb);
+			e = ex(&rb, "immediate");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_1);
+				nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, v6 ? to6 : to4, v6 ? 16 : 4);
+			}
+			e = ex(&rb, "immediate");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_2);
+				nftnl_expr_set(e, NFTNL_EXPR_IMM_DATA, &port, 2);
+			}
+			e = ex(&rb, "nat");
+			if (e) {
+				nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY,
+						   v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+				nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+			}
+			snprintf(what, sizeof(what), "%s daddr %s %s dport 53 dnat to %s",
+				 v6 ? "ip6" : "ip", as, protos[p] == IPPROTO_TCP ? "tcp" : "udp",
+				 v6 ? "[" NF_RESOLVER_ADDR6 "]" : NF_RESOLVER_ADDR4);
+			rule_end(&rb, what);
+		}
+	}
+}
+
+/* The redirected DNS in the output filter chain. Its `oifname "lo"` does not match it: the
+ * output device of a hook's packet is fixed when the hook is entered, before the nat chain
+ * rewrote and rerouted the packet. So: `ct status dnat ip daddr 127.83.0.53 th dport 53 accept`
+ * (ip6: ::1), which only the dns_redirect chain's packets match (any other packet to the
+ * resolver's address leaves through lo and is accepted by `oifname "lo"` anyway). */
+static void rules_dns_redirected(struct batch *b, const char *chain)
+{
+	uint32_t dnat = IPS_DST_NAT, zero = 0;
+	uint16_t port = htons(NF_RESOLVER_PORT);
+	uint8_t to[16];
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		struct nftnl_expr *e;
+		struct rb rb;
+
+		inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? NF_RESOLVER_ADDR6 : NF_RESOLVER_ADDR4, to);
+		rule_begin(&rb, b, chain);
+		e_ct(&rb, NFT_CT_STATUS, NFT_REG_1);
+		e = ex(&rb, "bitwise");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &dnat, 4);
+			nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 4);
+		}
+		e_cmp(&rb, NFT_CMP_NEQ, &zero, 4);
+		m_family(&rb, v6);
+		e_payload(&rb, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4, NFT_REG_1);
+		e_cmp(&rb, NFT_CMP_EQ, to, v6 ? 16 : 4);
+		e_payload(&rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+		e_cmp(&rb, NFT_CMP_EQ, &port, 2);
+		e_counter(&rb);
+		e_verdict(&rb, NF_ACCEPT);
+		rule_end(&rb,
+			 v6 ? "ct status dnat ip6 daddr " NF_RESOLVER_ADDR6 " th dport 53 accept"
+			    : "ct status dnat ip daddr " NF_RESOLVER_ADDR4 " th dport 53 accept");
+	}
+}
+
 const uint8_t ns_families[NS_FAMILIES] = { NFPROTO_INET, NFPROTO_NETDEV };
 
 /* The container namespace's whole batch; exists[] says which of ns_families' tables are there
@@ -213,6 +318,8 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 	m_ifname(&rb, NFT_META_OIFNAME, "lo", IFNAMSIZ);
 	e_verdict(&rb, NF_ACCEPT);
 	rule_end(&rb, "oifname \"lo\" accept");
+	if (f->n_dns_redirect > 0)
+		rules_dns_redirected(b, "output");
 	rules_ct_own(b, "output", f, NF_ACCEPT);
 	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
 	if (f->ipv6)
@@ -238,6 +345,8 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 
 	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
 	rule_simple(b, "forward", NF_DROP, "drop");
+	if (f->n_dns_redirect > 0)
+		add_dns_redirect(b, f);
 
 	/* Overlay mode: packet sockets go around the inet hooks, the device's egress does not. */
 	b->family = NFPROTO_NETDEV;

@@ -155,8 +155,8 @@ int table_exists(struct mnl_socket *nl, bool *ret, struct nf_error *err)
 
 /* ---- dumps: counters and the list of containers ---- */
 
-static int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
-		const char *what, struct nf_error *err)
+int dump(struct mnl_socket *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data, const char *what,
+	 struct nf_error *err)
 {
 	_cleanup_free_ char *rbuf = NULL;
 	/* a dump's messages are as large as the largest read the socket has seen (32 KiB at

@@ -53,6 +53,19 @@ const struct hset_desc hsets[S_N] = {
 		      CONCAT3(TIF, T6, TP),
 		      NFT_SET_INTERVAL,
 		      false },
+	/* learned addresses (DNS answers), each element with a timeout */
+	[S_DYN4] = { "dyn4",
+		     { IFNAMSIZ, 4, 1, 2 },
+		     4,
+		     CONCAT4(TIF, T4, TP, TS),
+		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		     false },
+	[S_DYN6] = { "dyn6",
+		     { IFNAMSIZ, 16, 1, 2 },
+		     4,
+		     CONCAT4(TIF, T6, TP, TS),
+		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		     false },
 	[S_ACC] = { "acc", { IFNAMSIZ }, 1, TIF, 0, true },
 	[S_BLK] = { "blk", { IFNAMSIZ }, 1, TIF, 0, true },
 	[S_NAT4] = { "nat4", { 4 }, 1, T4, 0, false },
@@ -180,6 +193,7 @@ struct hrb {
 	uint32_t id_hostnet4, id_hostnet6;
 	unsigned shard; /* of the chain being built */
 	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
+	uint64_t pos;	/* non-zero: the rules go right after the rule of this handle */
 };
 
 static void h_begin(struct hrb *h, struct batch *b, const char *chain)
@@ -222,6 +236,8 @@ static void h_end(struct hrb *h, int verdict, const char *label)
 	struct nftnl_expr *e;
 	bool acc = verdict == NFT_RETURN;
 
+	if (h->pos && h->rb.r)
+		nftnl_rule_set_u64(h->rb.r, NFTNL_RULE_POSITION, h->pos);
 	e_meta(&h->rb, h->ifkey, NFT_REG_1);
 	e = ex(&h->rb, "objref");
 	if (e) {
@@ -311,16 +327,21 @@ static void h_ct_own(struct hrb *h, struct batch *b, const char *chain)
 		}
 }
 
+static void h_allow_one(struct hrb *h, struct batch *b, const char *chain, bool saddr, enum hset s,
+			bool v6)
+{
+	h_begin(h, b, chain);
+	m_nfproto(&h->rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	h_key(h, v6 ? AF_INET6 : AF_INET, saddr, 4);
+	h_lookup(h, s, false);
+	h_end(h, NFT_RETURN, hsets[s].name);
+}
+
 static void h_allow(struct hrb *h, struct batch *b, const char *chain, bool saddr, enum hset s4,
 		    enum hset s6)
 {
-	for (int v6 = 0; v6 < 2; v6++) {
-		h_begin(h, b, chain);
-		m_nfproto(&h->rb, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-		h_key(h, v6 ? AF_INET6 : AF_INET, saddr, 4);
-		h_lookup(h, v6 ? s6 : s4, false);
-		h_end(h, NFT_RETURN, hsets[v6 ? s6 : s4].name);
-	}
+	h_allow_one(h, b, chain, saddr, s4, false);
+	h_allow_one(h, b, chain, saddr, s6, true);
 }
 
 static void match_dns_tcp(struct hrb *h, bool tcp_rule)
@@ -424,6 +445,7 @@ static void chain_egress_shard(struct hrb *h, struct batch *b, const char *c)
 	h->ifkey = NFT_META_IIFNAME;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
+	h_allow(h, b, c, false, S_DYN4, S_DYN6);
 	/* DNS only to resolvers (they are in eg4/eg6) */
 	h_begin(h, b, c);
 	m_l4proto(&h->rb, IPPROTO_TCP);
@@ -511,6 +533,7 @@ static void chain_host_in_shard(struct hrb *h, struct batch *b, const char *c)
 	h->ifkey = NFT_META_IIFNAME;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
+	h_allow(h, b, c, false, S_DYN4, S_DYN6);
 	h_reject(h, b, c, NULL, "default");
 }
 
@@ -626,4 +649,110 @@ void add_skeleton(struct batch *b)
 		ex(&rb, "masq");
 		rule_end(&rb, v6 ? "ip6 saddr @nat6 masquerade" : "ip saddr @nat4 masquerade");
 	}
+}
+
+/* ---- the learned sets added to a table made before them ---- */
+
+/* The handle of each shard chain's eg6_NN rule: [0] egress_NN, [1] host_in_NN. */
+struct eg6_handles {
+	uint64_t h[2][SHARDS];
+	bool oom;
+};
+
+struct eg6_scan {
+	const char *want; /* "eg6_NN" */
+	bool hit;
+};
+
+static int eg6_expr_cb(struct nftnl_expr *e, void *data)
+{
+	struct eg6_scan *sc = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "lookup") == 0 &&
+	    nftnl_expr_is_set(e, NFTNL_EXPR_LOOKUP_SET) &&
+	    strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_LOOKUP_SET), sc->want) == 0)
+		sc->hit = true;
+	return 0;
+}
+
+static int eg6_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct eg6_handles *eh = data;
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	const char *chain;
+	unsigned k;
+	int kind = -1, used = 0;
+
+	if (!r) {
+		eh->oom = true;
+		return MNL_CB_OK;
+	}
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0)
+		goto out;
+	chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+	if (sscanf(chain, "egress_%u%n", &k, &used) == 1 && chain[used] == 0)
+		kind = 0;
+	else if (sscanf(chain, "host_in_%u%n", &k, &used) == 1 && chain[used] == 0)
+		kind = 1;
+	if (kind >= 0 && k < SHARDS) {
+		char want[16];
+		struct eg6_scan sc = { set_name(S_EG6, k, want), false };
+
+		nftnl_expr_foreach(r, eg6_expr_cb, &sc);
+		if (sc.hit)
+			eh->h[kind][k] = nftnl_rule_get_u64(r, NFTNL_RULE_HANDLE);
+	}
+out:
+	nftnl_rule_free(r);
+	return MNL_CB_OK;
+}
+
+int add_dyn_upgrade(struct mnl_socket *nl, struct batch *b, struct nf_error *err)
+{
+	static const char *const chains[] = { "egress", "host_in" };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct eg6_handles *eh = calloc(1, sizeof(*eh));
+	uint32_t(*id)[SHARDS] = calloc(S_N, sizeof(*id));
+	struct hrb h = { .id = id };
+	struct nlmsghdr *nlh;
+	int r = 0;
+
+	if (!eh || !id) {
+		r = nf_sys_err(err, ENOMEM, "upgrading the host table");
+		goto out;
+	}
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, NFPROTO_INET, NLM_F_DUMP, nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NF_TABLE);
+	r = dump(nl, nlh, eg6_rule_cb, eh, "listing the host table's rules", err);
+	if (r >= 0 && eh->oom)
+		r = nf_sys_err(err, ENOMEM, "listing the host table's rules");
+	for (unsigned k = 0; k < SHARDS && r >= 0; k++)
+		for (int c = 0; c < 2 && r >= 0; c++)
+			if (!eh->h[c][k])
+				r = nf_sys_err(err, ENOENT,
+					       "the host table inet %s has no eg6 rule in chain "
+					       "%s_%02u: cannot add the learned sets to it",
+					       NF_TABLE, chains[c], k);
+	if (r < 0)
+		goto out;
+	for (unsigned k = 0; k < SHARDS; k++) {
+		id[S_DYN4][k] = host_set(b, S_DYN4, k);
+		id[S_DYN6][k] = host_set(b, S_DYN6, k);
+	}
+	for (unsigned k = 0; k < SHARDS; k++)
+		for (int c = 0; c < 2; c++) {
+			char chain[32];
+
+			snprintf(chain, sizeof(chain), "%s_%02u", chains[c], k);
+			h.shard = k;
+			h.ifkey = NFT_META_IIFNAME;
+			h.pos = eh->h[c][k];
+			/* each goes right after the eg6 rule: dyn6 first, so dyn4 ends up ahead */
+			h_allow_one(&h, b, chain, false, S_DYN6, true);
+			h_allow_one(&h, b, chain, false, S_DYN4, false);
+		}
+out:
+	free(eh);
+	free(id);
+	return r;
 }

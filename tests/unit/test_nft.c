@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,11 +22,15 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/expr.h>
 #include <libnftnl/object.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nft.h"
+#include "nft_learn.h"
 #include "plan.h"
 #include "util.h"
 
@@ -445,6 +451,40 @@ static void ip_in(int netns_fd, const char *const *args)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* ---- learned sets (nft_learn.c) ---- */
+
+struct seen {
+	char s[8][96];
+	uint64_t exp[8];
+	size_t n;
+};
+
+static int seen_cb(const struct nf_box *b, int family, uint64_t expires_ms, void *arg)
+{
+	struct seen *w = arg;
+	char a[64];
+
+	if (w->n == 8)
+		return -E2BIG;
+	inet_ntop(family, b->lo, a, sizeof(a));
+	snprintf(w->s[w->n], sizeof(w->s[0]), "%s %u %u-%u", a, b->proto_lo, b->port_lo,
+		 b->port_hi);
+	w->exp[w->n++] = expires_ms;
+	return 0;
+}
+
+static void one_box(struct nf_boxset *bs, struct nf_box *x, const char *addr, unsigned port)
+{
+	memset(x, 0, sizeof(*x));
+	bs->family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	assert_int_equal(inet_pton(bs->family, addr, x->lo), 1);
+	memcpy(x->hi, x->lo, 16);
+	x->proto_lo = x->proto_hi = 6;
+	x->port_lo = x->port_hi = (uint16_t)port;
+	bs->v = x;
+	bs->n = 1;
+}
+
 static void test_ns_overlay_netdev(void **state)
 {
 	static const char *const veth[] = { "ip",   "link", "add",  "veth-a", "type",
@@ -492,6 +532,31 @@ static void test_ns_overlay_netdev(void **state)
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
 	assert_int_equal(c.blocked_pkts, 0);
+
+	/* learned sets in both tables, looked up after eg4/eg6; overlay mode: no host side */
+	{
+		struct nft_learn *l = NULL;
+		struct nf_boxset bs;
+		struct nf_box x;
+		const char *nd;
+
+		assert_int_equal(nft_learn_open(ctr_fd, "", true, &l, &err), 0);
+		one_box(&bs, &x, "198.51.100.30", 443);
+		assert_int_equal(nft_learn_update(l, NULL, &bs, 60000, &err), 0);
+		nft_learn_close(l);
+		rs = ruleset(ctr_fd);
+		nd = strstr(rs, "table netdev netfence");
+		assert_non_null(nd);
+		assert_contains(nd, "set dyn4 {");
+		assert_contains(nd, "198.51.100.30 . tcp . 443 timeout 1m expires");
+		assert_contains(nd,
+				"@ll,96,16 0x800 ip daddr . meta l4proto . th dport @dyn4 counter");
+		assert_true(strstr(rs, "198.51.100.30 . tcp . 443 timeout 1m") < nd);
+		free(rs);
+		rs = ruleset(-1);
+		assert_lacks(rs, "198.51.100.30");
+		free(rs);
+	}
 
 	/* internet: DNS only to resolvers, the deny list, then the rest of IP; IPv6 on */
 	fence_clear(&f);
@@ -821,6 +886,427 @@ static void test_ns_batch_secmark(void **state)
 	fence_clear(&f);
 }
 
+/* Elements go to the host shard and the namespace, with their timeout; adding one again
+ * refreshes its expiry; a delete of an element that expired meanwhile is skipped; the host
+ * side's tear-down removes the container's learned elements (the resolver may be down). */
+static void test_learn(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	struct nft_fence f, g;
+	struct nft_learn *l = NULL;
+	struct nf_error err = { 0 };
+	struct nf_boxset a, b6, c;
+	struct nf_box xa, x6, xc;
+	struct seen w = { 0 };
+	char *rs;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, eg, ARRAY_SIZE(eg), NULL, 0);
+	fence_init(&g, HEX_B, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	assert_true(nft_host_apply(&f, &err) >= 0);
+	assert_true(nft_host_apply(&g, &err) >= 0);
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "set dyn4 {");
+	assert_contains(rs, "flags interval,timeout");
+	assert_contains(rs, "ip daddr . meta l4proto . th dport @dyn4 counter");
+	assert_contains(rs, "ip6 daddr . meta l4proto . th dport @dyn6 counter");
+	free(rs);
+
+	assert_int_equal(nft_learn_open(ctr_fd, "nf" HEX_A, false, &l, &err), 0);
+	one_box(&a, &xa, "198.51.100.20", 443);
+	one_box(&b6, &x6, "2001:db8::20", 443);
+	assert_int_equal(nft_learn_update(l, NULL, &a, 60000, &err), 0);
+	assert_int_equal(nft_learn_update(l, NULL, &b6, 60000, &err), 0);
+	rs = ruleset(-1);
+	assert_contains(rs, "\"nf" HEX_A "\" . 198.51.100.20 . tcp . 443 timeout 1m expires");
+	assert_contains(rs, "\"nf" HEX_A "\" . 2001:db8::20 . tcp . 443 timeout 1m expires");
+	assert_contains(rs, "iifname . ip daddr . meta l4proto . th dport @dyn4_");
+	free(rs);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "198.51.100.20 . tcp . 443 timeout 1m expires");
+	free(rs);
+	assert_int_equal(nft_learn_dump(l, seen_cb, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.s[0], "198.51.100.20 6 443-443");
+	assert_string_equal(w.s[1], "2001:db8::20 6 443-443");
+	assert_true(w.exp[0] > 50000 && w.exp[0] <= 60000);
+
+	/* added again with a longer timeout: the expiry moves */
+	assert_int_equal(nft_learn_update(l, NULL, &a, 600000, &err), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(nft_learn_list(ctr_fd, seen_cb, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_true(w.exp[0] > 590000);
+
+	/* replaced (delete and add in one batch), and a delete of an expired element skipped */
+	one_box(&c, &xc, "198.51.100.21", 443);
+	assert_int_equal(nft_learn_update(l, NULL, &c, 1, &err), 0);
+	usleep(100 * 1000);
+	assert_int_equal(nft_learn_update(l, &c, &a, 60000, &err), 0);
+	xc.port_lo = xc.port_hi = 80;
+	assert_int_equal(nft_learn_update(l, &a, &c, 60000, &err), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(nft_learn_dump(l, seen_cb, &w, &err), 0);
+	assert_int_equal(w.n, 2);
+	assert_string_equal(w.s[0], "198.51.100.21 6 80-80");
+	/* a bad request names the element */
+	assert_true(nft_learn_update(l, NULL, &c, 0, &err) < 0);
+	assert_true(nft_learn_update(l, &c, &b6, 1000, &err) < 0);
+	assert_non_null(strstr(err.msg, "two families"));
+	nft_learn_close(l);
+
+	/* the other container's learned element stays; A's all go with A */
+	assert_int_equal(nft_learn_open(ctr_fd, "nf" HEX_B, false, &l, &err), 0);
+	assert_int_equal(nft_learn_update(l, NULL, &a, 60000, &err), 0);
+	nft_learn_close(l);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, "\"nf" HEX_A "\" . 198.51.100");
+	assert_lacks(rs, "\"nf" HEX_A "\" . 2001:db8::20");
+	assert_contains(rs, "\"nf" HEX_B "\" . 198.51.100.20 . tcp . 443 timeout");
+	free(rs);
+	/* gc finds them by name too */
+	g.by_ifname = true;
+	assert_int_equal(nft_host_remove(&g, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, "198.51.100.20");
+	free(rs);
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	memset(&w, 0, sizeof(w));
+	assert_int_equal(nft_learn_list(ctr_fd, seen_cb, &w, &err), 0);
+	assert_int_equal(w.n, 0);
+	fence_clear(&f);
+	fence_clear(&g);
+}
+
+/* A socket of type in netns_fd's namespace bound to addr:53 (as the resolver makes them). */
+static int sock_in(int netns_fd, int family, int type, const char *addr)
+{
+	struct sockaddr_storage ss = { 0 };
+	int back = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC), fd, one = 1;
+	socklen_t len;
+
+	assert_true(back >= 0);
+	assert_int_equal(setns(netns_fd, CLONE_NEWNET), 0);
+	fd = socket(family, type | SOCK_CLOEXEC, 0);
+	assert_int_equal(setns(back, CLONE_NEWNET), 0);
+	close(back);
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(NF_RESOLVER_PORT);
+		inet_pton(AF_INET, addr, &s4->sin_addr);
+		len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(NF_RESOLVER_PORT);
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		len = sizeof(*s6);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)&ss, len), 0);
+	if (type == SOCK_STREAM)
+		assert_int_equal(listen(fd, 4), 0);
+	return fd;
+}
+
+/* In a child inside netns_fd: a UDP query and a TCP connection to resolver:53, each answered
+ * ("ok" back). Exit status 0 when both answers came. */
+static pid_t client_in(int netns_fd, int family, const char *resolver)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_storage ss = { 0 };
+		struct timeval tv = { 2, 0 };
+		socklen_t len;
+		char buf[16];
+		int u, t;
+
+		if (setns(netns_fd, CLONE_NEWNET) < 0)
+			_exit(10);
+		if (family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons(53);
+			inet_pton(AF_INET, resolver, &s4->sin_addr);
+			len = sizeof(*s4);
+		} else {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons(53);
+			inet_pton(AF_INET6, resolver, &s6->sin6_addr);
+			len = sizeof(*s6);
+		}
+		u = socket(family, SOCK_DGRAM, 0);
+		setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (sendto(u, "q", 1, 0, (struct sockaddr *)&ss, len) != 1)
+			_exit(11);
+		/* a connected reply: the answer's source is translated back to the resolver */
+		if (connect(u, (struct sockaddr *)&ss, len) < 0 ||
+		    recv(u, buf, sizeof(buf), 0) != 2)
+			_exit(12);
+		t = socket(family, SOCK_STREAM, 0);
+		setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(t, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		if (connect(t, (struct sockaddr *)&ss, len) < 0)
+			_exit(13);
+		if (recv(t, buf, sizeof(buf), 0) != 2)
+			_exit(14);
+		_exit(0);
+	}
+	return pid;
+}
+
+static void serve_one(int u, int t)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
+	struct timeval tv = { 3, 0 };
+	char buf[16];
+	int c;
+
+	setsockopt(u, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen), 1);
+	assert_int_equal(sendto(u, "ok", 2, 0, (struct sockaddr *)&from, flen), 2);
+	setsockopt(t, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	c = accept(t, NULL, NULL);
+	assert_true(c >= 0);
+	assert_int_equal(send(c, "ok", 2, 0), 2);
+	close(c);
+}
+
+/* DNS to the allowed resolvers reaches sockets on 127.83.0.53:53 / [::1]:53 in the namespace,
+ * UDP and TCP, through the default-deny output chain; DNS to another address does not. */
+static void test_ns_dns_redirect(void **state)
+{
+	static const char *const up[] = { "ip", "link", "set", "lo", "up", NULL };
+	static const char *const veth[] = { "ip",   "link", "add",  "d0", "type",
+					    "veth", "peer", "name", "d1", NULL };
+	static const char *const d_up[] = { "ip", "link", "set", "d0", "up", NULL };
+	static const char *const d1_up[] = { "ip", "link", "set", "d1", "up", NULL };
+	static const char *const a4[] = { "ip", "addr", "add", "10.88.0.10/24", "dev", "d0", NULL };
+	static const char *const a6[] = { "ip",	 "addr", "add",	  "fd00:88::11/64",
+					  "dev", "d0",	 "nodad", NULL };
+	static const char *const r4[] = { "ip", "route", "add", "default", "dev", "d0", NULL };
+	static const char *const r6[] = {
+		"ip", "-6", "route", "add", "default", "dev", "d0", NULL
+	};
+	struct nf_addr res[2];
+	struct nft_fence f;
+	struct nf_error err = { 0 };
+	int status, u, t;
+	pid_t pid;
+	char *rs;
+
+	ip_in(ctr_fd, up);
+	ip_in(ctr_fd, veth);
+	ip_in(ctr_fd, a4);
+	ip_in(ctr_fd, a6);
+	ip_in(ctr_fd, d_up);
+	ip_in(ctr_fd, d1_up);
+	ip_in(ctr_fd, r4);
+	ip_in(ctr_fd, r6);
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, NULL, 0, NULL, 0);
+	set_addr(&res[0], "198.51.100.53");
+	set_addr(&res[1], "2001:db8::53");
+	f.dns_redirect = res;
+	f.n_dns_redirect = 2;
+	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "type nat hook output priority -100; policy accept;");
+	assert_contains(rs, "ip daddr 198.51.100.53 udp dport 53 counter packets 0 bytes 0 dnat ip "
+			    "to 127.83.0.53:53");
+	assert_contains(rs, "ip daddr 198.51.100.53 tcp dport 53 counter packets 0 bytes 0 dnat ip "
+			    "to 127.83.0.53:53");
+	assert_contains(rs,
+			"ip6 daddr 2001:db8::53 tcp dport 53 counter packets 0 bytes 0 dnat ip6 "
+			"to [::1]:53");
+	free(rs);
+
+	for (int v6 = 0; v6 < 2; v6++) {
+		u = sock_in(ctr_fd, v6 ? AF_INET6 : AF_INET, SOCK_DGRAM,
+			    v6 ? NF_RESOLVER_ADDR6 : NF_RESOLVER_ADDR4);
+		t = sock_in(ctr_fd, v6 ? AF_INET6 : AF_INET, SOCK_STREAM,
+			    v6 ? NF_RESOLVER_ADDR6 : NF_RESOLVER_ADDR4);
+		pid = client_in(ctr_fd, v6 ? AF_INET6 : AF_INET,
+				v6 ? "2001:db8::53" : "198.51.100.53");
+		serve_one(u, t);
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+		/* another address's port 53: no redirect, refused by the output chain */
+		pid = client_in(ctr_fd, v6 ? AF_INET6 : AF_INET,
+				v6 ? "2001:db8::54" : "198.51.100.54");
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		assert_int_not_equal(WEXITSTATUS(status), 0);
+		{
+			/* nothing reached the resolver's sockets */
+			struct pollfd pf[2] = { { u, POLLIN, 0 }, { t, POLLIN, 0 } };
+
+			assert_int_equal(poll(pf, 2, 0), 0);
+		}
+		close(u);
+		close(t);
+	}
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	fence_clear(&f);
+}
+
+/* What a batch holds for live DNS: the dyn sets (interval, timeout), the nat chain and its
+ * rules, and the output chain's accept of the redirected packets right after loopback's. */
+struct dns_seen {
+	int dyn_timeout_sets, redirect_chain, nat_rules, nat_exprs, dnat_accepts;
+	int output_lo_at, output_dnat_at, output_rules;
+};
+
+static int count_nat(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "nat") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_NAT_TYPE) == NFT_NAT_DNAT)
+		++*n;
+	return 0;
+}
+
+static int count_ct_status(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "ct") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_CT_KEY) == NFT_CT_STATUS)
+		++*n;
+	return 0;
+}
+
+static int count_oif(struct nftnl_expr *e, void *data)
+{
+	int *n = data;
+
+	if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "meta") == 0 &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_OIFNAME)
+		++*n;
+	return 0;
+}
+
+static void scan_dns(const struct nft_fence *f, struct dns_seen *seen)
+{
+	struct nf_error err = { 0 };
+	const struct nlmsghdr *nlh;
+	char *buf = NULL;
+	size_t len = 0;
+	int left;
+
+	memset(seen, 0, sizeof(*seen));
+	seen->output_lo_at = seen->output_dnat_at = -1;
+	assert_int_equal(nft_ns_batch_dump(f, &buf, &len, &err), 0);
+	left = (int)len;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		uint16_t type = NFNL_MSG_TYPE(nlh->nlmsg_type);
+
+		if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES)
+			continue;
+		if (type == NFT_MSG_NEWSET) {
+			struct nftnl_set *st = nftnl_set_alloc();
+
+			assert_int_equal(nftnl_set_nlmsg_parse(nlh, st), 0);
+			if (strncmp(nftnl_set_get_str(st, NFTNL_SET_NAME), "dyn", 3) == 0 &&
+			    (nftnl_set_get_u32(st, NFTNL_SET_FLAGS) &
+			     (NFT_SET_TIMEOUT | NFT_SET_INTERVAL)) ==
+				    (NFT_SET_TIMEOUT | NFT_SET_INTERVAL))
+				seen->dyn_timeout_sets++;
+			nftnl_set_free(st);
+		} else if (type == NFT_MSG_NEWCHAIN) {
+			struct nftnl_chain *c = nftnl_chain_alloc();
+
+			assert_int_equal(nftnl_chain_nlmsg_parse(nlh, c), 0);
+			if (strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_NAME), "dns_redirect") == 0) {
+				assert_int_equal(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM),
+						 NF_INET_LOCAL_OUT);
+				assert_int_equal(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO), -100);
+				assert_string_equal(nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE),
+						    "nat");
+				seen->redirect_chain++;
+			}
+			nftnl_chain_free(c);
+		} else if (type == NFT_MSG_NEWRULE) {
+			struct nftnl_rule *r = nftnl_rule_alloc();
+			const char *chain;
+			int nat = 0, cts = 0, oif = 0;
+
+			assert_int_equal(nftnl_rule_nlmsg_parse(nlh, r), 0);
+			chain = nftnl_rule_get_str(r, NFTNL_RULE_CHAIN);
+			nftnl_expr_foreach(r, count_nat, &nat);
+			nftnl_expr_foreach(r, count_ct_status, &cts);
+			nftnl_expr_foreach(r, count_oif, &oif);
+			seen->nat_exprs += nat;
+			if (strcmp(chain, "dns_redirect") == 0)
+				seen->nat_rules++;
+			if (strcmp(chain, "output") == 0) {
+				if (oif && seen->output_lo_at < 0)
+					seen->output_lo_at = seen->output_rules;
+				if (cts) {
+					seen->dnat_accepts++;
+					if (seen->output_dnat_at < 0)
+						seen->output_dnat_at = seen->output_rules;
+				}
+				seen->output_rules++;
+			}
+			nftnl_rule_free(r);
+		}
+	}
+	free(buf);
+}
+
+static void test_ns_batch_dns(void **state)
+{
+	struct nf_addr res[3];
+	struct dns_seen seen;
+	struct nft_fence f;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, true, NULL, 0, NULL, 0);
+	/* static mode: the (empty) dyn sets, no redirect */
+	scan_dns(&f, &seen);
+	assert_int_equal(seen.dyn_timeout_sets, 2);
+	assert_int_equal(seen.redirect_chain + seen.nat_rules + seen.nat_exprs, 0);
+	assert_int_equal(seen.dnat_accepts, 0);
+
+	set_addr(&res[0], "198.51.100.53");
+	set_addr(&res[1], "203.0.113.53");
+	set_addr(&res[2], "2001:db8::53");
+	f.dns_redirect = res;
+	f.n_dns_redirect = 3;
+	scan_dns(&f, &seen);
+	assert_int_equal(seen.redirect_chain, 1);
+	assert_int_equal(seen.nat_rules, 6); /* per resolver, UDP and TCP */
+	assert_int_equal(seen.nat_exprs, 6);
+	assert_int_equal(seen.dnat_accepts, 2);
+	assert_int_equal(seen.output_dnat_at, seen.output_lo_at + 1);
+
+	/* overlay mode: the netdev table has its own dyn sets */
+	{
+		char devs[1][16] = { "eth0" };
+
+		f.devs = devs;
+		f.n_devs = 1;
+		scan_dns(&f, &seen);
+		assert_int_equal(seen.dyn_timeout_sets, 4);
+		f.devs = NULL;
+		f.n_devs = 0;
+	}
+	fence_clear(&f);
+}
+
 /* Without root the kernel tests cannot run: each is reported skipped by cmocka (and counted by
  * tests/run-unit.sh), never passed by returning early. */
 static void skip_test(void **state)
@@ -846,6 +1332,7 @@ int main(void)
 {
 	const struct CMUnitTest batch_tests[] = {
 		cmocka_unit_test(test_ns_batch_secmark),
+		cmocka_unit_test(test_ns_batch_dns),
 	};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_host_two_fences),
@@ -856,6 +1343,8 @@ int main(void)
 		cmocka_unit_test(test_ns_overlay_netdev),
 		cmocka_unit_test(test_hostnet_sync),
 		cmocka_unit_test(test_foreign_forward_drop),
+		cmocka_unit_test(test_learn),
+		cmocka_unit_test(test_ns_dns_redirect),
 	};
 
 	int r;
