@@ -87,6 +87,7 @@ static void usage(void)
 		"                 [--edns SIZE] [--port N]\n"
 		"       probe [-s SRC] dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns "
 		"options]\n"
+		"                 [--seconds S]\n"
 		"       probe [-s SRC] hold tcp ADDR PORT MAX_SECONDS [STOPFILE]\n"
 		"       probe listen tcp PORT\n"
 		"       probe serve tcp|udp|echo ADDR[,ADDR...] PORT...\n"
@@ -444,7 +445,8 @@ struct dns_opts {
 	int qtype;
 	int mode;
 	long port;
-	long edns; /* 0: no OPT record; else the UDP size it advertises */
+	long edns;    /* 0: no OPT record; else the UDP size it advertises */
+	long seconds; /* dnsconnect: stop after this long (0: after COUNT rounds) */
 };
 
 struct dns_result {
@@ -713,7 +715,7 @@ static int dns_query(const char *server, const char *name, const struct dns_opts
 }
 
 /* The options after `dns SERVER NAME [timeout_ms]` (and dnsconnect's): --type T, --tcp, --udp
- * (no TCP after a truncated answer), --edns SIZE, --port N. Returns the count of positional
+ * (no TCP after a truncated answer), --edns SIZE, --port N; dnsconnect: --seconds S. Returns the count of positional
  * arguments left at the front of argv. */
 static int dns_parse_opts(int argc, char **argv, struct dns_opts *o)
 {
@@ -723,6 +725,7 @@ static int dns_parse_opts(int argc, char **argv, struct dns_opts *o)
 	o->mode = DNS_UDP_THEN_TCP;
 	o->port = 53;
 	o->edns = 0;
+	o->seconds = 0;
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--tcp")) {
 			o->mode = DNS_TCP_ONLY;
@@ -734,6 +737,9 @@ static int dns_parse_opts(int argc, char **argv, struct dns_opts *o)
 				usage();
 		} else if (!strcmp(argv[i], "--edns") && i + 1 < argc) {
 			if (parse_num(argv[++i], 512, 65535, &o->edns) < 0)
+				usage();
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 3600, &o->seconds) < 0)
 				usage();
 		} else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
 			if (parse_num(argv[++i], 1, 65535, &o->port) < 0)
@@ -830,15 +836,16 @@ static int tcp_open(const char *addr, long port, long timeout, int *ret_fd)
 	return 0;
 }
 
-/* dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns options]: COUNT rounds of one lookup and,
- * at once, a TCP connect to every address it returned (what a program does; no pause between
- * the answer and the first packet). Prints each failure and "rounds N lookups-failed L
- * connects-ok C connects-failed F"; exit 0 when nothing failed, 1 otherwise. */
+/* dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns options] [--seconds S]: COUNT rounds (or
+ * as many as S seconds allow) of one lookup and, at once, a TCP connect to every address it
+ * returned (what a program does; no pause between the answer and the first packet). Prints the
+ * first 20 failures and "rounds N lookups-failed L connects-ok C connects-failed F"; exit 0 when nothing
+ * failed, 1 otherwise. */
 static int cmd_dnsconnect(int argc, char **argv)
 {
 	struct dns_opts o;
 	struct dns_result *r = &dns_res;
-	long timeout = 2000, port, count, lfail = 0, cok = 0, cfail = 0;
+	long timeout = 2000, port, count, lfail = 0, cok = 0, cfail = 0, start = now_ms(), i;
 	int npos;
 
 	npos = dns_parse_opts(argc, argv, &o);
@@ -846,11 +853,16 @@ static int cmd_dnsconnect(int argc, char **argv)
 	    parse_num(argv[3], 1, 1000000, &count) ||
 	    (npos == 5 && parse_num(argv[4], 1, 600000, &timeout)))
 		usage();
-	for (long i = 1; i <= count; i++) {
-		int rc = dns_query(argv[0], argv[1], &o, timeout, r);
+	for (i = 1; i <= count; i++) {
+		int rc;
+
+		if (o.seconds && now_ms() - start >= o.seconds * 1000)
+			break;
+		rc = dns_query(argv[0], argv[1], &o, timeout, r);
 
 		if (rc != 0 || !r->n_addrs) {
-			lfail++;
+			if (lfail++ + cfail >= 20)
+				continue; /* the first 20 failures are enough to read */
 			printf("round %ld: lookup exit %d (%s, rcode %d, %zu addresses) %ldms\n", i,
 			       rc,
 			       r->status == 1 ? "timeout"
@@ -867,12 +879,13 @@ static int cmd_dnsconnect(int argc, char **argv)
 				cok++;
 				continue;
 			}
-			cfail++;
+			if (lfail + cfail++ >= 20)
+				continue;
 			printf("round %ld: connect %s port %ld: blocked %s %ldms\n", i, r->addrs[a],
 			       port, errname(e), now_ms() - t0);
 		}
 	}
-	printf("rounds %ld lookups-failed %ld connects-ok %ld connects-failed %ld\n", count, lfail,
+	printf("rounds %ld lookups-failed %ld connects-ok %ld connects-failed %ld\n", i - 1, lfail,
 	       cok, cfail);
 	return lfail || cfail ? 1 : 0;
 }
