@@ -88,6 +88,7 @@ static void usage(void)
 		"       probe [-s SRC] dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns "
 		"options]\n"
 		"                 [--seconds S]\n"
+		"       probe [-s SRC] dnsbench SERVER NAME COUNT [timeout_ms] [dns options]\n"
 		"       probe [-s SRC] hold tcp ADDR PORT MAX_SECONDS [STOPFILE]\n"
 		"       probe listen tcp PORT\n"
 		"       probe serve tcp|udp|echo ADDR[,ADDR...] PORT...\n"
@@ -888,6 +889,59 @@ static int cmd_dnsconnect(int argc, char **argv)
 	printf("rounds %ld lookups-failed %ld connects-ok %ld connects-failed %ld\n", i - 1, lfail,
 	       cok, cfail);
 	return lfail || cfail ? 1 : 0;
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* dnsbench SERVER NAME COUNT [timeout_ms] [dns options]: COUNT lookups one after the other (a
+ * socket each, as a stub resolver does), timed one by one: "queries N failed F p50 Xus p90 Xus
+ * p99 Xus max Xus" over the answered ones (NOERROR with an address). Exit 0 when none failed.
+ * (bench/resolver.sh: the latency the resolver adds.) */
+static int cmd_dnsbench(int argc, char **argv)
+{
+	struct dns_opts o;
+	struct dns_result *r = &dns_res;
+	long timeout = 2000, count, failed = 0, n = 0, *us;
+	int npos;
+
+	npos = dns_parse_opts(argc, argv, &o);
+	if (npos < 3 || npos > 4 || parse_num(argv[2], 1, 10000000, &count) ||
+	    (npos == 4 && parse_num(argv[3], 1, 600000, &timeout)))
+		usage();
+	us = calloc((size_t)count, sizeof(*us));
+	if (!us)
+		return 2;
+	for (long i = 0; i < count; i++) {
+		long t0 = now_us();
+
+		if (dns_query(argv[0], argv[1], &o, timeout, r) != 0 || !r->n_addrs) {
+			failed++;
+			continue;
+		}
+		us[n++] = now_us() - t0;
+	}
+	qsort(us, (size_t)n, sizeof(*us), cmp_long);
+	if (n)
+		printf("queries %ld failed %ld p50 %ldus p90 %ldus p99 %ldus max %ldus\n", count,
+		       failed, us[(n - 1) * 50 / 100], us[(n - 1) * 90 / 100],
+		       us[(n - 1) * 99 / 100], us[n - 1]);
+	else
+		printf("queries %ld failed %ld\n", count, failed);
+	free(us);
+	return failed ? 1 : 0;
 }
 
 /* hold tcp ADDR PORT MAX_SECONDS [STOPFILE]: open a connection to an echo server (serve echo)
@@ -2308,6 +2362,8 @@ int main(int argc, char **argv)
 		return cmd_dns(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "dnsconnect") && argc >= 5)
 		return cmd_dnsconnect(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "dnsbench") && argc >= 4)
+		return cmd_dnsbench(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "hold") && (argc == 5 || argc == 6) && !strcmp(argv[1], "tcp"))
 		return cmd_hold(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (!strcmp(argv[0], "listen") && argc == 3 && !strcmp(argv[1], "tcp"))
