@@ -132,7 +132,7 @@ $(BUILD)/connrate: bench/connrate.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -pthread -o $@ $<
 
-bench: all $(BUILD)/connrate
+bench: all $(BUILD)/connrate $(BUILD)/probe
 	@bash bench/deps.sh
 	@bash bench/run.sh
 

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 export RUNS=${RUNS:-20}
 export NFB_OUT=${NFB_OUT:-$PWD/build/bench}
 mkdir -p "$NFB_OUT"
-only=${NFB_ONLY:-peers policy-size traffic scale}
+only=${NFB_ONLY:-peers policy-size traffic scale resolver}
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 {

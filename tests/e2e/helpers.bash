@@ -167,6 +167,55 @@ nf_bg_world() {
 	nf_bg_ns "$NF_WORLD" "$@"
 }
 
+# A DNS server of WORLD answering from a zone file (probe serve dns; its format in probe's
+# usage), on an address of its own, logging every query it receives to $NF_TMP/out/dns-NAME.log
+# (one line each: udp|tcp NAME TYPE). nf_world_dns NAME ADDR ZONE-FILE
+nf_world_dns() {
+	local name=$1 addr=$2
+	ip -n "$NF_WORLD" addr add "$addr/32" dev lo
+	: >"$NF_TMP/out/dns-$name.log"
+	nf_bg_world "dns-$name" serve dns "$addr" 53 --zone "$3" --log "$NF_TMP/out/dns-$name.log"
+	if ! nf_wait_for 500 grep -q listening "$NF_TMP/out/srv-dns-$name"; then
+		echo "DNS server $name did not start: $(cat "$NF_TMP/out/srv-dns-$name")" >&2
+		return 1
+	fi
+}
+
+# The pids of this test's resolvers (SPEC section 10): every process holding its pid file
+# (state_dir/resolver.pid) open; the running resolver holds it locked for its whole life.
+nf_resolver_pids() {
+	local p f pidfile
+	for pidfile in "$NF_TMP"/state/resolver.pid "$NF_TMP"/*/resolver.pid; do
+		[ -f "$pidfile" ] || continue
+		for p in /proc/[0-9]*; do
+			case $(cat "$p/comm" 2>/dev/null) in
+			netfence*) ;;
+			*) continue ;;
+			esac
+			for f in "$p"/fd/*; do
+				if [ "$(readlink "$f" 2>/dev/null)" = "$pidfile" ]; then
+					echo "${p#/proc/}"
+					break
+				fi
+			done
+		done
+	done
+}
+
+# Kill this test's resolvers (a set-up starts one per state_dir; it outlives the containers).
+nf_resolver_kill() {
+	local pid
+	[ -n "${NF_TMP:-}" ] || return 0
+	for pid in $(nf_resolver_pids); do
+		kill -9 "$pid" 2>/dev/null || true
+	done
+	nf_wait_for 250 nf_no_resolver || true
+}
+
+nf_no_resolver() {
+	[ -z "$(nf_resolver_pids)" ]
+}
+
 nf_world_teardown() {
 	[ -n "${NF_TMP:-}" ] && [ -d "$NF_TMP" ] || return 0
 	local id pid
@@ -174,6 +223,7 @@ nf_world_teardown() {
 	while read -r id; do
 		[ -n "$id" ] && nf_stop "$id" >/dev/null 2>&1 || true
 	done <"$NF_TMP/containers"
+	nf_resolver_kill
 	while read -r pid; do
 		[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
 	done <"$NF_TMP/pids"
@@ -585,8 +635,10 @@ nf_assert_clean() {
 		echo "$out" >&2
 		bad=1
 	fi
+	# the resolver's pid file and control socket are the host's, not a container's
 	out=$(find "$NF_TMP/state" -mindepth 1 \( -type f -o -type l -o -type s \) \
-		! -name '*lock*' ! -name '.*' 2>/dev/null || true)
+		! -name '*lock*' ! -name '.*' ! -name resolver.pid ! -name resolver.sock \
+		2>/dev/null || true)
 	if [ -n "$out" ]; then
 		echo "leftover state files: $out" >&2
 		bad=1

@@ -1,7 +1,10 @@
 /* netfence test probe: a small static program placed in test containers as /probe, and used as
  * the test servers (TCP, UDP echo, DNS) in the test world namespace. Exit 0 means the probe
  * succeeded (connection opened, reply received), 1 blocked or timed out, 2 usage or setup error.
- * Each client probe prints one line: "open 3ms", "blocked ECONNREFUSED 1ms", "timeout 2000ms".
+ * Each client probe prints one line: "open 3ms", "blocked ECONNREFUSED 1ms", "timeout 2000ms";
+ * `dns` prints one "answer ADDR ttl=T Nms" line per address and exits 3 NXDOMAIN, 4 REFUSED,
+ * 5 SERVFAIL, 6 another rcode or a malformed reply, 7 truncated (--udp) (cmd_dns). `serve dns`
+ * is the test world's DNS server (UDP and TCP, a zone file, a log of every query received).
  * `rawsend` hand-builds one frame on a packet socket (what netfence's netdev egress chain must
  * stop): exit 0 when the kernel took it ("sent"), 1 when it was dropped on the way out. */
 #define _GNU_SOURCE
@@ -14,6 +17,8 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_FDS 128
+#define MAX_FDS 256
 
 static const char *source_addr; /* -s SRC: bind client sockets to this source address */
 
@@ -74,23 +79,36 @@ static const char *errname(int e)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: probe [-s SRC] connect tcp ADDR PORT [timeout_ms]\n"
-			"       probe [-s SRC] udp ADDR PORT [timeout_ms]\n"
-			"       probe [-s SRC] dns SERVER NAME [timeout_ms]\n"
-			"       probe listen tcp PORT\n"
-			"       probe serve tcp|udp ADDR[,ADDR...] PORT...\n"
-			"       probe serve dns ADDR PORT NAME=IPV4...\n"
-			"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n"
-			"       probe socket FAMILY TYPE PROTO\n"
-			"       probe io_uring\n"
-			"       probe [-s SENDER_IPV4] arpscan IFNAME ADDR...\n"
-			"       probe ndp IFNAME ns|rs SRC DST [COUNT]\n"
-			"       probe ndp IFNAME ra SRC DST PREFIX\n"
-			"       probe icmpchannel FORGED_SRC DST PORT\n"
-			"       probe icmpquote SRC SPORT DST DPORT\n"
-			"       probe syn6 FORGED_SRC DST PORT\n"
-			"       probe icmpcount ADDR TIMEOUT_MS\n"
-			"       probe icmpend ADDR\n");
+	fprintf(stderr,
+		"usage: probe [-s SRC] connect tcp ADDR PORT [timeout_ms]\n"
+		"       probe [-s SRC] udp ADDR PORT [timeout_ms]\n"
+		"       probe [-s SRC] dns SERVER NAME [timeout_ms] [--type A|AAAA|TXT|N] "
+		"[--tcp|--udp]\n"
+		"                 [--edns SIZE] [--port N]\n"
+		"       probe [-s SRC] dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns "
+		"options]\n"
+		"                 [--seconds S]\n"
+		"       probe [-s SRC] dnsbench SERVER NAME COUNT [timeout_ms] [dns options]\n"
+		"       probe [-s SRC] hold tcp ADDR PORT MAX_SECONDS [STOPFILE]\n"
+		"       probe listen tcp PORT\n"
+		"       probe serve tcp|udp|echo ADDR[,ADDR...] PORT...\n"
+		"       probe serve dns ADDR[,ADDR...] PORT [--zone FILE] [--log FILE] "
+		"[NAME=IPV4...]\n"
+		"         zone file lines: NAME A|AAAA ADDR [TTL], NAME CNAME TARGET [TTL],\n"
+		"         NAME ROTATE ADDR... [TTL], NAME MANY N IPV4 [TTL], NAME SERVFAIL, NAME "
+		"DROP;\n"
+		"         NAME may be *.SUFFIX; the log gets one line a query: udp|tcp NAME TYPE\n"
+		"       probe rawsend IFNAME [DSTMAC SRC_IPV4] DST_IPV4 PORT [tcp|udp]\n"
+		"       probe socket FAMILY TYPE PROTO\n"
+		"       probe io_uring\n"
+		"       probe [-s SENDER_IPV4] arpscan IFNAME ADDR...\n"
+		"       probe ndp IFNAME ns|rs SRC DST [COUNT]\n"
+		"       probe ndp IFNAME ra SRC DST PREFIX\n"
+		"       probe icmpchannel FORGED_SRC DST PORT\n"
+		"       probe icmpquote SRC SPORT DST DPORT\n"
+		"       probe syn6 FORGED_SRC DST PORT\n"
+		"       probe icmpcount ADDR TIMEOUT_MS\n"
+		"       probe icmpend ADDR\n");
 	exit(2);
 }
 
@@ -264,67 +282,6 @@ static int cmd_udp(const char *addr, const char *port_s, const char *timeout_s)
 	return report("open", 0, start);
 }
 
-/* Encode NAME as DNS labels into q; returns the length or -1. */
-static int dns_encode_name(const char *name, unsigned char *q, size_t cap)
-{
-	size_t pos = 0;
-	const char *p = name;
-
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-
-		if (l == 0 || l > 63 || pos + l + 2 > cap)
-			return -1;
-		q[pos++] = (unsigned char)l;
-		memcpy(q + pos, p, l);
-		pos += l;
-		p += l;
-		if (*p == '.')
-			p++;
-	}
-	if (pos + 1 > cap)
-		return -1;
-	q[pos++] = 0;
-	return (int)pos;
-}
-
-static int cmd_dns(const char *server, const char *name, const char *timeout_s)
-{
-	unsigned char q[300], buf[1500];
-	long timeout = 2000, start;
-	ssize_t n = 0;
-	int l, r;
-
-	if (timeout_s && parse_num(timeout_s, 1, 600000, &timeout))
-		usage();
-	memset(q, 0, 12);
-	q[0] = 0x4e;
-	q[1] = 0x46; /* id */
-	q[2] = 0x01; /* RD */
-	q[5] = 1;    /* QDCOUNT */
-	l = dns_encode_name(name, q + 12, sizeof(q) - 16);
-	if (l < 0)
-		usage();
-	l += 12;
-	q[l++] = 0;
-	q[l++] = 1; /* QTYPE A */
-	q[l++] = 0;
-	q[l++] = 1; /* QCLASS IN */
-	r = udp_exchange(server, 53, q, (size_t)l, timeout, buf, sizeof(buf), &n, &start);
-	if (r >= 0)
-		return r;
-	if (n >= 12 && (buf[3] & 0x0f) == 0 && buf[7] > 0 && n >= 4 && n >= l + 16) {
-		/* our server answers with one compressed A record right after the question */
-		const unsigned char *a = buf + n - 4;
-
-		printf("answer %u.%u.%u.%u %ldms\n", a[0], a[1], a[2], a[3], now_ms() - start);
-		return 0;
-	}
-	printf("reply rcode %d %ldms\n", n >= 4 ? buf[3] & 0x0f : -1, now_ms() - start);
-	return 0;
-}
-
 /* Bind a listening (stream) or datagram socket on addr:port; "::" listens on IPv4 too. */
 static int server_socket(const char *addr, long port, int type)
 {
@@ -343,6 +300,10 @@ static int server_socket(const char *addr, long port, int type)
 		exit(2);
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* a listener on one address (the DNS server's TCP side) beside one on "::" for the same
+	 * port (the world's TCP server): the kernel gives each connection to the most specific */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
@@ -356,140 +317,1301 @@ static int server_socket(const char *addr, long port, int type)
 	return fd;
 }
 
-struct dns_entry {
-	char name[256];
-	unsigned char addr[4];
-};
+/* ---- DNS: the client (dns, dnsconnect) and the test world's server (serve dns) ----
+ * Wire format by hand (RFC 1035): this program must stay static and dependency-free. Names in
+ * answers the server builds are compressed only as a pointer to the question; the client
+ * follows any pointer. */
 
-static struct dns_entry dns_table[32];
-static int dns_count;
+#define DNS_MAX 65535	   /* largest message (TCP) */
+#define DNS_MAX_ADDRS 8192 /* addresses one answer may list */
 
-/* Answer an A query from dns_table (NXDOMAIN otherwise); returns the reply length or -1. */
-static ssize_t dns_answer(unsigned char *buf, ssize_t n, size_t cap)
+static uint16_t rd16(const uint8_t *p)
 {
-	char name[256];
-	size_t pos = 12, nl = 0;
-	int i, found = -1;
-
-	if (n < 17 || (buf[2] & 0x80))
-		return -1;
-	while (pos < (size_t)n && buf[pos]) {
-		size_t l = buf[pos];
-
-		if (l > 63 || pos + 1 + l >= (size_t)n || nl + l + 2 > sizeof(name))
-			return -1;
-		if (nl)
-			name[nl++] = '.';
-		memcpy(name + nl, buf + pos + 1, l);
-		nl += l;
-		pos += 1 + l;
-	}
-	name[nl] = 0;
-	pos += 1 + 4; /* root label, QTYPE, QCLASS */
-	if (pos > (size_t)n || pos + 16 > cap)
-		return -1;
-	for (i = 0; i < dns_count; i++)
-		if (!strcasecmp(dns_table[i].name, name))
-			found = i;
-	buf[2] = 0x84 | (buf[2] & 0x01); /* QR, AA, keep RD */
-	buf[3] = found >= 0 ? 0x00 : 0x03;
-	buf[4] = 0;
-	buf[5] = 1;
-	buf[6] = 0;
-	buf[7] = found >= 0 ? 1 : 0;
-	memset(buf + 8, 0, 4);
-	if (found < 0 || buf[pos - 3] != 1)
-		return (ssize_t)pos;
-	{
-		unsigned char rr[16] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4 };
-
-		memcpy(rr + 12, dns_table[found].addr, 4);
-		memcpy(buf + pos, rr, 16);
-	}
-	return (ssize_t)pos + 16;
+	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+static void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static const struct {
+	const char *name;
+	int type;
+} dns_types[] = { { "A", 1 },	 { "NS", 2 },	{ "CNAME", 5 }, { "SOA", 6 },
+		  { "PTR", 12 }, { "MX", 15 },	{ "TXT", 16 },	{ "AAAA", 28 },
+		  { "SRV", 33 }, { "OPT", 41 }, { "ANY", 255 } };
+
+/* "A", "aaaa", "TXT", "TYPE99" or "99": the type number, or -1. */
+static int dns_type_num(const char *s)
+{
+	long v;
+
+	for (size_t i = 0; i < sizeof(dns_types) / sizeof(dns_types[0]); i++)
+		if (!strcasecmp(s, dns_types[i].name))
+			return dns_types[i].type;
+	if (!strncasecmp(s, "TYPE", 4))
+		s += 4;
+	if (parse_num(s, 1, 65535, &v) < 0)
+		return -1;
+	return (int)v;
+}
+
+static void dns_type_str(int type, char *buf, size_t cap)
+{
+	for (size_t i = 0; i < sizeof(dns_types) / sizeof(dns_types[0]); i++)
+		if (dns_types[i].type == type) {
+			snprintf(buf, cap, "%s", dns_types[i].name);
+			return;
+		}
+	snprintf(buf, cap, "TYPE%d", type);
+}
+
+/* Encode NAME (dotted, an optional trailing dot; "." is the root) as labels into q; returns the
+ * length or -1. */
+static int dns_encode_name(const char *name, unsigned char *q, size_t cap)
+{
+	size_t pos = 0;
+	const char *p = name;
+
+	if (!strcmp(p, "."))
+		p++;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		if (l == 0 || l > 63 || pos + l + 2 > cap)
+			return -1;
+		q[pos++] = (unsigned char)l;
+		memcpy(q + pos, p, l);
+		pos += l;
+		p += l;
+		if (*p == '.')
+			p++;
+	}
+	if (pos + 1 > cap || pos + 1 > 255)
+		return -1;
+	q[pos++] = 0;
+	return (int)pos;
+}
+
+/* Decode the name at *pos of message m (n bytes), following compression pointers, into out
+ * (dotted, no trailing dot, "" for the root); *pos moves past the name where it stands. */
+static int dns_decode_name(const uint8_t *m, size_t n, size_t *pos, char *out, size_t cap)
+{
+	size_t p = *pos, o = 0;
+	int jumps = 0;
+	bool jumped = false;
+
+	for (;;) {
+		uint8_t l;
+
+		if (p >= n)
+			return -1;
+		l = m[p];
+		if ((l & 0xc0) == 0xc0) {
+			if (p + 1 >= n || ++jumps > 64)
+				return -1;
+			if (!jumped)
+				*pos = p + 2;
+			jumped = true;
+			p = (size_t)((l & 0x3f) << 8 | m[p + 1]);
+			continue;
+		}
+		if (l & 0xc0)
+			return -1;
+		if (l == 0) {
+			if (!jumped)
+				*pos = p + 1;
+			break;
+		}
+		if (p + 1 + l > n || o + l + 2 > cap)
+			return -1;
+		if (o)
+			out[o++] = '.';
+		memcpy(out + o, m + p + 1, l);
+		o += l;
+		p += 1 + l;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* ---- the client ---- */
+
+enum { DNS_UDP_THEN_TCP, DNS_TCP_ONLY, DNS_UDP_ONLY };
+
+struct dns_opts {
+	int qtype;
+	int mode;
+	long port;
+	long edns;    /* 0: no OPT record; else the UDP size it advertises */
+	long seconds; /* dnsconnect: stop after this long (0: after COUNT rounds) */
+};
+
+struct dns_result {
+	int status; /* 0 a reply, 1 timed out, 2 blocked (err) */
+	int err;
+	bool bad; /* a reply that is not an answer to the query */
+	int rcode;
+	bool tc;      /* the last reply had TC set */
+	bool retried; /* a truncated UDP reply, then asked over TCP */
+	size_t n_addrs, n_cnames;
+	char addrs[DNS_MAX_ADDRS][INET6_ADDRSTRLEN];
+	uint32_t ttls[DNS_MAX_ADDRS];
+	char cnames[16][2 * 256 + 2];
+	long ms;
+};
+
+static const char *rcode_name(int rcode)
+{
+	static const char *names[] = { "NOERROR",  "FORMERR", "SERVFAIL",
+				       "NXDOMAIN", "NOTIMP",  "REFUSED" };
+
+	return rcode >= 0 && rcode < 6 ? names[rcode] : "RCODE";
+}
+
+/* Exit status of a dns probe: 0 NOERROR, 1 no reply (blocked or timed out), 3 NXDOMAIN,
+ * 4 REFUSED, 5 SERVFAIL, 6 another rcode or a malformed reply, 7 truncated (UDP only). */
+static int dns_exit(const struct dns_result *r, const struct dns_opts *o)
+{
+	if (r->status)
+		return 1;
+	if (r->bad)
+		return 6;
+	if (r->tc && o->mode == DNS_UDP_ONLY)
+		return 7;
+	switch (r->rcode) {
+	case 0:
+		return 0;
+	case 3:
+		return 3;
+	case 5:
+		return 4;
+	case 2:
+		return 5;
+	default:
+		return 6;
+	}
+}
+
+/* Wait for fd until the deadline: 1 ready, 0 timed out. */
+static int wait_fd(int fd, short ev, long start, long timeout)
+{
+	return wait_ready(fd, ev, start, timeout);
+}
+
+static int dns_xfer_fd(int fd, const struct sockaddr_storage *ss, socklen_t len, bool tcp,
+		       const uint8_t *q, size_t qlen, long start, long timeout, uint8_t *buf,
+		       size_t cap, size_t *ret_n, int *err)
+{
+	socklen_t elen = sizeof(*err);
+	size_t got = 0, want = 2, off = 0;
+	uint8_t lenq[2];
+	ssize_t n;
+
+	if (connect(fd, (const struct sockaddr *)ss, len) < 0) {
+		if (errno != EINPROGRESS) {
+			*err = errno;
+			return 2;
+		}
+		if (!wait_fd(fd, POLLOUT, start, timeout))
+			return 1;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, err, &elen) < 0)
+			*err = errno;
+		if (*err)
+			return 2;
+	}
+	if (!tcp) {
+		if (send(fd, q, qlen, 0) < 0) {
+			*err = errno;
+			return 2;
+		}
+		for (;;) {
+			if (!wait_fd(fd, POLLIN, start, timeout))
+				return 1;
+			n = recv(fd, buf, cap, 0);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR)
+					continue;
+				*err = errno;
+				return 2;
+			}
+			if (n < 2 || rd16(buf) != rd16(q))
+				continue; /* not ours: a late reply to nothing we asked */
+			*ret_n = (size_t)n;
+			return 0;
+		}
+	}
+	wr16(lenq, (uint16_t)qlen);
+	while (off < qlen + 2) {
+		const uint8_t *p = off < 2 ? lenq + off : q + off - 2;
+		size_t l = off < 2 ? 2 - off : qlen + 2 - off;
+
+		n = send(fd, p, l, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR) {
+				if (!wait_fd(fd, POLLOUT, start, timeout))
+					return 1;
+				continue;
+			}
+			*err = errno;
+			return 2;
+		}
+		off += (size_t)n;
+	}
+	while (got < want) {
+		if (!wait_fd(fd, POLLIN, start, timeout))
+			return 1;
+		n = recv(fd, buf + got, want - got, 0);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			*err = errno;
+			return 2;
+		}
+		if (n == 0) {
+			*err = ECONNRESET;
+			return 2;
+		}
+		got += (size_t)n;
+		if (got == 2 && want == 2) {
+			want = 2 + rd16(buf);
+			if (want > cap) {
+				*err = EMSGSIZE;
+				return 2;
+			}
+		}
+	}
+	memmove(buf, buf + 2, want - 2);
+	*ret_n = want - 2;
+	return 0;
+}
+
+/* One exchange with server: 0 and the reply in buf, 1 timed out, 2 blocked (*err). */
+static int dns_xfer(const char *server, long port, bool tcp, const uint8_t *q, size_t qlen,
+		    long start, long timeout, uint8_t *buf, size_t cap, size_t *ret_n, int *err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, r;
+
+	make_addr(server, port, &ss, &len);
+	fd = client_socket(ss.ss_family, tcp ? SOCK_STREAM : SOCK_DGRAM);
+	if (fd < 0) {
+		*err = errno;
+		return 2;
+	}
+	r = dns_xfer_fd(fd, &ss, len, tcp, q, qlen, start, timeout, buf, cap, ret_n, err);
+	close(fd);
+	return r;
+}
+
+/* Read a reply to query q into r: its rcode, TC, the A/AAAA records and CNAMEs of its answer
+ * section. r->bad when it is not a reply to q. */
+static void dns_read_reply(const uint8_t *m, size_t n, const uint8_t *q, struct dns_result *r)
+{
+	char owner[256], target[256];
+	size_t pos = 12;
+	unsigned qd, an;
+
+	r->n_addrs = r->n_cnames = 0;
+	r->bad = true;
+	if (n < 12 || rd16(m) != rd16(q) || !(m[2] & 0x80))
+		return;
+	r->rcode = m[3] & 0x0f;
+	r->tc = m[2] & 0x02;
+	qd = rd16(m + 4);
+	an = rd16(m + 6);
+	for (unsigned i = 0; i < qd; i++) {
+		if (dns_decode_name(m, n, &pos, owner, sizeof(owner)) < 0 || pos + 4 > n)
+			return;
+		pos += 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		uint16_t type, rdlen;
+		uint32_t ttl;
+
+		if (dns_decode_name(m, n, &pos, owner, sizeof(owner)) < 0 || pos + 10 > n)
+			return;
+		type = rd16(m + pos);
+		ttl = (uint32_t)rd16(m + pos + 4) << 16 | rd16(m + pos + 6);
+		rdlen = rd16(m + pos + 8);
+		pos += 10;
+		if (pos + rdlen > n)
+			return;
+		if ((type == 1 && rdlen == 4) || (type == 28 && rdlen == 16)) {
+			if (r->n_addrs < DNS_MAX_ADDRS) {
+				inet_ntop(type == 1 ? AF_INET : AF_INET6, m + pos,
+					  r->addrs[r->n_addrs], INET6_ADDRSTRLEN);
+				r->ttls[r->n_addrs++] = ttl;
+			}
+		} else if (type == 5) {
+			size_t p = pos;
+
+			if (dns_decode_name(m, pos + rdlen, &p, target, sizeof(target)) < 0)
+				return;
+			if (r->n_cnames < 16)
+				snprintf(r->cnames[r->n_cnames++], sizeof(r->cnames[0]), "%s %s",
+					 owner, target);
+		}
+		pos += rdlen;
+	}
+	r->bad = false;
+}
+
+static uint16_t dns_next_id(void)
+{
+	static unsigned id;
+
+	if (!id)
+		id = (unsigned)getpid() * 2654435761u ^ (unsigned)now_ms();
+	id = id * 1103515245u + 12345u;
+	return (uint16_t)(id >> 8);
+}
+
+static int dns_query(const char *server, const char *name, const struct dns_opts *o, long timeout,
+		     struct dns_result *r)
+{
+	static uint8_t buf[DNS_MAX + 2];
+	uint8_t q[600];
+	size_t n = 0;
+	long start = now_ms();
+	int l;
+
+	memset(q, 0, 12);
+	wr16(q, dns_next_id());
+	q[2] = 0x01; /* RD */
+	q[5] = 1;    /* QDCOUNT */
+	l = dns_encode_name(name, q + 12, 256);
+	if (l < 0)
+		usage();
+	l += 12;
+	wr16(q + l, (uint16_t)o->qtype);
+	wr16(q + l + 2, 1); /* IN */
+	l += 4;
+	if (o->edns) { /* an OPT record: root, type 41, class = UDP size, ttl 0, no data */
+		q[11] = 1;
+		q[l] = 0;
+		wr16(q + l + 1, 41);
+		wr16(q + l + 3, (uint16_t)o->edns);
+		memset(q + l + 5, 0, 6);
+		l += 11;
+	}
+	memset(r, 0, offsetof(struct dns_result, addrs));
+	r->status = dns_xfer(server, o->port, o->mode == DNS_TCP_ONLY, q, (size_t)l, start, timeout,
+			     buf, sizeof(buf), &n, &r->err);
+	if (r->status == 0)
+		dns_read_reply(buf, n, q, r);
+	if (r->status == 0 && !r->bad && r->tc && o->mode == DNS_UDP_THEN_TCP) {
+		r->retried = true;
+		r->status = dns_xfer(server, o->port, true, q, (size_t)l, start, timeout, buf,
+				     sizeof(buf), &n, &r->err);
+		if (r->status == 0)
+			dns_read_reply(buf, n, q, r);
+	}
+	r->ms = now_ms() - start;
+	return dns_exit(r, o);
+}
+
+/* The options after `dns SERVER NAME [timeout_ms]` (and dnsconnect's): --type T, --tcp, --udp
+ * (no TCP after a truncated answer), --edns SIZE, --port N; dnsconnect: --seconds S. Returns the count of positional
+ * arguments left at the front of argv. */
+static int dns_parse_opts(int argc, char **argv, struct dns_opts *o)
+{
+	int npos = 0;
+
+	o->qtype = 1;
+	o->mode = DNS_UDP_THEN_TCP;
+	o->port = 53;
+	o->edns = 0;
+	o->seconds = 0;
+	for (int i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "--tcp")) {
+			o->mode = DNS_TCP_ONLY;
+		} else if (!strcmp(argv[i], "--udp")) {
+			o->mode = DNS_UDP_ONLY;
+		} else if (!strcmp(argv[i], "--type") && i + 1 < argc) {
+			o->qtype = dns_type_num(argv[++i]);
+			if (o->qtype < 0)
+				usage();
+		} else if (!strcmp(argv[i], "--edns") && i + 1 < argc) {
+			if (parse_num(argv[++i], 512, 65535, &o->edns) < 0)
+				usage();
+		} else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 3600, &o->seconds) < 0)
+				usage();
+		} else if (!strcmp(argv[i], "--port") && i + 1 < argc) {
+			if (parse_num(argv[++i], 1, 65535, &o->port) < 0)
+				usage();
+		} else if (!strncmp(argv[i], "--", 2)) {
+			usage();
+		} else {
+			if (npos != i)
+				usage(); /* positional arguments come first */
+			npos++;
+		}
+	}
+	return npos;
+}
+
+static struct dns_result dns_res;
+
+/* dns SERVER NAME [timeout_ms] [options]: one line per address ("answer ADDR ttl=T Nms", the
+ * first line as it always was), then "cname OWNER TARGET" lines, "truncated, retried over tcp"
+ * when it was; "nodata Nms" for NOERROR without addresses, "reply RCODE Nms" for any other
+ * rcode, "truncated Nms" (--udp), "timeout Nms", "blocked ERR Nms". Exit status: dns_exit. */
+static int cmd_dns(int argc, char **argv)
+{
+	struct dns_opts o;
+	struct dns_result *r = &dns_res;
+	long timeout = 2000;
+	int npos, rc;
+
+	npos = dns_parse_opts(argc, argv, &o);
+	if (npos < 2 || npos > 3 || (npos == 3 && parse_num(argv[2], 1, 600000, &timeout)))
+		usage();
+	rc = dns_query(argv[0], argv[1], &o, timeout, r);
+	if (r->status == 1) {
+		printf("timeout %ldms\n", r->ms);
+		return rc;
+	}
+	if (r->status == 2) {
+		printf("blocked %s %ldms\n", errname(r->err), r->ms);
+		return rc;
+	}
+	if (r->bad) {
+		printf("reply malformed %ldms\n", r->ms);
+		return rc;
+	}
+	for (size_t i = 0; i < r->n_addrs; i++)
+		printf("answer %s ttl=%u %ldms\n", r->addrs[i], r->ttls[i], r->ms);
+	for (size_t i = 0; i < r->n_cnames; i++)
+		printf("cname %s\n", r->cnames[i]);
+	if (r->retried)
+		printf("truncated, retried over tcp\n");
+	if (r->tc && o.mode == DNS_UDP_ONLY)
+		printf("truncated %ldms\n", r->ms);
+	else if (r->rcode)
+		printf("reply %s %ldms\n", r->rcode < 6 ? rcode_name(r->rcode) : "rcode", r->ms);
+	else if (!r->n_addrs)
+		printf("nodata %ldms\n", r->ms);
+	return rc;
+}
+
+/* Connect to addr:port (TCP) within timeout: 0 open, else errno (ETIMEDOUT on a timeout). */
+static int tcp_open(const char *addr, long port, long timeout, int *ret_fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len, elen;
+	long start = now_ms();
+	int fd, e = 0;
+
+	make_addr(addr, port, &ss, &len);
+	fd = client_socket(ss.ss_family, SOCK_STREAM);
+	if (fd < 0)
+		return errno;
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		if (errno != EINPROGRESS) {
+			e = errno;
+			close(fd);
+			return e;
+		}
+		if (!wait_ready(fd, POLLOUT, start, timeout)) {
+			close(fd);
+			return ETIMEDOUT;
+		}
+		elen = sizeof(e);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+			e = errno;
+		if (e) {
+			close(fd);
+			return e;
+		}
+	}
+	if (ret_fd)
+		*ret_fd = fd;
+	else
+		close(fd);
+	return 0;
+}
+
+/* dnsconnect SERVER NAME PORT COUNT [timeout_ms] [dns options] [--seconds S]: COUNT rounds (or
+ * as many as S seconds allow) of one lookup and, at once, a TCP connect to every address it
+ * returned (what a program does; no pause between the answer and the first packet). Prints the
+ * first 20 failures and "rounds N lookups-failed L connects-ok C connects-failed F"; exit 0 when nothing
+ * failed, 1 otherwise. */
+static int cmd_dnsconnect(int argc, char **argv)
+{
+	struct dns_opts o;
+	struct dns_result *r = &dns_res;
+	long timeout = 2000, port, count, lfail = 0, cok = 0, cfail = 0, start = now_ms(), i;
+	int npos;
+
+	npos = dns_parse_opts(argc, argv, &o);
+	if (npos < 4 || npos > 5 || parse_num(argv[2], 1, 65535, &port) ||
+	    parse_num(argv[3], 1, 1000000, &count) ||
+	    (npos == 5 && parse_num(argv[4], 1, 600000, &timeout)))
+		usage();
+	for (i = 1; i <= count; i++) {
+		int rc;
+
+		if (o.seconds && now_ms() - start >= o.seconds * 1000)
+			break;
+		rc = dns_query(argv[0], argv[1], &o, timeout, r);
+
+		if (rc != 0 || !r->n_addrs) {
+			if (lfail++ + cfail >= 20)
+				continue; /* the first 20 failures are enough to read */
+			printf("round %ld: lookup exit %d (%s, rcode %d, %zu addresses) %ldms\n", i,
+			       rc,
+			       r->status == 1 ? "timeout"
+			       : r->status    ? errname(r->err)
+					      : "reply",
+			       r->rcode, r->n_addrs, r->ms);
+			continue;
+		}
+		for (size_t a = 0; a < r->n_addrs; a++) {
+			long t0 = now_ms();
+			int e = tcp_open(r->addrs[a], port, timeout, NULL);
+
+			if (!e) {
+				cok++;
+				continue;
+			}
+			if (lfail + cfail++ >= 20)
+				continue;
+			printf("round %ld: connect %s port %ld: blocked %s %ldms\n", i, r->addrs[a],
+			       port, errname(e), now_ms() - t0);
+		}
+	}
+	printf("rounds %ld lookups-failed %ld connects-ok %ld connects-failed %ld\n", i - 1, lfail,
+	       cok, cfail);
+	return lfail || cfail ? 1 : 0;
+}
+
+static long now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000L;
+}
+
+static int cmp_long(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* dnsbench SERVER NAME COUNT [timeout_ms] [dns options]: COUNT lookups one after the other (a
+ * socket each, as a stub resolver does), timed one by one: "queries N failed F p50 Xus p90 Xus
+ * p99 Xus max Xus" over the answered ones (NOERROR with an address). Exit 0 when none failed.
+ * (bench/resolver.sh: the latency the resolver adds.) */
+static int cmd_dnsbench(int argc, char **argv)
+{
+	struct dns_opts o;
+	struct dns_result *r = &dns_res;
+	long timeout = 2000, count, failed = 0, n = 0, *us;
+	int npos;
+
+	npos = dns_parse_opts(argc, argv, &o);
+	if (npos < 3 || npos > 4 || parse_num(argv[2], 1, 10000000, &count) ||
+	    (npos == 4 && parse_num(argv[3], 1, 600000, &timeout)))
+		usage();
+	us = calloc((size_t)count, sizeof(*us));
+	if (!us)
+		return 2;
+	for (long i = 0; i < count; i++) {
+		long t0 = now_us();
+
+		if (dns_query(argv[0], argv[1], &o, timeout, r) != 0 || !r->n_addrs) {
+			failed++;
+			continue;
+		}
+		us[n++] = now_us() - t0;
+	}
+	qsort(us, (size_t)n, sizeof(*us), cmp_long);
+	if (n)
+		printf("queries %ld failed %ld p50 %ldus p90 %ldus p99 %ldus max %ldus\n", count,
+		       failed, us[(n - 1) * 50 / 100], us[(n - 1) * 90 / 100],
+		       us[(n - 1) * 99 / 100], us[n - 1]);
+	else
+		printf("queries %ld failed %ld\n", count, failed);
+	free(us);
+	return failed ? 1 : 0;
+}
+
+/* hold tcp ADDR PORT MAX_SECONDS [STOPFILE]: open a connection to an echo server (serve echo)
+ * and keep it: one exchange every 200 ms. Prints "open Nms" once connected; ends with "alive
+ * Nms K exchanges" (exit 0) when STOPFILE appears (one last exchange after it) or, without
+ * STOPFILE, after MAX_SECONDS; "lost after Nms: WHY (K exchanges)" (exit 1) when an exchange
+ * fails; "no stop after Ns" (exit 1) when STOPFILE never appears. */
+static int cmd_hold(const char *addr, const char *port_s, const char *max_s, const char *stop)
+{
+	long port, max, start = now_ms(), exchanges = 0;
+	int fd, e;
+
+	if (parse_num(port_s, 1, 65535, &port) || parse_num(max_s, 1, 3600, &max))
+		usage();
+	e = tcp_open(addr, port, 2000, &fd);
+	if (e)
+		return report(e == ETIMEDOUT ? "timeout" : "blocked", e, start);
+	printf("open %ldms\n", now_ms() - start);
+	for (;;) {
+		bool last = stop && access(stop, F_OK) == 0;
+		char msg[32], in[32];
+		size_t got = 0;
+		long t0 = now_ms();
+		int l = snprintf(msg, sizeof(msg), "hold %ld\n", exchanges);
+
+		if (send(fd, msg, (size_t)l, MSG_NOSIGNAL) != l) {
+			printf("lost after %ldms: send %s (%ld exchanges)\n", now_ms() - start,
+			       errname(errno), exchanges);
+			return 1;
+		}
+		while (got < (size_t)l) {
+			ssize_t n;
+
+			if (!wait_ready(fd, POLLIN, t0, 2000)) {
+				printf("lost after %ldms: no echo (%ld exchanges)\n",
+				       now_ms() - start, exchanges);
+				return 1;
+			}
+			n = recv(fd, in + got, (size_t)l - got, 0);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (n <= 0) {
+				printf("lost after %ldms: %s (%ld exchanges)\n", now_ms() - start,
+				       n ? errname(errno) : "closed", exchanges);
+				return 1;
+			}
+			got += (size_t)n;
+		}
+		if (memcmp(in, msg, (size_t)l)) {
+			printf("lost after %ldms: wrong echo (%ld exchanges)\n", now_ms() - start,
+			       exchanges);
+			return 1;
+		}
+		exchanges++;
+		if (last || (!stop && now_ms() - start >= max * 1000)) {
+			printf("alive %ldms %ld exchanges\n", now_ms() - start, exchanges);
+			close(fd);
+			return 0;
+		}
+		if (now_ms() - start >= max * 1000) {
+			printf("no stop after %lds (%ld exchanges)\n", max, exchanges);
+			return 1;
+		}
+		usleep(200000);
+	}
+}
+
+/* ---- the server ---- */
+
+enum { Z_A, Z_AAAA, Z_CNAME, Z_ROTATE, Z_MANY, Z_SERVFAIL, Z_DROP };
+
+struct zrec {
+	char name[256]; /* lower case, no trailing dot; "*.suffix" matches names below suffix */
+	int kind;
+	uint32_t ttl;
+	uint8_t addr[16]; /* A, AAAA; MANY: the first address */
+	char target[256]; /* CNAME */
+	unsigned n;	  /* MANY: how many */
+	uint8_t (*rot4)[4], (*rot6)[16];
+	unsigned n4, n6, next4, next6; /* ROTATE: the addresses, the next one to answer */
+};
+
+static struct zrec *zone;
+static size_t zone_n, zone_cap;
+static FILE *dns_log;
+
+static void name_norm(char *s)
+{
+	size_t l = strlen(s);
+
+	if (l > 1 && s[l - 1] == '.')
+		s[l - 1] = 0;
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+static struct zrec *zone_new(const char *name)
+{
+	struct zrec *z;
+
+	if (zone_n == zone_cap) {
+		zone_cap = zone_cap ? 2 * zone_cap : 64;
+		zone = realloc(zone, zone_cap * sizeof(*zone));
+		if (!zone) {
+			fprintf(stderr, "probe: out of memory\n");
+			exit(2);
+		}
+	}
+	z = &zone[zone_n++];
+	memset(z, 0, sizeof(*z));
+	if (strlen(name) >= sizeof(z->name)) {
+		fprintf(stderr, "probe: name too long: %s\n", name);
+		exit(2);
+	}
+	strcpy(z->name, name);
+	name_norm(z->name);
+	z->ttl = 30;
+	return z;
+}
+
+static void zone_fail(const char *file, int line, const char *why, const char *tok)
+{
+	fprintf(stderr, "probe: zone %s line %d: %s%s%s\n", file, line, why, tok ? ": " : "",
+		tok ? tok : "");
+	exit(2);
+}
+
+static uint32_t zone_ttl(const char *file, int line, const char *tok)
+{
+	long v;
+
+	if (parse_num(tok, 0, 2147483647L, &v) < 0)
+		zone_fail(file, line, "bad ttl", tok);
+	return (uint32_t)v;
+}
+
+/* The zone file: one record a line, `#` comments; see usage(). */
+static void zone_load(const char *file)
+{
+	char line[4096];
+	int ln = 0;
+	FILE *f = fopen(file, "re");
+
+	if (!f) {
+		fprintf(stderr, "probe: %s: %s\n", file, strerror(errno));
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f)) {
+		char *tok[1024], *save = NULL, *h = strchr(line, '#');
+		int nt = 0;
+		struct zrec *z;
+
+		ln++;
+		if (h)
+			*h = 0;
+		for (char *t = strtok_r(line, " \t\r\n", &save); t && nt < 1024;
+		     t = strtok_r(NULL, " \t\r\n", &save))
+			tok[nt++] = t;
+		if (nt == 0)
+			continue;
+		if (nt < 2)
+			zone_fail(file, ln, "no record type", tok[0]);
+		z = zone_new(tok[0]);
+		if (!strcasecmp(tok[1], "A") || !strcasecmp(tok[1], "AAAA")) {
+			z->kind = !strcasecmp(tok[1], "A") ? Z_A : Z_AAAA;
+			if (nt < 3 || nt > 4 ||
+			    inet_pton(z->kind == Z_A ? AF_INET : AF_INET6, tok[2], z->addr) != 1)
+				zone_fail(file, ln, "expected NAME A|AAAA ADDR [TTL]", NULL);
+			if (nt == 4)
+				z->ttl = zone_ttl(file, ln, tok[3]);
+		} else if (!strcasecmp(tok[1], "CNAME")) {
+			z->kind = Z_CNAME;
+			if (nt < 3 || nt > 4 || strlen(tok[2]) >= sizeof(z->target))
+				zone_fail(file, ln, "expected NAME CNAME TARGET [TTL]", NULL);
+			strcpy(z->target, tok[2]);
+			name_norm(z->target);
+			if (nt == 4)
+				z->ttl = zone_ttl(file, ln, tok[3]);
+		} else if (!strcasecmp(tok[1], "ROTATE")) {
+			z->kind = Z_ROTATE;
+			z->rot4 = calloc((size_t)nt, 4);
+			z->rot6 = calloc((size_t)nt, 16);
+			for (int i = 2; i < nt; i++) {
+				if (inet_pton(AF_INET, tok[i], z->rot4[z->n4]) == 1)
+					z->n4++;
+				else if (inet_pton(AF_INET6, tok[i], z->rot6[z->n6]) == 1)
+					z->n6++;
+				else
+					z->ttl = zone_ttl(file, ln, tok[i]);
+			}
+			if (!z->n4 && !z->n6)
+				zone_fail(file, ln, "ROTATE without addresses", NULL);
+		} else if (!strcasecmp(tok[1], "MANY")) {
+			long v;
+
+			z->kind = Z_MANY;
+			if (nt < 4 || nt > 5 || parse_num(tok[2], 1, 4000, &v) < 0 ||
+			    inet_pton(AF_INET, tok[3], z->addr) != 1)
+				zone_fail(file, ln, "expected NAME MANY N IPV4 [TTL] (N <= 4000)",
+					  NULL);
+			z->n = (unsigned)v;
+			if (nt == 5)
+				z->ttl = zone_ttl(file, ln, tok[4]);
+		} else if (!strcasecmp(tok[1], "SERVFAIL") && nt == 2) {
+			z->kind = Z_SERVFAIL;
+		} else if (!strcasecmp(tok[1], "DROP") && nt == 2) {
+			z->kind = Z_DROP;
+		} else {
+			zone_fail(file, ln, "unknown record", tok[1]);
+		}
+	}
+	fclose(f);
+}
+
+static bool zone_match(const struct zrec *z, const char *name, bool wild)
+{
+	size_t ln, ls;
+
+	if (!wild)
+		return !strcasecmp(z->name, name);
+	if (strncmp(z->name, "*.", 2))
+		return false;
+	ln = strlen(name);
+	ls = strlen(z->name + 1); /* ".suffix" */
+	return ln > ls && !strcasecmp(name + ln - ls, z->name + 1);
+}
+
+struct dns_q {
+	char name[256];
+	uint16_t qtype;
+	size_t qend;	/* the end of the question */
+	bool edns;	/* the query had an OPT record */
+	size_t udp_max; /* the largest UDP reply it takes */
+};
+
+static int dns_parse_q(const uint8_t *m, size_t n, struct dns_q *q)
+{
+	size_t pos = 12;
+
+	if (n < 12 || (m[2] & 0x80) || rd16(m + 4) != 1)
+		return -1;
+	if (dns_decode_name(m, n, &pos, q->name, sizeof(q->name)) < 0 || pos + 4 > n)
+		return -1;
+	q->qtype = rd16(m + pos);
+	q->qend = pos + 4;
+	q->edns = false;
+	q->udp_max = 512;
+	pos = q->qend;
+	if (rd16(m + 6) == 0 && rd16(m + 8) == 0 && rd16(m + 10) >= 1 && pos + 11 <= n &&
+	    m[pos] == 0 && rd16(m + pos + 1) == 41) {
+		q->edns = true;
+		q->udp_max = rd16(m + pos + 3);
+		if (q->udp_max < 512)
+			q->udp_max = 512;
+		if (q->udp_max > 4096)
+			q->udp_max = 4096;
+	}
+	return 0;
+}
+
+/* Append a record to out (cap bytes) at *pos; the owner as a pointer to the question when it
+ * is the question's name. 0, or -1 when it does not fit. */
+static int put_rr(uint8_t *out, size_t cap, size_t *pos, const char *owner, const char *qname,
+		  uint16_t type, uint32_t ttl, const uint8_t *rdata, size_t rdlen)
+{
+	size_t p = *pos;
+	int l;
+
+	if (!strcasecmp(owner, qname)) {
+		if (p + 2 > cap)
+			return -1;
+		out[p++] = 0xc0;
+		out[p++] = 12;
+	} else {
+		l = dns_encode_name(owner, out + p, cap - p);
+		if (l < 0)
+			return -1;
+		p += (size_t)l;
+	}
+	if (p + 10 + rdlen > cap)
+		return -1;
+	wr16(out + p, type);
+	wr16(out + p + 2, 1);
+	wr16(out + p + 4, (uint16_t)(ttl >> 16));
+	wr16(out + p + 6, (uint16_t)ttl);
+	wr16(out + p + 8, (uint16_t)rdlen);
+	memcpy(out + p + 10, rdata, rdlen);
+	*pos = p + 10 + rdlen;
+	return 0;
+}
+
+/* The reply to query m (n bytes) from the zone, into out; -1: no reply at all (DROP). Over UDP
+ * an answer larger than the query allows (512 bytes, or its EDNS size) goes out with TC set and
+ * no records. */
+static ssize_t dns_reply(const uint8_t *m, size_t n, bool tcp, uint8_t *out, size_t cap)
+{
+	char cur[256], type_s[16];
+	struct dns_q q;
+	size_t pos, an = 0;
+	int rcode = 0;
+
+	if (dns_parse_q(m, n, &q) < 0) {
+		if (dns_log) {
+			fprintf(dns_log, "%s - MALFORMED\n", tcp ? "tcp" : "udp");
+			fflush(dns_log);
+		}
+		if (n < 12)
+			return -1;
+		memcpy(out, m, 12);
+		out[2] = 0x80 | (m[2] & 0x79);
+		out[3] = 1; /* FORMERR */
+		memset(out + 4, 0, 8);
+		return 12;
+	}
+	dns_type_str(q.qtype, type_s, sizeof(type_s));
+	if (dns_log) {
+		fprintf(dns_log, "%s %s %s\n", tcp ? "tcp" : "udp", q.name, type_s);
+		fflush(dns_log);
+	}
+	if (q.qend > cap)
+		return -1;
+	memcpy(out, m, q.qend);
+	pos = q.qend;
+	snprintf(cur, sizeof(cur), "%s", q.name);
+	name_norm(cur);
+	for (int hops = 0; hops < 8; hops++) {
+		bool wild = false, found = false, servfail = false;
+		const struct zrec *cname = NULL;
+
+		for (size_t i = 0; i < zone_n; i++)
+			if (zone_match(&zone[i], cur, false))
+				found = true;
+		if (!found) {
+			wild = true;
+			for (size_t i = 0; i < zone_n; i++)
+				if (zone_match(&zone[i], cur, true))
+					found = true;
+		}
+		if (!found) {
+			if (hops == 0)
+				rcode = 3; /* NXDOMAIN */
+			break;
+		}
+		for (size_t i = 0; i < zone_n; i++) {
+			if (!zone_match(&zone[i], cur, wild))
+				continue;
+			if (zone[i].kind == Z_DROP)
+				return -1;
+			if (zone[i].kind == Z_SERVFAIL)
+				servfail = true;
+			if (zone[i].kind == Z_CNAME && !cname)
+				cname = &zone[i];
+		}
+		if (servfail) {
+			rcode = 2;
+			pos = q.qend;
+			an = 0;
+			break;
+		}
+		if (cname && q.qtype != 5) {
+			uint8_t rd[256];
+			int l = dns_encode_name(cname->target, rd, sizeof(rd));
+
+			if (l < 0 ||
+			    put_rr(out, cap, &pos, cur, q.name, 5, cname->ttl, rd, (size_t)l) < 0)
+				return -1;
+			an++;
+			snprintf(cur, sizeof(cur), "%s", cname->target);
+			continue;
+		}
+		for (size_t i = 0; i < zone_n; i++) {
+			struct zrec *z = &zone[i];
+			int r = 0;
+
+			if (!zone_match(z, cur, wild))
+				continue;
+			if (z->kind == Z_A && (q.qtype == 1 || q.qtype == 255)) {
+				r = put_rr(out, cap, &pos, cur, q.name, 1, z->ttl, z->addr, 4);
+				an++;
+			} else if (z->kind == Z_AAAA && (q.qtype == 28 || q.qtype == 255)) {
+				r = put_rr(out, cap, &pos, cur, q.name, 28, z->ttl, z->addr, 16);
+				an++;
+			} else if (z->kind == Z_CNAME && q.qtype == 5) {
+				uint8_t rd[256];
+				int l = dns_encode_name(z->target, rd, sizeof(rd));
+
+				r = l < 0 ? -1
+					  : put_rr(out, cap, &pos, cur, q.name, 5, z->ttl, rd,
+						   (size_t)l);
+				an++;
+			} else if (z->kind == Z_ROTATE && q.qtype == 1 && z->n4) {
+				r = put_rr(out, cap, &pos, cur, q.name, 1, z->ttl,
+					   z->rot4[z->next4++ % z->n4], 4);
+				an++;
+			} else if (z->kind == Z_ROTATE && q.qtype == 28 && z->n6) {
+				r = put_rr(out, cap, &pos, cur, q.name, 28, z->ttl,
+					   z->rot6[z->next6++ % z->n6], 16);
+				an++;
+			} else if (z->kind == Z_MANY && (q.qtype == 1 || q.qtype == 255)) {
+				uint32_t base = (uint32_t)z->addr[0] << 24 |
+						(uint32_t)z->addr[1] << 16 |
+						(uint32_t)z->addr[2] << 8 | z->addr[3];
+
+				for (unsigned k = 0; k < z->n && r == 0; k++) {
+					uint32_t a = base + k;
+					uint8_t b[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16),
+							 (uint8_t)(a >> 8), (uint8_t)a };
+
+					r = put_rr(out, cap, &pos, cur, q.name, 1, z->ttl, b, 4);
+					an++;
+				}
+			}
+			if (r < 0)
+				return -1;
+		}
+		break;
+	}
+	out[2] = (uint8_t)(0x84 | (m[2] & 0x79)); /* QR, AA; the query's opcode and RD */
+	out[3] = (uint8_t)(0x80 | rcode);	  /* RA */
+	wr16(out + 4, 1);
+	wr16(out + 6, (uint16_t)an);
+	wr16(out + 8, 0);
+	wr16(out + 10, q.edns ? 1 : 0);
+	if (!tcp && pos + (q.edns ? 11 : 0) > q.udp_max) {
+		pos = q.qend;
+		out[2] |= 0x02; /* TC */
+		wr16(out + 6, 0);
+	}
+	if (q.edns) {
+		if (pos + 11 > cap)
+			return -1;
+		out[pos] = 0;
+		wr16(out + pos + 1, 41);
+		wr16(out + pos + 3, 1232);
+		memset(out + pos + 5, 0, 6);
+		pos += 11;
+	}
+	return (ssize_t)pos;
+}
+
+/* ---- serve: the listeners, and the TCP connections of echo and DNS ---- */
+
+enum { L_TCPOK, L_UDPECHO, L_ECHO, L_DNSUDP, L_DNSTCP, C_ECHO, C_DNS };
+
+struct sfd {
+	int fd, kind;
+	uint8_t *buf; /* C_DNS: a partial message */
+	size_t len;
+};
+
+static struct sfd sfds[MAX_FDS];
+static int n_sfds;
+
+static void sfd_add(int fd, int kind)
+{
+	if (n_sfds >= MAX_FDS) {
+		close(fd);
+		return;
+	}
+	sfds[n_sfds].fd = fd;
+	sfds[n_sfds].kind = kind;
+	sfds[n_sfds].len = 0;
+	sfds[n_sfds].buf = NULL;
+	if (kind == C_DNS) {
+		sfds[n_sfds].buf = malloc(DNS_MAX + 2);
+		if (!sfds[n_sfds].buf) {
+			close(fd);
+			return;
+		}
+	}
+	n_sfds++;
+}
+
+/* Write all of buf to a non-blocking stream socket (2 s at most): 0 or -1. */
+static int write_all(int fd, const uint8_t *buf, size_t len)
+{
+	long start = now_ms();
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = send(fd, buf + off, len - off, MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+			if (!wait_ready(fd, POLLOUT, start, 2000))
+				return -1;
+			continue;
+		}
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+/* One readable connection: 0 keep it, -1 close it. */
+static int conn_input(struct sfd *c)
+{
+	static uint8_t out[DNS_MAX + 2];
+	uint8_t tmp[4096];
+	ssize_t n;
+
+	if (c->kind == C_ECHO) {
+		n = recv(c->fd, tmp, sizeof(tmp), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return 0;
+		if (n <= 0)
+			return -1;
+		return write_all(c->fd, tmp, (size_t)n);
+	}
+	n = recv(c->fd, c->buf + c->len, DNS_MAX + 2 - c->len, 0);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->len += (size_t)n;
+	while (c->len >= 2 && c->len >= 2 + (size_t)rd16(c->buf)) {
+		size_t ml = rd16(c->buf);
+		ssize_t rl = dns_reply(c->buf + 2, ml, true, out + 2, DNS_MAX);
+
+		if (rl >= 0) {
+			wr16(out, (uint16_t)rl);
+			if (write_all(c->fd, out, (size_t)rl + 2) < 0)
+				return -1;
+		}
+		memmove(c->buf, c->buf + 2 + ml, c->len - 2 - ml);
+		c->len -= 2 + ml;
+	}
+	return 0;
+}
+
+/* serve tcp|udp|echo ADDR[,ADDR...] PORT...; serve dns ADDR[,ADDR...] PORT [--zone FILE]
+ * [--log FILE] [NAME=IPV4...] */
 static int cmd_serve(const char *proto, const char *addr, int nargs, char **args)
 {
-	struct pollfd pfds[MAX_FDS];
-	int nfds = 0, i, type;
+	char list[1024], *save = NULL, *a;
+	int i, type, lkind, lkind2 = -1;
 	long port;
 
-	if (!strcmp(proto, "tcp"))
+	if (!strcmp(proto, "tcp")) {
 		type = SOCK_STREAM;
-	else if (!strcmp(proto, "udp") || !strcmp(proto, "dns"))
+		lkind = L_TCPOK;
+	} else if (!strcmp(proto, "echo")) {
+		type = SOCK_STREAM;
+		lkind = L_ECHO;
+	} else if (!strcmp(proto, "udp")) {
 		type = SOCK_DGRAM;
-	else
+		lkind = L_UDPECHO;
+	} else if (!strcmp(proto, "dns")) {
+		type = SOCK_DGRAM;
+		lkind = L_DNSUDP;
+		lkind2 = L_DNSTCP;
+	} else {
 		usage();
-	if (!strcmp(proto, "dns")) {
-		if (nargs < 1 || parse_num(args[0], 1, 65535, &port))
+	}
+	if (nargs < 1 || strlen(addr) >= sizeof(list))
+		usage();
+	if (lkind == L_DNSUDP) {
+		if (parse_num(args[0], 1, 65535, &port))
 			usage();
-		for (i = 1; i < nargs && dns_count < 32; i++) {
+		for (i = 1; i < nargs; i++) {
 			char *eq = strchr(args[i], '=');
 
-			if (!eq || (size_t)(eq - args[i]) >= sizeof(dns_table[0].name))
-				usage();
-			memcpy(dns_table[dns_count].name, args[i], (size_t)(eq - args[i]));
-			dns_table[dns_count].name[eq - args[i]] = 0;
-			if (inet_pton(AF_INET, eq + 1, dns_table[dns_count].addr) != 1)
-				usage();
-			dns_count++;
-		}
-		pfds[nfds].fd = server_socket(addr, port, type);
-		pfds[nfds++].events = POLLIN;
-	} else {
-		/* ADDR may be a comma-separated list: a UDP echo must answer from the address that
-		 * was asked, which a wildcard socket does not do. */
-		char list[1024], *save = NULL, *a;
+			if (!strcmp(args[i], "--zone") && i + 1 < nargs) {
+				zone_load(args[++i]);
+			} else if (!strcmp(args[i], "--log") && i + 1 < nargs) {
+				dns_log = fopen(args[++i], "ae");
+				if (!dns_log) {
+					fprintf(stderr, "probe: %s: %s\n", args[i],
+						strerror(errno));
+					return 2;
+				}
+			} else if (eq) { /* NAME=IPV4: an A record, ttl 30 */
+				struct zrec *z;
 
-		if (nargs < 1 || strlen(addr) >= sizeof(list))
-			usage();
-		strcpy(list, addr);
-		for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
-			for (i = 0; i < nargs; i++) {
-				if (parse_num(args[i], 1, 65535, &port) || nfds >= MAX_FDS)
+				*eq = 0;
+				z = zone_new(args[i]);
+				z->kind = Z_A;
+				if (inet_pton(AF_INET, eq + 1, z->addr) != 1)
 					usage();
-				pfds[nfds].fd = server_socket(a, port, type);
-				pfds[nfds++].events = POLLIN;
+			} else {
+				usage();
 			}
+		}
+		nargs = 1;
+	}
+	/* ADDR may be a comma-separated list: a UDP server must answer from the address that
+	 * was asked, which a wildcard socket does not do. */
+	strcpy(list, addr);
+	for (a = strtok_r(list, ",", &save); a; a = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < nargs; i++) {
+			if (parse_num(args[i], 1, 65535, &port) || n_sfds + 2 > MAX_FDS)
+				usage();
+			sfd_add(server_socket(a, port, type), lkind);
+			if (lkind2 >= 0)
+				sfd_add(server_socket(a, port, SOCK_STREAM), lkind2);
 		}
 	}
 	printf("listening\n");
 	fflush(stdout);
 	for (;;) {
-		if (poll(pfds, (nfds_t)nfds, -1) < 0) {
+		struct pollfd pfds[MAX_FDS];
+		int n = n_sfds;
+
+		for (i = 0; i < n; i++) {
+			pfds[i].fd = sfds[i].fd;
+			pfds[i].events = POLLIN;
+			pfds[i].revents = 0;
+		}
+		if (poll(pfds, (nfds_t)n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 2;
 		}
-		for (i = 0; i < nfds; i++) {
+		for (i = 0; i < n; i++) {
+			struct sfd *s = &sfds[i];
 			struct sockaddr_storage peer;
 			socklen_t plen = sizeof(peer);
-			unsigned char buf[1500];
-			ssize_t n;
+			static uint8_t buf[DNS_MAX + 2], out[DNS_MAX + 2];
+			ssize_t len;
+			int c;
 
-			if (!(pfds[i].revents & POLLIN))
+			if (!pfds[i].revents)
 				continue;
-			if (type == SOCK_STREAM) {
-				int c = accept4(pfds[i].fd, NULL, NULL, SOCK_CLOEXEC);
-
+			switch (s->kind) {
+			case L_TCPOK:
+				c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC);
 				if (c >= 0) {
 					if (write(c, "ok\n", 3) < 0) {
 						/* the client may be gone already */
 					}
 					close(c);
 				}
-				continue;
+				break;
+			case L_ECHO:
+			case L_DNSTCP:
+				c = accept4(s->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+				if (c >= 0)
+					sfd_add(c, s->kind == L_ECHO ? C_ECHO : C_DNS);
+				break;
+			case L_UDPECHO:
+			case L_DNSUDP:
+				len = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
+					       &plen);
+				if (len < 0)
+					break;
+				if (s->kind == L_DNSUDP) {
+					len = dns_reply(buf, (size_t)len, false, out, sizeof(out));
+					if (len >= 0)
+						sendto(s->fd, out, (size_t)len, 0,
+						       (struct sockaddr *)&peer, plen);
+				} else {
+					sendto(s->fd, buf, (size_t)len, 0, (struct sockaddr *)&peer,
+					       plen);
+				}
+				break;
+			default:
+				if (conn_input(s) < 0) {
+					close(s->fd);
+					free(s->buf);
+					s->fd = -1;
+				}
 			}
-			n = recvfrom(pfds[i].fd, buf, sizeof(buf), 0, (struct sockaddr *)&peer,
-				     &plen);
-			if (n < 0)
-				continue;
-			if (!strcmp(proto, "dns"))
-				n = dns_answer(buf, n, sizeof(buf));
-			if (n >= 0)
-				sendto(pfds[i].fd, buf, (size_t)n, 0, (struct sockaddr *)&peer,
-				       plen);
+		}
+		/* drop the closed connections (listeners never close) */
+		for (i = 0; i < n_sfds;) {
+			if (sfds[i].fd < 0)
+				sfds[i] = sfds[--n_sfds];
+			else
+				i++;
 		}
 	}
 }
@@ -1236,8 +2358,14 @@ int main(int argc, char **argv)
 		return cmd_connect(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (!strcmp(argv[0], "udp") && (argc == 3 || argc == 4))
 		return cmd_udp(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
-	if (!strcmp(argv[0], "dns") && (argc == 3 || argc == 4))
-		return cmd_dns(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
+	if (!strcmp(argv[0], "dns") && argc >= 3)
+		return cmd_dns(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "dnsconnect") && argc >= 5)
+		return cmd_dnsconnect(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "dnsbench") && argc >= 4)
+		return cmd_dnsbench(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "hold") && (argc == 5 || argc == 6) && !strcmp(argv[1], "tcp"))
+		return cmd_hold(argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	if (!strcmp(argv[0], "listen") && argc == 3 && !strcmp(argv[1], "tcp"))
 		return cmd_serve("tcp", "::", 1, argv + 2);
 	if (!strcmp(argv[0], "serve") && argc >= 4)
