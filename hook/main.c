@@ -31,7 +31,8 @@ static const struct command {
 	{ "watch", cmd_watch,
 	  "watch                                 keep internet's deny list in step with the host" },
 	{ "resolver", cmd_resolver,
-	  "resolver [--foreground]               the per-host DNS resolver (netfence-resolver(8))" },
+	  "resolver [--foreground]               the per-host DNS resolver "
+	  "(netfence-resolver(8))" },
 	{ "seccomp-profile", cmd_seccomp_profile,
 	  "seccomp-profile [--level inet|unix] [--format oci|docker]   the seccomp socket filter" },
 	{ "version", cmd_version, "version                               print the version" },

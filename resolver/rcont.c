@@ -100,7 +100,8 @@ static int make_sockets(struct rcont *c, int nsfd, int epfd, struct nf_error *er
 		for (int k = 0; k < 2; k++) {
 			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = s[k] };
 
-			if (s[k]->ev.fd >= 0 && epoll_ctl(epfd, EPOLL_CTL_ADD, s[k]->ev.fd, &ev) < 0)
+			if (s[k]->ev.fd >= 0 &&
+			    epoll_ctl(epfd, EPOLL_CTL_ADD, s[k]->ev.fd, &ev) < 0)
 				return nf_sys_err(err, errno, "epoll");
 		}
 	}

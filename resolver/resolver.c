@@ -174,7 +174,8 @@ static void scan(struct rloop *L, const char *state_dir)
 		struct rcont *c;
 
 		if (journal_read(state_dir, ids[i], &j, &err) >= 0 && j->dns && !j->member_of &&
-		    j->complete && rcont_register(state_dir, ids[i], L->epfd, &L->conts, &c, &err) < 0)
+		    j->complete &&
+		    rcont_register(state_dir, ids[i], L->epfd, &L->conts, &c, &err) < 0)
 			rlog("%s not registered: %s", ids[i], err.msg);
 		journal_free(j);
 	}

@@ -153,8 +153,8 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 		/* whole seconds, so that the addresses of one answer share a batch */
 		expires[i] = now_ms + (expires[i] - now_ms + 999) / 1000 * 1000;
 		if (r >= 0)
-			r = batch_put(&b, &nb, a->family, expires[i] - now_ms, alive ? &l->boxes : NULL,
-				      &next[i]);
+			r = batch_put(&b, &nb, a->family, expires[i] - now_ms,
+				      alive ? &l->boxes : NULL, &next[i]);
 		if (r == -ENOMEM)
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 	}

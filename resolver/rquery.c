@@ -197,8 +197,8 @@ static void send_up(struct rloop *L, struct upq *q)
 			memcpy(&s->sin6_addr, a->a, 16);
 			len = sizeof(*s);
 		}
-		fd = socket(a->family, (q->tc ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			    0);
+		fd = socket(a->family,
+			    (q->tc ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0)
 			continue;
 		if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
@@ -290,8 +290,8 @@ static int answer(struct rloop *L, struct upq *q, uint8_t *m, size_t n)
 	bool tc = false;
 
 	dnsmsg_set_id(m, n, q->q.id);
-	if (dnsmsg_filter_answer(m, n, &q->q, refuse_addr, note_addr, &f, &addrs, &na, &out, &outlen,
-				 &tc) < 0)
+	if (dnsmsg_filter_answer(m, n, &q->q, refuse_addr, note_addr, &f, &addrs, &na, &out,
+				 &outlen, &tc) < 0)
 		return -1;
 	dnsmsg_set_id(q->msg, q->len, q->q.id);
 	if (q->n_rules && na) {
@@ -300,7 +300,8 @@ static int answer(struct rloop *L, struct upq *q, uint8_t *m, size_t n)
 			     err.msg);
 			free(addrs);
 			free(out);
-			q_fail(L, q, LDNS_RCODE_SERVFAIL); /* never an answer that would not connect */
+			q_fail(L, q,
+			       LDNS_RCODE_SERVFAIL); /* never an answer that would not connect */
 			return 0;
 		}
 		log_learned(q, addrs, na);
@@ -339,7 +340,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		if (r == 0)
 			rlog("%s refused %s %s", c->id, dq.name, qtype_str(dq.qtype, t, sizeof(t)));
 		reply_rcode(L, tc, fd, peer, peerlen, m, n,
-			    r < 0		 ? LDNS_RCODE_SERVFAIL
+			    r < 0	       ? LDNS_RCODE_SERVFAIL
 			    : c->dns->nxdomain ? LDNS_RCODE_NXDOMAIN
 					       : LDNS_RCODE_REFUSED);
 		return;
@@ -472,7 +473,8 @@ void rq_tcp(struct rloop *L, struct rev *ev, uint32_t events)
 		return;
 	}
 	if (t->in_len < DNS_MAX + 2) {
-		ssize_t n = recv(t->ev.fd, t->in + t->in_len, DNS_MAX + 2 - t->in_len, MSG_DONTWAIT);
+		ssize_t n =
+			recv(t->ev.fd, t->in + t->in_len, DNS_MAX + 2 - t->in_len, MSG_DONTWAIT);
 
 		if (n == 0 || (n < 0 && errno != EAGAIN)) {
 			tcp_close(L, t);

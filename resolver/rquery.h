@@ -18,8 +18,8 @@ struct rtcp;
 struct rloop {
 	int epfd;
 	struct rcont *conts;
-	struct upq *pending; /* queries waiting for an upstream */
-	struct rtcp *conns;  /* TCP connections from containers */
+	struct upq *pending;  /* queries waiting for an upstream */
+	struct rtcp *conns;   /* TCP connections from containers */
 	struct nf_addr *host; /* the host's own addresses: never opened */
 	size_t n_host;
 };

@@ -51,11 +51,6 @@ struct nft_fence {
 	 * older netfence): find them by interface name in a dump of the shared sets, and remove
 	 * the per-container chains and sets of the older layout too */
 	bool by_ifname;
-	/* live DNS names (SPEC section 10): the policy's resolvers, whose port 53 (UDP, TCP) the
-	 * namespace's nat chain dns_redirect sends to the resolver's sockets inside it
-	 * (NF_RESOLVER_ADDR4/6, NF_RESOLVER_PORT); none: no such chain */
-	const struct nf_addr *dns_redirect;
-	size_t n_dns_redirect;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton

@@ -609,7 +609,7 @@ static bool sa_addr(const struct sockaddr *sa, struct nf_addr *ret)
 
 /* Every address of the namespace the hook runs in (the host's): interface addresses, loopback
  * and the host ends of containers included, with their broadcast addresses. */
-static int host_addrs(struct nf_addr **ret, size_t *ret_n)
+int policy_host_addrs(struct nf_addr **ret, size_t *ret_n)
 {
 	struct ifaddrs *ifa = NULL;
 	struct nf_addr *v;
@@ -789,7 +789,7 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 	}
 	/* DNS answers never open the host's own addresses: those of the namespace the hook runs
 	 * in (the host's), read once */
-	r = host_addrs(&host, &n_host);
+	r = policy_host_addrs(&host, &n_host);
 	if (r < 0)
 		return nf_sys_err(err, -r, "resolving hostnames: listing the host's addresses");
 	r = getaddrinfo_a(GAI_NOWAIT, list, (int)nl, NULL);

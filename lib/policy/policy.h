@@ -76,6 +76,10 @@ int policy_resolve_hostnames(struct nf_policy *p, unsigned timeout_ms, struct nf
 const char *policy_answer_refused(const struct nf_addr *a, const struct nf_addr *host,
 				  size_t n_host);
 
+/* Every address of the namespace the caller runs in (the host's), with broadcast addresses:
+ * what a DNS answer never opens. *ret malloc'd. */
+int policy_host_addrs(struct nf_addr **ret, size_t *ret_n);
+
 /* A digest of the policy as written (call before policy_resolve_hostnames, so that DNS
  * answers do not change it): containers sharing a namespace must carry the same. Rule order
  * and duplicates do not matter. */

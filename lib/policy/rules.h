@@ -28,7 +28,6 @@ void rules_free(struct nf_rule *v, size_t n);
 int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
 		     size_t *n, struct nf_error *err);
 
-
 /* Render a rule back in canonical grammar form (for validate/status). buf >= 300. */
 const char *rule_str(const struct nf_rule *r, char *buf, unsigned size);
 

@@ -46,8 +46,8 @@ static void test_union_disjoint(void **state)
 	struct nf_box a1[] = { box(6, 6, 443, 443), box(17, 17, 53, 53) };
 	struct nf_box b1[] = { box(6, 6, 400, 500), box(0, 255, 8080, 8080) };
 	struct nf_boxset a = set(2, a1), b = set(2, b1), u;
-	unsigned probes[][3] = { { 6, 443, 1 },	  { 6, 400, 1 },  { 6, 500, 1 },  { 6, 501, 0 },
-				 { 17, 53, 1 },	  { 17, 443, 0 }, { 1, 8080, 1 }, { 6, 8080, 1 },
+	unsigned probes[][3] = { { 6, 443, 1 },	   { 6, 400, 1 },  { 6, 500, 1 },  { 6, 501, 0 },
+				 { 17, 53, 1 },	   { 17, 443, 0 }, { 1, 8080, 1 }, { 6, 8080, 1 },
 				 { 255, 8080, 1 }, { 6, 8081, 0 }, { 0, 0, 0 } };
 
 	assert_int_equal(rbox_union(&a, &b, &u), 0);
