@@ -185,7 +185,8 @@ nf_world_dns() {
 # (state_dir/resolver.pid) open; the running resolver holds it locked for its whole life.
 nf_resolver_pids() {
 	local p f pidfile
-	for pidfile in "$NF_TMP"/state/resolver.pid "$NF_TMP"/*/resolver.pid; do
+	# state/ matches both patterns: each pid once
+	for pidfile in $(printf '%s\n' "$NF_TMP"/state/resolver.pid "$NF_TMP"/*/resolver.pid | sort -u); do
 		[ -f "$pidfile" ] || continue
 		for p in /proc/[0-9]*; do
 			case $(cat "$p/comm" 2>/dev/null) in
