@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
@@ -42,8 +43,10 @@ struct upq {
 	int reply_fd;	 /* UDP: the container's socket */
 	struct sockaddr_storage peer;
 	socklen_t peerlen;
-	uint8_t *msg; /* as received; its id is the container's */
+	uint8_t *msg; /* as received, its name lower-cased; its id is the container's */
 	size_t len;
+	uint8_t qcase[256]; /* the question's name as the container wrote it (wire form) */
+	size_t qcase_len;
 	struct dnsmsg_query q;
 	uint16_t *rules;
 	size_t n_rules;
@@ -237,6 +240,35 @@ static void next_upstream(struct rloop *L, struct upq *q)
 	send_up(L, q);
 }
 
+/* Lower-case the question's name in m (wire form from offset 12): a container must not pass
+ * data to the upstream in the letter case of an allowed name ("0x20"). Its wire length, 0 when
+ * it is not plain labels (a parsed query's always is). */
+static size_t qname_lower(uint8_t *m, size_t n)
+{
+	size_t i = 12;
+
+	while (i < n && m[i]) {
+		size_t l = m[i];
+
+		if (l > 63 || i + 1 + l >= n)
+			return 0;
+		for (size_t k = i + 1; k <= i + l; k++)
+			if (m[k] >= 'A' && m[k] <= 'Z')
+				m[k] += 'a' - 'A';
+		i += 1 + l;
+	}
+	return i < n && i + 1 - 12 <= 255 ? i + 1 - 12 : 0;
+}
+
+/* The answer's question back in the container's letter case (a stub that randomises case
+ * checks it). */
+static void qname_restore(uint8_t *m, size_t n, const struct upq *q)
+{
+	if (q->qcase_len && n >= 12 + q->qcase_len &&
+	    strncasecmp((const char *)m + 12, (const char *)q->qcase, q->qcase_len) == 0)
+		memcpy(m + 12, q->qcase, q->qcase_len);
+}
+
 struct filter_ctx {
 	struct rloop *L;
 	struct upq *q;
@@ -306,6 +338,7 @@ static int answer(struct rloop *L, struct upq *q, uint8_t *m, size_t n)
 		}
 		log_learned(q, addrs, na);
 	}
+	qname_restore(out, outlen, q);
 	reply(L, q->tc, q->reply_fd, &q->peer, q->peerlen, out, outlen);
 	free(addrs);
 	free(out);
@@ -361,6 +394,8 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 	}
 	memcpy(q->msg, m, n);
 	q->len = n;
+	q->qcase_len = qname_lower(q->msg, n);
+	memcpy(q->qcase, m + 12, q->qcase_len);
 	q->ev = (struct rev){ REV_UP, -1 };
 	q->c = c;
 	c->refs++;

@@ -299,6 +299,8 @@ res_exfil() { # RUNTIME
 	res_expect_answer "$id" allowed.test "$NF_PUB1"
 	res_expect_answer "$id" ALLOWED.Test "$NF_PUB1"
 	[ "$(res_world_saw allowed.test)" -ge 2 ]
+	# nor the letter case of an allowed name (a bit per letter, "0x20"): lower case upstream
+	[ "$(awk '$2 == "ALLOWED.Test"' "$NF_TMP/out/dns-zone.log" | wc -l)" -eq 0 ]
 	# not one refused query reached the world
 	[ "$(res_world_saw_re 'exfil\.test$')" -eq 0 ]
 	[ "$(res_world_saw other.test)" -eq 0 ]
