@@ -48,9 +48,20 @@ static bool covered(const struct nf_box *const *v, size_t n, unsigned proto, uns
 	return false;
 }
 
-/* Cut both axes at every box edge; each cell is wholly in or out of the union. Rows (protocol
+/* Is a cell in the result: in a or b (union), or in b and not in a (difference)? v holds a's
+ * boxes, then b's. */
+static bool cell_in(const struct nf_box *const *v, size_t na, size_t n, bool diff, unsigned p,
+		    unsigned q)
+{
+	if (!diff)
+		return covered(v, n, p, q);
+	return covered(v + na, n - na, p, q) && !covered(v, na, p, q);
+}
+
+/* Cut both axes at every box edge; each cell is wholly in or out of the result. Rows (protocol
  * intervals) with the same port ranges are merged, and so are adjacent port cells. */
-int rbox_union(const struct nf_boxset *a, const struct nf_boxset *b, struct nf_boxset *out)
+static int grid(const struct nf_boxset *a, const struct nf_boxset *b, bool diff,
+		struct nf_boxset *out)
 {
 	size_t n = a->n + b->n, np, nq;
 	const struct nf_box **v = calloc(n + 1, sizeof(*v));
@@ -72,7 +83,7 @@ int rbox_union(const struct nf_boxset *a, const struct nf_boxset *b, struct nf_b
 		for (size_t q = 0; q + 1 < nq && r >= 0; q++) {
 			struct nf_box bx = *v[0];
 
-			if (!covered(v, n, pe[p], qe[q]))
+			if (!cell_in(v, a->n, n, diff, pe[p], qe[q]))
 				continue;
 			if (o.n > row && o.v[o.n - 1].port_hi + 1u == qe[q]) {
 				o.v[o.n - 1].port_hi = (uint16_t)(qe[q + 1] - 1);
@@ -114,6 +125,16 @@ out:
 	}
 	*out = o;
 	return 0;
+}
+
+int rbox_union(const struct nf_boxset *a, const struct nf_boxset *b, struct nf_boxset *out)
+{
+	return grid(a, b, false, out);
+}
+
+int rbox_diff(const struct nf_boxset *a, const struct nf_boxset *b, struct nf_boxset *out)
+{
+	return grid(a, b, true, out);
 }
 
 bool rbox_equal(const struct nf_boxset *a, const struct nf_boxset *b)

@@ -1,8 +1,11 @@
 /* netfence-resolver: opening what an answer taught a container (rcont_learn in rcont.h). Each
- * address gets the boxes of every rule whose name led to it, merged with what it had; its
- * elements in the learned sets are replaced in one batch per table, with the timeout of its
- * record's TTL clamped to the container's dns_min_ttl..dns_max_ttl (a later answer only ever
- * extends it). The answer goes back only after the kernel acked both tables. */
+ * address gets the boxes of the rules whose name led to it. While it is open from an earlier
+ * answer, its elements are added again (which renews their timeout: Linux >= 6.10, else
+ * nft_learn deletes and re-adds) with only the part of the new boxes they do not cover, so no
+ * element overlaps another and none is deleted (a delete costs the kernel ~3 ms in a timeout
+ * set). The timeout is the record's TTL clamped to the container's dns_min_ttl..dns_max_ttl,
+ * never shorter than what the address had left. One batch per table and timeout; the answer
+ * goes back only after the kernel acked both tables. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,15 +75,15 @@ static int boxes_for(const struct rcont *c, const struct dnsmsg_addr *a, const u
 	return r;
 }
 
-/* One batch per (family, timeout): what to delete and what to add. */
+/* One batch per (family, timeout). */
 struct batch {
 	int family;
 	uint64_t timeout_ms;
-	struct nf_boxset del, add;
+	struct nf_boxset add;
 };
 
 static int batch_put(struct batch **v, size_t *n, int family, uint64_t timeout_ms,
-		     const struct nf_boxset *del, const struct nf_boxset *add)
+		     const struct nf_boxset *add)
 {
 	struct batch *b = NULL;
 	int r = 0;
@@ -94,10 +97,8 @@ static int batch_put(struct batch **v, size_t *n, int family, uint64_t timeout_m
 			return -ENOMEM;
 		*v = b;
 		b = &b[(*n)++];
-		*b = (struct batch){ family, timeout_ms, { family, NULL, 0 }, { family, NULL, 0 } };
+		*b = (struct batch){ family, timeout_ms, { family, NULL, 0 } };
 	}
-	for (size_t i = 0; del && i < del->n && r >= 0; i++)
-		r = rbox_add(&b->del, &del->v[i]);
 	for (size_t i = 0; i < add->n && r >= 0; i++)
 		r = rbox_add(&b->add, &add->v[i]);
 	return r;
@@ -138,11 +139,18 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 			break;
 		}
-		/* an entry about to expire is treated as gone: its elements may leave the kernel
-		 * before our batch reaches it */
-		alive = l->boxes.n && l->expires_ms > now_ms + 500;
+		/* expired: its elements match nothing and block no add; start afresh */
+		alive = l->boxes.n && l->expires_ms > now_ms;
 		if (alive) {
-			r = rbox_union(&l->boxes, &fresh, &next[i]);
+			struct nf_boxset d = { 0 };
+
+			r = rbox_diff(&l->boxes, &fresh, &d);
+			next[i].family = a->family;
+			for (size_t k = 0; r >= 0 && k < l->boxes.n; k++)
+				r = rbox_add(&next[i], &l->boxes.v[k]);
+			for (size_t k = 0; r >= 0 && k < d.n; k++)
+				r = rbox_add(&next[i], &d.v[k]);
+			nf_boxset_clear(&d);
 			nf_boxset_clear(&fresh);
 		} else {
 			next[i] = fresh;
@@ -153,14 +161,12 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 		/* whole seconds, so that the addresses of one answer share a batch */
 		expires[i] = now_ms + (expires[i] - now_ms + 999) / 1000 * 1000;
 		if (r >= 0)
-			r = batch_put(&b, &nb, a->family, expires[i] - now_ms,
-				      alive ? &l->boxes : NULL, &next[i]);
+			r = batch_put(&b, &nb, a->family, expires[i] - now_ms, &next[i]);
 		if (r == -ENOMEM)
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 	}
 	for (size_t i = 0; i < nb && r >= 0; i++)
-		r = nft_learn_update(c->learn, b[i].del.n ? &b[i].del : NULL, &b[i].add,
-				     b[i].timeout_ms, err);
+		r = nft_learn_update(c->learn, NULL, &b[i].add, b[i].timeout_ms, err);
 	for (size_t i = 0; i < n; i++) {
 		struct learned *l;
 
@@ -171,14 +177,10 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 			l->expires_ms = expires[i];
 		} else {
 			nf_boxset_clear(&next[i]);
-			if (l) /* unknown what the kernel holds now: no delete next time */
-				l->expires_ms = 0;
 		}
 	}
-	for (size_t i = 0; i < nb; i++) {
-		nf_boxset_clear(&b[i].del);
+	for (size_t i = 0; i < nb; i++)
 		nf_boxset_clear(&b[i].add);
-	}
 	free(b);
 	free(next);
 	free(expires);

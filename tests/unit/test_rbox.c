@@ -1,6 +1,6 @@
-/* netfence: unit tests for the union of a learned address's boxes (resolver/rbox.c). The
- * kernel refuses overlapping interval elements, so the union must come out disjoint, and the
- * same when nothing new is added (no needless replacement). */
+/* netfence: unit tests for the union and difference of a learned address's boxes
+ * (resolver/rbox.c). The kernel refuses overlapping interval elements, so results must come out
+ * disjoint, and the difference empty when nothing new is added. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -112,6 +112,27 @@ static void test_union_empty(void **state)
 	nf_boxset_clear(&u);
 }
 
+static void test_diff(void **state)
+{
+	/* old: tcp 443; new: tcp 400-500 and udp 53 -> tcp 400-442, 444-500, udp 53 */
+	struct nf_box a1[] = { box(6, 6, 443, 443) };
+	struct nf_box b1[] = { box(6, 6, 400, 500), box(17, 17, 53, 53) };
+	struct nf_boxset a = set(1, a1), b = set(2, b1), d, e;
+
+	assert_int_equal(rbox_diff(&a, &b, &d), 0);
+	assert_false(in(&d, 6, 443));
+	assert_true(in(&d, 6, 442) && in(&d, 6, 444) && in(&d, 6, 400) && in(&d, 6, 500));
+	assert_true(in(&d, 17, 53));
+	assert_false(in(&d, 6, 501) || in(&d, 17, 54));
+	/* nothing new: nothing to add */
+	assert_int_equal(rbox_diff(&b, &a, &e), 0);
+	assert_int_equal(e.n, 0);
+	nf_boxset_clear(&a);
+	nf_boxset_clear(&b);
+	nf_boxset_clear(&d);
+	nf_boxset_clear(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -119,6 +140,7 @@ int main(void)
 		cmocka_unit_test(test_union_same),
 		cmocka_unit_test(test_union_rows_merge),
 		cmocka_unit_test(test_union_empty),
+		cmocka_unit_test(test_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
