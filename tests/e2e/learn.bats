@@ -165,3 +165,25 @@ while True:
 	nf_stop "$b"
 	nf_assert_clean
 }
+
+@test "learned sets: gc removes the learned elements of a container that died without poststop" {
+	local a pa ifa
+	a=$(nf_cid a)
+	NF_NO_POSTSTOP=1 nf_bundle a io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$a"
+	pa=$(nf_pid "$a")
+	ifa=$(nf_ifname "$a")
+	learn add "/proc/$pa/ns/net" "$ifa" "$NF_PUB3" 6 443 600000
+	learn add "/proc/$pa/ns/net" "$ifa" "$NF_PUB2" 17 53 600000
+	[ "$(host_learned "$ifa" | wc -l)" -eq 2 ]
+	nf_rt runc kill "$a" KILL
+	nf_wait_for 250 nf_not nf_is_running "$a"
+	nf_rt runc delete -f "$a"
+	# no poststop ran: the learned elements are still there
+	[ "$(host_learned "$ifa" | wc -l)" -eq 2 ]
+	run nf_netfence gc
+	echo "gc: $output"
+	[ "$status" -eq 0 ]
+	[ -z "$(host_learned "$ifa")" ]
+	nf_assert_clean
+}
