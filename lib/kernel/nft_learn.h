@@ -30,7 +30,11 @@ int nft_learn_open(int netns_fd, const char *ifname, bool netdev, struct nft_lea
  * the copy the container cannot touch): delete the elements of del (may be NULL; an element
  * that expired meanwhile is skipped) and add those of add (may be NULL) with timeout_ms (> 0).
  * Each box is one element (learned: address lo == hi); del and add are of one family. Adding
- * an element that is there refreshes its expiry. An error names the set and the element. */
+ * an element that is there refreshes its expiry. An error names the set and the element; after
+ * one the two copies may differ (host batch applied, namespace batch not), which fails closed:
+ * a packet needs both. Cost on 6.18 (host table at 100 containers): ~0.2 ms for one address,
+ * ~0.8 ms for 20; a delete costs the kernel ~3 ms per element (sets with timeouts that a rule
+ * uses), so replace rarely. */
 int nft_learn_update(struct nft_learn *l, const struct nf_boxset *del, const struct nf_boxset *add,
 		     uint64_t timeout_ms, struct nf_error *err);
 

@@ -201,7 +201,8 @@ static void add_dns_redirect(struct batch *b, const struct nft_fence *f)
 		bool v6 = a->family == AF_INET6;
 		char as[INET6_ADDRSTRLEN] = "?";
 
-		if (a->family != AF_INET && a->family != AF_INET6)
+		/* IPv6 off: no IPv6 resolver socket, and IPv6 is refused below */
+		if (a->family != AF_INET && !(a->family == AF_INET6 && f->ipv6))
 			continue;
 		inet_ntop(a->family, a->a, as, sizeof(as));
 		for (size_t p = 0; p < ARRAY_SIZE(protos); p++) {
@@ -249,13 +250,13 @@ static void add_dns_redirect(struct batch *b, const struct nft_fence *f)
  * rewrote and rerouted the packet. So: `ct status dnat ip daddr 127.83.0.53 th dport 53 accept`
  * (ip6: ::1), which only the dns_redirect chain's packets match (any other packet to the
  * resolver's address leaves through lo and is accepted by `oifname "lo"` anyway). */
-static void rules_dns_redirected(struct batch *b, const char *chain)
+static void rules_dns_redirected(struct batch *b, const char *chain, const struct nft_fence *f)
 {
 	uint32_t dnat = IPS_DST_NAT, zero = 0;
 	uint16_t port = htons(NF_RESOLVER_PORT);
 	uint8_t to[16];
 
-	for (int v6 = 0; v6 < 2; v6++) {
+	for (int v6 = 0; v6 < 1 + f->ipv6; v6++) {
 		struct nftnl_expr *e;
 		struct rb rb;
 
@@ -319,7 +320,7 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 	e_verdict(&rb, NF_ACCEPT);
 	rule_end(&rb, "oifname \"lo\" accept");
 	if (f->n_dns_redirect > 0)
-		rules_dns_redirected(b, "output");
+		rules_dns_redirected(b, "output", f);
 	rules_ct_own(b, "output", f, NF_ACCEPT);
 	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
 	if (f->ipv6)

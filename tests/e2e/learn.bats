@@ -165,3 +165,43 @@ while True:
 	nf_stop "$b"
 	nf_assert_clean
 }
+
+@test "learned sets: gc removes the learned elements of a container that died without poststop" {
+	local a pa ifa
+	a=$(nf_cid a)
+	NF_NO_POSTSTOP=1 nf_bundle a io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$a"
+	pa=$(nf_pid "$a")
+	ifa=$(nf_ifname "$a")
+	learn add "/proc/$pa/ns/net" "$ifa" "$NF_PUB3" 6 443 600000
+	learn add "/proc/$pa/ns/net" "$ifa" "$NF_PUB2" 17 53 600000
+	[ "$(host_learned "$ifa" | wc -l)" -eq 2 ]
+	nf_rt runc kill "$a" KILL
+	nf_wait_for 250 nf_not nf_is_running "$a"
+	nf_rt runc delete -f "$a"
+	# no poststop ran: the learned elements are still there
+	[ "$(host_learned "$ifa" | wc -l)" -eq 2 ]
+	run nf_netfence gc
+	echo "gc: $output"
+	[ "$status" -eq 0 ]
+	[ -z "$(host_learned "$ifa")" ]
+	nf_assert_clean
+}
+
+@test "learned address, overlay: in both of the namespace's tables, nothing on the host" {
+	local id ns
+	id=$(nf_cid ov)
+	ns=$(nf_wire_by_hand ov)
+	NF_NETNS_PATH=$ns nf_bundle ov io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_blocked "$id" "$NF_PUB3" 443
+	learn add "$ns" - "$NF_PUB3" 6 443 60000 netdev
+	nf_expect_open "$id" "$NF_PUB3" 443
+	nf_expect_blocked "$id" "$NF_PUB3" 80
+	ip netns exec "${ns##*/}" nft list table inet netfence | grep "$NF_PUB3 . tcp . 443 timeout"
+	ip netns exec "${ns##*/}" nft list table netdev netfence | grep "$NF_PUB3 . tcp . 443 timeout"
+	nf_not sh -c "ip netns exec $NF_HOST nft list ruleset | grep -q '$NF_PUB3'"
+	learn dump "$ns" | grep -E "^$NF_PUB3 6 443-443 [0-9]+$"
+	nf_stop "$id"
+	nf_assert_clean
+}

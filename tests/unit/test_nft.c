@@ -1292,6 +1292,12 @@ static void test_ns_batch_dns(void **state)
 	assert_int_equal(seen.nat_exprs, 6);
 	assert_int_equal(seen.dnat_accepts, 2);
 	assert_int_equal(seen.output_dnat_at, seen.output_lo_at + 1);
+	/* IPv6 off: the IPv6 resolver is not redirected (IPv6 is refused) */
+	f.ipv6 = false;
+	scan_dns(&f, &seen);
+	assert_int_equal(seen.nat_rules, 4);
+	assert_int_equal(seen.dnat_accepts, 1);
+	f.ipv6 = true;
 
 	/* overlay mode: the netdev table has its own dyn sets */
 	{
