@@ -246,6 +246,21 @@ void rules_free(struct nf_rule *v, size_t n)
 	free(v);
 }
 
+int rules_push(struct nf_rule **v, size_t *n, size_t *cap, const struct nf_rule *r)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct nf_rule *g = reallocarray(*v, c, sizeof(**v));
+
+		if (!g)
+			return -ENOMEM;
+		*v = g;
+		*cap = c;
+	}
+	(*v)[(*n)++] = *r;
+	return 0;
+}
+
 int rules_parse_list(const char *key, const char *value, size_t max_rules, struct nf_rule **rules,
 		     size_t *n, struct nf_error *err)
 {

@@ -22,6 +22,10 @@ int rule_parse(const char *key, const char *token, struct nf_rule *ret, struct n
 void rule_clear(struct nf_rule *r);
 void rules_free(struct nf_rule *v, size_t n);
 
+/* Append r (the array takes over its host) to *v, which has room for *cap rules; the room
+ * doubles when full, since profiles hold up to NF_RULES_MAX_PROFILE rules. 0 or -ENOMEM. */
+int rules_push(struct nf_rule **v, size_t *n, size_t *cap, const struct nf_rule *r);
+
 /* Parse a comma-separated value (whitespace around commas ignored; an empty value gives no
  * rules; an empty token is an error). At most max_rules rules and NF_ANNOTATION_MAX bytes.
  * Appends to *rules / *n (realloc'd); on failure they are untouched. */
