@@ -185,7 +185,7 @@ nf_world_dns() {
 # (state_dir/resolver.pid) open; the running resolver holds it locked for its whole life.
 nf_resolver_pids() {
 	local p f pidfile
-	for pidfile in "$NF_TMP"/state/resolver.pid "$NF_TMP"/*/resolver.pid; do
+	for pidfile in "$NF_TMP"/*/resolver.pid; do # state_dir is $NF_TMP/state or another
 		[ -f "$pidfile" ] || continue
 		for p in /proc/[0-9]*; do
 			case $(cat "$p/comm" 2>/dev/null) in
