@@ -168,11 +168,16 @@ nf_bg_world() {
 }
 
 # A DNS server of WORLD answering from a zone file (probe serve dns; its format in probe's
-# usage), on an address of its own, logging every query it receives to $NF_TMP/out/dns-NAME.log
-# (one line each: udp|tcp NAME TYPE). nf_world_dns NAME ADDR ZONE-FILE
+# usage), on addresses of its own, logging every query it receives to $NF_TMP/out/dns-NAME.log
+# (one line each: udp|tcp NAME TYPE). nf_world_dns NAME ADDR[,ADDR...] ZONE-FILE
 nf_world_dns() {
-	local name=$1 addr=$2
-	ip -n "$NF_WORLD" addr add "$addr/32" dev lo
+	local name=$1 addr=$2 a
+	for a in ${addr//,/ }; do
+		case $a in
+		*:*) ip -n "$NF_WORLD" addr add "$a/128" dev lo nodad ;;
+		*) ip -n "$NF_WORLD" addr add "$a/32" dev lo ;;
+		esac
+	done
 	: >"$NF_TMP/out/dns-$name.log"
 	nf_bg_world "dns-$name" serve dns "$addr" 53 --zone "$3" --log "$NF_TMP/out/dns-$name.log"
 	if ! nf_wait_for 500 grep -q listening "$NF_TMP/out/srv-dns-$name"; then
