@@ -15,6 +15,7 @@ RES_ROT="$RES_ROT 203.0.113.24 203.0.113.25 203.0.113.26 203.0.113.27"
 RES_SFX1=203.0.113.28          # a.sfx.test
 RES_SFX2=203.0.113.29          # b.c.sfx.test
 RES_SFX0=203.0.113.30          # sfx.test (the suffix itself)
+RES_SFX3=203.0.113.39          # z.sfx.test
 RES_XSFX=203.0.113.31          # xsfx.test (ends with the suffix's text, not below it)
 RES_TTL=203.0.113.32           # ttl.test (TTL 300 in the answer)
 RES_ISO=203.0.113.33           # iso.test
@@ -59,6 +60,9 @@ res_zone() {
 		many.test MANY 300 $RES_MANY_FIRST
 		*.exfil.test A $NF_PUB3
 		v6.test AAAA $RES_V6
+		z.sfx.test A $RES_SFX3
+		fail.test SERVFAIL
+		silent.test DROP
 		v6.test A $RES_V6A
 	EOF
 }
@@ -525,6 +529,51 @@ res_exfil() { # RUNTIME
 	RES_SERVER=$RES_DNS6 res_expect_refused "$id" secret6.exfil.test --type AAAA
 	RES_SERVER=$RES_DNS6 res_expect_refused "$id" secret6t.exfil.test --tcp
 	[ "$(res_world_saw_re 'exfil\.test$')" -eq 0 ]
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "resolver: the upstream's SERVFAIL and silence pass through and open nothing; EDNS answers" {
+	local id
+	id=$(nf_cid sf)
+	nf_bundle sf io.netfence.policy=restricted \
+		"io.netfence.egress=fail.test:443, silent.test:443, allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	res_dns "$id" fail.test
+	[ "$RES_RC" -eq 5 ]
+	[ "$(res_world_saw fail.test)" -ge 1 ]
+	# no answer upstream: SERVFAIL or no reply, never an address
+	res_dns "$id" silent.test
+	[ "$RES_RC" -eq 5 ] || [ "$RES_RC" -eq 1 ]
+	[ -z "$(res_addrs)" ]
+	[ "$(res_world_saw silent.test)" -ge 1 ]
+	res_expect_answer "$id" allowed.test "$NF_PUB1" --edns 1232
+	res_expect_answer "$id" allowed.test "$NF_PUB1" --edns 4096 --tcp
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "resolver: bounds: over dns_max_qps and over dns_max_names a query is REFUSED and logged" {
+	local id
+	res_conf '{"dns_max_qps": 5, "dns_max_names": 2}'
+	id=$(nf_cid bd)
+	nf_bundle bd io.netfence.policy=restricted "io.netfence.egress=*.sfx.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	# two names tracked; a third is refused and never asked
+	res_expect_answer "$id" a.sfx.test "$RES_SFX1"
+	res_expect_answer "$id" b.c.sfx.test "$RES_SFX2"
+	res_expect_refused "$id" z.sfx.test
+	[ "$(res_world_saw z.sfx.test)" -eq 0 ]
+	nf_expect_blocked "$id" "$RES_SFX3" 443
+	grep -qF z.sfx.test "$NF_TMP/resolver.log"
+	# 50 lookups as fast as they go at 5 a second: most are refused
+	nf_probe "$id" dnsconnect "$RES_DNS" a.sfx.test 443 50 2000 || true
+	[[ $NF_PROBE_OUT =~ lookups-failed\ ([0-9]+) ]]
+	[ "${BASH_REMATCH[1]}" -ge 30 ]
+	[[ $NF_PROBE_OUT == *"lookup exit 4"* ]]
+	# the next second answers again (bounded wait)
+	res_a_ok() { nf_exec "$id" /probe dns "$RES_DNS" a.sfx.test 1000 >/dev/null; }
+	nf_wait_for 150 res_a_ok
 	nf_stop "$id"
 	nf_assert_clean
 }
