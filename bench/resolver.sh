@@ -46,8 +46,11 @@ UP=198.51.100.53 # the upstream (nfb_conf's "dns")
 DM_PORT=5300     # dnsmasq, on 127.0.0.1 in the host namespace
 WORLD=nfb-world-$$
 NCPU=$(nproc)
-OTHER_CPUS=1-$((NCPU - 1))
-[ "$NCPU" -ge 2 ] || OTHER_CPUS=0
+case $NCPU in
+1) OTHER_CPUS=0 ;;
+2) OTHER_CPUS=1 ;;
+*) OTHER_CPUS=1-$((NCPU - 1)) ;;
+esac
 # the resolver's sockets for 1,000 containers (it inherits the hook's limit): soft up to hard
 ulimit -n "$(ulimit -Hn)"
 

@@ -168,11 +168,16 @@ nf_bg_world() {
 }
 
 # A DNS server of WORLD answering from a zone file (probe serve dns; its format in probe's
-# usage), on an address of its own, logging every query it receives to $NF_TMP/out/dns-NAME.log
-# (one line each: udp|tcp NAME TYPE). nf_world_dns NAME ADDR ZONE-FILE
+# usage), on addresses of its own, logging every query it receives to $NF_TMP/out/dns-NAME.log
+# (one line each: udp|tcp NAME TYPE). nf_world_dns NAME ADDR[,ADDR...] ZONE-FILE
 nf_world_dns() {
-	local name=$1 addr=$2
-	ip -n "$NF_WORLD" addr add "$addr/32" dev lo
+	local name=$1 addr=$2 a
+	for a in ${addr//,/ }; do
+		case $a in
+		*:*) ip -n "$NF_WORLD" addr add "$a/128" dev lo nodad ;;
+		*) ip -n "$NF_WORLD" addr add "$a/32" dev lo ;;
+		esac
+	done
 	: >"$NF_TMP/out/dns-$name.log"
 	nf_bg_world "dns-$name" serve dns "$addr" 53 --zone "$3" --log "$NF_TMP/out/dns-$name.log"
 	if ! nf_wait_for 500 grep -q listening "$NF_TMP/out/srv-dns-$name"; then
@@ -185,8 +190,7 @@ nf_world_dns() {
 # (state_dir/resolver.pid) open; the running resolver holds it locked for its whole life.
 nf_resolver_pids() {
 	local p f pidfile
-	# state/ matches both patterns: each pid once
-	for pidfile in $(printf '%s\n' "$NF_TMP"/state/resolver.pid "$NF_TMP"/*/resolver.pid | sort -u); do
+	for pidfile in "$NF_TMP"/*/resolver.pid; do # state_dir is $NF_TMP/state or another
 		[ -f "$pidfile" ] || continue
 		for p in /proc/[0-9]*; do
 			case $(cat "$p/comm" 2>/dev/null) in

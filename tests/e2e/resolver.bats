@@ -8,12 +8,14 @@
 load helpers
 
 RES_DNS=203.0.113.55 # the world's zone-file DNS server: the host's (and containers') resolver
+RES_DNS6=2001:db8:1::53 # the same server's IPv6 address (a resolver of the IPv6 test only)
 # rot.test answers one of these per query, in turn
 RES_ROT="203.0.113.20 203.0.113.21 203.0.113.22 203.0.113.23"
 RES_ROT="$RES_ROT 203.0.113.24 203.0.113.25 203.0.113.26 203.0.113.27"
 RES_SFX1=203.0.113.28          # a.sfx.test
 RES_SFX2=203.0.113.29          # b.c.sfx.test
 RES_SFX0=203.0.113.30          # sfx.test (the suffix itself)
+RES_SFX3=203.0.113.39          # z.sfx.test
 RES_XSFX=203.0.113.31          # xsfx.test (ends with the suffix's text, not below it)
 RES_TTL=203.0.113.32           # ttl.test (TTL 300 in the answer)
 RES_ISO=203.0.113.33           # iso.test
@@ -25,6 +27,8 @@ RES_MANY_FIRST=198.18.1.0      # many.test: 300 A records from here up (198.18.1
 RES_MANY_MID=198.18.1.150
 RES_MANY_LAST=198.18.2.43
 RES_MANY_NEXT=198.18.2.44 # never answered
+RES_V6=2001:db8:1::60     # v6.test AAAA
+RES_V6A=203.0.113.38      # v6.test A
 RES_ECHO_PORT=7777        # serve echo in WORLD (probe hold keeps a connection to it)
 NF_RESOLVER_BIN=${NF_RESOLVER_BIN:-$(dirname "${NF_HOOK:-$NF_BIN}")/netfence-resolver}
 
@@ -55,17 +59,23 @@ res_zone() {
 		kill2.test A $RES_KILL2
 		many.test MANY 300 $RES_MANY_FIRST
 		*.exfil.test A $NF_PUB3
+		v6.test AAAA $RES_V6
+		z.sfx.test A $RES_SFX3
+		fail.test SERVFAIL
+		silent.test DROP
+		v6.test A $RES_V6A
 	EOF
 }
 
 setup() {
 	nf_world_setup
 	res_zone >"$NF_TMP/zone"
-	nf_world_dns zone "$RES_DNS" "$NF_TMP/zone"
+	nf_world_dns zone "$RES_DNS,$RES_DNS6" "$NF_TMP/zone"
 	# the zone's addresses live in WORLD, where the TCP server (every address) answers them
 	ip -n "$NF_WORLD" route add local 203.0.113.16/28 dev lo
 	ip -n "$NF_WORLD" route add local 203.0.113.32/28 dev lo
 	ip -n "$NF_WORLD" route add local 198.18.0.0/15 dev lo
+	ip -n "$NF_WORLD" addr add "$RES_V6/128" dev lo nodad
 	nf_bg_world echo serve echo :: "$RES_ECHO_PORT"
 	nf_wait_for 500 grep -q listening "$NF_TMP/out/srv-echo"
 	res_conf '{}'
@@ -100,13 +110,14 @@ res_expect_running() {
 	fi
 }
 
-# res_dns ID NAME [OPTIONS...]: a lookup at RES_DNS from the container; NF_PROBE_OUT and RES_RC
-# (probe dns: 0 NOERROR, 1 no reply, 3 NXDOMAIN, 4 REFUSED, 5 SERVFAIL, 7 truncated).
+# res_dns ID NAME [OPTIONS...]: a lookup at RES_DNS (RES_SERVER when set) from the container;
+# NF_PROBE_OUT and RES_RC (probe dns: 0 NOERROR, 1 no reply, 3 NXDOMAIN, 4 REFUSED, 5 SERVFAIL,
+# 7 truncated).
 res_dns() {
 	local id=$1 name=$2
 	shift 2
 	RES_RC=0
-	nf_probe "$id" dns "$RES_DNS" "$name" 2000 "$@" || RES_RC=$?
+	nf_probe "$id" dns "${RES_SERVER:-$RES_DNS}" "$name" 2000 "$@" || RES_RC=$?
 }
 
 # The addresses the last lookup returned, one a line.
@@ -500,6 +511,71 @@ res_exfil() { # RUNTIME
 	[ "$(res_addrs | wc -l)" -eq 300 ]
 	nf_probe "$id" dnsconnect "$RES_DNS" many.test 443 1 2000 --tcp
 	[[ $NF_PROBE_OUT == *"connects-ok 300 connects-failed 0"* ]]
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "resolver: IPv6: lookups at the IPv6 resolver address; AAAA answers open over IPv6" {
+	local id
+	res_conf "{\"dns\": [\"$RES_DNS\", \"$RES_DNS6\"]}"
+	id=$(nf_cid v6)
+	nf_bundle v6 io.netfence.policy=restricted io.netfence.ipv6=on "io.netfence.egress=v6.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_blocked "$id" "$RES_V6" 443
+	RES_SERVER=$RES_DNS6 res_expect_answer "$id" v6.test "$RES_V6" --type AAAA
+	[ "$(res_addrs)" = "$RES_V6" ]
+	nf_expect_open "$id" "$RES_V6" 443
+	nf_expect_blocked "$id" "$RES_V6" 444
+	RES_SERVER=$RES_DNS6 res_expect_answer "$id" v6.test "$RES_V6A" --tcp
+	nf_expect_open "$id" "$RES_V6A" 443
+	RES_SERVER=$RES_DNS6 res_expect_refused "$id" secret6.exfil.test --type AAAA
+	RES_SERVER=$RES_DNS6 res_expect_refused "$id" secret6t.exfil.test --tcp
+	[ "$(res_world_saw_re 'exfil\.test$')" -eq 0 ]
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "resolver: the upstream's SERVFAIL and silence pass through and open nothing; EDNS answers" {
+	local id
+	id=$(nf_cid sf)
+	nf_bundle sf io.netfence.policy=restricted \
+		"io.netfence.egress=fail.test:443, silent.test:443, allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	res_dns "$id" fail.test
+	[ "$RES_RC" -eq 5 ]
+	[ "$(res_world_saw fail.test)" -ge 1 ]
+	# no answer upstream: SERVFAIL or no reply, never an address
+	res_dns "$id" silent.test
+	[ "$RES_RC" -eq 5 ] || [ "$RES_RC" -eq 1 ]
+	[ -z "$(res_addrs)" ]
+	[ "$(res_world_saw silent.test)" -ge 1 ]
+	res_expect_answer "$id" allowed.test "$NF_PUB1" --edns 1232
+	res_expect_answer "$id" allowed.test "$NF_PUB1" --edns 4096 --tcp
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "resolver: bounds: over dns_max_qps and over dns_max_names a query is REFUSED and logged" {
+	local id
+	res_conf '{"dns_max_qps": 5, "dns_max_names": 2}'
+	id=$(nf_cid bd)
+	nf_bundle bd io.netfence.policy=restricted "io.netfence.egress=*.sfx.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	# two names tracked; a third is refused and never asked
+	res_expect_answer "$id" a.sfx.test "$RES_SFX1"
+	res_expect_answer "$id" b.c.sfx.test "$RES_SFX2"
+	res_expect_refused "$id" z.sfx.test
+	[ "$(res_world_saw z.sfx.test)" -eq 0 ]
+	nf_expect_blocked "$id" "$RES_SFX3" 443
+	grep -qF z.sfx.test "$NF_TMP/resolver.log"
+	# 50 lookups as fast as they go at 5 a second: most are refused
+	nf_probe "$id" dnsconnect "$RES_DNS" a.sfx.test 443 50 2000 || true
+	[[ $NF_PROBE_OUT =~ lookups-failed\ ([0-9]+) ]]
+	[ "${BASH_REMATCH[1]}" -ge 30 ]
+	[[ $NF_PROBE_OUT == *"lookup exit 4"* ]]
+	# the next second answers again (bounded wait)
+	res_a_ok() { nf_exec "$id" /probe dns "$RES_DNS" a.sfx.test 1000 >/dev/null; }
+	nf_wait_for 150 res_a_ok
 	nf_stop "$id"
 	nf_assert_clean
 }
