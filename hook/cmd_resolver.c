@@ -9,24 +9,18 @@
 
 #include "cmd.h"
 #include "error.h"
+#include "util.h"
 
 int cmd_resolver(int argc, char **argv)
 {
 	char path[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
-	char *slash;
+	int r = nf_exe_sibling("netfence-resolver", path, sizeof(path));
 
-	if (n < 0) {
-		fprintf(stderr, "netfence: resolver: /proc/self/exe: %s\n", strerror(errno));
+	if (r < 0) {
+		fprintf(stderr, "netfence: resolver: finding netfence-resolver: %s\n",
+			strerror(-r));
 		return NF_EXIT_SYSTEM;
 	}
-	path[n] = 0;
-	slash = strrchr(path, '/');
-	if (!slash || (size_t)(slash - path) + sizeof("/netfence-resolver") > sizeof(path)) {
-		fprintf(stderr, "netfence: resolver: path too long\n");
-		return NF_EXIT_SYSTEM;
-	}
-	strcpy(slash, "/netfence-resolver");
 	argv[0] = "netfence-resolver";
 	execv(path, argv);
 	fprintf(stderr, "netfence: resolver: %s: %s\n", path, strerror(errno));

@@ -22,6 +22,7 @@
 #include "cleanup.h"
 #include "journal.h"
 #include "policy.h"
+#include "rclient.h"
 #include "rcont.h"
 #include "resolver.h"
 #include "rlog.h"
@@ -209,11 +210,10 @@ static int take_lock(const char *state_dir)
 
 static int ctl_listen(const char *state_dir)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	int fd;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/resolver.sock", state_dir) >=
-	    sizeof(sa.sun_path))
+	if (resolver_sockaddr(state_dir, &sa) < 0)
 		return -ENAMETOOLONG;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -340,10 +340,10 @@ out:
 	rdefer_flush();
 	free(L.host);
 	if (lst.fd >= 0) {
-		char path[4200];
+		struct sockaddr_un sa;
 
-		snprintf(path, sizeof(path), "%s/resolver.sock", sd);
-		unlink(path);
+		if (resolver_sockaddr(sd, &sa) == 0)
+			unlink(sa.sun_path);
 		close(lst.fd);
 	}
 	if (sig.fd >= 0)

@@ -236,3 +236,18 @@ void nf_fault(const char *point)
 		kill(getpid(), SIGKILL);
 }
 #endif
+
+int nf_exe_sibling(const char *name, char *buf, size_t cap)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	buf[n] = 0;
+	slash = strrchr(buf, '/');
+	if (!slash || (size_t)(slash - buf) + 2 + strlen(name) > cap)
+		return -ENAMETOOLONG;
+	strcpy(slash + 1, name);
+	return 0;
+}

@@ -75,6 +75,10 @@ void nf_strv_free(char **v, size_t n);
 /* Exactly 12 lowercase hex digits, the form of nf_id_hex. */
 bool nf_hex_ok(const char *s);
 
+/* The path of program name in the directory of this process's own executable (netfence's
+ * programs are installed side by side): 0, or -errno. */
+int nf_exe_sibling(const char *name, char *buf, size_t cap);
+
 /* Monotonic milliseconds, for bounded waits. */
 uint64_t nf_now_ms(void);
 

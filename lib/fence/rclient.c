@@ -21,13 +21,22 @@
 #define START_WAIT_MS 1000 /* for a resolver just started to listen */
 #define REPLY_WAIT_MS 1000 /* for its reply (it opens the namespace, dumps two sets) */
 
+int resolver_sockaddr(const char *state_dir, struct sockaddr_un *sa)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if ((size_t)snprintf(sa->sun_path, sizeof(sa->sun_path), "%s/" RESOLVER_SOCK, state_dir) >=
+	    sizeof(sa->sun_path))
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 static int ctl_connect(const char *state_dir)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa;
 	int fd;
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/resolver.sock", state_dir) >=
-	    sizeof(sa.sun_path))
+	if (resolver_sockaddr(state_dir, &sa) < 0)
 		return -ENAMETOOLONG;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -72,30 +81,13 @@ static int ask(int fd, const char *req, char *rep, size_t cap, struct nf_error *
 	return nf_sys_err(err, 0, "resolver: %s", strncmp(rep, "err ", 4) ? "no reply" : rep + 4);
 }
 
-/* netfence-resolver in the directory of this program (the hook's and the resolver's binaries
- * are installed side by side; the test build's too). */
-static int resolver_path(char *buf, size_t cap)
-{
-	ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
-	char *slash;
-
-	if (n < 0)
-		return -errno;
-	buf[n] = 0;
-	slash = strrchr(buf, '/');
-	if (!slash || (size_t)(slash - buf) + sizeof("/netfence-resolver") > cap)
-		return -ENAMETOOLONG;
-	strcpy(slash, "/netfence-resolver");
-	return 0;
-}
-
 /* Start it detached (its own session, stdio on /dev/null, nobody's child): the hook's runtime
  * must not wait for it. Its pid lock makes a second one exit at once. */
 static int spawn(struct nf_error *err)
 {
 	char path[PATH_MAX];
 	pid_t pid;
-	int r = resolver_path(path, sizeof(path));
+	int r = nf_exe_sibling("netfence-resolver", path, sizeof(path));
 
 	if (r < 0)
 		return nf_sys_err(err, -r, "resolver: finding netfence-resolver");

@@ -4,8 +4,15 @@
 #ifndef NF_RCLIENT_H
 #define NF_RCLIENT_H
 
+#include <sys/un.h>
+
 #include "error.h"
 #include "hostconf.h"
+
+#define RESOLVER_SOCK "resolver.sock" /* under state_dir */
+
+/* The control socket's address for state_dir: 0, or -ENAMETOOLONG. */
+int resolver_sockaddr(const char *state_dir, struct sockaddr_un *sa);
 
 /* Start the resolver (netfence-resolver next to this program) when nobody answers on its
  * socket, and wait until it listens (a second at most): 1 when started, 0 when one runs. Call

@@ -121,6 +121,17 @@ static int add_resolver(struct nf_policy *p, const struct nf_addr *a, const char
 	return 0;
 }
 
+/* A comma-separated token s[0..n) without the blanks around it. */
+static void trim(const char **s, size_t *n)
+{
+	while (*n > 0 && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && isspace((unsigned char)(*s)[*n - 1]))
+		(*n)--;
+}
+
 static int annotation_dns(struct nf_policy *p, const char *value, struct nf_error *err)
 {
 	const char *key = key_names[K_DNS], *s = value;
@@ -135,12 +146,7 @@ static int annotation_dns(struct nf_policy *p, const char *value, struct nf_erro
 		struct nf_addr a;
 		int r;
 
-		while (n > 0 && isspace((unsigned char)*s)) {
-			s++;
-			n--;
-		}
-		while (n > 0 && isspace((unsigned char)s[n - 1]))
-			n--;
+		trim(&s, &n);
 		if (n == 0)
 			return nf_input_err(err, "%s: empty resolver (stray comma or empty value)",
 					    key);
@@ -184,12 +190,7 @@ static int annotation_dns_names(struct nf_policy *p, const char *value, struct n
 		const char *why = NULL;
 		bool wild;
 
-		while (n > 0 && isspace((unsigned char)*s)) {
-			s++;
-			n--;
-		}
-		while (n > 0 && isspace((unsigned char)s[n - 1]))
-			n--;
+		trim(&s, &n);
 		if (n == 0)
 			return nf_input_err(err, "%s: empty name (name %zu: stray comma)", key,
 					    idx);
