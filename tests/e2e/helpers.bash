@@ -8,6 +8,8 @@
 NF_ROOT=${NF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 NF_BIN=${NF_BIN:-$NF_ROOT/build/netfence}
 NF_TEST_BIN=${NF_TEST_BIN:-$NF_ROOT/build/test/netfence}
+# the netfence before the learned sets (make build/old/netfence), for learn.bats's upgrade test
+NF_OLD_BIN=${NF_OLD_BIN:-$NF_ROOT/build/old/netfence}
 NF_PROBE=${NF_PROBE:-$NF_ROOT/build/probe}
 
 # Addresses of the world (documentation ranges; private and metadata addresses live on WORLD's

@@ -659,6 +659,11 @@ res_exfil() { # RUNTIME
 	[ "$status" -ne 137 ]
 	[ "$(cat "$(RES_PIDFILE)")" = "$pid" ]
 	[ "$(nf_resolver_pids)" = "$pid" ]
+	# it keeps CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_NET_BIND_SERVICE, can gain none
+	grep -qx 'CapEff:	0000000000281400' "/proc/$pid/status"
+	grep -qx 'CapPrm:	0000000000281400' "/proc/$pid/status"
+	grep -qx 'CapBnd:	0000000000000000' "/proc/$pid/status"
+	grep -qx 'NoNewPrivs:	1' "/proc/$pid/status"
 	for id in "${ids[@]}"; do
 		res_expect_answer "$id" allowed.test "$NF_PUB1"
 		nf_expect_open "$id" "$NF_PUB1" 443
