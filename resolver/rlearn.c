@@ -4,8 +4,10 @@
  * nft_learn deletes and re-adds) with only the part of the new boxes they do not cover, so no
  * element overlaps another and none is deleted (a delete costs the kernel ~3 ms in a timeout
  * set). The timeout is the record's TTL clamped to the container's dns_min_ttl..dns_max_ttl,
- * never shorter than what the address had left. One batch per table and timeout; the answer
- * goes back only after the kernel acked both tables. */
+ * its end rounded up to a whole second, never sooner than what the address had left; an
+ * address whose elements already cover the answer until then needs no update (repeated
+ * answers within a second cost the kernel nothing). One batch per table and timeout; the
+ * answer goes back only after the kernel acked both tables. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,7 +119,7 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 		const struct dnsmsg_addr *a = &addrs[i];
 		struct nf_boxset fresh = { 0 };
 		struct learned *l;
-		uint64_t ttl = a->ttl;
+		uint64_t ttl = a->ttl, expiry;
 		bool alive, dup = false;
 
 		if (a->family == AF_INET6 && !c->ipv6)
@@ -139,27 +141,30 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 			break;
 		}
+		/* The expiry is rounded up to a whole second (so the addresses of one answer share
+		 * a batch, and the answers of one second need one kernel update). */
+		expiry = (now_ms + ttl * 1000 + 999) / 1000 * 1000;
 		/* expired: its elements match nothing and block no add; start afresh */
 		alive = l->boxes.n && l->expires_ms > now_ms;
 		if (alive) {
 			struct nf_boxset d = { 0 };
 
 			r = rbox_diff(&l->boxes, &fresh, &d);
+			nf_boxset_clear(&fresh);
+			if (r >= 0 && d.n == 0 && l->expires_ms >= expiry)
+				continue; /* the kernel holds all of it for long enough already */
 			next[i].family = a->family;
 			for (size_t k = 0; r >= 0 && k < l->boxes.n; k++)
 				r = rbox_add(&next[i], &l->boxes.v[k]);
 			for (size_t k = 0; r >= 0 && k < d.n; k++)
 				r = rbox_add(&next[i], &d.v[k]);
 			nf_boxset_clear(&d);
-			nf_boxset_clear(&fresh);
+			if (l->expires_ms > expiry)
+				expiry = l->expires_ms;
 		} else {
 			next[i] = fresh;
 		}
-		expires[i] = now_ms + ttl * 1000;
-		if (alive && l->expires_ms > expires[i])
-			expires[i] = l->expires_ms;
-		/* whole seconds, so that the addresses of one answer share a batch */
-		expires[i] = now_ms + (expires[i] - now_ms + 999) / 1000 * 1000;
+		expires[i] = expiry;
 		if (r >= 0)
 			r = batch_put(&b, &nb, a->family, expires[i] - now_ms, &next[i]);
 		if (r == -ENOMEM)
