@@ -28,7 +28,49 @@ unsigned long dnsmsg_parse_count(void)
 }
 #endif
 
-/* The message, or NULL (unparsable, too short or too long, out of memory). */
+/* Skip a (possibly compressed) name at *pos: 0, or -1 past the end. */
+static int skip_name(const uint8_t *b, size_t n, size_t *pos)
+{
+	while (*pos < n) {
+		uint8_t l = b[*pos];
+
+		if ((l & 0xc0) == 0xc0) { /* a pointer ends the name */
+			*pos += 2;
+			return *pos <= n ? 0 : -1;
+		}
+		if (l & 0xc0)
+			return -1;
+		*pos += 1u + l;
+		if (l == 0)
+			return 0;
+	}
+	return -1;
+}
+
+bool dnsmsg_wire_ok(const uint8_t *b, size_t n)
+{
+	size_t pos = LDNS_HEADER_SIZE;
+	unsigned counts[4];
+
+	if (n < LDNS_HEADER_SIZE)
+		return false;
+	for (int i = 0; i < 4; i++)
+		counts[i] = (unsigned)b[4 + 2 * i] << 8 | b[5 + 2 * i];
+	for (unsigned i = 0; i < counts[0]; i++)
+		if (skip_name(b, n, &pos) < 0 || (pos += 4) > n)
+			return true; /* cut short: ldns refuses it before any record */
+	for (unsigned i = 0; i < counts[1] + counts[2] + counts[3]; i++) {
+		if (skip_name(b, n, &pos) < 0 || pos + 10 > n)
+			return true; /* cut short: what came before holds no TSIG */
+		if (((unsigned)b[pos] << 8 | b[pos + 1]) == LDNS_RR_TYPE_TSIG)
+			return false;
+		pos += 10 + ((size_t)b[pos + 8] << 8 | b[pos + 9]);
+	}
+	return true;
+}
+
+/* The message, or NULL (unparsable, too short or too long, out of memory, or holding a TSIG
+ * record, which this resolver never accepts and whose repetition ldns 1.8 leaks). */
 static ldns_pkt *parse(const uint8_t *buf, size_t len)
 {
 	ldns_pkt *p = NULL;
@@ -36,7 +78,7 @@ static ldns_pkt *parse(const uint8_t *buf, size_t len)
 #ifdef NF_FAULT_INJECTION
 	parses++;
 #endif
-	if (len < LDNS_HEADER_SIZE || len > LDNS_MAX_PACKETLEN)
+	if (len < LDNS_HEADER_SIZE || len > LDNS_MAX_PACKETLEN || !dnsmsg_wire_ok(buf, len))
 		return NULL;
 	if (ldns_wire2pkt(&p, buf, len) != LDNS_STATUS_OK)
 		return NULL;

@@ -57,7 +57,7 @@ static void own_question(const uint8_t *data, size_t size, struct dnsmsg_query *
 	char *s;
 
 	memset(q, 0, sizeof(*q));
-	if (ldns_wire2pkt(&p, data, size) != LDNS_STATUS_OK)
+	if (!dnsmsg_wire_ok(data, size) || ldns_wire2pkt(&p, data, size) != LDNS_STATUS_OK)
 		return;
 	q->id = ldns_pkt_id(p);
 	if (ldns_pkt_qdcount(p) >= 1) {
