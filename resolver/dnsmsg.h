@@ -65,9 +65,10 @@ int dnsmsg_filter_answer(const uint8_t *ans, size_t len, const struct dnsmsg_que
 			 struct dnsmsg_addr **addrs, size_t *n_addrs, uint8_t **out, size_t *outlen,
 			 bool *truncated);
 
-/* May these bytes be handed to ldns? false when they hold a TSIG record: ldns 1.8's
- * ldns_wire2pkt leaks every TSIG record but the last (a container could exhaust the resolver's
- * memory with them), and this resolver refuses TSIG anyway. Checked by every parse here. */
+/* May these bytes be handed to ldns? false when their additional section holds a TSIG record:
+ * ldns 1.8's ldns_wire2pkt leaks every such record but the last (a container could exhaust the
+ * resolver's memory with them), and this resolver refuses TSIG anyway. Checked by every parse
+ * here. */
 bool dnsmsg_wire_ok(const uint8_t *buf, size_t len);
 
 /* Rewrite the id of a message in place (forwarding with our own ids); nothing if len < 2. */
