@@ -270,14 +270,14 @@ static int bandwidth_rate(const char *s, size_t n, const char *what, uint64_t *r
 			continue;
 		v *= units[i].mult;
 		if (v < NF_BANDWIDTH_MIN || v > NF_BANDWIDTH_MAX)
-			return nf_input_err(err, "%s: %s \"%s\" is outside 8kbit..10gbit", key,
-					    what, nf_quote(tok, q, sizeof(q)));
+			return nf_input_err(err, "%s: %s%s\"%s\" is outside 8kbit..10gbit", key,
+					    what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
 		*ret = v;
 		return 0;
 	}
 	return nf_input_err(err,
-			    "%s: %s \"%s\" is not a rate (a number and bit, kbit, mbit or gbit)",
-			    key, what, nf_quote(tok, q, sizeof(q)));
+			    "%s: %s%s\"%s\" is not a rate (a number and bit, kbit, mbit or gbit)",
+			    key, what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
 }
 
 /* io.netfence.bandwidth: "egress=RATE,ingress=RATE" (either, in any order, once each) or one
@@ -304,7 +304,7 @@ static int annotation_bandwidth(struct nf_policy *p, const char *value, struct n
 						    "%s: \"%s\": give one RATE or egress=RATE,"
 						    "ingress=RATE",
 						    key, nf_quote(value, q, sizeof(q)));
-			r = bandwidth_rate(s, n, "rate", &p->bw_egress, err);
+			r = bandwidth_rate(s, n, "", &p->bw_egress, err);
 			p->bw_ingress = p->bw_egress;
 			return r;
 		}

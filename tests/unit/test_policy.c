@@ -959,15 +959,15 @@ static void test_bandwidth(void **state)
 	expect_err(
 		hc,
 		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "10mb", NULL),
-		"io.netfence.bandwidth: rate \"10mb\" is not a rate", NULL);
+		"io.netfence.bandwidth: \"10mb\" is not a rate", NULL);
 	expect_err(
 		hc,
 		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "mbit", NULL),
-		"io.netfence.bandwidth: rate \"mbit\" is not a rate", NULL);
+		"io.netfence.bandwidth: \"mbit\" is not a rate", NULL);
 	expect_err(
 		hc,
 		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "11gbit", NULL),
-		"io.netfence.bandwidth: rate \"11gbit\" is outside 8kbit..10gbit", NULL);
+		"io.netfence.bandwidth: \"11gbit\" is outside 8kbit..10gbit", NULL);
 	expect_err(hc,
 		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "7999bit",
 			  NULL),
