@@ -19,7 +19,11 @@ setup() {
 	ip netns exec "$NF_WORLD" iperf3 -s -B "$NF_PUB1" -p "$BW_PORT" \
 		>"$NF_TMP/out/srv-iperf3" 2>&1 </dev/null 3>&- &
 	echo $! >>"$NF_TMP/pids"
-	nf_wait_for 500 ip netns exec "$NF_HOST" "$NF_PROBE" connect tcp "$NF_PUB1" "$BW_PORT" 200
+	nf_wait_for 500 bw_listening
+}
+
+bw_listening() {
+	[ -n "$(ip netns exec "$NF_WORLD" ss -Hltn "sport = :$BW_PORT")" ]
 }
 
 teardown() {

@@ -71,7 +71,7 @@ graph_has() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	graph_has "policy internet" "any other address" "$NF_PRIV10 tcp port 5432" \
-		"169.254.0.0/16" "10.0.0.0/8" "the host's own addresses and networks"
+		"169.254.0.0/16" "192.168.0.0/16" "the host's own addresses and networks"
 	dot -Tsvg <<<"$output" >/dev/null
 	nf_stop "$id"
 	nf_assert_clean
