@@ -30,12 +30,12 @@ teardown() {
 	nf_world_teardown
 }
 
-# bw_measure ID [-R]: iperf3 from the container for 4 s after 1 s left out (the bucket's burst and
+# bw_measure ID [-R]: iperf3 from the container for 6 s after 1 s left out (the bucket's burst and
 # slow start); prints the receiver's rate in bits/s.
 bw_measure() {
 	local id=$1 out
 	shift
-	out=$(nf_exec "$id" /usr/bin/iperf3 -c "$NF_PUB1" -p "$BW_PORT" -t 4 -O 1 -J "$@")
+	out=$(nf_exec "$id" /usr/bin/iperf3 -c "$NF_PUB1" -p "$BW_PORT" -t 6 -O 1 -J "$@")
 	jq -r '.end.sum_received.bits_per_second | floor' <<<"$out"
 }
 
