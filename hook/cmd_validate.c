@@ -3,6 +3,7 @@
  * resolved policy; with live DNS names, which names the container may resolve and what each
  * opens. --host also checks the host (forwarding, firewalls that drop forwarding). */
 #include <errno.h>
+#include <inttypes.h>
 #include <selinux/selinux.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,10 @@ static void print_text(const struct nf_policy *p, const struct hostconf *hc)
 	printf("ipv6:     %s\nseccomp:  %s\nselinux:  %s%s\n", p->ipv6 ? "on" : "off",
 	       seccomp_name(p->seccomp), selinux_name(p),
 	       is_selinux_enabled() > 0 ? "" : " (SELinux is not enabled on this host: no labels)");
+	if (p->bw_egress || p->bw_ingress)
+		printf("bandwidth: egress %" PRIu64 " bit/s, ingress %" PRIu64
+		       " bit/s (0: unlimited; wire mode only)\n",
+		       p->bw_egress, p->bw_ingress);
 	if (p->n_hostnames) {
 		printf("resolved:");
 		for (size_t i = 0; i < p->n_hostnames; i++)
@@ -321,6 +326,14 @@ static bool print_json(const struct nf_policy *p, const struct hostconf *hc, con
 			      json_new(is_selinux_enabled() > 0 ? yajl_t_true : yajl_t_false));
 		if (p->dns_live)
 			r |= json_put(o, "dns_names", dns_live_json(p, hc));
+		if (p->bw_egress || p->bw_ingress) {
+			yajl_val bw = json_new(yajl_t_object);
+
+			if (bw)
+				r |= json_put(bw, "egress", json_new_uint(p->bw_egress)) |
+				     json_put(bw, "ingress", json_new_uint(p->bw_ingress));
+			r |= json_put(o, "bandwidth", bw);
+		}
 	}
 	if (r < 0)
 		nf_sys_err(&err, ENOMEM, "writing JSON");

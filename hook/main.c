@@ -33,6 +33,8 @@ static const struct command {
 	{ "resolver", cmd_resolver,
 	  "resolver [--foreground]               the per-host DNS resolver "
 	  "(netfence-resolver(8))" },
+	{ "graph", cmd_graph,
+	  "graph ID [--format dot|svg]           the container's policy as a graph" },
 	{ "seccomp-profile", cmd_seccomp_profile,
 	  "seccomp-profile [--level inet|unix] [--format oci|docker]   the seccomp socket filter" },
 	{ "version", cmd_version, "version                               print the version" },

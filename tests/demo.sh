@@ -4,7 +4,7 @@
 # network). Probes from inside the container, a table of what opened and what was blocked (the
 # name's address opens only once the container looked it up, through netfence's resolver;
 # names nobody allowed are refused and never leave the machine), the resolver's log,
-# `netfence status`, then stop and check that nothing is left. Exit 0 only when every line
+# `netfence status`, `netfence graph`, then stop and check that nothing is left. Exit 0 only when every line
 # matched.
 set -uo pipefail
 
@@ -110,6 +110,15 @@ nf_netfence status || bad=$((bad + 1))
 echo
 echo "\$ netfence status $ID"
 nf_netfence status "$ID" || bad=$((bad + 1))
+echo
+echo "\$ netfence graph $ID   (DOT; --format svg renders it with Graphviz)"
+if graph=$(nf_netfence graph "$ID") && dot -Tsvg <<<"$graph" >/dev/null &&
+	grep -qF "$NF_PUB1 tcp port 443" <<<"$graph" && grep -qF "public.test:443" <<<"$graph"; then
+	echo "$graph"
+else
+	echo "${graph:-no graph}"
+	bad=$((bad + 1))
+fi
 echo
 
 echo "Stopping the container"

@@ -29,6 +29,7 @@
 #include "plan.h"
 #include "rules.h"
 #include "seccomp.h"
+#include "shape.h"
 #include "teardown.h"
 #include "util.h"
 #include "watch.h"
@@ -219,6 +220,8 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 			j->steps |= J_LEASE6;
 		}
 		j->steps |= J_VETH | J_HOST_NFT | J_NS_NFT;
+		if (pol->bw_egress || pol->bw_ingress)
+			j->steps |= J_SHAPE;
 	} else {
 		j->steps |= J_NS_NFT;
 	}
@@ -283,6 +286,12 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	if (host_nft.r == -EEXIST)
 		j->steps &= ~J_HOST_NFT; /* the batch made nothing: what exists is not ours */
 	job_wait(&host_link, &r, err);
+	if (r >= 0 && (j->steps & J_SHAPE)) {
+		char ifb[16];
+
+		shape_ifb_name(j->hex, ifb);
+		r = shape_apply(j->ifname, ifb, pol->bw_egress, pol->bw_ingress, err);
+	}
 	/* the host table's hostnet sets: empty when just made; possibly stale when no watcher
 	 * kept them (it starts listening only now) */
 	if (r >= 0 && (host_nft.r > 0 || fresh_watcher))
@@ -541,6 +550,12 @@ int fence_setup(const struct hostconf *hc, const char *id, int pid, const char *
 			"policy the container could remove it; drop CAP_NET_ADMIN or add a "
 			"seccomp filter that denies NETLINK_NETFILTER sockets",
 			devs[0]);
+
+	if (n_devs > 0 && (pol->bw_egress || pol->bw_ingress))
+		return nf_input_err(err,
+				    "io.netfence.bandwidth: the namespace is wired by someone else "
+				    "(interface %s): overlay mode has no host end to shape",
+				    devs[0]);
 
 	j.id = (char *)id;
 	r = journal_name_reserve(hc->state_dir, id, j.hex, err);

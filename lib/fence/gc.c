@@ -178,7 +178,8 @@ int fence_gc(const struct hostconf *hc, unsigned *ret_removed, struct nf_error *
 	for (size_t i = 0; i < n_names; i++) {
 		struct nf_error e2 = { 0 };
 
-		if (strlen(names[i]) == 14 && known_hex(&known, names[i] + 2))
+		/* nf<hex> and nfb<hex> (link_list_nf) */
+		if (known_hex(&known, names[i] + strlen(names[i]) - 12))
 			continue;
 		r = link_delete(names[i], &e2);
 		if (r < 0 && first == 0) {

@@ -18,6 +18,7 @@
 #include "names.h"
 #include "nft.h"
 #include "rclient.h"
+#include "shape.h"
 #include "util.h"
 
 static int veth_delete_job(struct job *jb)
@@ -137,6 +138,13 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 	r = 0;
 	job_wait(&del, &r, &e2);
 	KEEP(r);
+	/* the veth took its qdiscs and filter along; the ifb stays until deleted */
+	if (j->steps & J_SHAPE) {
+		char ifb[16];
+
+		shape_ifb_name(j->hex, ifb);
+		KEEP(shape_remove(ifb, &e2));
+	}
 	if ((j->steps & J_LEASE4) && j->gw4.family)
 		KEEP(ipam_release(hc->state_dir, &j->gw4, j->id, &e2));
 	if ((j->steps & J_LEASE6) && j->gw6.family)

@@ -557,9 +557,11 @@ int link_ns_devices(int netns_fd, char (**ret)[IFNAMSIZ], size_t *n, struct nf_e
 
 /* netfence's own host ends: "nf" and 12 lowercase hex digits (util.h nf_id_hex). Anything else
  * that merely starts with "nf" belongs to someone else. */
+/* nf<hex>: a veth's host end; nfb<hex>: the ifb of its io.netfence.bandwidth (shape.c) */
 static bool is_nf_ifname(const char *name)
 {
-	return name && strncmp(name, "nf", 2) == 0 && nf_hex_ok(name + 2);
+	return name && strncmp(name, "nf", 2) == 0 &&
+	       (nf_hex_ok(name + 2) || (name[2] == 'b' && nf_hex_ok(name + 3)));
 }
 
 static int prefix_cmp(const void *a, const void *b)

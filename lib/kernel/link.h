@@ -44,7 +44,7 @@ int link_ns_devices(int netns_fd, char (**ret)[16], size_t *n, struct nf_error *
  * directly connected networks, loopback and nf* interfaces excluded. */
 int link_host_prefixes(struct nf_prefix **ret, size_t *n, struct nf_error *err);
 
-/* Names of every nf* link in the current namespace (malloc'd array of malloc'd strings). */
+/* Names of every nf* link in the current namespace (host ends nf<hex>, ifb devices nfb<hex>) (malloc'd array of malloc'd strings). */
 int link_list_nf(char ***ret, size_t *n, struct nf_error *err);
 
 /* Read / write an integer sysctl under /proc/sys of the current namespace

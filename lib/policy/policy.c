@@ -21,10 +21,22 @@
 #define POLICY_PREFIX "io.netfence."
 #define POLICY_RESOLVERS_MAX 16
 
-enum { K_POLICY, K_EGRESS, K_INGRESS, K_DNS, K_IPV6, K_SECCOMP, K_SELINUX, K_DNS_NAMES, K_COUNT };
+enum {
+	K_POLICY,
+	K_EGRESS,
+	K_INGRESS,
+	K_DNS,
+	K_IPV6,
+	K_SECCOMP,
+	K_SELINUX,
+	K_DNS_NAMES,
+	K_BANDWIDTH,
+	K_COUNT
+};
 static const char *const key_names[K_COUNT] = {
-	"io.netfence.policy", "io.netfence.egress",  "io.netfence.ingress", "io.netfence.dns",
-	"io.netfence.ipv6",   "io.netfence.seccomp", "io.netfence.selinux", "io.netfence.dns-names",
+	"io.netfence.policy",  "io.netfence.egress",	"io.netfence.ingress",
+	"io.netfence.dns",     "io.netfence.ipv6",	"io.netfence.seccomp",
+	"io.netfence.selinux", "io.netfence.dns-names", "io.netfence.bandwidth",
 };
 
 void policy_free(struct nf_policy *p)
@@ -236,6 +248,98 @@ static int annotation_dns_names(struct nf_policy *p, const char *value, struct n
 	return 0;
 }
 
+/* One RATE of io.netfence.bandwidth: digits and a unit bit, kbit, mbit or gbit (powers of 1000,
+ * as tc counts them, any case), between NF_BANDWIDTH_MIN and NF_BANDWIDTH_MAX bits/s. */
+static int bandwidth_rate(const char *s, size_t n, const char *what, uint64_t *ret,
+			  struct nf_error *err)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = { { "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 } };
+	const char *key = key_names[K_BANDWIDTH];
+	char tok[40], q[100];
+	uint64_t v = 0;
+	size_t d = 0;
+
+	snprintf(tok, sizeof(tok), "%.*s", (int)(n < sizeof(tok) ? n : sizeof(tok) - 1), s);
+	while (d < n && s[d] >= '0' && s[d] <= '9' && d < 12)
+		v = v * 10 + (uint64_t)(s[d++] - '0');
+	for (size_t i = 0; d > 0 && d < n && i < ARRAY_SIZE(units); i++) {
+		if (n - d != strlen(units[i].unit) || strncasecmp(s + d, units[i].unit, n - d) != 0)
+			continue;
+		v *= units[i].mult;
+		if (v < NF_BANDWIDTH_MIN || v > NF_BANDWIDTH_MAX)
+			return nf_input_err(err, "%s: %s%s\"%s\" is outside 8kbit..10gbit", key,
+					    what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
+		*ret = v;
+		return 0;
+	}
+	return nf_input_err(err,
+			    "%s: %s%s\"%s\" is not a rate (a number and bit, kbit, mbit or gbit)",
+			    key, what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
+}
+
+/* io.netfence.bandwidth: "egress=RATE,ingress=RATE" (either, in any order, once each) or one
+ * RATE for both directions; whitespace around commas and "=" ignored. */
+static int annotation_bandwidth(struct nf_policy *p, const char *value, struct nf_error *err)
+{
+	const char *key = key_names[K_BANDWIDTH], *s = value;
+	char q[100];
+
+	for (size_t idx = 1;; idx++) {
+		const char *end = strchr(s, ',');
+		size_t n = end ? (size_t)(end - s) : strlen(s);
+		const char *eq;
+		uint64_t *dst;
+		int r;
+
+		trim(&s, &n);
+		if (n == 0)
+			return nf_input_err(err, "%s: empty value (item %zu)", key, idx);
+		eq = memchr(s, '=', n);
+		if (!eq) {
+			if (idx != 1 || end)
+				return nf_input_err(err,
+						    "%s: \"%s\": give one RATE or egress=RATE,"
+						    "ingress=RATE",
+						    key, nf_quote(value, q, sizeof(q)));
+			r = bandwidth_rate(s, n, "", &p->bw_egress, err);
+			p->bw_ingress = p->bw_egress;
+			return r;
+		}
+		{
+			const char *v = eq + 1, *name = s;
+			size_t nn = (size_t)(eq - s), nv = n - nn - 1;
+
+			trim(&name, &nn);
+			trim(&v, &nv);
+			if (nn == 6 && strncmp(name, "egress", 6) == 0)
+				dst = &p->bw_egress;
+			else if (nn == 7 && strncmp(name, "ingress", 7) == 0)
+				dst = &p->bw_ingress;
+			else {
+				char d[40];
+
+				snprintf(d, sizeof(d), "%.*s",
+					 (int)(nn < sizeof(d) ? nn : sizeof(d) - 1), name);
+				return nf_input_err(
+					err, "%s: unknown direction \"%s\" (egress or ingress)",
+					key, nf_quote(d, q, sizeof(q)));
+			}
+			if (*dst)
+				return nf_input_err(err, "%s: %.*s given twice", key, (int)nn,
+						    name);
+			r = bandwidth_rate(v, nv, nn == 6 ? "egress" : "ingress", dst, err);
+			if (r < 0)
+				return r;
+		}
+		if (!end)
+			return 0;
+		s = end + 1;
+	}
+}
+
 /* Are the names what io.netfence.dns-names defaults to: "*" for internet (it may reach any
  * address already), none otherwise? */
 static bool dns_names_default(const struct nf_policy *p)
@@ -404,6 +508,9 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	if (!hc->allow_dns && val[K_DNS_NAMES])
 		return nf_input_err(err, "%s: the host configuration does not allow it",
 				    key_names[K_DNS_NAMES]);
+	if (!hc->allow_limits && val[K_BANDWIDTH])
+		return nf_input_err(err, "%s: the host configuration does not allow it",
+				    key_names[K_BANDWIDTH]);
 
 	/* ipv6 first: rules and resolvers are checked against it */
 	if (val[K_IPV6]) {
@@ -492,6 +599,15 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 		return nf_input_err(err, "%s: names not allowed with policy \"none\"",
 				    key_names[K_DNS_NAMES]);
 	p->dns_live = policy_dns_live(p, hc);
+	if (val[K_BANDWIDTH]) {
+		r = annotation_bandwidth(p, val[K_BANDWIDTH], err);
+		if (r < 0)
+			return r;
+		if (p->base == NF_BASE_NONE)
+			return nf_input_err(err,
+					    "%s: not allowed with policy \"none\" (no interface)",
+					    key_names[K_BANDWIDTH]);
+	}
 
 	*ret = steal_pointer(&p);
 	return 0;
@@ -559,6 +675,12 @@ int policy_fingerprint(const struct nf_policy *p, char out[17])
 		fp_add(&f, "dns-names");
 		for (size_t i = 0; i < p->n_dns_names; i++)
 			fp_add(&f, p->dns_names[i]);
+	}
+	/* only when set, so that digests without it stay what they were */
+	if (p->bw_egress || p->bw_ingress) {
+		snprintf(buf, sizeof(buf), "bandwidth %llu %llu", (unsigned long long)p->bw_egress,
+			 (unsigned long long)p->bw_ingress);
+		fp_add(&f, buf);
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)f);
 	return 0;

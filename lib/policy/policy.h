@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "spec.h"
 #include "addr.h"
@@ -41,7 +42,13 @@ struct nf_policy {
 	 * element (DNS is redirected to the resolver) and the state carries a "dns" object. Set
 	 * by policy_resolve (policy_dns_live), the one place that decides it. */
 	bool dns_live;
+	/* io.netfence.bandwidth, bits per second, 0: unlimited. Shaped on the host end of the
+	 * veth (wire mode only: set-up refuses it in overlay mode). */
+	uint64_t bw_egress, bw_ingress;
 };
+
+#define NF_BANDWIDTH_MIN 8000ULL	/* 8kbit */
+#define NF_BANDWIDTH_MAX 10000000000ULL /* 10gbit */
 
 /* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
  * container is left alone (no io.netfence.* key and no default_policy). Validates every key

@@ -25,6 +25,7 @@ enum {
 	J_NS_NFT = 1 << 4,
 	J_NS_HANDLE = 1 << 5, /* overlay: bind mount of the namespace under state_dir/netns */
 	J_INDEX = 1 << 6,     /* state_dir/netns/<dev>-<ino> names the owner */
+	J_SHAPE = 1 << 7,     /* io.netfence.bandwidth: tc on the veth, the ifb nfb<hex> */
 };
 
 /* What the resolver needs of a fence whose names follow DNS live (SPEC section 10), copied

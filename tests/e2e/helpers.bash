@@ -619,7 +619,7 @@ nf_settled() {
 nf_host_nf_links() {
 	nf_settled
 	ip -n "$NF_HOST" -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 |
-		grep -E '^nf[0-9a-f]{12}$' || true
+		grep -E '^nfb?[0-9a-f]{12}$' || true
 }
 
 # Nothing of netfence left in HOST: no nf* links, nothing per-container in the host table (an

@@ -925,6 +925,87 @@ static void test_too_many_hostnames(void **state)
 	hostconf_free(hc);
 }
 
+/* io.netfence.bandwidth (SPEC section 3): one rate or per direction, units, bounds, allow. */
+static void test_bandwidth(void **state)
+{
+	struct hostconf *hc = hc_new("{}");
+	struct hostconf *no = hc_new("{\"allow\": {\"limits\": false}}");
+	struct nf_policy *p;
+	char fp1[17], fp2[17];
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	assert_true(p->bw_egress == 0 && p->bw_ingress == 0);
+	assert_int_equal(policy_fingerprint(p, fp1), 0);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+				 "10mbit", NULL));
+	assert_true(p->bw_egress == 10000000 && p->bw_ingress == 10000000);
+	assert_int_equal(policy_fingerprint(p, fp2), 0);
+	assert_string_not_equal(fp1, fp2);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", "io.netfence.bandwidth",
+				 " ingress = 1GBit , egress=20mbit ", NULL));
+	assert_true(p->bw_egress == 20000000 && p->bw_ingress == 1000000000);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+				 "egress=8kbit", NULL));
+	assert_true(p->bw_egress == 8000 && p->bw_ingress == 0);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+				 "10gbit", NULL));
+	assert_true(p->bw_egress == 10000000000ULL);
+	policy_free(p);
+
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "10mb", NULL),
+		"io.netfence.bandwidth: \"10mb\" is not a rate", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "mbit", NULL),
+		"io.netfence.bandwidth: \"mbit\" is not a rate", NULL);
+	expect_err(
+		hc,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "11gbit", NULL),
+		"io.netfence.bandwidth: \"11gbit\" is outside 8kbit..10gbit", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "7999bit",
+			  NULL),
+		   "is outside 8kbit..10gbit", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "99999999999999gbit", NULL),
+		   "is not a rate", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "egress=1mbit,egress=2mbit", NULL),
+		   "io.netfence.bandwidth: egress given twice", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "up=1mbit",
+			  NULL),
+		   "io.netfence.bandwidth: unknown direction \"up\"", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "egress=1mbit,", NULL),
+		   "io.netfence.bandwidth: empty value (item 2)", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "1mbit,2mbit", NULL),
+		   "give one RATE or egress=RATE,ingress=RATE", NULL);
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "egress=fast", NULL),
+		   "io.netfence.bandwidth: egress \"fast\" is not a rate", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "none", "io.netfence.bandwidth", "1mbit", NULL),
+		   "io.netfence.bandwidth: not allowed with policy \"none\"", NULL);
+	expect_err(
+		no,
+		ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth", "1mbit", NULL),
+		"io.netfence.bandwidth: the host configuration does not allow it", NULL);
+	hostconf_free(no);
+	hostconf_free(hc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -942,6 +1023,7 @@ int main(void)
 		cmocka_unit_test(test_dns_names),
 		cmocka_unit_test(test_dns_live),
 		cmocka_unit_test(test_answer_refused),
+		cmocka_unit_test(test_bandwidth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
