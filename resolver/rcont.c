@@ -90,9 +90,9 @@ static int make_sockets(struct rcont *c, int nsfd, int epfd, struct nf_error *er
 		if (r >= 0)
 			r = c->tcp[f].ev.fd = ns_socket(family, SOCK_STREAM);
 	}
-	/* overlay mode: its blocked packets are logged in its own namespace (a failure here
-	 * costs events, not DNS; revents_cont_init logs it) */
-	if (r >= 0 && c->overlay)
+	/* its table blocks first, so its blocked packets are logged in its own namespace (a
+	 * failure here costs events, not DNS; revents_cont_init logs it) */
+	if (r >= 0)
 		c->nflog.ev.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (setns(self, CLONE_NEWNET) < 0) /* cannot happen; never serve from a wrong namespace */
 		abort();
@@ -154,6 +154,8 @@ static void rcont_free(struct rcont *c)
 	}
 	free(c->learned);
 	free(c->names);
+	if (c->nsfd >= 0)
+		close(c->nsfd);
 	rules_free(c->rules, c->n_rules);
 	journal_dns_free(c->dns);
 	if (c->learn)
@@ -221,6 +223,7 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 		c->tcp[f] = (struct rsock){ { REV_TCP_LISTEN, -1 }, c };
 	}
 	c->nflog = (struct rsock){ { REV_NFLOG, -1 }, c };
+	c->nsfd = -1;
 	c->overlay = j->overlay;
 	memcpy(c->hex, j->hex, sizeof(c->hex));
 	c->ipv6 = j->ipv6;
@@ -243,6 +246,8 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 		rcont_free(c);
 		goto out;
 	}
+	c->nsfd = nsfd; /* kept: the namespace's counters (suppressed events) */
+	nsfd = -1;
 	c->next = *list;
 	*list = c;
 	*ret = c;

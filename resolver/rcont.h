@@ -58,8 +58,10 @@ struct rcont {
 	char hex[13];
 	bool ipv6;
 	bool overlay;
-	struct rsock nflog; /* overlay: a NETLINK_NETFILTER socket made in its namespace (revents.h
-			     * binds it to the NFLOG group), fd -1 otherwise */
+	/* its namespace's table blocks (and logs) first: a NETLINK_NETFILTER socket made there
+	 * (revents.h binds it to the NFLOG group; fd -1 when none), the namespace (its counters) */
+	struct rsock nflog;
+	int nsfd;
 	struct rring *ring;
 	struct journal_dns *dns;
 	struct nf_rule *rules; /* dns->rules parsed */

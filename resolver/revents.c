@@ -33,9 +33,12 @@ struct rring {
 		char *json;
 	} v[REVENTS_RING];
 	size_t head, n; /* oldest at head */
-	/* suppressed: blocked packets the host counted minus events received (wire mode) */
-	uint64_t window, blk_last;
-	bool blk_known, active;
+	/* suppressed: blocked packets a table counted minus the events it logged; [0] the
+	 * container's namespace's table, [1] the host's (wire mode) */
+	struct acct {
+		uint64_t window, last;
+		bool known, active;
+	} acct[2];
 };
 
 struct rstream {       /* an `events` reply being written, or a follower */
@@ -404,12 +407,14 @@ void revents_cont_free(struct rcont *c)
 	c->ring = NULL;
 }
 
-static int blocked_count(const struct rcont *c, uint64_t *ret)
+/* The packets a table blocked for c: its namespace's (src 0) or the host's (1). */
+static int blocked_count(const struct rcont *c, int src, uint64_t *ret)
 {
 	struct nft_counters k;
 	struct nf_error err = { 0 };
 
-	if (c->overlay || nft_host_counters(c->hex, &k, &err) < 0)
+	if (src == 0 ? c->nsfd < 0 || nft_ns_counters(c->nsfd, &k, &err) < 0
+		     : c->overlay || nft_host_counters(c->hex, &k, &err) < 0)
 		return -1;
 	*ret = k.blocked_pkts;
 	return 0;
@@ -422,8 +427,8 @@ void revents_cont_init(struct rcont *c)
 	if (c->ring)
 		return; /* registered before */
 	g = c->ring = calloc(1, sizeof(*g));
-	if (g && blocked_count(c, &g->blk_last) == 0)
-		g->blk_known = true;
+	for (int src = 0; g && src < 2; src++)
+		g->acct[src].known = blocked_count(c, src, &g->acct[src].last) == 0;
 	if (c->nflog.ev.fd >= 0) { /* made in its namespace by rcont.c: bind it there */
 		struct nf_error err = { 0 };
 		struct epoll_event e = { .events = EPOLLIN, .data.ptr = &c->nflog };
@@ -483,7 +488,9 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 		if (!c)
 			return; /* not a container this resolver serves */
 		if (c->ring)
-			c->ring->window++;
+			c->ring->acct[1].window++;
+	} else if (c->ring) {
+		c->ring->acct[0].window++;
 	}
 	nf_event_init(&e, kinds[k].type, p->ms ? p->ms : nf_event_now_ms());
 	e.dir = kinds[k].dir;
@@ -523,9 +530,10 @@ void revents_read(struct rcont *conts, struct rev *ev)
 	read_fd(conts, ev->fd, ev == &host_nflog ? NULL : ((struct rsock *)ev)->c);
 }
 
-/* Suppressed: a container's blocked counter moved by more than the events it logged. Read
- * only for containers that logged something in the last second or the one before (a blocked
- * packet is logged unless the log limit is exhausted, which takes logged packets first). */
+/* Suppressed: a table's blocked counter for a container moved by more than the events it
+ * logged. Read only for containers that logged something in the last second or the one before
+ * (a blocked packet is logged unless the log limit is exhausted, which takes logged packets
+ * first), after reading the events the counters already counted. */
 void revents_tick(struct rcont *conts, uint64_t now_ms)
 {
 	static uint64_t last_ms;
@@ -534,24 +542,34 @@ void revents_tick(struct rcont *conts, uint64_t now_ms)
 		return;
 	last_ms = now_ms;
 	if (host_nflog.fd >= 0)
-		read_fd(conts, host_nflog.fd, NULL); /* events the counter already counted */
+		read_fd(conts, host_nflog.fd, NULL);
 	for (struct rcont *c = conts; c; c = c->next) {
 		struct rring *g = c->ring;
-		uint64_t blk;
+		uint64_t lost = 0, blk;
 
-		if (!g || (!g->window && !g->active) || blocked_count(c, &blk) < 0)
+		if (!g)
 			continue;
-		if (g->blk_known && blk - g->blk_last > g->window) {
+		if (c->nflog.ev.fd >= 0 && (g->acct[0].window || g->acct[0].active))
+			read_fd(conts, c->nflog.ev.fd, c);
+		for (int src = 0; src < 2; src++) {
+			struct acct *a = &g->acct[src];
+
+			if ((!a->window && !a->active) || blocked_count(c, src, &blk) < 0)
+				continue;
+			if (a->known && blk - a->last > a->window)
+				lost += blk - a->last - a->window;
+			a->last = blk;
+			a->known = true;
+			a->active = a->window > 0;
+			a->window = 0;
+		}
+		if (lost) {
 			struct nf_event e;
 
 			nf_event_init(&e, NF_EV_SUPPRESSED, nf_event_now_ms());
-			e.count = blk - g->blk_last - g->window;
+			e.count = lost;
 			revents_add(c, &e, true);
 		}
-		g->blk_last = blk;
-		g->blk_known = true;
-		g->active = g->window > 0;
-		g->window = 0;
 	}
 }
 
@@ -644,12 +662,12 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 	if (n > 2 || (n == 2 && !has_since))
 		fail = "err usage: events|follow [SINCE_MS] [ID]";
 	else if (id && !(only = rcont_find(conts, id)))
-		fail = "err unknown container";
+		fail = "err unknown container "; /* + the id */
 	else if (n_streams >= STREAM_MAX)
 		fail = "err too many readers";
 	if (fail) {
-		int k = snprintf(msg, sizeof(msg), "%s%s%s\n", fail, only || !id ? "" : " ",
-				 only || !id ? "" : id);
+		bool unknown = fail[strlen(fail) - 1] == ' ';
+		int k = snprintf(msg, sizeof(msg), "%s%s\n", fail, unknown ? id : "");
 
 		if (send(fd, msg, (size_t)k, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
 		}
