@@ -135,7 +135,7 @@ int cmd_log(int argc, char **argv)
 			fprintf(stderr, "netfence: log: %s: %s\n", sa.sun_path, strerror(e));
 		return NF_EXIT_SYSTEM;
 	}
-	/* the request is sent: nothing left that needs a privilege */
+	/* connected: nothing left that needs a privilege */
 	if (caps_drop_to(NULL, 0, &err) < 0)
 		return cmd_fail("log", &err);
 	if (since)

@@ -37,7 +37,7 @@ struct rring {
 	 * container's namespace's table, [1] the host's (wire mode) */
 	struct acct {
 		uint64_t window, last;
-		bool known, active;
+		bool known, active, off; /* off: no such counters (overlay: no host side) */
 	} acct[2];
 };
 
@@ -426,9 +426,8 @@ void revents_cont_init(struct rcont *c)
 
 	if (c->ring)
 		return; /* registered before */
+	/* the counters' baseline is read at the next tick, off the registration's path */
 	g = c->ring = calloc(1, sizeof(*g));
-	for (int src = 0; g && src < 2; src++)
-		g->acct[src].known = blocked_count(c, src, &g->acct[src].last) == 0;
 	if (c->nflog.ev.fd >= 0) { /* made in its namespace by rcont.c: bind it there */
 		struct nf_error err = { 0 };
 		struct epoll_event e = { .events = EPOLLIN, .data.ptr = &c->nflog };
@@ -554,8 +553,12 @@ void revents_tick(struct rcont *conts, uint64_t now_ms)
 		for (int src = 0; src < 2; src++) {
 			struct acct *a = &g->acct[src];
 
-			if ((!a->window && !a->active) || blocked_count(c, src, &blk) < 0)
+			if (a->off || (a->known && !a->window && !a->active))
 				continue;
+			if (blocked_count(c, src, &blk) < 0) {
+				a->off = !a->known; /* never read: never will be */
+				continue;
+			}
 			if (a->known && blk - a->last > a->window)
 				lost += blk - a->last - a->window;
 			a->last = blk;
