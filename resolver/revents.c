@@ -109,8 +109,8 @@ int revents_parse_nflog(const void *msg, size_t len, struct nflog_pkt *ret)
 
 	if (len < sizeof(*nlh) || !mnl_nlmsg_ok(nlh, (int)len) ||
 	    nlh->nlmsg_type != ((NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_PACKET) ||
-	    nlh->nlmsg_len < used)
-		return -EINVAL;
+	    nlh->nlmsg_len < used || MNL_ALIGN(nlh->nlmsg_len) > len)
+		return -EINVAL; /* libmnl reads attributes up to the aligned end */
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
 	{
 		if (nflog_attr(a, tb) != MNL_CB_OK)
@@ -131,7 +131,9 @@ int revents_parse_nflog(const void *msg, size_t len, struct nflog_pkt *ret)
 		struct nfulnl_msg_packet_timestamp ts;
 
 		memcpy(&ts, mnl_attr_get_payload(tb[NFULA_TIMESTAMP]), sizeof(ts));
-		ret->ms = be64toh(ts.sec) * 1000 + be64toh(ts.usec) / 1000;
+		if (be64toh(ts.sec) < 253402300800ull &&
+		    be64toh(ts.usec) < 1000000) /* < 10000 AD */
+			ret->ms = be64toh(ts.sec) * 1000 + be64toh(ts.usec) / 1000;
 	}
 	if (tb[NFULA_PAYLOAD]) {
 		ret->payload = mnl_attr_get_payload(tb[NFULA_PAYLOAD]);
