@@ -100,13 +100,18 @@ ev_dns_answer() { # ID NAME ADDR
 	[ "$(nf_netfence log --json | jq -s --arg id "$id" 'map(select(.container == $id)) | length')" -ge 3 ]
 
 	# -f: what is there, then each new event as it happens
-	nf_host "$NF_BIN" log -f --json "$id" >"$NF_TMP/out/follow" 2>&1 3>&- &
-	echo $! >>"$NF_TMP/pids"
+	(exec nsenter --net="/run/netns/$NF_HOST" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		NETFENCE_CONFIG="$NF_HOSTCONF" "$NF_BIN" log -f --json "$id") \
+		>"$NF_TMP/out/follow" 2>&1 3>&- &
+	local follower=$! start
+	echo $follower >>"$NF_TMP/pids"
 	nf_wait_for 250 grep -q '"blocked"' "$NF_TMP/out/follow"
 	nf_expect_blocked "$id" "$NF_PUB1" 22
-	local start=$(date +%s%3N)
-	nf_wait_for 50 test "$(grep -c '"blocked"' "$NF_TMP/out/follow")" -ge 2
+	start=$(date +%s%3N)
+	ev_followed() { [ "$(grep -c '"blocked"' "$NF_TMP/out/follow")" -ge 2 ]; }
+	nf_wait_for 50 ev_followed
 	echo "followed after $(($(date +%s%3N) - start)) ms"
+	kill "$follower"
 
 	# bad input, an unknown container
 	run nf_netfence log --since 5x "$id"
