@@ -37,7 +37,7 @@ struct rring {
 	 * container's namespace's table, [1] the host's (wire mode) */
 	struct acct {
 		uint64_t window, last;
-		bool known, active, off; /* off: no such counters (overlay: no host side) */
+		bool known, active, off; /* known: baseline read; off: no such counters */
 	} acct[2];
 };
 
@@ -428,7 +428,7 @@ void revents_cont_init(struct rcont *c)
 
 	if (c->ring)
 		return; /* registered before */
-	/* the counters' baseline is read at the next tick, off the registration's path */
+	/* the counters' baseline is read at the next 100 ms tick, off the registration's path */
 	g = c->ring = calloc(1, sizeof(*g));
 	if (c->nflog.ev.fd >= 0) { /* made in its namespace by rcont.c: bind it there */
 		struct nf_error err = { 0 };
@@ -532,13 +532,25 @@ void revents_read(struct rcont *conts, struct rev *ev)
 }
 
 /* Suppressed: a table's blocked counter for a container moved by more than the events it
- * logged. Read only for containers that logged something in the last second or the one before
- * (a blocked packet is logged unless the log limit is exhausted, which takes logged packets
- * first), after reading the events the counters already counted. */
+ * logged. Read within 100 ms of its registration (the baseline), then once a second only for
+ * containers that logged something in the last second or the one before (a blocked packet is
+ * logged unless the log limit is exhausted, which takes logged packets first), after reading
+ * the events the counters already counted. */
 void revents_tick(struct rcont *conts, uint64_t now_ms)
 {
 	static uint64_t last_ms;
 
+	/* a container registered since the last tick (100 ms): its counters' baseline */
+	for (struct rcont *c = conts; c; c = c->next)
+		for (int src = 0; c->ring && src < 2; src++) {
+			struct acct *a = &c->ring->acct[src];
+
+			if (!a->known && !a->off) {
+				a->off = blocked_count(c, src, &a->last) < 0;
+				a->known = !a->off;
+				a->window = 0;
+			}
+		}
 	if (now_ms - last_ms < 1000)
 		return;
 	last_ms = now_ms;
@@ -555,16 +567,11 @@ void revents_tick(struct rcont *conts, uint64_t now_ms)
 		for (int src = 0; src < 2; src++) {
 			struct acct *a = &g->acct[src];
 
-			if (a->off || (a->known && !a->window && !a->active))
+			if (a->off || (!a->window && !a->active) || blocked_count(c, src, &blk) < 0)
 				continue;
-			if (blocked_count(c, src, &blk) < 0) {
-				a->off = !a->known; /* never read: never will be */
-				continue;
-			}
-			if (a->known && blk - a->last > a->window)
+			if (blk - a->last > a->window)
 				lost += blk - a->last - a->window;
 			a->last = blk;
-			a->known = true;
 			a->active = a->window > 0;
 			a->window = 0;
 		}

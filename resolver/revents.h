@@ -38,7 +38,8 @@ void revents_read(struct rcont *conts, struct rev *ev);
 /* Record e (e->container set here) in c's ring, send it to the followers, and log it when log
  * (DNS events are logged by the query code already). */
 void revents_add(struct rcont *c, struct nf_event *e, bool log);
-/* Once a second: suppressed counts of the containers that logged blocked packets. */
+/* Every 100 ms (the loop's timer): new containers' counters read; once a second the suppressed
+ * counts of the containers that logged blocked packets. */
 void revents_tick(struct rcont *conts, uint64_t now_ms);
 
 /* A control request "events [SINCE_MS] [ID]" or "follow [SINCE_MS] [ID]" on connection fd

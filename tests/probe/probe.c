@@ -285,12 +285,13 @@ static int cmd_udp(const char *addr, const char *port_s, const char *timeout_s)
 
 /* `flood udp ADDR PORT PPS SECONDS`: PPS datagrams a second (in bursts every 10 ms) for SECONDS
  * to ADDR:PORT from one unconnected socket (the replies' ICMP errors are not reported to it);
- * prints "sent N Nms" (datagrams the kernel took). A blocked-packet flood for the log limit. */
+ * prints "sent N refused M Nms": datagrams the kernel took, and those a filter of this
+ * namespace's output hook dropped (EPERM). A blocked-packet flood for the log limit. */
 static int cmd_flood(const char *addr, const char *port_s, const char *pps_s, const char *sec_s)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
-	long port, pps, secs, start, sent = 0;
+	long port, pps, secs, start, sent = 0, refused = 0;
 	int fd;
 
 	if (parse_num(port_s, 1, 65535, &port) || parse_num(pps_s, 1, 1000000, &pps) ||
@@ -311,8 +312,10 @@ static int cmd_flood(const char *addr, const char *port_s, const char *pps_s, co
 		for (long k = 0; k < pps / 100; k++)
 			if (sendto(fd, "flood", 5, 0, (struct sockaddr *)&ss, len) == 5)
 				sent++;
+			else if (errno == EPERM)
+				refused++;
 	}
-	printf("sent %ld %ldms\n", sent, now_ms() - start);
+	printf("sent %ld refused %ld %ldms\n", sent, refused, now_ms() - start);
 	close(fd);
 	return 0;
 }
