@@ -14,7 +14,7 @@ setup() {
 }
 
 teardown() {
-	nf_world_teardown
+	nf_pod_teardown # the containers, the pods' CNI, then the world
 }
 
 # ev_log_rule ID: the container's table logs its blocked port-22 packets to the NFLOG group,
@@ -182,5 +182,43 @@ ev_dns_answer() { # ID NAME ADDR
 	[ "$(grep -c "$a blocked egress udp" "$NF_TMP/resolver.log")" -eq "$logged" ]
 	nf_stop "$a"
 	nf_stop "$b"
+	nf_assert_clean
+}
+
+@test "events: a pod (overlay mode) logs in its own namespace; the host table's events name the container by its interface" {
+	local ns p id a4
+	# overlay: the pod's table logs, the resolver's socket in the pod's namespace reads it
+	nf_shared_state
+	ns=$(nf_cni_pod a)
+	p=$(nf_cid pa)
+	NF_NETNS_PATH=$ns nf_bundle pa io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$p"
+	ev_log_rule "$p"
+	ev_dns_answer "$p" allowed.test "$NF_PUB1"
+	nf_expect_blocked "$p" "$NF_PUB1" 22
+	ev_wait 1000 "$p" '.type == "blocked" and .port == 22'
+	jq -e --arg id "$p" --arg dst "$NF_PUB1" '.container == $id and .direction == "egress" and
+		.protocol == "tcp" and .destination == $dst and .name == "allowed.test"' <<<"$EV_LINE"
+
+	# wire: a connection from the world to a port the container does not open, dropped by the
+	# host table's ingress chain, which logs it as "nf i" (the container is its out interface)
+	id=$(nf_cid in)
+	nf_bundle in io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	a4=$(nf_addr4 "$id")
+	if ! ip netns exec "$NF_HOST" nft list chain inet netfence ingress |
+		grep -q 'log prefix "nf i" group 28262'; then
+		ip netns exec "$NF_HOST" nft "insert rule inet netfence ingress oifname \"nf*\" tcp dport 5555 log group 28262 prefix \"nf i\""
+	fi
+	nf_not nf_world_connect "$NF_PUB3" "$a4" 5555 300
+	ev_wait 1000 "$id" '.type == "blocked" and .direction == "ingress"'
+	jq -e --arg id "$id" --arg src "$NF_PUB3" --arg dst "$a4" '.container == $id and
+		.protocol == "tcp" and .source == $src and .destination == $dst and .port == 5555' \
+		<<<"$EV_LINE"
+	# the pod's log holds none of it
+	[ -z "$(ev_lines "$p" '.direction == "ingress"')" ]
+	nf_stop "$p"
+	nf_stop "$id"
+	nf_assert_ns_clean "$ns"
 	nf_assert_clean
 }
