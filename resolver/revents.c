@@ -628,7 +628,8 @@ static void backlog(struct rcont *conts, struct rstream *s, struct rcont *only, 
 			n++;
 		}
 	}
-	qsort(v, n, sizeof(*v), pick_cmp);
+	if (n)
+		qsort(v, n, sizeof(*v), pick_cmp);
 	for (first = n; first > 0 && bytes + strlen(v[first - 1].json) + 1 <= EVENTS_REPLY_MAX;
 	     first--)
 		bytes += strlen(v[first - 1].json) + 1;
