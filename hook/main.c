@@ -30,6 +30,8 @@ static const struct command {
 	{ "gc", cmd_gc, "gc                                    remove what dead containers left" },
 	{ "watch", cmd_watch,
 	  "watch                                 keep internet's deny list in step with the host" },
+	{ "log", cmd_log,
+	  "log [-f] [--json] [--since DURATION] [ID]   network events (blocked, DNS, limits)" },
 	{ "resolver", cmd_resolver,
 	  "resolver [--foreground]               the per-host DNS resolver "
 	  "(netfence-resolver(8))" },

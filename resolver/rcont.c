@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <linux/netlink.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -89,6 +90,10 @@ static int make_sockets(struct rcont *c, int nsfd, int epfd, struct nf_error *er
 		if (r >= 0)
 			r = c->tcp[f].ev.fd = ns_socket(family, SOCK_STREAM);
 	}
+	/* its table blocks first, so its blocked packets are logged in its own namespace (a
+	 * failure here costs events, not DNS; revents_cont_init logs it) */
+	if (r >= 0)
+		c->nflog.ev.fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
 	if (setns(self, CLONE_NEWNET) < 0) /* cannot happen; never serve from a wrong namespace */
 		abort();
 	if (r < 0)
@@ -143,10 +148,14 @@ void rdefer_flush(void)
 
 static void rcont_free(struct rcont *c)
 {
-	for (size_t i = 0; i < c->n_learned; i++)
+	for (size_t i = 0; i < c->n_learned; i++) {
 		nf_boxset_clear(&c->learned[i].boxes);
+		free(c->learned[i].name);
+	}
 	free(c->learned);
 	free(c->names);
+	if (c->nsfd >= 0)
+		close(c->nsfd);
 	rules_free(c->rules, c->n_rules);
 	journal_dns_free(c->dns);
 	if (c->learn)
@@ -164,6 +173,9 @@ static void close_sockets(struct rcont *c)
 			close(c->tcp[f].ev.fd);
 		c->udp[f].ev.fd = c->tcp[f].ev.fd = -1;
 	}
+	if (c->nflog.ev.fd >= 0)
+		close(c->nflog.ev.fd); /* its NFLOG binding goes with it */
+	c->nflog.ev.fd = -1;
 }
 
 int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont **list,
@@ -210,6 +222,9 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 		c->udp[f] = (struct rsock){ { REV_UDP, -1 }, c };
 		c->tcp[f] = (struct rsock){ { REV_TCP_LISTEN, -1 }, c };
 	}
+	c->nflog = (struct rsock){ { REV_NFLOG, -1 }, c };
+	c->nsfd = -1;
+	c->overlay = j->overlay;
 	memcpy(c->hex, j->hex, sizeof(c->hex));
 	c->ipv6 = j->ipv6;
 	c->dns = j->dns;
@@ -231,6 +246,8 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 		rcont_free(c);
 		goto out;
 	}
+	c->nsfd = nsfd; /* kept: the namespace's counters (suppressed events) */
+	nsfd = -1;
 	c->next = *list;
 	*list = c;
 	*ret = c;

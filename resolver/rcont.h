@@ -25,6 +25,8 @@ enum rev_kind {
 	REV_TCP_LISTEN, /* a container's TCP listener */
 	REV_TCP,	/* an accepted TCP connection from a container */
 	REV_UP,		/* a query's upstream socket */
+	REV_NFLOG,	/* an NFLOG socket: the host's, or a container's (a struct rsock) */
+	REV_EVOUT,	/* a control connection streaming events (revents.h) */
 };
 
 struct rev {
@@ -39,9 +41,11 @@ struct learned {
 	uint8_t a[16];
 	uint64_t expires_ms; /* CLOCK_MONOTONIC */
 	struct nf_boxset boxes;
+	char *name; /* the last name whose answer held it (events name it), NULL after a restart */
 };
 
 struct rcont;
+struct rring;  /* its events (revents.c) */
 struct rsock { /* a container's listening socket */
 	struct rev ev;
 	struct rcont *c;
@@ -53,6 +57,12 @@ struct rcont {
 	char *id; /* the fence owner's id */
 	char hex[13];
 	bool ipv6;
+	bool overlay;
+	/* its namespace's table blocks (and logs) first: a NETLINK_NETFILTER socket made there
+	 * (revents.h binds it to the NFLOG group; fd -1 when none), the namespace (its counters) */
+	struct rsock nflog;
+	int nsfd;
+	struct rring *ring;
 	struct journal_dns *dns;
 	struct nf_rule *rules; /* dns->rules parsed */
 	size_t n_rules;
@@ -97,9 +107,10 @@ struct learned *rcont_learned(struct rcont *c, int family, const uint8_t *a, boo
 void rcont_expire(struct rcont *c, uint64_t now_ms);
 
 /* Open addrs[0..n) for the rules found by rcont_match, each for its TTL clamped to the
- * container's min/max, in the host's and the namespace's learned sets, acked by the kernel. */
+ * container's min/max, in the host's and the namespace's learned sets, acked by the kernel;
+ * name (the query's) is remembered as the addresses' last name. */
 struct dnsmsg_addr;
-int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, const uint16_t *rules,
-		size_t n_rules, uint64_t now_ms, struct nf_error *err);
+int rcont_learn(struct rcont *c, const char *name, const struct dnsmsg_addr *addrs, size_t n,
+		const uint16_t *rules, size_t n_rules, uint64_t now_ms, struct nf_error *err);
 
 #endif

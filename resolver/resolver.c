@@ -25,6 +25,7 @@
 #include "rclient.h"
 #include "rcont.h"
 #include "resolver.h"
+#include "revents.h"
 #include "rlog.h"
 #include "rquery.h"
 #include "util.h"
@@ -66,6 +67,7 @@ static void ctl_reply(struct ctl *k, const char *s)
 static void unregister(struct rloop *L, struct rcont *c)
 {
 	rq_drop_cont(L, c);
+	revents_cont_free(c);
 	rcont_unregister(&L->conts, c);
 }
 
@@ -92,6 +94,7 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 			ctl_reply(k, out);
 			return;
 		}
+		revents_cont_init(c);
 		ctl_reply(k, "ok\n");
 	} else if (strncmp(k->line, "unregister ", 11) == 0) {
 		if ((c = rcont_find(L->conts, k->line + 11)))
@@ -100,6 +103,8 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 	} else if (strcmp(k->line, "ping") == 0) {
 		snprintf(out, sizeof(out), "ok %d\n", (int)getpid());
 		ctl_reply(k, out);
+	} else if (revents_request(L->conts, k->ev.fd, k->line)) {
+		k->ev.fd = -1; /* events/follow: the events module streams the reply */
 	} else {
 		ctl_reply(k, "err unknown request\n");
 	}
@@ -121,7 +126,8 @@ static void ctl_read(struct rloop *L, const char *state_dir, struct ctl *k)
 			*nl = 0;
 		ctl_request(L, state_dir, k);
 	}
-	close(k->ev.fd);
+	if (k->ev.fd >= 0)
+		close(k->ev.fd);
 	k->ev.fd = -1;
 	rdefer(k);
 }
@@ -178,6 +184,8 @@ static void scan(struct rloop *L, const char *state_dir)
 		    j->complete &&
 		    rcont_register(state_dir, ids[i], L->epfd, &L->conts, &c, &err) < 0)
 			rlog("%s not registered: %s", ids[i], err.msg);
+		else if (j && j->dns && !j->member_of && j->complete)
+			revents_cont_init(c);
 		journal_free(j);
 	}
 	nf_strv_free(ids, n);
@@ -285,6 +293,7 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 		goto out;
 	}
 	refresh_host(&L);
+	revents_start(L.epfd);
 	rlog("- started (pid %d, state %s)", (int)getpid(), sd);
 	scan(&L, sd);
 	for (;;) {
@@ -313,6 +322,7 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 				if (read(e->fd, &x, sizeof(x)) < 0) {
 				}
 				rq_tick(&L, nf_now_ms());
+				revents_tick(L.conts, nf_now_ms());
 				if (nf_now_ms() - last_sweep >= SWEEP_MS) {
 					last_sweep = nf_now_ms();
 					sweep(&L, sd, last_sweep);
@@ -330,11 +340,18 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 			case REV_UP:
 				rq_up(&L, e, ev[i].events);
 				break;
+			case REV_NFLOG:
+				revents_read(L.conts, e);
+				break;
+			case REV_EVOUT:
+				revents_stream(e, ev[i].events);
+				break;
 			}
 		}
 		rdefer_flush();
 	}
 out:
+	revents_stop();
 	while (L.conts)
 		unregister(&L, L.conts);
 	rdefer_flush();

@@ -46,6 +46,7 @@ void rcont_expire(struct rcont *c, uint64_t now_ms)
 	for (size_t i = 0; i < c->n_learned; i++) {
 		if (c->learned[i].expires_ms <= now_ms) {
 			nf_boxset_clear(&c->learned[i].boxes);
+			free(c->learned[i].name);
 			continue;
 		}
 		c->learned[k++] = c->learned[i];
@@ -106,8 +107,8 @@ static int batch_put(struct batch **v, size_t *n, int family, uint64_t timeout_m
 	return r;
 }
 
-int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, const uint16_t *rules,
-		size_t n_rules, uint64_t now_ms, struct nf_error *err)
+int rcont_learn(struct rcont *c, const char *name, const struct dnsmsg_addr *addrs, size_t n,
+		const uint16_t *rules, size_t n_rules, uint64_t now_ms, struct nf_error *err)
 {
 	struct nf_boxset *next = calloc(n + 1, sizeof(*next));
 	uint64_t *expires = calloc(n + 1, sizeof(*expires));
@@ -140,6 +141,10 @@ int rcont_learn(struct rcont *c, const struct dnsmsg_addr *addrs, size_t n, cons
 			nf_boxset_clear(&fresh);
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 			break;
+		}
+		if (!l->name || strcmp(l->name, name) != 0) { /* out of memory: no name, no harm */
+			free(l->name);
+			l->name = strdup(name);
 		}
 		/* The expiry is rounded up to a whole second (so the addresses of one answer share
 		 * a batch, and the answers of one second need one kernel update). */

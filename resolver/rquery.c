@@ -15,6 +15,7 @@
 #include "dnsmsg.h"
 #include "policy.h"
 #include "rlog.h"
+#include "revents.h"
 #include "rquery.h"
 #include "util.h"
 
@@ -78,6 +79,23 @@ static const char *qtype_str(uint16_t t, char *b, size_t n)
 	snprintf(b, n, "%s", s ? s : "?");
 	free(s);
 	return b;
+}
+
+/* A DNS event in c's ring (its log line is the caller's rlog). */
+static void dns_event(struct rcont *c, const char *name, uint16_t qtype, bool allowed,
+		      const struct dnsmsg_addr *a, size_t n)
+{
+	struct nf_event e;
+
+	nf_event_init(&e, NF_EV_DNS, nf_event_now_ms());
+	snprintf(e.query, sizeof(e.query), "%s", name);
+	qtype_str(qtype, e.qtype, sizeof(e.qtype));
+	e.verdict = allowed ? NF_EV_ALLOWED : NF_EV_REFUSED;
+	for (size_t i = 0; i < n && e.n_addrs < NF_EVENT_MAX_ADDRS; i++) {
+		e.addrs[e.n_addrs].family = a[i].family;
+		memcpy(e.addrs[e.n_addrs++].a, a[i].a, sizeof(a[i].a));
+	}
+	revents_add(c, &e, false);
 }
 
 static void ev_mod(struct rloop *L, struct rev *ev, uint32_t events)
@@ -327,7 +345,8 @@ static int answer(struct rloop *L, struct upq *q, uint8_t *m, size_t n)
 		return -1;
 	dnsmsg_set_id(q->msg, q->len, q->q.id);
 	if (q->n_rules && na) {
-		if (rcont_learn(q->c, addrs, na, q->rules, q->n_rules, nf_now_ms(), &err) < 0) {
+		if (rcont_learn(q->c, q->q.name, addrs, na, q->rules, q->n_rules, nf_now_ms(),
+				&err) < 0) {
 			rlog("%s servfail %s: opening its addresses: %s", q->c->id, q->q.name,
 			     err.msg);
 			free(addrs);
@@ -338,6 +357,7 @@ static int answer(struct rloop *L, struct upq *q, uint8_t *m, size_t n)
 		}
 		log_learned(q, addrs, na);
 	}
+	dns_event(q->c, q->q.name, q->q.qtype, true, addrs, na);
 	qname_restore(out, outlen, q);
 	reply(L, q->tc, q->reply_fd, &q->peer, q->peerlen, out, outlen);
 	free(addrs);
@@ -365,13 +385,16 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 	if (!rcont_qps_admit(c, nf_now_ms())) {
 		rlog("%s refused %s %s: over dns_max_qps (%u/s)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_qps);
+		dns_event(c, dq.name, dq.qtype, false, NULL, 0);
 		reply_rcode(L, tc, fd, peer, peerlen, m, n, LDNS_RCODE_REFUSED);
 		return;
 	}
 	r = rcont_match(c, dq.name, &rules, &n_rules);
 	if (r <= 0) {
-		if (r == 0)
+		if (r == 0) {
 			rlog("%s refused %s %s", c->id, dq.name, qtype_str(dq.qtype, t, sizeof(t)));
+			dns_event(c, dq.name, dq.qtype, false, NULL, 0);
+		}
 		reply_rcode(L, tc, fd, peer, peerlen, m, n,
 			    r < 0	       ? LDNS_RCODE_SERVFAIL
 			    : c->dns->nxdomain ? LDNS_RCODE_NXDOMAIN
@@ -382,6 +405,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		free(rules);
 		rlog("%s refused %s %s: over dns_max_names (%u)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_names);
+		dns_event(c, dq.name, dq.qtype, false, NULL, 0);
 		reply_rcode(L, tc, fd, peer, peerlen, m, n, LDNS_RCODE_REFUSED);
 		return;
 	}

@@ -82,6 +82,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: probe [-s SRC] connect tcp ADDR PORT [timeout_ms]\n"
 		"       probe [-s SRC] udp ADDR PORT [timeout_ms]\n"
+		"       probe flood udp ADDR PORT PPS SECONDS\n"
 		"       probe [-s SRC] dns SERVER NAME [timeout_ms] [--type A|AAAA|TXT|N] "
 		"[--tcp|--udp]\n"
 		"                 [--edns SIZE] [--port N]\n"
@@ -280,6 +281,43 @@ static int cmd_udp(const char *addr, const char *port_s, const char *timeout_s)
 	if (r >= 0)
 		return r;
 	return report("open", 0, start);
+}
+
+/* `flood udp ADDR PORT PPS SECONDS`: PPS datagrams a second (in bursts every 10 ms) for SECONDS
+ * to ADDR:PORT from one unconnected socket (the replies' ICMP errors are not reported to it);
+ * prints "sent N refused M Nms": datagrams the kernel took, and those a filter of this
+ * namespace's output hook dropped (EPERM). A blocked-packet flood for the log limit. */
+static int cmd_flood(const char *addr, const char *port_s, const char *pps_s, const char *sec_s)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long port, pps, secs, start, sent = 0, refused = 0;
+	int fd;
+
+	if (parse_num(port_s, 1, 65535, &port) || parse_num(pps_s, 1, 1000000, &pps) ||
+	    parse_num(sec_s, 1, 60, &secs))
+		usage();
+	make_addr(addr, port, &ss, &len);
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "probe: socket: %s\n", strerror(errno));
+		return 2;
+	}
+	start = now_ms();
+	for (long tick = 0; tick < secs * 100; tick++) {
+		long due = start + tick * 10;
+
+		while (now_ms() < due)
+			nanosleep(&(struct timespec){ 0, 500000 }, NULL);
+		for (long k = 0; k < pps / 100; k++)
+			if (sendto(fd, "flood", 5, 0, (struct sockaddr *)&ss, len) == 5)
+				sent++;
+			else if (errno == EPERM)
+				refused++;
+	}
+	printf("sent %ld refused %ld %ldms\n", sent, refused, now_ms() - start);
+	close(fd);
+	return 0;
 }
 
 /* Bind a listening (stream) or datagram socket on addr:port; "::" listens on IPv4 too. */
@@ -2360,6 +2398,8 @@ int main(int argc, char **argv)
 		return cmd_udp(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(argv[0], "dns") && argc >= 3)
 		return cmd_dns(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "flood") && argc == 6 && !strcmp(argv[1], "udp"))
+		return cmd_flood(argv[2], argv[3], argv[4], argv[5]);
 	if (!strcmp(argv[0], "dnsconnect") && argc >= 5)
 		return cmd_dnsconnect(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "dnsbench") && argc >= 4)
