@@ -363,6 +363,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		return;
 	}
 	if (!rcont_qps_admit(c, nf_now_ms())) {
+		c->dns_refused++;
 		rlog("%s refused %s %s: over dns_max_qps (%u/s)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_qps);
 		reply_rcode(L, tc, fd, peer, peerlen, m, n, LDNS_RCODE_REFUSED);
@@ -370,8 +371,10 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 	}
 	r = rcont_match(c, dq.name, &rules, &n_rules);
 	if (r <= 0) {
-		if (r == 0)
+		if (r == 0) {
+			c->dns_refused++;
 			rlog("%s refused %s %s", c->id, dq.name, qtype_str(dq.qtype, t, sizeof(t)));
+		}
 		reply_rcode(L, tc, fd, peer, peerlen, m, n,
 			    r < 0	       ? LDNS_RCODE_SERVFAIL
 			    : c->dns->nxdomain ? LDNS_RCODE_NXDOMAIN
@@ -379,6 +382,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		return;
 	}
 	if (!rcont_name_admit(c, dq.name)) {
+		c->dns_refused++;
 		free(rules);
 		rlog("%s refused %s %s: over dns_max_names (%u)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_names);
@@ -392,6 +396,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		reply_rcode(L, tc, fd, peer, peerlen, m, n, LDNS_RCODE_SERVFAIL);
 		return;
 	}
+	c->dns_allowed++;
 	memcpy(q->msg, m, n);
 	q->len = n;
 	q->qcase_len = qname_lower(q->msg, n);
