@@ -12,6 +12,8 @@ pkgs=(
 	# tests: runtimes, the test world, the static probe, the scripts' tools
 	bats runc crun busybox-static nftables iproute2 conntrack util-linux procps libc6-dev jq
 	coreutils findutils grep sed ldnsutils
+	# tests: promtool, for the metrics text and the example alert rules (metrics.bats)
+	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
 	# more packages from the caller (bench/deps.sh)
