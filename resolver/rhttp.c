@@ -26,6 +26,7 @@ struct hconn {
 	size_t rlen;
 	char *out; /* the response, once the request is read */
 	size_t olen, off;
+	bool sent; /* all of it: what the client still sends is read and dropped until it closes */
 };
 
 static struct hconn *conns;
@@ -130,8 +131,6 @@ int rhttp_listen(const struct hostconf *hc)
 
 static void conn_close(struct hconn *k)
 {
-	char sink[512];
-
 	for (struct hconn **p = &conns; *p; p = &(*p)->next) {
 		if (*p == k) {
 			*p = k->next;
@@ -139,10 +138,6 @@ static void conn_close(struct hconn *k)
 			break;
 		}
 	}
-	/* what the client sent past its headers, read: unread data would turn close into a
-	 * reset, which can cost the client the response */
-	while (recv(k->ev.fd, sink, sizeof(sink), MSG_DONTWAIT) > 0)
-		;
 	close(k->ev.fd);
 	k->ev.fd = -1;
 	free(k->out);
@@ -253,8 +248,13 @@ static void answer(const struct rloop *L, const char *state_dir, struct hconn *k
 		scrape(L, state_dir, k, head);
 }
 
-static void send_some(struct hconn *k)
+/* After the response, the connection lingers half-closed until the client closes it (or its
+ * time is up): data it sent that we did not read (a request past RHTTP_REQUEST_MAX) would turn
+ * our close into a reset, which can cost the client the response. */
+static void send_some(struct rloop *L, struct hconn *k)
 {
+	struct epoll_event e = { .events = EPOLLIN, .data.ptr = k };
+
 	while (k->off < k->olen) {
 		ssize_t n = send(k->ev.fd, k->out + k->off, k->olen - k->off,
 				 MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -267,8 +267,12 @@ static void send_some(struct hconn *k)
 			break;
 		k->off += (size_t)n;
 	}
-	shutdown(k->ev.fd, SHUT_WR);
-	conn_close(k);
+	if (k->off < k->olen || shutdown(k->ev.fd, SHUT_WR) < 0 ||
+	    epoll_ctl(L->epfd, EPOLL_CTL_MOD, k->ev.fd, &e) < 0) {
+		conn_close(k);
+		return;
+	}
+	k->sent = true;
 }
 
 void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t events)
@@ -277,8 +281,17 @@ void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t e
 	struct epoll_event e = { .events = EPOLLOUT, .data.ptr = k };
 	ssize_t n;
 
+	if (k->sent) {
+		char sink[4096];
+
+		while ((n = recv(ev->fd, sink, sizeof(sink), MSG_DONTWAIT)) > 0)
+			;
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			conn_close(k);
+		return;
+	}
 	if (k->out) {
-		send_some(k);
+		send_some(L, k);
 		return;
 	}
 	n = recv(ev->fd, k->req + k->rlen, RHTTP_REQUEST_MAX - k->rlen, MSG_DONTWAIT);
@@ -303,7 +316,7 @@ void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t e
 		conn_close(k);
 		return;
 	}
-	send_some(k);
+	send_some(L, k);
 }
 
 void rhttp_tick(uint64_t now_ms, bool all)
