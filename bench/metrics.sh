@@ -64,6 +64,7 @@ for level in "${LEVELS[@]}"; do
 		http+=("$(ms "$t1" "$t2")")
 	done
 	grep -q '^HTTP/1.1 200 OK' "$W/body" || { echo "metrics: scrape failed" >&2; exit 1; }
+	[ -z "${NFB_SHOW:-}" ] || cat "$W/cli" >&2
 	printf '| %d | %s | %s | %d | %d |\n' "$level" "$(printf '%s\n' "${cli[@]}" | stats)" \
 		"$(printf '%s\n' "${http[@]}" | stats)" "$(grep -c '^netfence_' "$W/cli")" \
 		"$(wc -c <"$W/cli")"
