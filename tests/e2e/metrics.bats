@@ -106,6 +106,13 @@ mx_expect_delta() {
 	# FIN/ACK exchange (up to 4 more, some perhaps after the read) and nothing else
 	mx_expect_delta "accepted packets" "$a0" "$a1" $((n * 3)) $((n * 7))
 	mx_expect_delta "accepted bytes" "$ab0" "$ab1" $((n * 3 * 40)) $((n * 7 * 80))
+	# it keeps what status keeps (CAP_NET_ADMIN, CAP_SYS_ADMIN, CAP_SYS_PTRACE), nothing else
+	nf_host env NETFENCE_CAPS_OUT="$NF_TMP/caps" "$NF_TEST_BIN" metrics >/dev/null
+	cat "$NF_TMP/caps"
+	grep -qE '^CapEff:[[:space:]]+0000000000281000$' "$NF_TMP/caps"
+	grep -qE '^CapPrm:[[:space:]]+0000000000281000$' "$NF_TMP/caps"
+	grep -qE '^CapBnd:[[:space:]]+0000000000000000$' "$NF_TMP/caps"
+	grep -qE '^NoNewPrivs:[[:space:]]+1$' "$NF_TMP/caps"
 	nf_stop "$id"
 	mx_read "$NF_TMP/m2"
 	! grep -q "container=\"$id\"" "$NF_TMP/m2"
