@@ -7,6 +7,7 @@
 load helpers
 
 MX_PORT=9713 # metrics_listen, on HOST's loopback (each test has its own HOST namespace)
+MX_RESOLVER=${NF_RESOLVER_BIN:-$(dirname "$NF_BIN")/netfence-resolver}
 
 setup() {
 	nf_world_setup
@@ -56,6 +57,13 @@ mx_has() {
 mx_http() {
 	nf_host bash -c 'exec 3<>/dev/tcp/127.0.0.1/'"$MX_PORT"' &&
 		printf "%s %s HTTP/1.1\r\nHost: x\r\n\r\n" "$2" "$1" >&3 && cat <&3' _ "$1" "${2:-GET}"
+}
+
+# mx_resolver_bg: the resolver in HOST, in the background; $! is its pid (nsenter and env exec it).
+mx_resolver_bg() {
+	nsenter --net="/run/netns/$NF_HOST" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		NETFENCE_CONFIG="$NF_HOSTCONF" "$MX_RESOLVER" --foreground </dev/null \
+		>"$NF_TMP/res.out" 2>&1 3>&- &
 }
 
 # mx_expect_delta WHAT BEFORE AFTER LO HI: AFTER - BEFORE within [LO, HI].
@@ -176,6 +184,40 @@ mx_expect_delta() {
 	nf_expect_dns_ok "$id" "$NF_DNS_OK" allowed.test "$NF_PUB1"
 	nf_stop "$id"
 	nf_assert_clean
+}
+
+@test "metrics_listen: [::1] is served; an address it cannot listen on is logged and the resolver runs on" {
+	local pid out
+	# the resolver as a service (no container needs it): IPv6 loopback
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" '{resolver_log: $l,
+		metrics_listen: "[::1]:9714"}')"
+	mx_resolver_bg
+	pid=$!
+	echo "$pid" >>"$NF_TMP/pids"
+	nf_wait_for 250 nf_host bash -c 'exec 3<>/dev/tcp/::1/9714'
+	out=$(nf_host bash -c 'exec 3<>/dev/tcp/::1/9714 &&
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3 && cat <&3')
+	echo "$out"
+	[[ $out == "HTTP/1.1 200 OK"* ]]
+	# not on IPv4
+	! nf_host bash -c 'exec 3<>/dev/tcp/127.0.0.1/9714'
+	kill "$pid"
+	wait "$pid" || true
+	nf_wait_for 250 nf_no_resolver
+	# an address HOST does not have: logged, the resolver serves DNS without it
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" '{resolver_log: $l,
+		metrics_listen: "192.0.2.99:9713"}')"
+	mx_resolver_bg
+	pid=$!
+	echo "$pid" >>"$NF_TMP/pids"
+	nf_wait_for 250 grep -q 'started' "$NF_TMP/resolver.log"
+	cat "$NF_TMP/resolver.log"
+	grep -q -- '- metrics_listen 192.0.2.99:9713: Cannot assign requested address' \
+		"$NF_TMP/resolver.log"
+	[ -S "$NF_TMP/state/resolver.sock" ]
+	kill -0 "$pid"
+	kill "$pid"
+	wait "$pid" || true
 }
 
 @test "metrics: the example alert rules pass promtool check rules and their tests" {
