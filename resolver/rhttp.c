@@ -4,16 +4,20 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "metrics.h"
+#include "nft.h"
 #include "rhttp.h"
 #include "rlog.h"
 #include "util.h"
@@ -27,10 +31,13 @@ struct hconn {
 	char *out; /* the response, once the request is read */
 	size_t olen, off;
 	bool sent; /* all of it: what the client still sends is read and dropped until it closes */
+	bool handed; /* to a scrape child, which answers it */
 };
 
 static struct hconn *conns;
 static size_t n_conns;
+/* scrapes under way, each in a child of its own: the loop only forks */
+static pid_t scrapers[RHTTP_SCRAPES_MAX];
 
 /* s as a JSON string: quote, backslash and control bytes escaped */
 static void json_str(FILE *f, const char *s)
@@ -195,7 +202,8 @@ static void error_page(struct hconn *k, const char *status, const char *extra, b
 	respond(k, status, extra, "text/plain; charset=utf-8", body, (size_t)n, head);
 }
 
-static void scrape(const struct rloop *L, const char *state_dir, struct hconn *k, bool head)
+static void scrape(const struct rloop *L, const char *state_dir, struct hconn *k, bool head,
+		   bool log)
 {
 	struct metrics_dns *dns = NULL;
 	struct nf_error err = { 0 };
@@ -211,14 +219,74 @@ static void scrape(const struct rloop *L, const char *state_dir, struct hconn *k
 	}
 	free(dns); /* the ids are the containers' own */
 	if (r < 0) {
-		rlog("- metrics: %s", err.msg[0] ? err.msg : strerror(-r));
+		if (log)
+			rlog("- metrics: %s", err.msg[0] ? err.msg : strerror(-r));
 		error_page(k, "500 Internal Server Error", "", head);
 	} else {
-		if (failed)
+		if (failed && log)
 			rlog("- metrics: the counters of %zu containers could not be read", failed);
 		respond(k, "200 OK", "", METRICS_CONTENT_TYPE, body, blen, head);
 	}
 	free(body);
+}
+
+/* In the child: answer k alone and exit (at the latest when the connection's time is up). Every
+ * other descriptor is closed first: the log's, the pid lock's, the containers' sockets, the
+ * nftables sockets (nft_after_fork: the child opens its own). */
+static void __attribute__((noreturn))
+scrape_child(const struct rloop *L, const char *state_dir, struct hconn *k, bool head)
+{
+	struct timeval tv = { RHTTP_TIMEOUT_MS / 1000, 0 };
+	int fd = k->ev.fd;
+	char sink[4096];
+
+	alarm(RHTTP_TIMEOUT_MS / 1000);
+	if (fd > 3)
+		close_range(3, (unsigned)fd - 1, 0);
+	close_range((unsigned)fd + 1, ~0U, 0);
+	nft_after_fork();
+	scrape(L, state_dir, k, head, false);
+	if (!k->out || fcntl(fd, F_SETFL, 0) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		_exit(1);
+	while (k->off < k->olen) {
+		ssize_t n = send(fd, k->out + k->off, k->olen - k->off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(1);
+		k->off += (size_t)n;
+	}
+	/* linger until the client closes (send_some says why) */
+	shutdown(fd, SHUT_WR);
+	while (recv(fd, sink, sizeof(sink), 0) > 0)
+		;
+	_exit(0);
+}
+
+/* GET /metrics: the counters are read in a child, so DNS waits for a fork only. At most
+ * RHTTP_SCRAPES_MAX at once (503 beyond); where fork fails, in the loop. */
+static void scrape_start(const struct rloop *L, const char *state_dir, struct hconn *k, bool head)
+{
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < RHTTP_SCRAPES_MAX && scrapers[i] > 0; i++)
+		;
+	if (i == RHTTP_SCRAPES_MAX) {
+		error_page(k, "503 Service Unavailable", "Retry-After: 1\r\n", head);
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		scrape(L, state_dir, k, head, true);
+		return;
+	}
+	if (pid == 0)
+		scrape_child(L, state_dir, k, head);
+	scrapers[i] = pid;
+	k->handed = true; /* the child answers; our copy of the socket goes */
 }
 
 /* The request line: GET or HEAD /metrics (a query string ignored), HTTP/1.0 or 1.1. */
@@ -245,7 +313,7 @@ static void answer(const struct rloop *L, const char *state_dir, struct hconn *k
 	else if (!head && strcmp(line, "GET") != 0)
 		error_page(k, "405 Method Not Allowed", "Allow: GET, HEAD\r\n", false);
 	else
-		scrape(L, state_dir, k, head);
+		scrape_start(L, state_dir, k, head);
 }
 
 /* After the response, the connection lingers half-closed until the client closes it (or its
@@ -312,7 +380,7 @@ void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t e
 	} else {
 		return;
 	}
-	if (!k->out || epoll_ctl(L->epfd, EPOLL_CTL_MOD, ev->fd, &e) < 0) {
+	if (k->handed || !k->out || epoll_ctl(L->epfd, EPOLL_CTL_MOD, ev->fd, &e) < 0) {
 		conn_close(k);
 		return;
 	}
@@ -321,6 +389,14 @@ void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t e
 
 void rhttp_tick(uint64_t now_ms, bool all)
 {
+	for (size_t i = 0; i < RHTTP_SCRAPES_MAX; i++) {
+		if (scrapers[i] <= 0)
+			continue;
+		if (all)
+			kill(scrapers[i], SIGKILL);
+		if (waitpid(scrapers[i], NULL, all ? 0 : WNOHANG) != 0)
+			scrapers[i] = 0;
+	}
 	for (struct hconn *k = conns, *nx; k; k = nx) {
 		nx = k->next;
 		if (all || now_ms >= k->deadline_ms)

@@ -15,6 +15,7 @@
 #define RHTTP_CONNS_MAX 16     /* open at once; more are closed at accept */
 #define RHTTP_REQUEST_MAX 8192 /* bytes of request line and headers */
 #define RHTTP_TIMEOUT_MS 5000  /* a connection's whole life */
+#define RHTTP_SCRAPES_MAX 2    /* scrapes under way at once (a child each); 503 beyond */
 
 /* The `stats` reply: one JSON line per registered fence, then "end\n" (malloc'd, *len). */
 char *rstats_reply(const struct rloop *L, size_t *len);

@@ -205,15 +205,15 @@ mx_expect_delta() {
 	wait "$pid" || true
 	nf_wait_for 250 nf_no_resolver
 	# an address HOST does not have: logged, the resolver serves DNS without it
-	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" '{resolver_log: $l,
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver2.log" '{resolver_log: $l,
 		metrics_listen: "192.0.2.99:9713"}')"
 	mx_resolver_bg
 	pid=$!
 	echo "$pid" >>"$NF_TMP/pids"
-	nf_wait_for 250 grep -q 'started' "$NF_TMP/resolver.log"
-	cat "$NF_TMP/resolver.log"
+	nf_wait_for 250 grep -q 'started' "$NF_TMP/resolver2.log"
+	cat "$NF_TMP/resolver2.log"
 	grep -q -- '- metrics_listen 192.0.2.99:9713: Cannot assign requested address' \
-		"$NF_TMP/resolver.log"
+		"$NF_TMP/resolver2.log"
 	[ -S "$NF_TMP/state/resolver.sock" ]
 	kill -0 "$pid"
 	kill "$pid"
