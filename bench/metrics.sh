@@ -59,11 +59,14 @@ for level in "${LEVELS[@]}"; do
 		mark t1
 		scrape
 		mark t2
+		head -n 1 "$W/body" | grep -q '^HTTP/1.1 200 OK' || {
+			echo "metrics: scrape $r at $level: $(head -n 1 "$W/body")" >&2
+			exit 1
+		}
 		# shellcheck disable=SC2154 # mark sets them
 		cli+=("$(ms "$t0" "$t1")")
 		http+=("$(ms "$t1" "$t2")")
 	done
-	grep -q '^HTTP/1.1 200 OK' "$W/body" || { echo "metrics: scrape failed" >&2; exit 1; }
 	[ -z "${NFB_SHOW:-}" ] || cat "$W/cli" >&2
 	printf '| %d | %s | %s | %d | %d |\n' "$level" "$(printf '%s\n' "${cli[@]}" | stats)" \
 		"$(printf '%s\n' "${http[@]}" | stats)" "$(grep -c '^netfence_' "$W/cli")" \

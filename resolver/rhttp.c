@@ -230,6 +230,19 @@ static void scrape(const struct rloop *L, const char *state_dir, struct hconn *k
 	free(body);
 }
 
+/* Scrape children that are done (all: every one, killed first). */
+static void reap(bool all)
+{
+	for (size_t i = 0; i < RHTTP_SCRAPES_MAX; i++) {
+		if (scrapers[i] <= 0)
+			continue;
+		if (all)
+			kill(scrapers[i], SIGKILL);
+		if (waitpid(scrapers[i], NULL, all ? 0 : WNOHANG) != 0)
+			scrapers[i] = 0;
+	}
+}
+
 /* In the child: answer k alone and exit (at the latest when the connection's time is up). Every
  * other descriptor is closed first: the log's, the pid lock's, the containers' sockets, the
  * nftables sockets (nft_after_fork: the child opens its own). */
@@ -272,6 +285,7 @@ static void scrape_start(const struct rloop *L, const char *state_dir, struct hc
 	size_t i;
 	pid_t pid;
 
+	reap(false);
 	for (i = 0; i < RHTTP_SCRAPES_MAX && scrapers[i] > 0; i++)
 		;
 	if (i == RHTTP_SCRAPES_MAX) {
@@ -389,14 +403,7 @@ void rhttp_io(struct rloop *L, const char *state_dir, struct rev *ev, uint32_t e
 
 void rhttp_tick(uint64_t now_ms, bool all)
 {
-	for (size_t i = 0; i < RHTTP_SCRAPES_MAX; i++) {
-		if (scrapers[i] <= 0)
-			continue;
-		if (all)
-			kill(scrapers[i], SIGKILL);
-		if (waitpid(scrapers[i], NULL, all ? 0 : WNOHANG) != 0)
-			scrapers[i] = 0;
-	}
+	reap(all);
 	for (struct hconn *k = conns, *nx; k; k = nx) {
 		nx = k->next;
 		if (all || now_ms >= k->deadline_ms)
