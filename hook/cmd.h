@@ -6,6 +6,7 @@
 int cmd_hook(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_seccomp_profile(int argc, char **argv);
 int cmd_watch(int argc, char **argv);

@@ -27,6 +27,8 @@ static const struct command {
 	  "validate [FILE|-] [--json] [--host]   check a config.json's policy" },
 	{ "status", cmd_status,
 	  "status [--json] [ID]                  list fenced containers and counters" },
+	{ "metrics", cmd_metrics,
+	  "metrics                               counters in the Prometheus text format" },
 	{ "gc", cmd_gc, "gc                                    remove what dead containers left" },
 	{ "watch", cmd_watch,
 	  "watch                                 keep internet's deny list in step with the host" },

@@ -21,12 +21,14 @@ enum rev_kind {
 	REV_CTL,
 	REV_SIGNAL,
 	REV_TIMER,
-	REV_UDP,	/* a container's UDP socket */
-	REV_TCP_LISTEN, /* a container's TCP listener */
-	REV_TCP,	/* an accepted TCP connection from a container */
-	REV_UP,		/* a query's upstream socket */
-	REV_NFLOG,	/* an NFLOG socket: the host's, or a container's (a struct rsock) */
-	REV_EVOUT,	/* a control connection streaming events (revents.h) */
+	REV_UDP,	 /* a container's UDP socket */
+	REV_TCP_LISTEN,	 /* a container's TCP listener */
+	REV_TCP,	 /* an accepted TCP connection from a container */
+	REV_UP,		 /* a query's upstream socket */
+	REV_NFLOG,	 /* an NFLOG socket: the host's, or a container's (a struct rsock) */
+	REV_EVOUT,	 /* a control connection streaming events (revents.h) */
+	REV_HTTP_LISTEN, /* metrics_listen (rhttp.h) */
+	REV_HTTP,	 /* a connection to it */
 };
 
 struct rev {
@@ -73,8 +75,9 @@ struct rcont {
 	size_t n_names, cap_names;
 	double tokens; /* queries per second (dns_max_qps), a token bucket */
 	uint64_t tokens_ms;
-	unsigned refs; /* queries in flight */
-	bool gone;     /* unregistered: freed when refs drops to 0 */
+	uint64_t dns_allowed, dns_refused; /* queries forwarded / refused (the `stats` request) */
+	unsigned refs;			   /* queries in flight */
+	bool gone;			   /* unregistered: freed when refs drops to 0 */
 };
 
 /* Free p after the current batch of epoll events (a later event of the batch may point into

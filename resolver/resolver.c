@@ -26,6 +26,7 @@
 #include "rcont.h"
 #include "resolver.h"
 #include "revents.h"
+#include "rhttp.h"
 #include "rlog.h"
 #include "rquery.h"
 #include "util.h"
@@ -64,6 +65,26 @@ static void ctl_reply(struct ctl *k, const char *s)
 	}
 }
 
+/* The whole reply is queued at once: the socket's buffer is made large enough for it first
+ * (SO_SNDBUFFORCE: CAP_NET_ADMIN, which the resolver keeps), so the loop never waits on a slow
+ * reader. */
+static void stats_reply(struct rloop *L, struct ctl *k)
+{
+	size_t len = 0;
+	char *buf = rstats_reply(L, &len);
+	int sz = len < (1u << 30) ? (int)len + 4096 : 1 << 30;
+
+	if (!buf) {
+		ctl_reply(k, "err out of memory\n");
+		return;
+	}
+	if (setsockopt(k->ev.fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0) {
+		/* the default buffer holds a few thousand lines */
+	}
+	ctl_reply(k, buf);
+	free(buf);
+}
+
 static void unregister(struct rloop *L, struct rcont *c)
 {
 	rq_drop_cont(L, c);
@@ -100,6 +121,8 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 		if ((c = rcont_find(L->conts, k->line + 11)))
 			unregister(L, c);
 		ctl_reply(k, "ok\n");
+	} else if (strcmp(k->line, "stats") == 0) {
+		stats_reply(L, k);
 	} else if (strcmp(k->line, "ping") == 0) {
 		snprintf(out, sizeof(out), "ok %d\n", (int)getpid());
 		ctl_reply(k, out);
@@ -249,6 +272,7 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 	const char *sd = hc->state_dir;
 	struct rloop L = { .epfd = -1 };
 	struct rev lst = { REV_CTL_LISTEN, -1 }, sig = { REV_SIGNAL, -1 }, tick = { REV_TIMER, -1 };
+	struct rev http = { REV_HTTP_LISTEN, -1 };
 	struct itimerspec its = { { 0, TICK_MS * 1000000 }, { 0, TICK_MS * 1000000 } };
 	struct rlimit rl = { 65536, 65536 };
 	struct nf_error err = { 0 };
@@ -285,6 +309,18 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 		rlog("- cannot start: %s", strerror(lst.fd < 0 ? -lst.fd : errno));
 		r = -EIO;
 		goto out;
+	}
+	if (hc->metrics_addr.family) {
+		char a[64];
+
+		/* DNS goes on without it: the endpoint only reports */
+		http.fd = rhttp_listen(hc);
+		if (http.fd < 0 || add_fd(L.epfd, &http) < 0)
+			rlog("- metrics_listen %s%s%s:%u: %s",
+			     hc->metrics_addr.family == AF_INET6 ? "[" : "",
+			     nf_addr_str(&hc->metrics_addr, a, sizeof(a)),
+			     hc->metrics_addr.family == AF_INET6 ? "]" : "", hc->metrics_port,
+			     strerror(http.fd < 0 ? -http.fd : errno));
 	}
 	if (caps_drop_to(caps_resolver, sizeof(caps_resolver) / sizeof(caps_resolver[0]), &err) <
 	    0) {
@@ -323,6 +359,7 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 				}
 				rq_tick(&L, nf_now_ms());
 				revents_tick(L.conts, nf_now_ms());
+				rhttp_tick(nf_now_ms(), false);
 				if (nf_now_ms() - last_sweep >= SWEEP_MS) {
 					last_sweep = nf_now_ms();
 					sweep(&L, sd, last_sweep);
@@ -346,6 +383,12 @@ int resolver_run(const struct hostconf *hc, bool foreground)
 			case REV_EVOUT:
 				revents_stream(e, ev[i].events);
 				break;
+			case REV_HTTP_LISTEN:
+				rhttp_accept(&L, e->fd);
+				break;
+			case REV_HTTP:
+				rhttp_io(&L, sd, e, ev[i].events);
+				break;
 			}
 		}
 		rdefer_flush();
@@ -354,7 +397,10 @@ out:
 	revents_stop();
 	while (L.conts)
 		unregister(&L, L.conts);
+	rhttp_tick(0, true);
 	rdefer_flush();
+	if (http.fd >= 0)
+		close(http.fd);
 	free(L.host);
 	if (lst.fd >= 0) {
 		struct sockaddr_un sa;

@@ -383,6 +383,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		return;
 	}
 	if (!rcont_qps_admit(c, nf_now_ms())) {
+		c->dns_refused++;
 		rlog("%s refused %s %s: over dns_max_qps (%u/s)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_qps);
 		dns_event(c, dq.name, dq.qtype, false, NULL, 0);
@@ -392,6 +393,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 	r = rcont_match(c, dq.name, &rules, &n_rules);
 	if (r <= 0) {
 		if (r == 0) {
+			c->dns_refused++;
 			rlog("%s refused %s %s", c->id, dq.name, qtype_str(dq.qtype, t, sizeof(t)));
 			dns_event(c, dq.name, dq.qtype, false, NULL, 0);
 		}
@@ -402,6 +404,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		return;
 	}
 	if (!rcont_name_admit(c, dq.name)) {
+		c->dns_refused++;
 		free(rules);
 		rlog("%s refused %s %s: over dns_max_names (%u)", c->id, dq.name,
 		     qtype_str(dq.qtype, t, sizeof(t)), c->dns->max_names);
@@ -416,6 +419,7 @@ static void handle(struct rloop *L, struct rcont *c, const uint8_t *m, size_t n,
 		reply_rcode(L, tc, fd, peer, peerlen, m, n, LDNS_RCODE_SERVFAIL);
 		return;
 	}
+	c->dns_allowed++;
 	memcpy(q->msg, m, n);
 	q->len = n;
 	q->qcase_len = qname_lower(q->msg, n);

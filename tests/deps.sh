@@ -14,6 +14,8 @@ pkgs=(
 	coreutils findutils grep sed ldnsutils
 	# tests: netfence graph's svg (graphviz's dot), io.netfence.bandwidth's measurements
 	graphviz iperf3
+	# tests: promtool, for the metrics text and the example alert rules (metrics.bats)
+	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
 	# more packages from the caller (bench/deps.sh)

@@ -44,6 +44,35 @@ int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret)
 	return 0;
 }
 
+int hostconf_listen_parse(const char *s, struct nf_addr *ret, uint16_t *ret_port)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	size_t hl;
+	unsigned long port;
+	char *end;
+
+	if (!colon || colon == s || !colon[1] || colon[1] == '0' || colon[1] == '+' ||
+	    colon[1] == '-' || strlen(colon + 1) > 5)
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || port < 1 || port > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	if (hl >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	/* an IPv6 address needs its brackets: "::1:9713" would be ambiguous */
+	if ((host[0] == '[') != (strchr(host, ':') != NULL))
+		return -EINVAL;
+	if (hostconf_resolver_parse(host, true, ret) < 0)
+		return -EINVAL;
+	*ret_port = (uint16_t)port;
+	return 0;
+}
+
 void policy_src_clear(struct policy_src *p)
 {
 	if (!p)
@@ -468,6 +497,15 @@ static int parse_dns_key(const char *key, yajl_val v, const char *what, struct h
 	if (strcmp(key, "dns_max_qps") == 0)
 		return get_uint(v, what, key, 1, 100000, "queries per second", &hc->dns_max_qps,
 				err);
+	if (strcmp(key, "metrics_listen") == 0) {
+		if (!YAJL_IS_STRING(v) ||
+		    hostconf_listen_parse(v->u.string, &hc->metrics_addr, &hc->metrics_port) < 0)
+			return nf_input_err(err,
+					    "%s: \"metrics_listen\": %s is not \"ADDR:PORT\" "
+					    "(IPv4, or IPv6 in brackets; port 1-65535)",
+					    what, value_str(v, b, sizeof(b)));
+		return 0;
+	}
 	if (strcmp(key, "resolver_log") != 0)
 		return 1;
 	if (!YAJL_IS_STRING(v) || v->u.string[0] != '/' || strlen(v->u.string) > 256 ||

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "addr.h"
 #include "cleanup.h"
@@ -75,6 +76,10 @@ struct hostconf {
 	unsigned dns_max_names; /* "dns_max_names": names tracked per container, default 10000 */
 	unsigned dns_max_qps;	/* "dns_max_qps": queries per second per container, default 200 */
 	char *resolver_log; /* "resolver_log": absolute path of the resolver's log, NULL: syslog */
+	/* "metrics_listen": "ADDR:PORT" (IPv4 or [IPv6]) where the resolver serves GET /metrics
+	 * (SPEC section 11); family 0: not served (default) */
+	struct nf_addr metrics_addr;
+	uint16_t metrics_port;
 };
 
 /* Load the host configuration: path NULL means $NETFENCE_CONFIG (secure_getenv) or the default
@@ -108,5 +113,8 @@ static inline void policy_src_clearp(struct policy_src *p)
 /* A resolver address: IPv4, or IPv6 with or without brackets (brackets required when
  * `brackets`, as in the io.netfence.dns annotation). No zone ids. 0 or -EINVAL. */
 int hostconf_resolver_parse(const char *s, bool brackets, struct nf_addr *ret);
+/* A listening address "ADDR:PORT": IPv4, or IPv6 in brackets ("[::1]:9713"); port 1-65535, no
+ * zone ids. 0 or -EINVAL. */
+int hostconf_listen_parse(const char *s, struct nf_addr *ret, uint16_t *ret_port);
 
 #endif

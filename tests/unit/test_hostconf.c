@@ -133,6 +133,18 @@ static void test_dns_keys(void **state)
 		{ "{\"resolver_log\": \"/var/../r\"}", "\"resolver_log\": \"/var/../r\" is not" },
 		{ "{\"resolver_log\": {}}", "\"resolver_log\": an object is not an absolute path" },
 		{ "{\"dns_name\": \"live\"}", "unknown key \"dns_name\"" },
+		{ "{\"metrics_listen\": \"127.0.0.1\"}",
+		  "\"metrics_listen\": \"127.0.0.1\" is not \"ADDR:PORT\"" },
+		{ "{\"metrics_listen\": \"127.0.0.1:0\"}", "\"metrics_listen\": \"127.0.0.1:0\"" },
+		{ "{\"metrics_listen\": \"127.0.0.1:65536\"}",
+		  "\"metrics_listen\": \"127.0.0.1:6" },
+		{ "{\"metrics_listen\": \"127.0.0.1:+80\"}", "\"metrics_listen\": \"127.0.0.1:+" },
+		{ "{\"metrics_listen\": \"::1:9713\"}", "\"metrics_listen\": \"::1:9713\" is not" },
+		{ "{\"metrics_listen\": \"[127.0.0.1]:9713\"}", "\"metrics_listen\": \"[127." },
+		{ "{\"metrics_listen\": \"[fe80::1%eth0]:9713\"}", "\"metrics_listen\": \"[fe80" },
+		{ "{\"metrics_listen\": \"localhost:9713\"}", "\"metrics_listen\": \"localhost" },
+		{ "{\"metrics_listen\": \":9713\"}", "\"metrics_listen\": \":9713\" is not" },
+		{ "{\"metrics_listen\": 9713}", "\"metrics_listen\": 9713 is not \"ADDR:PORT\"" },
 	};
 	struct nf_error err;
 	struct hostconf *hc;
@@ -145,6 +157,17 @@ static void test_dns_keys(void **state)
 	assert_int_equal(hc->dns_max_names, 10000);
 	assert_int_equal(hc->dns_max_qps, 200);
 	assert_null(hc->resolver_log);
+	assert_int_equal(hc->metrics_addr.family, 0);
+	hostconf_free(hc);
+
+	assert_int_equal(parse("{\"metrics_listen\": \"127.0.0.1:9713\"}", &hc, &err), 0);
+	assert_int_equal(hc->metrics_addr.family, AF_INET);
+	assert_int_equal(hc->metrics_port, 9713);
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"metrics_listen\": \"[::1]:65535\"}", &hc, &err), 0);
+	assert_int_equal(hc->metrics_addr.family, AF_INET6);
+	assert_int_equal(hc->metrics_addr.a[15], 1);
+	assert_int_equal(hc->metrics_port, 65535);
 	hostconf_free(hc);
 
 	assert_int_equal(parse("{\"dns_names\": \"static\", \"dns_refuse\": \"nxdomain\", "
