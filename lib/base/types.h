@@ -10,6 +10,10 @@
 #define NF_RESOLVER_ADDR6 "::1"
 #define NF_RESOLVER_PORT 53
 
+/* The NFLOG group the blocking rules of both tables log to (docs/RULESET.md), read by the
+ * resolver's events. */
+#define NF_NFLOG_GROUP 28262
+
 enum nf_base {
 	NF_BASE_UNSET = 0,
 	NF_BASE_NONE,
