@@ -381,6 +381,8 @@ static int parse_allow(yajl_val v, const char *what, struct hostconf *hc, struct
 			r = get_bool(x, what, "allow.seccomp_off", &hc->allow_seccomp_off, err);
 		} else if (strcmp(key, "net_admin") == 0) {
 			r = get_bool(x, what, "allow.net_admin", &hc->allow_net_admin, err);
+		} else if (strcmp(key, "limits") == 0) {
+			r = get_bool(x, what, "allow.limits", &hc->allow_limits, err);
 		} else {
 			return nf_input_err(err, "%s: allow: unknown key \"%.100s\"", what, key);
 		}
@@ -493,6 +495,7 @@ static struct hostconf *hostconf_defaults(void)
 	hc->dns_max_qps = 200;
 	hc->allow_all_policies = true;
 	hc->allow_rules = hc->allow_dns = hc->allow_seccomp_off = true;
+	hc->allow_limits = true;
 	hc->state_dir = strdup("/run/netfence");
 	hc->selinux_packet_type = strdup(NF_SELINUX_PACKET_TYPE);
 	if (!hc->state_dir || !hc->selinux_packet_type) {

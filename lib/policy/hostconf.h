@@ -54,6 +54,7 @@ struct hostconf {
 	char **allow_policies;
 	size_t n_allow_policies;
 	bool allow_rules, allow_dns, allow_seccomp_off; /* default true */
+	bool allow_limits; /* io.netfence.rate, quota (and bandwidth) in annotations; default true */
 	bool allow_net_admin; /* keep CAP_NET_ADMIN/CAP_NET_RAW (wrapper, precreate); default false */
 	char *state_dir;      /* default /run/netfence */
 	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
