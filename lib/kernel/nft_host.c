@@ -297,6 +297,20 @@ static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replac
 	/* shared layout, made before issue 12 (no counters by direction, no log rules, no
 	 * limits): its containers, new ones too, count in acc_/blk_ as before */
 	*ret_legacy = found[0] && !found[1] && !found[3];
+	if (*ret_legacy) {
+		/* replaced (with the counters by direction, the log rules and the limits) once it
+		 * holds no container */
+		size_t n = 0;
+
+		r = set_elems_walk(nl, hsets[S_IFACES].name, count_elem, &n, err);
+		if (r < 0)
+			return r;
+		if (n == 0) {
+			*ret_legacy = *ret_no_dyn = false;
+			*ret_replace = true;
+		}
+		return 0;
+	}
 	if (!found[1])
 		return 0;
 	r = set_elems_walk(nl, "fwd_out", count_elem, &n_old, err);
