@@ -268,6 +268,11 @@ static void print_text(const struct nf_policy *p, const struct hostconf *hc)
 	printf("ipv6:     %s\nseccomp:  %s\nselinux:  %s%s\n", p->ipv6 ? "on" : "off",
 	       seccomp_name(p->seccomp), selinux_name(p),
 	       is_selinux_enabled() > 0 ? "" : " (SELinux is not enabled on this host: no labels)");
+	if (p->rate)
+		printf("rate:     %llu new connections a %s\n", (unsigned long long)p->rate,
+		       p->rate_unit == 60 ? "minute" : "second");
+	if (p->quota)
+		printf("quota:    %llu bytes of egress\n", (unsigned long long)p->quota);
 	if (p->n_hostnames) {
 		printf("resolved:");
 		for (size_t i = 0; i < p->n_hostnames; i++)
