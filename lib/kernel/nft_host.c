@@ -476,7 +476,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
-	char counters[NOBJ][32];
+	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
 	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
 	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
 	struct batch b;
@@ -525,7 +525,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	if (r >= 0) {
-		found = calloc(l.n + NOBJ, sizeof(*found));
+		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
 		if (!found)
 			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	}
@@ -534,7 +534,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * policy); the NAT elements and counter objects are asked for themselves. A set-up
 	 * killed before its batch made nothing; an absent element would fail the whole
 	 * deleting batch. */
-	ask = calloc(l.n + NOBJ, sizeof(*ask));
+	ask = calloc(l.n + 2 * NOBJ, sizeof(*ask));
 	if (r >= 0 && !ask)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
@@ -549,11 +549,15 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
 				   it->range ? it->end : NULL, it->klen);
 	}
-	/* every object a set-up of this or an older netfence may have made */
+	/* every object a set-up of this or an older netfence may have made, then the map
+	 * elements naming them (asked for themselves: gc may find one without the other) */
 	for (int i = 0; i < NOBJ && r >= 0; i++) {
 		obj_name(counters[i], sizeof(counters[i]), (enum hset)(S_ACC + i), f->hex);
 		r = query_obj(&q, hsets[S_ACC + i].obj, counters[i]);
 	}
+	memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
+	for (int i = 0; i < NOBJ && r >= 0; i++)
+		r = query_elem(&q, hsets[S_ACC + i].name, key, IFNAMSIZ);
 	if (r >= 0 && found)
 		r = query_run(nl, &q, found, err);
 	else if (r < 0 && !err->msg[0])
@@ -563,7 +567,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		/* answers come in request order: spread them over the items */
 		bool *ans = found;
 
-		found = calloc(l.n + NOBJ, sizeof(*found));
+		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
 		if (!found) {
 			found = ans;
 			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
@@ -577,13 +581,13 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 			for (size_t i = 0; i < l.n; i++)
 				if (!ask[i])
 					found[i] = marker || i >= n_fixed;
-			for (size_t i = 0; i < NOBJ; i++)
+			for (size_t i = 0; i < 2 * NOBJ; i++)
 				found[l.n + i] = ans[n_ask + i];
 			free(ans);
 		}
 	}
 	free(ask);
-	for (size_t i = 0; r >= 0 && i < l.n + NOBJ; i++)
+	for (size_t i = 0; r >= 0 && i < l.n + 2 * NOBJ; i++)
 		any |= found[i];
 	if (r < 0 || !any) {
 		free(found);
@@ -596,7 +600,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * costs ~3 ms each here (Linux 6.18, kernel side), setting a 1 ms timeout ~10 us; an
 	 * expired element matches nothing, is not listed, does not count as an overlap, and the
 	 * set's garbage collection frees it. */
-	expire = calloc(l.n + NOBJ, sizeof(*expire));
+	expire = calloc(l.n + 2 * NOBJ, sizeof(*expire));
 	if (!expire) {
 		free(found);
 		free(l.v);
@@ -610,13 +614,9 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	send_items(&b, NFT_MSG_DELSETELEM, &l, found, 0);
 	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, 1);
 	for (int i = 0; i < NOBJ; i++)
-		if (found[l.n + (size_t)i] && f->ifname[0]) {
-			char key[IFNAMSIZ] = { 0 };
-
-			memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
+		if (found[l.n + NOBJ + (size_t)i])
 			add_elem(&b, NFT_MSG_DELSETELEM, hsets[S_ACC + i].name, 0, key, IFNAMSIZ,
 				 NULL);
-		}
 	for (int i = 0; i < NOBJ; i++)
 		if (found[l.n + (size_t)i])
 			del_obj(&b, (enum hset)(S_ACC + i), f->hex);
