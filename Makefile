@@ -139,6 +139,18 @@ $(BUILD)/old/netfence:
 		cp $(BUILD)/old-src/build/netfence $@ && rm -rf $(BUILD)/old-src; \
 	else echo "no commit $(NF_OLD_REV) here: learn.bats's upgrade test will be skipped"; fi
 
+# The netfence of the commit before the counters by direction and the log rules (issue 12), for
+# limits.bats's test of a host table of that layout; built like the one above.
+NF_PREV_REV := 3381ef9
+$(BUILD)/prev/netfence:
+	@rm -rf $(BUILD)/prev-src
+	@if git cat-file -e '$(NF_PREV_REV)^{commit}' 2>/dev/null; then \
+		mkdir -p $(BUILD)/prev-src $(dir $@) && \
+		git archive $(NF_PREV_REV) | tar -x -C $(BUILD)/prev-src && \
+		$(MAKE) --no-print-directory -C $(BUILD)/prev-src build/netfence >/dev/null && \
+		cp $(BUILD)/prev-src/build/netfence $@ && rm -rf $(BUILD)/prev-src; \
+	else echo "no commit $(NF_PREV_REV) here: limits.bats's upgrade test will be skipped"; fi
+
 # Benchmarks (bench/, docs/PERFORMANCE.md): never part of check. bench/deps.sh installs the peers
 # (netavark, CNI plugins) and iperf3 and gnuplot; results, .dat files and plots go to build/bench/.
 $(BUILD)/connrate: bench/connrate.c
@@ -156,12 +168,13 @@ unit: $(UNITS)
 	@bash tests/run-unit.sh $(UNITS)
 
 e2e: all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver $(BUILD)/probe $(BUILD)/collide $(BUILD)/old/netfence \
-		$(BUILD)/test/learn
+		$(BUILD)/test/learn $(BUILD)/prev/netfence
 	@bash tests/run-e2e.sh
 
 check: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/test/netfence $(BUILD)/test/netfence-resolver \
-		$(BUILD)/probe $(BUILD)/collide $(BUILD)/test/learn $(BUILD)/old/netfence $(UNITS)
+		$(BUILD)/probe $(BUILD)/collide $(BUILD)/test/learn $(BUILD)/old/netfence \
+		$(BUILD)/prev/netfence $(UNITS)
 	@bash tests/run-all.sh $(UNITS)
 
 demo: deps

@@ -40,12 +40,19 @@ static int counters_of(const struct journal *j, struct nft_counters *c, struct n
 	close(nsfd);
 	if (r < 0)
 		return r;
-	if (!j->wire) {
-		c->accepted_pkts = inner.accepted_pkts;
-		c->accepted_bytes = inner.accepted_bytes;
+	for (int d = 0; d < NF_DIR_N; d++) {
+		if (!j->wire) {
+			c->acc_pkts[d] = inner.acc_pkts[d];
+			c->acc_bytes[d] = inner.acc_bytes[d];
+		}
+		c->blk_pkts[d] += inner.blk_pkts[d];
+		c->blk_bytes[d] += inner.blk_bytes[d];
 	}
-	c->blocked_pkts += inner.blocked_pkts;
-	c->blocked_bytes += inner.blocked_bytes;
+	if (!j->wire) { /* overlay mode: the limits live in the namespace's table */
+		c->rate_refused = inner.rate_refused;
+		c->quota_used = inner.quota_used;
+		c->quota_allowed = inner.quota_allowed;
+	}
 	return 0;
 }
 
@@ -156,10 +163,26 @@ static void print_json(yajl_gen g, const struct journal *j, const struct nft_cou
 	yajl_gen_array_close(g);
 	gen_s(g, "counters");
 	yajl_gen_map_open(g);
-	gen_ku(g, "accepted_packets", c->accepted_pkts);
-	gen_ku(g, "accepted_bytes", c->accepted_bytes);
-	gen_ku(g, "blocked_packets", c->blocked_pkts);
-	gen_ku(g, "blocked_bytes", c->blocked_bytes);
+	gen_ku(g, "accepted_packets", nft_sum(c->acc_pkts));
+	gen_ku(g, "accepted_bytes", nft_sum(c->acc_bytes));
+	gen_ku(g, "blocked_packets", nft_sum(c->blk_pkts));
+	gen_ku(g, "blocked_bytes", nft_sum(c->blk_bytes));
+	yajl_gen_map_close(g);
+	/* io.netfence.rate and io.netfence.quota (SPEC section 11): null when not set */
+	gen_s(g, "limits");
+	yajl_gen_map_open(g);
+	gen_s(g, "rate_refused");
+	yajl_gen_integer(g, (long long)c->rate_refused);
+	gen_s(g, "quota_used");
+	if (c->quota_allowed)
+		yajl_gen_integer(g, (long long)c->quota_used);
+	else
+		yajl_gen_null(g);
+	gen_s(g, "quota_allowed");
+	if (c->quota_allowed)
+		yajl_gen_integer(g, (long long)c->quota_allowed);
+	else
+		yajl_gen_null(g);
 	yajl_gen_map_close(g);
 	/* addresses its DNS answers opened, each for its protocol and ports, with the seconds
 	 * left before new connections to it are refused */
@@ -202,8 +225,8 @@ static void print_row(const struct journal *j, const struct nft_counters *c)
 	       j->wire	    ? "wire"
 	       : j->overlay ? "overlay"
 			    : "none",
-	       addrs, j->policy ? j->policy : "-", c->accepted_pkts, c->accepted_bytes,
-	       c->blocked_pkts, c->blocked_bytes);
+	       addrs, j->policy ? j->policy : "-", nft_sum(c->acc_pkts), nft_sum(c->acc_bytes),
+	       nft_sum(c->blk_pkts), nft_sum(c->blk_bytes));
 }
 
 /* status only reads: its own state files (root's) and counters */
@@ -284,6 +307,12 @@ int cmd_status(int argc, char **argv)
 			print_json(g, j, &c, &l);
 		} else {
 			print_row(j, &c);
+			if (c.quota_allowed)
+				printf("  quota: %" PRIu64 " of %" PRIu64 " bytes used\n",
+				       c.quota_used, c.quota_allowed);
+			if (c.rate_refused)
+				printf("  rate: %" PRIu64 " new connections refused\n",
+				       c.rate_refused);
 			if (want)
 				print_learned(&l);
 		}

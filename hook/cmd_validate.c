@@ -273,6 +273,11 @@ static void print_text(const struct nf_policy *p, const struct hostconf *hc)
 		printf("bandwidth: egress %" PRIu64 " bit/s, ingress %" PRIu64
 		       " bit/s (0: unlimited; wire mode only)\n",
 		       p->bw_egress, p->bw_ingress);
+	if (p->rate)
+		printf("rate:     %llu new connections a %s\n", (unsigned long long)p->rate,
+		       p->rate_unit == 60 ? "minute" : "second");
+	if (p->quota)
+		printf("quota:    %llu bytes of egress\n", (unsigned long long)p->quota);
 	if (p->n_hostnames) {
 		printf("resolved:");
 		for (size_t i = 0; i < p->n_hostnames; i++)

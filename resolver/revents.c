@@ -418,7 +418,7 @@ static int blocked_count(const struct rcont *c, int src, uint64_t *ret)
 	if (src == 0 ? c->nsfd < 0 || nft_ns_counters(c->nsfd, &k, &err) < 0
 		     : c->overlay || nft_host_counters(c->hex, &k, &err) < 0)
 		return -1;
-	*ret = k.blocked_pkts;
+	*ret = nft_sum(k.blk_pkts);
 	return 0;
 }
 

@@ -239,6 +239,9 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	f.devs = devs;
 	f.n_devs = n_devs;
 	f.secctx = secctx;
+	f.rate = pol->rate;
+	f.rate_unit = pol->rate_unit;
+	f.quota = pol->quota;
 	r = fence_compile(pol, &f, err);
 	if (r < 0)
 		goto out;

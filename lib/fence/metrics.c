@@ -248,12 +248,26 @@ int metrics_counters(const struct journal *j, struct metrics_ctr *ret, struct nf
 		if (r < 0)
 			return r;
 	}
-	/* struct nft_counters has no direction yet: the sums, as direction="all" */
-	ret->by_direction = false;
-	ret->acc_pkts[0] = j->wire ? host.accepted_pkts : inner.accepted_pkts;
-	ret->acc_bytes[0] = j->wire ? host.accepted_bytes : inner.accepted_bytes;
-	ret->blk_pkts[0] = host.blocked_pkts + inner.blocked_pkts;
-	ret->blk_bytes[0] = host.blocked_bytes + inner.blocked_bytes;
+	const struct nft_counters *own =
+		j->wire ? &host : &inner; /* the quota's, the rate's copy */
+
+	ret->by_direction = true;
+	for (int d = 0; d < METRICS_DIRS; d++) {
+		int k = d == METRICS_EGRESS    ? NF_DIR_EGRESS
+			: d == METRICS_INGRESS ? NF_DIR_INGRESS
+					       : NF_DIR_HOST;
+
+		ret->acc_pkts[d] = own->acc_pkts[k];
+		ret->acc_bytes[d] = own->acc_bytes[k];
+		ret->blk_pkts[d] = host.blk_pkts[k] + inner.blk_pkts[k];
+		ret->blk_bytes[d] = host.blk_bytes[k] + inner.blk_bytes[k];
+	}
+	/* every fence: 0 without a rate (the kernel keeps no flag for "no rate") */
+	ret->has_rate = true;
+	ret->rate_refused = host.rate_refused + inner.rate_refused;
+	ret->has_quota = own->quota_allowed > 0;
+	ret->quota_used = own->quota_used;
+	ret->quota_allowed = own->quota_allowed;
 	return 0;
 }
 

@@ -51,6 +51,13 @@ struct nft_fence {
 	 * older netfence): find them by interface name in a dump of the shared sets, and remove
 	 * the per-container chains and sets of the older layout too */
 	bool by_ifname;
+	/* io.netfence.rate (SPEC section 11): new outbound connections beyond rate per
+	 * rate_unit seconds (1 or 60) are rejected; rate 0: unlimited. Host table in wire mode,
+	 * the namespace's table in overlay mode. */
+	uint64_t rate, rate_unit;
+	/* io.netfence.quota: egress bytes allowed; past it every egress packet is dropped (TCP
+	 * SYNs rejected); 0: unlimited */
+	uint64_t quota;
 };
 
 /* Host namespace (the caller's current one): create the shared `inet netfence` table skeleton
@@ -92,12 +99,25 @@ void nft_hostnet_release(void);
 /* In a child forked from a process that used nftables: forget its cached sockets. */
 void nft_after_fork(void);
 
+/* The directions a container's traffic is counted in: from it (forwarded), to it, and from it
+ * to the host's own addresses. */
+enum { NF_DIR_EGRESS, NF_DIR_INGRESS, NF_DIR_HOST, NF_DIR_N };
+
 struct nft_counters {
-	uint64_t accepted_pkts, accepted_bytes; /* egress + ingress traffic let through */
-	uint64_t blocked_pkts, blocked_bytes;	/* rejected or dropped */
+	uint64_t acc_pkts[NF_DIR_N], acc_bytes[NF_DIR_N]; /* let through */
+	uint64_t blk_pkts[NF_DIR_N], blk_bytes[NF_DIR_N]; /* rejected or dropped */
+	uint64_t rate_refused;				  /* new connections refused by the rate */
+	uint64_t quota_used, quota_allowed;		  /* egress bytes; allowed 0: no quota */
 };
 
-/* Counters of a container's host-side rules (wire mode): its counter objects. */
+/* The sums over the directions (what `status` prints). */
+static inline uint64_t nft_sum(const uint64_t v[NF_DIR_N])
+{
+	return v[NF_DIR_EGRESS] + v[NF_DIR_INGRESS] + v[NF_DIR_HOST];
+}
+
+/* Counters of a container's host-side rules (wire mode): its counter, limit and quota objects
+ * (and acc_/blk_ of a container set up by an older netfence, counted as egress). */
 int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err);
 /* Counters of the container-side table in netns_fd. */
 int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err);

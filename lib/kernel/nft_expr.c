@@ -221,6 +221,36 @@ void m_ndp(struct rb *rb, bool hop255)
 	}
 }
 
+const char *blk_how_name(int how)
+{
+	return how == NFT_REJECT_TCP_RST	 ? "rst"
+	       : how == NFT_REJECT_ICMPX_UNREACH ? "icmpx"
+						 : "drop";
+}
+
+void e_blocked(struct rb *rb, int how)
+{
+	struct nftnl_expr *e;
+	char to[32];
+
+	if (!rb->b->blk_dir) {
+		e_counter(rb);
+		if (how == BLK_DROP)
+			e_verdict(rb, NF_DROP);
+		else
+			e_reject(rb, (uint32_t)how,
+				 how == NFT_REJECT_TCP_RST ? 0 : NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+		return;
+	}
+	snprintf(to, sizeof(to), "blk_%c_%s", rb->b->blk_dir, blk_how_name(how));
+	e = ex(rb, "immediate");
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+	nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, to);
+}
+
 void add_match(struct rb *rb, enum match_kind m, const struct fence_names *n)
 {
 	uint16_t dns = htons(53);
@@ -266,16 +296,14 @@ void rules_reject(struct batch *b, const char *chain, enum match_kind m,
 		add_match(&rb, m, n);
 		if (m != MATCH_DNS_TCP)
 			m_l4proto(&rb, IPPROTO_TCP);
-		e_counter(&rb);
-		e_reject(&rb, NFT_REJECT_TCP_RST, 0);
+		e_blocked(&rb, NFT_REJECT_TCP_RST);
 		snprintf(what, sizeof(what), "%s reject with tcp reset", label);
 		rule_end(&rb, what);
 	}
 	if (m != MATCH_DNS_TCP) {
 		rule_begin(&rb, b, chain);
 		add_match(&rb, m, n);
-		e_counter(&rb);
-		e_reject(&rb, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
+		e_blocked(&rb, NFT_REJECT_ICMPX_UNREACH);
 		snprintf(what, sizeof(what), "%s reject with icmpx admin-prohibited", label);
 		rule_end(&rb, what);
 	}
@@ -286,8 +314,12 @@ void rule_simple(struct batch *b, const char *chain, int verdict, const char *la
 	struct rb rb;
 
 	rule_begin(&rb, b, chain);
-	e_counter(&rb);
-	e_verdict(&rb, verdict);
+	if (verdict == NF_DROP) {
+		e_blocked(&rb, BLK_DROP);
+	} else {
+		e_counter(&rb);
+		e_verdict(&rb, verdict);
+	}
 	rule_end(&rb, label);
 }
 
@@ -297,8 +329,12 @@ void rule_ct(struct batch *b, const char *chain, uint32_t mask, int verdict, con
 
 	rule_begin(&rb, b, chain);
 	m_ct_state(&rb, mask);
-	e_counter(&rb);
-	e_verdict(&rb, verdict);
+	if (verdict == NF_DROP) {
+		e_blocked(&rb, BLK_DROP);
+	} else {
+		e_counter(&rb);
+		e_verdict(&rb, verdict);
+	}
 	rule_end(&rb, label);
 }
 
@@ -430,8 +466,7 @@ void rules_own_source(struct batch *b, const char *chain)
 			nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
 		}
 		e_cmp(&rb, NFT_CMP_NEQ, &local, sizeof(local));
-		e_counter(&rb);
-		e_verdict(&rb, NF_DROP);
+		e_blocked(&rb, BLK_DROP);
 		rule_end(&rb,
 			 v6 ? "meta nfproto ipv6 ct state != established,related ip6 saddr != "
 			      ":: fib saddr type != local drop"
@@ -548,4 +583,107 @@ void fence_names_init(struct fence_names *n, const char *hex)
 	snprintf(n->in6, sizeof(n->in6), "in6%s%s", sep, hex);
 	snprintf(n->deny4, sizeof(n->deny4), "deny4%s%s", sep, hex);
 	snprintf(n->deny6, sizeof(n->deny6), "deny6%s%s", sep, hex);
+}
+
+void m_tcp_syn(struct rb *rb)
+{
+	struct nftnl_expr *e;
+	uint8_t mask = 0x12, syn = 0x02, zero = 0; /* SYN | ACK, SYN */
+
+	e_payload(rb, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1, NFT_REG_1);
+	e = ex(rb, "bitwise");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, 1);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_MASK, &mask, 1);
+		nftnl_expr_set(e, NFTNL_EXPR_BITWISE_XOR, &zero, 1);
+	}
+	e_cmp(rb, NFT_CMP_EQ, &syn, 1);
+}
+
+void e_log(struct rb *rb, const char *prefix)
+{
+	struct nftnl_expr *e = ex(rb, "log");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, NF_NFLOG_GROUP);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOG_PREFIX, prefix);
+}
+
+void e_objref_map(struct rb *rb, const char *set, uint32_t set_id)
+{
+	struct nftnl_expr *e = ex(rb, "objref");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, set);
+	if (set_id)
+		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID, set_id);
+}
+
+void e_objref(struct rb *rb, uint32_t type, const char *name)
+{
+	struct nftnl_expr *e = ex(rb, "objref");
+
+	if (!e)
+		return;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_IMM_TYPE, type);
+	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
+}
+
+static void add_obj_msg(struct batch *b, struct nftnl_obj *o, const char *what)
+{
+	struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL);
+
+	if (nlh) {
+		nftnl_obj_nlmsg_build_payload(nlh, o);
+		batch_commit(b, nlh, "%s", what);
+	}
+	nftnl_obj_free(o);
+}
+
+void add_limit_obj(struct batch *b, const char *name, uint64_t rate, uint64_t unit, uint32_t burst,
+		   bool over)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	char what[96];
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, rate);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, unit);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_BURST, burst);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_FLAGS, over ? NFT_LIMIT_F_INV : 0);
+	snprintf(what, sizeof(what), "limit %s (%" PRIu64 "/%s)", name, rate,
+		 unit == 60 ? "minute" : "second");
+	add_obj_msg(b, o, what);
+}
+
+void add_quota_obj(struct batch *b, const char *name, uint64_t bytes)
+{
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	char what[96];
+
+	if (!o) {
+		b->oom = true;
+		return;
+	}
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
+	nftnl_obj_set_u64(o, NFTNL_OBJ_QUOTA_BYTES, bytes);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_QUOTA_FLAGS, NFT_QUOTA_F_INV);
+	snprintf(what, sizeof(what), "quota %s (over %" PRIu64 " bytes)", name, bytes);
+	add_obj_msg(b, o, what);
 }

@@ -129,8 +129,6 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 		item_boxes(l, S_DENY4, ifn, &f->deny4, AF_INET);
 		item_boxes(l, S_DENY6, ifn, &f->deny6, AF_INET6);
 	}
-	item_plain(l, S_ACC, ifn, none, 0);
-	item_plain(l, S_BLK, ifn, none, 0);
 	if (f->nat && f->addr4.family == AF_INET)
 		item_plain(l, S_NAT4, NULL, f->addr4.a, 4);
 	if (f->nat && f->ipv6 && f->addr6.family == AF_INET6)
@@ -140,10 +138,10 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 #define ITEMS_PER_MSG 256 /* an element is at most ~110 bytes: one message stays < 64 KiB */
 
 /* Element messages for v[i] with pick[i] (all when pick is NULL), one message per run of the
- * same set. acc/blk elements name the counter objects acc_<hex>/blk_<hex>. expire_ms: adds
- * that set the timeout of elements that are there (learned ones) instead of making them. */
+ * same set. expire_ms: adds that set the timeout of elements that are there (learned ones)
+ * instead of making them. */
 static void send_items(struct batch *b, uint16_t type, const struct items *l, const bool *pick,
-		       const char *hex, uint64_t expire_ms)
+		       uint64_t expire_ms)
 {
 	size_t i = 0;
 
@@ -182,12 +180,6 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 				put_data(nlh, NFTA_SET_ELEM_KEY_END, it->end, it->klen);
 			if (expire_ms)
 				mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(expire_ms));
-			if (hsets[s].counters && type == NFT_MSG_NEWSETELEM) {
-				char obj[32];
-
-				snprintf(obj, sizeof(obj), "%s_%s", hsets[s].name, hex);
-				mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, obj);
-			}
 			mnl_attr_nest_end(nlh, e);
 			count++;
 		}
@@ -205,9 +197,65 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 	}
 }
 
-static void counter_name(char *buf, size_t size, bool acc, const char *hex)
+#define NOBJ (S_QO - S_ACC + 1)
+
+/* ---- one container's named objects and the map elements that name them ---- */
+
+/* Which of the objects (OBJMAP) a set-up of f makes: in a table of the older layout (legacy)
+ * the two counters acc_/blk_ only; else the counters by direction and the log limit, and the
+ * rate's limit and counter and the quota when f has them. */
+static bool obj_wanted(const struct nft_fence *f, enum hset s, bool legacy)
 {
-	snprintf(buf, size, "%s_%s", acc ? "acc" : "blk", hex);
+	if (legacy)
+		return LEGACY(s);
+	if (LEGACY(s))
+		return false;
+	if (s == S_RL || s == S_RR)
+		return f->rate > 0;
+	if (s == S_QO)
+		return f->quota > 0;
+	return true;
+}
+
+/* The object of map s and its element ifname : object (an objref map element names an object
+ * that exists: objects first on the way in, elements first on the way out). */
+static void add_obj_elem(struct batch *b, const struct nft_fence *f, enum hset s)
+{
+	char name[32], key[IFNAMSIZ] = { 0 };
+	struct nlattr *list, *e;
+	struct nlmsghdr *nlh;
+
+	obj_name(name, sizeof(name), s, f->hex);
+	memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
+	if (hsets[s].obj == NFT_OBJECT_COUNTER)
+		add_counter_obj(b, NFT_MSG_NEWOBJ, name);
+	else if (s == S_LOGL)
+		add_limit_obj(b, name, LOG_RATE, 1, LOG_BURST, false);
+	else if (s == S_RL)
+		add_limit_obj(b, name, f->rate, f->rate_unit, (uint32_t)f->rate, true);
+	else
+		add_quota_obj(b, name, f->quota);
+	nlh = msg_hdr(b, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL);
+	if (!nlh)
+		return;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, hsets[s].name);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	put_data(nlh, NFTA_SET_ELEM_KEY, key, IFNAMSIZ);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, name);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, list);
+	batch_commit(b, nlh, "element %s of map %s", f->ifname, hsets[s].name);
+}
+
+static void del_obj(struct batch *b, enum hset s, const char *hex)
+{
+	char name[32], what[64];
+
+	obj_name(name, sizeof(name), s, hex);
+	snprintf(what, sizeof(what), "deleting %s", name);
+	add_obj(b, NFT_MSG_DELOBJ, 0, hsets[s].obj, name, NULL, what);
 }
 
 static int count_elem(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data)
@@ -220,10 +268,10 @@ static int count_elem(const void *key, uint32_t klen, const void *end, uint32_t 
 /* Is the table there, and is it of the older layout (per-container chains jumped to from
  * verdict maps)? Holding containers, that one is refused; empty, it is replaced. */
 static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replace, bool *ret_no_dyn,
-		       struct nf_error *err)
+		       bool *ret_legacy, struct nf_error *err)
 {
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
-	bool found[3] = { false };
+	bool found[4] = { false };
 	size_t n_old = 0;
 	int r;
 
@@ -232,6 +280,9 @@ static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replac
 		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "fwd_out");
 	if (r >= 0)
 		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME, "dyn4_00");
+	if (r >= 0)
+		r = query_named(&q, NFT_MSG_GETSET, NFTA_SET_TABLE, NFTA_SET_NAME,
+				hsets[S_AE].name);
 	if (r >= 0)
 		r = query_run(nl, &q, found, err);
 	else
@@ -243,6 +294,23 @@ static int table_state(struct mnl_socket *nl, bool *ret_exists, bool *ret_replac
 	*ret_replace = false;
 	/* shared layout, made before the learned sets: they are added in place */
 	*ret_no_dyn = found[0] && !found[1] && !found[2];
+	/* shared layout, made before issue 12 (no counters by direction, no log rules, no
+	 * limits): its containers, new ones too, count in acc_/blk_ as before */
+	*ret_legacy = found[0] && !found[1] && !found[3];
+	if (*ret_legacy) {
+		/* replaced (with the counters by direction, the log rules and the limits) once it
+		 * holds no container */
+		size_t n = 0;
+
+		r = set_elems_walk(nl, hsets[S_IFACES].name, count_elem, &n, err);
+		if (r < 0)
+			return r;
+		if (n == 0) {
+			*ret_legacy = *ret_no_dyn = false;
+			*ret_replace = true;
+		}
+		return 0;
+	}
 	if (!found[1])
 		return 0;
 	r = set_elems_walk(nl, "fwd_out", count_elem, &n_old, err);
@@ -262,9 +330,8 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 {
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct items l = { 0 };
-	char name[32];
 	struct batch b;
-	bool exists, replace, no_dyn;
+	bool exists, replace, no_dyn, legacy;
 	int r;
 
 	if (!nf_hex_ok(f->hex))
@@ -275,9 +342,15 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	r = nl_host(&nl, err);
 	if (r < 0)
 		return r;
-	r = table_state(nl, &exists, &replace, &no_dyn, err);
+	r = table_state(nl, &exists, &replace, &no_dyn, &legacy, err);
 	if (r < 0)
 		return r;
+	if (legacy && (f->rate || f->quota))
+		return nf_sys_err(err, 0,
+				  "the host table inet %s was made by a netfence without "
+				  "io.netfence.rate and io.netfence.quota: it gets them once it "
+				  "holds no container (stop them all, or run `netfence gc`)",
+				  NF_TABLE);
 	fence_items(f, &l);
 	if (l.oom) {
 		free(l.v);
@@ -298,11 +371,12 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 			return r;
 		}
 	}
-	counter_name(name, sizeof(name), true, f->hex);
-	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
-	counter_name(name, sizeof(name), false, f->hex);
-	add_counter_obj(&b, NFT_MSG_NEWOBJ, name);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, f->hex, 0);
+	/* the objects and their map elements ahead of the ifaces element: a packet that passed
+	 * the first rule of a shared chain finds all of them */
+	for (int s = S_ACC; s <= S_QO; s++)
+		if (obj_wanted(f, (enum hset)s, legacy))
+			add_obj_elem(&b, f, (enum hset)s);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, 0);
 	batch_finish(&b);
 
 	r = batch_send(nl, &b, err);
@@ -402,7 +476,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
-	char counters[2][32];
+	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
 	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
 	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
 	struct batch b;
@@ -421,7 +495,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 			struct by_ifname w = { &l, (enum hset)s, f->ifname };
 			char nbuf[16];
 
-			if (by_addr((enum hset)s))
+			if (by_addr((enum hset)s) || OBJMAP(s))
 				continue;
 			r = set_elems_walk(nl, set_name((enum hset)s, l.shard, nbuf), pick_ifname,
 					   &w, err);
@@ -451,7 +525,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	if (r >= 0) {
-		found = calloc(l.n + 2, sizeof(*found));
+		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
 		if (!found)
 			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	}
@@ -460,7 +534,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * policy); the NAT elements and counter objects are asked for themselves. A set-up
 	 * killed before its batch made nothing; an absent element would fail the whole
 	 * deleting batch. */
-	ask = calloc(l.n + 2, sizeof(*ask));
+	ask = calloc(l.n + 2 * NOBJ, sizeof(*ask));
 	if (r >= 0 && !ask)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
@@ -475,10 +549,15 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
 				   it->range ? it->end : NULL, it->klen);
 	}
-	for (int i = 0; i < 2 && r >= 0; i++) {
-		counter_name(counters[i], sizeof(counters[i]), i == 0, f->hex);
-		r = query_obj(&q, NFT_OBJECT_COUNTER, counters[i]);
+	/* every object a set-up of this or an older netfence may have made, then the map
+	 * elements naming them (asked for themselves: gc may find one without the other) */
+	for (int i = 0; i < NOBJ && r >= 0; i++) {
+		obj_name(counters[i], sizeof(counters[i]), (enum hset)(S_ACC + i), f->hex);
+		r = query_obj(&q, hsets[S_ACC + i].obj, counters[i]);
 	}
+	memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
+	for (int i = 0; i < NOBJ && r >= 0; i++)
+		r = query_elem(&q, hsets[S_ACC + i].name, key, IFNAMSIZ);
 	if (r >= 0 && found)
 		r = query_run(nl, &q, found, err);
 	else if (r < 0 && !err->msg[0])
@@ -488,7 +567,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		/* answers come in request order: spread them over the items */
 		bool *ans = found;
 
-		found = calloc(l.n + 2, sizeof(*found));
+		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
 		if (!found) {
 			found = ans;
 			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
@@ -502,13 +581,13 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 			for (size_t i = 0; i < l.n; i++)
 				if (!ask[i])
 					found[i] = marker || i >= n_fixed;
-			found[l.n] = ans[n_ask];
-			found[l.n + 1] = ans[n_ask + 1];
+			for (size_t i = 0; i < 2 * NOBJ; i++)
+				found[l.n + i] = ans[n_ask + i];
 			free(ans);
 		}
 	}
 	free(ask);
-	for (size_t i = 0; r >= 0 && i < l.n + 2; i++)
+	for (size_t i = 0; r >= 0 && i < l.n + 2 * NOBJ; i++)
 		any |= found[i];
 	if (r < 0 || !any) {
 		free(found);
@@ -521,7 +600,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * costs ~3 ms each here (Linux 6.18, kernel side), setting a 1 ms timeout ~10 us; an
 	 * expired element matches nothing, is not listed, does not count as an overlap, and the
 	 * set's garbage collection frees it. */
-	expire = calloc(l.n + 2, sizeof(*expire));
+	expire = calloc(l.n + 2 * NOBJ, sizeof(*expire));
 	if (!expire) {
 		free(found);
 		free(l.v);
@@ -530,13 +609,17 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	for (size_t i = f->by_ifname ? 0 : n_fixed; kernel_updates_timeout() && i < l.n; i++)
 		if (found[i] && (l.v[i].set == S_DYN4 || l.v[i].set == S_DYN6))
 			expire[i] = true, found[i] = false;
-	/* map elements first (they hold the counters) */
+	/* map elements first (they hold the objects) */
 	batch_start(&b);
-	send_items(&b, NFT_MSG_DELSETELEM, &l, found, f->hex, 0);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, f->hex, 1);
-	for (int i = 0; i < 2; i++)
+	send_items(&b, NFT_MSG_DELSETELEM, &l, found, 0);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, 1);
+	for (int i = 0; i < NOBJ; i++)
+		if (found[l.n + NOBJ + (size_t)i])
+			add_elem(&b, NFT_MSG_DELSETELEM, hsets[S_ACC + i].name, 0, key, IFNAMSIZ,
+				 NULL);
+	for (int i = 0; i < NOBJ; i++)
 		if (found[l.n + (size_t)i])
-			add_counter_obj(&b, NFT_MSG_DELOBJ, counters[i]);
+			del_obj(&b, (enum hset)(S_ACC + i), f->hex);
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);

@@ -24,8 +24,19 @@ enum hset {
 	S_DENY6,
 	S_DYN4, /* as S_EG4, learned from DNS answers with a timeout (nft_learn.c) */
 	S_DYN6,
-	S_ACC, /* ifname : counter acc_<hex> (accepted) */
-	S_BLK, /* ifname : counter blk_<hex> (blocked) */
+	/* maps ifname : named object "<map>_<hex>" (OBJMAP) */
+	S_ACC, /* counter acc_<hex>: accepted (tables made before issue 12 only: LEGACY) */
+	S_BLK, /* counter blk_<hex>: blocked (the same) */
+	S_AE,  /* counters by direction: accepted egress, ingress, host */
+	S_AI,
+	S_AH,
+	S_BE, /* blocked egress, ingress, host */
+	S_BI,
+	S_BH,
+	S_RR,	/* counter: new connections refused by io.netfence.rate */
+	S_LOGL, /* limit logl_<hex>: the container's log rate (20/second, burst 20) */
+	S_RL,	/* limit rl_<hex>: io.netfence.rate (over) */
+	S_QO,	/* quota qo_<hex>: io.netfence.quota (over) */
 	S_NAT4,
 	S_NAT6,
 	S_N
@@ -42,12 +53,14 @@ enum hset {
  */
 #define SHARDS 256
 #define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DYN6)
+#define OBJMAP(s) ((s) >= S_ACC && (s) <= S_QO)
+#define LEGACY(s) ((s) == S_ACC || (s) == S_BLK)
 
 struct hset_desc {
 	const char *name;
 	uint8_t fields[4], n;
 	uint32_t type, flags;
-	bool counters; /* a map to counter objects */
+	uint32_t obj; /* a map to named objects of this type (NFT_OBJECT_*), 0: a set */
 };
 extern const struct hset_desc hsets[S_N];
 
@@ -55,6 +68,8 @@ extern const struct hset_desc hsets[S_N];
 unsigned shard_of(const char *ifname);
 /* a set's name; a sharded one's is "<name>_<shard>", written in buf */
 const char *set_name(enum hset s, unsigned shard, char buf[16]);
+/* "<map>_<hex>", the name of a container's object of the map s (OBJMAP) */
+void obj_name(char *buf, size_t size, enum hset s, const char *hex);
 /* the table with every set, map, shard and chain it will ever hold (no container's elements) */
 void add_skeleton(struct batch *b);
 /* A table made by a netfence before the learned sets (no dyn4_00): add dyn4_NN/dyn6_NN and

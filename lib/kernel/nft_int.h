@@ -6,6 +6,7 @@
 #define NF_NFT_INT_H
 
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -91,6 +92,9 @@ struct batch {
 	size_t n_d, cap_d;
 	bool oom;
 	uint8_t family; /* of the messages added next: one batch may hold inet and netdev */
+	/* a container's inet table: blocking rules go to its blk_<dir>_<how> chains (log, count,
+	 * verdict) of direction 'e' or 'i'; 0: they count and decide themselves */
+	char blk_dir;
 };
 
 struct rb {
@@ -189,9 +193,33 @@ void m_ifname(struct rb *rb, uint32_t key, const char *name, size_t len);
 void m_ct_state(struct rb *rb, uint32_t mask);
 void m_concat(struct rb *rb, int family, bool saddr, bool port);
 void add_match(struct rb *rb, enum match_kind m, const struct fence_names *n);
+/* `tcp flags & (syn | ack) == syn`, after a TCP match */
+void m_tcp_syn(struct rb *rb);
+/* `log group NF_NFLOG_GROUP prefix "<prefix>"` */
+void e_log(struct rb *rb, const char *prefix);
+/* a named object: `<type> name map @set` keyed by register 1, or `<type> name "<name>"` */
+void e_objref_map(struct rb *rb, const char *set, uint32_t set_id);
+void e_objref(struct rb *rb, uint32_t type, const char *name);
+/* named objects: a packet limit (rate per unit seconds, burst; over: matches beyond it) and a
+ * byte quota (over: matches past it) */
+void add_limit_obj(struct batch *b, const char *name, uint64_t rate, uint64_t unit, uint32_t burst,
+		   bool over);
+void add_quota_obj(struct batch *b, const char *name, uint64_t bytes);
+/* The log prefixes (docs/RULESET.md): "nf e" egress, "nf i" ingress, "nf h" host input
+ * blocked; "nf r" refused by the rate; "nf q" dropped past the quota. In a container's own
+ * table followed by " <hex>". */
+#define LOG_PREFIX_LEN 32
+/* the log rate of each container's blocked packets (its logl_<hex>, the namespace's logl) */
+#define LOG_RATE 20
+#define LOG_BURST 20
 void rules_reject(struct batch *b, const char *chain, enum match_kind m,
 		  const struct fence_names *n, const char *label);
 void rule_simple(struct batch *b, const char *chain, int verdict, const char *label);
+/* the end of a rule that blocks: how is NF_DROP, or the reject type (NFT_REJECT_TCP_RST,
+ * NFT_REJECT_ICMPX_UNREACH); with b->blk_dir a goto to the blk chain, else counter + verdict */
+void e_blocked(struct rb *rb, int how);
+#define BLK_DROP (-1)
+const char *blk_how_name(int how);
 void rule_ct(struct batch *b, const char *chain, uint32_t mask, int verdict, const char *label);
 void rule_lookup(struct batch *b, const char *chain, int family, bool saddr, const char *set,
 		 uint32_t id, int verdict);

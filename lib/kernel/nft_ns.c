@@ -287,6 +287,116 @@ static void rules_dns_redirected(struct batch *b, const char *chain, const struc
 
 const uint8_t ns_families[NS_FAMILIES] = { NFPROTO_INET, NFPROTO_NETDEV };
 
+/* io.netfence.rate and io.netfence.quota are the namespace's business in overlay mode only (no
+ * host side); in wire mode the host table holds them. */
+static bool ns_limits(const struct nft_fence *f)
+{
+	return !f->ifname[0] && f->base != NF_BASE_NONE;
+}
+
+/* `limit name "logl" log group NF_NFLOG_GROUP prefix "<nf X> <hex>"`: changes no verdict; the
+ * namespace's one log limit (20/second, burst 20) bounds all its log rules together. */
+static void rule_log(struct batch *b, const char *chain, char dir, const char *hex)
+{
+	char prefix[LOG_PREFIX_LEN], what[64];
+	struct rb rb;
+
+	snprintf(prefix, sizeof(prefix), "nf %c %s", dir, hex);
+	rule_begin(&rb, b, chain);
+	e_objref(&rb, NFT_OBJECT_LIMIT, "logl");
+	e_log(&rb, prefix);
+	snprintf(what, sizeof(what), "limit name logl log prefix \"%s\"", prefix);
+	rule_end(&rb, what);
+}
+
+static void rule_verdict(struct batch *b, const char *chain, int how, const char *label)
+{
+	struct rb rb;
+
+	rule_begin(&rb, b, chain);
+	e_blocked(&rb, how);
+	rule_end(&rb, label);
+}
+
+/* The chains the blocking rules go to (blk_e_rst, blk_e_icmpx, blk_e_drop, blk_i_drop): log,
+ * count, decide. So the log rules sit on blocking paths only; accepted traffic never meets
+ * one. With a rate or quota (overlay mode), their objects and chains. */
+static void add_blk_chains(struct batch *b, const struct nft_fence *f)
+{
+	static const struct {
+		char dir;
+		int how;
+	} v[] = {
+		{ 'e', NFT_REJECT_TCP_RST },
+		{ 'e', NFT_REJECT_ICMPX_UNREACH },
+		{ 'e', BLK_DROP },
+		{ 'i', BLK_DROP },
+	};
+
+	add_limit_obj(b, "logl", LOG_RATE, 1, LOG_BURST, false);
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		char chain[32];
+
+		snprintf(chain, sizeof(chain), "blk_%c_%s", v[i].dir, blk_how_name(v[i].how));
+		add_chain(b, chain, -1, 0, NULL, 0);
+		rule_log(b, chain, v[i].dir, f->hex);
+		b->blk_dir = 0;
+		rule_verdict(b, chain, v[i].how, "counter");
+	}
+	if (!ns_limits(f))
+		return;
+	if (f->rate) {
+		add_limit_obj(b, "rl", f->rate, f->rate_unit, (uint32_t)f->rate, true);
+		add_counter_obj(b, NFT_MSG_NEWOBJ, "rr");
+		add_chain(b, "rate_over", -1, 0, NULL, 0);
+		rule_log(b, "rate_over", 'r', f->hex);
+		for (int tcp = 1; tcp >= 0; tcp--) {
+			struct rb rb;
+
+			rule_begin(&rb, b, "rate_over");
+			if (tcp)
+				m_l4proto(&rb, IPPROTO_TCP);
+			e_objref(&rb, NFT_OBJECT_COUNTER, "rr");
+			e_blocked(&rb, tcp ? NFT_REJECT_TCP_RST : NFT_REJECT_ICMPX_UNREACH);
+			rule_end(&rb, "rate refused");
+		}
+	}
+	if (f->quota) {
+		struct rb rb;
+
+		add_quota_obj(b, "qo", f->quota);
+		add_chain(b, "quota_over", -1, 0, NULL, 0);
+		rule_log(b, "quota_over", 'q', f->hex);
+		rule_begin(&rb, b, "quota_over");
+		m_l4proto(&rb, IPPROTO_TCP);
+		m_tcp_syn(&rb);
+		e_blocked(&rb, NFT_REJECT_TCP_RST);
+		rule_end(&rb, "past the quota: tcp syn reject");
+		rule_verdict(b, "quota_over", BLK_DROP, "past the quota: drop");
+	}
+}
+
+/* `quota name "qo" goto quota_over` (every egress packet counts) or `ct state new limit name
+ * "rl" goto rate_over` */
+static void rule_limit(struct batch *b, bool rate)
+{
+	struct nftnl_expr *e;
+	struct rb rb;
+
+	rule_begin(&rb, b, "output");
+	if (rate)
+		m_ct_state(&rb, CT_NEW);
+	e_objref(&rb, rate ? NFT_OBJECT_LIMIT : NFT_OBJECT_QUOTA, rate ? "rl" : "qo");
+	e = ex(&rb, "immediate");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rate ? "rate_over" : "quota_over");
+	}
+	rule_end(&rb, rate ? "ct state new limit name rl goto rate_over"
+			   : "quota name qo goto quota_over");
+}
+
 /* The container namespace's whole batch; exists[] says which of ns_families' tables are there
  * already (they are replaced). */
 static void ns_batch_build(struct batch *b, const struct nft_fence *f, const bool *exists)
@@ -311,7 +421,9 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
 	}
 
+	add_blk_chains(b, f);
 	add_chain(b, "output", NF_INET_LOCAL_OUT, 0, "filter", NF_DROP);
+	b->blk_dir = 'e';
 	if (f->secctx)
 		rules_secmark(b, "output");
 	rules_own_source(b, "output");
@@ -321,8 +433,12 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 	rule_end(&rb, "oifname \"lo\" accept");
 	if (f->n_dns_redirect > 0)
 		rules_dns_redirected(b, "output", f);
+	if (ns_limits(f) && f->quota)
+		rule_limit(b, false);
 	rules_ct_own(b, "output", f, NF_ACCEPT);
 	rule_ct(b, "output", CT_INVALID, NF_DROP, "ct state invalid");
+	if (ns_limits(f) && f->rate)
+		rule_limit(b, true);
 	if (f->ipv6)
 		rule_ndp(b, "output", false, NF_ACCEPT);
 	else
@@ -330,6 +446,7 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 	rules_egress(b, "output", f, &n, NF_ACCEPT);
 
 	add_chain(b, "input", NF_INET_LOCAL_IN, 0, "filter", NF_DROP);
+	b->blk_dir = 'i';
 	if (f->secctx)
 		rules_secmark(b, "input");
 	rule_begin(&rb, b, "input");
@@ -346,6 +463,7 @@ static void ns_batch_build(struct batch *b, const struct nft_fence *f, const boo
 
 	add_chain(b, "forward", NF_INET_FORWARD, 0, "filter", NF_DROP);
 	rule_simple(b, "forward", NF_DROP, "drop");
+	b->blk_dir = 0;
 	if (f->n_dns_redirect > 0)
 		add_dns_redirect(b, f);
 

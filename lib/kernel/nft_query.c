@@ -253,6 +253,24 @@ struct counter_acc {
 	bool oom;
 };
 
+/* The direction of a container table's chain: output and the chains it goes to are egress,
+ * input and forward ingress; -1 for others (the nat chain counts what it rewrites). */
+static int chain_dir(uint8_t family, const char *chain)
+{
+	static const char *const egress[] = { "output", "blk_e_", "rate_over", "quota_over" };
+	static const char *const ingress[] = { "input", "forward", "blk_i_" };
+
+	if (family == NFPROTO_NETDEV)
+		return NF_DIR_EGRESS;
+	for (size_t i = 0; i < ARRAY_SIZE(egress); i++)
+		if (strncmp(chain, egress[i], strlen(egress[i])) == 0)
+			return NF_DIR_EGRESS;
+	for (size_t i = 0; i < ARRAY_SIZE(ingress); i++)
+		if (strncmp(chain, ingress[i], strlen(ingress[i])) == 0)
+			return NF_DIR_INGRESS;
+	return -1;
+}
+
 struct rule_sum {
 	uint64_t pkts, bytes;
 	int kind; /* 1 accepted, 2 blocked */
@@ -287,20 +305,25 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	}
 	if (nftnl_rule_nlmsg_parse(nlh, r) == 0) {
+		int d = chain_dir((uint8_t)nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
+				  nftnl_rule_get_str(r, NFTNL_RULE_CHAIN));
+
 		nftnl_expr_foreach(r, rule_expr_cb, &s);
-		if (s.kind == 1 && !acc->drops_only) {
-			acc->c->accepted_pkts += s.pkts;
-			acc->c->accepted_bytes += s.bytes;
+		if (d < 0) {
+			/* not a filter chain's */
+		} else if (s.kind == 1 && !acc->drops_only) {
+			acc->c->acc_pkts[d] += s.pkts;
+			acc->c->acc_bytes[d] += s.bytes;
 		} else if (s.kind == 2) {
-			acc->c->blocked_pkts += s.pkts;
-			acc->c->blocked_bytes += s.bytes;
+			acc->c->blk_pkts[d] += s.pkts;
+			acc->c->blk_bytes[d] += s.bytes;
 		}
 	}
 	nftnl_rule_free(r);
 	return MNL_CB_OK;
 }
 
-/* chain NULL: every chain of the table (the netdev table, whose drops only are counted). A
+/* chain NULL: every chain of the table (of the netdev table only the drops are counted). A
  * table or chain that is not there reads as no rules. */
 static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *chain,
 			  struct nft_counters *c, struct nf_error *err)
@@ -315,7 +338,7 @@ static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *cha
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, NF_TABLE);
 	if (chain)
 		mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
-	snprintf(what, sizeof(what), "reading counters of %s %s", chain ? "chain" : "table netdev",
+	snprintf(what, sizeof(what), "reading counters of %s %s", chain ? "chain" : "table",
 		 chain ? chain : NF_TABLE);
 	r = dump(nl, nlh, rule_cb, &acc, what, err);
 	if (r >= 0 && acc.oom)
@@ -324,7 +347,8 @@ static int chain_counters(struct mnl_socket *nl, uint8_t family, const char *cha
 }
 
 struct obj_ctr {
-	uint64_t pkts, bytes;
+	uint64_t pkts, bytes, quota;
+	bool oom;
 };
 
 static int obj_ctr_cb(const struct nlmsghdr *nlh, void *data)
@@ -332,20 +356,71 @@ static int obj_ctr_cb(const struct nlmsghdr *nlh, void *data)
 	struct obj_ctr *c = data;
 	struct nftnl_obj *o = nftnl_obj_alloc();
 
-	if (!o)
-		return MNL_CB_ERROR;
+	if (!o) {
+		c->oom = true;
+		return MNL_CB_OK;
+	}
 	if (nftnl_obj_nlmsg_parse(nlh, o) == 0) {
-		c->pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
-		c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+		if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_QUOTA) {
+			c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_QUOTA_CONSUMED);
+			c->quota = nftnl_obj_get_u64(o, NFTNL_OBJ_QUOTA_BYTES);
+		} else {
+			c->pkts = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+			c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+		}
 	}
 	nftnl_obj_free(o);
 	return MNL_CB_OK;
 }
 
-/* The container's counter objects acc_<hex> and blk_<hex> (two requests, each answered by
- * the object and an ack); one that is not there reads as zero. */
+/* One named object of the table (a GET answered by the object and an ack); one that is not
+ * there reads as zero. */
+static int obj_read(struct mnl_socket *nl, uint8_t family, uint32_t type, const char *name,
+		    struct obj_ctr *ret, struct nf_error *err)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], what[96];
+	struct nf_error e2 = { 0 };
+	struct nlmsghdr *nlh;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, family, NLM_F_ACK, nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+	mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(type));
+	snprintf(what, sizeof(what), "reading %s", name);
+	r = dump(nl, nlh, obj_ctr_cb, ret, what, &e2);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		*err = e2;
+	else if (ret->oom)
+		r = nf_sys_err(err, ENOMEM, "%s", what);
+	return r;
+}
+
+/* The host table's objects of a container (docs/RULESET.md): counters by direction
+ * (ae_/ai_/ah_ accepted, be_/bi_/bh_ blocked), rr_ (refused by the rate), qo_ (the quota);
+ * acc_/blk_ of a container set up by a netfence before them, counted as egress. */
 int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error *err)
 {
+	static const struct {
+		const char *prefix;
+		uint32_t type;
+		int dir; /* -1: not a direction's */
+		bool blocked;
+	} objs[] = {
+		{ "ae", NFT_OBJECT_COUNTER, NF_DIR_EGRESS, false },
+		{ "ai", NFT_OBJECT_COUNTER, NF_DIR_INGRESS, false },
+		{ "ah", NFT_OBJECT_COUNTER, NF_DIR_HOST, false },
+		{ "be", NFT_OBJECT_COUNTER, NF_DIR_EGRESS, true },
+		{ "bi", NFT_OBJECT_COUNTER, NF_DIR_INGRESS, true },
+		{ "bh", NFT_OBJECT_COUNTER, NF_DIR_HOST, true },
+		{ "acc", NFT_OBJECT_COUNTER, NF_DIR_EGRESS, false },
+		{ "blk", NFT_OBJECT_COUNTER, NF_DIR_EGRESS, true },
+		{ "rr", NFT_OBJECT_COUNTER, -1, false },
+		{ "qo", NFT_OBJECT_QUOTA, -1, false },
+	};
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct nft_counters c = { 0 };
 	int r;
@@ -353,30 +428,26 @@ int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error
 	if (!nf_hex_ok(hex))
 		return nf_sys_err(err, EINVAL, "nftables: bad object suffix \"%s\"", hex);
 	r = nl_host(&nl, err);
-	for (int acc = 1; acc >= 0 && r >= 0; acc--) {
-		char buf[MNL_SOCKET_BUFFER_SIZE], name[32], what[96];
-		struct obj_ctr oc = { 0 };
-		struct nlmsghdr *nlh;
-		struct nf_error e2 = { 0 };
+	for (size_t i = 0; i < ARRAY_SIZE(objs) && r >= 0; i++) {
+		struct obj_ctr oc;
+		char name[32];
+		int d = objs[i].dir;
 
-		snprintf(name, sizeof(name), "%s_%s", acc ? "acc" : "blk", hex);
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_ACK,
-					    nl_seq_take(1));
-		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
-		mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
-		mnl_attr_put_u32(nlh, NFTA_OBJ_TYPE, htonl(NFT_OBJECT_COUNTER));
-		snprintf(what, sizeof(what), "reading counter %s", name);
-		r = dump(nl, nlh, obj_ctr_cb, &oc, what, &e2);
-		if (r == -ENOENT)
-			r = 0;
-		else if (r < 0)
-			*err = e2;
-		if (acc) {
-			c.accepted_pkts = oc.pkts;
-			c.accepted_bytes = oc.bytes;
+		snprintf(name, sizeof(name), "%s_%s", objs[i].prefix, hex);
+		r = obj_read(nl, NFPROTO_INET, objs[i].type, name, &oc, err);
+		if (r < 0)
+			break;
+		if (d >= 0 && objs[i].blocked) {
+			c.blk_pkts[d] += oc.pkts;
+			c.blk_bytes[d] += oc.bytes;
+		} else if (d >= 0) {
+			c.acc_pkts[d] += oc.pkts;
+			c.acc_bytes[d] += oc.bytes;
+		} else if (objs[i].type == NFT_OBJECT_QUOTA) {
+			c.quota_used = oc.bytes;
+			c.quota_allowed = oc.quota;
 		} else {
-			c.blocked_pkts = oc.pkts;
-			c.blocked_bytes = oc.bytes;
+			c.rate_refused = oc.pkts;
 		}
 	}
 	if (r >= 0)
@@ -387,17 +458,27 @@ int nft_host_counters(const char *hex, struct nft_counters *ret, struct nf_error
 int nft_ns_counters(int netns_fd, struct nft_counters *ret, struct nf_error *err)
 {
 	_cleanup_mnl_ struct mnl_socket *nl = NULL;
-	static const char *const chains[] = { "output", "input", "forward" };
 	struct nft_counters c = { 0 };
+	struct obj_ctr oc;
 	int r;
 
 	r = nl_open_in(netns_fd, &nl, err);
-	for (size_t i = 0; i < ARRAY_SIZE(chains) && r >= 0; i++)
-		r = chain_counters(nl, NFPROTO_INET, chains[i], &c, err);
+	if (r >= 0)
+		r = chain_counters(nl, NFPROTO_INET, NULL, &c, err);
 	if (r >= 0)
 		r = chain_counters(nl, NFPROTO_NETDEV, NULL, &c, err);
+	/* overlay mode: the rate's and the quota's objects are the namespace's */
 	if (r >= 0)
+		r = obj_read(nl, NFPROTO_INET, NFT_OBJECT_COUNTER, "rr", &oc, err);
+	if (r >= 0) {
+		c.rate_refused = oc.pkts;
+		r = obj_read(nl, NFPROTO_INET, NFT_OBJECT_QUOTA, "qo", &oc, err);
+	}
+	if (r >= 0) {
+		c.quota_used = oc.bytes;
+		c.quota_allowed = oc.quota;
 		*ret = c;
+	}
 	return r;
 }
 
@@ -411,8 +492,10 @@ struct name_list {
 static const char *object_hex(const char *name)
 {
 	static const char *const prefixes[] = {
-		"acc_", "blk_", "nf",	"eg_",	"in_",	  "hin_",
-		"eg4_", "eg6_", "in4_", "in6_", "deny4_", "deny6_"
+		"acc_", "blk_", "nf", "eg_", "in_", "hin_", "eg4_", "eg6_", "in4_", "in6_",
+		"deny4_", "deny6_",
+		/* issue 12: counters by direction, rate, log limit, quota */
+		"ae_", "ai_", "ah_", "be_", "bi_", "bh_", "rr_", "logl_", "rl_", "qo_"
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++) {

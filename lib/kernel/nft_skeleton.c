@@ -10,66 +10,66 @@
 #define TS TYPE_INET_SERVICE
 
 const struct hset_desc hsets[S_N] = {
-	[S_IFACES] = { "ifaces", { IFNAMSIZ }, 1, TIF, 0, false },
-	[S_IFACES6] = { "ifaces6", { IFNAMSIZ }, 1, TIF, 0, false },
-	[S_INET] = { "inet_ifaces", { IFNAMSIZ }, 1, TIF, 0, false },
-	[S_OWN4] = { "own4", { IFNAMSIZ, 4 }, 2, CONCAT2(TIF, T4), 0, false },
-	[S_OWN6] = { "own6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, false },
-	[S_ND6] = { "nd6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, false },
+	[S_IFACES] = { "ifaces", { IFNAMSIZ }, 1, TIF, 0, 0 },
+	[S_IFACES6] = { "ifaces6", { IFNAMSIZ }, 1, TIF, 0, 0 },
+	[S_INET] = { "inet_ifaces", { IFNAMSIZ }, 1, TIF, 0, 0 },
+	[S_OWN4] = { "own4", { IFNAMSIZ, 4 }, 2, CONCAT2(TIF, T4), 0, 0 },
+	[S_OWN6] = { "own6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
+	[S_ND6] = { "nd6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
 	/* timeout: the resolver of the DNS issue adds learned addresses with one */
 	[S_EG4] = { "eg4",
 		    { IFNAMSIZ, 4, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T4, TP, TS),
 		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    false },
+		    0 },
 	[S_EG6] = { "eg6",
 		    { IFNAMSIZ, 16, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T6, TP, TS),
 		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    false },
+		    0 },
 	[S_IN4] = { "in4",
 		    { IFNAMSIZ, 4, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T4, TP, TS),
 		    NFT_SET_INTERVAL,
-		    false },
+		    0 },
 	[S_IN6] = { "in6",
 		    { IFNAMSIZ, 16, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T6, TP, TS),
 		    NFT_SET_INTERVAL,
-		    false },
-	[S_DENY4] = { "deny4",
-		      { IFNAMSIZ, 4, 1 },
-		      3,
-		      CONCAT3(TIF, T4, TP),
-		      NFT_SET_INTERVAL,
-		      false },
-	[S_DENY6] = { "deny6",
-		      { IFNAMSIZ, 16, 1 },
-		      3,
-		      CONCAT3(TIF, T6, TP),
-		      NFT_SET_INTERVAL,
-		      false },
+		    0 },
+	[S_DENY4] = { "deny4", { IFNAMSIZ, 4, 1 }, 3, CONCAT3(TIF, T4, TP), NFT_SET_INTERVAL, 0 },
+	[S_DENY6] = { "deny6", { IFNAMSIZ, 16, 1 }, 3, CONCAT3(TIF, T6, TP), NFT_SET_INTERVAL, 0 },
 	/* learned addresses (DNS answers), each element with a timeout */
 	[S_DYN4] = { "dyn4",
 		     { IFNAMSIZ, 4, 1, 2 },
 		     4,
 		     CONCAT4(TIF, T4, TP, TS),
 		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		     false },
+		     0 },
 	[S_DYN6] = { "dyn6",
 		     { IFNAMSIZ, 16, 1, 2 },
 		     4,
 		     CONCAT4(TIF, T6, TP, TS),
 		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		     false },
-	[S_ACC] = { "acc", { IFNAMSIZ }, 1, TIF, 0, true },
-	[S_BLK] = { "blk", { IFNAMSIZ }, 1, TIF, 0, true },
-	[S_NAT4] = { "nat4", { 4 }, 1, T4, 0, false },
-	[S_NAT6] = { "nat6", { 16 }, 1, T6, 0, false },
+		     0 },
+	[S_ACC] = { "acc", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_BLK] = { "blk", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_AE] = { "ae", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_AI] = { "ai", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_AH] = { "ah", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_BE] = { "be", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_BI] = { "bi", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_BH] = { "bh", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_RR] = { "rr", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
+	[S_LOGL] = { "logl", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_LIMIT },
+	[S_RL] = { "rl", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_LIMIT },
+	[S_QO] = { "qo", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_QUOTA },
+	[S_NAT4] = { "nat4", { 4 }, 1, T4, 0, 0 },
+	[S_NAT6] = { "nat6", { 16 }, 1, T6, 0, 0 },
 };
 
 /* The kernel's jhash (include/linux/jhash.h, lookup3), as nft_hash computes it over a
@@ -127,6 +127,11 @@ unsigned shard_of(const char *ifname)
 	return (unsigned)(((uint64_t)jhash(key, IFNAMSIZ, SHARD_SEED) * SHARDS) >> 32);
 }
 
+void obj_name(char *buf, size_t size, enum hset s, const char *hex)
+{
+	snprintf(buf, size, "%s_%s", hsets[s].name, hex);
+}
+
 const char *set_name(enum hset s, unsigned shard, char buf[16])
 {
 	if (!SHARDED(s))
@@ -171,9 +176,9 @@ static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
 			nftnl_udata_buf_free(ud);
 		}
 	}
-	if (d->counters) {
+	if (d->obj) {
 		flags |= NFT_SET_OBJECT;
-		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, NFT_OBJECT_COUNTER);
+		nftnl_set_set_u32(s, NFTNL_SET_OBJ_TYPE, d->obj);
 	}
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, flags);
 	nlh = msg_hdr(b, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL);
@@ -194,6 +199,8 @@ struct hrb {
 	unsigned shard; /* of the chain being built */
 	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
 	uint64_t pos;	/* non-zero: the rules go right after the rule of this handle */
+	int dir;	/* NF_DIR_*: the counters and log prefix of the chain being built */
+	bool legacy;	/* a table made before issue 12: count in acc/blk, no log chains */
 };
 
 static void h_begin(struct hrb *h, struct batch *b, const char *chain)
@@ -227,33 +234,153 @@ static void h_key(struct hrb *h, int family, bool saddr, int fields)
 		e_payload(&h->rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00 + (v6 ? 9 : 6));
 }
 
-/* `counter name <ifname> map @acc|@blk`, then the verdict: NFT_RETURN counts as accepted,
- * NF_DROP and the two rejects (H_RST, H_ICMPX) as blocked, as the chains' rules did before. */
+/* The verdicts of blocking rules: each has a chain per direction (blk_<dir>_<how>) that logs
+ * the packet (rate-limited per container) and counts it, so that a rule that blocks is one
+ * `goto` and accepted traffic never passes a log rule. */
 #define H_RST (-100)
 #define H_ICMPX (-101)
-static void h_end(struct hrb *h, int verdict, const char *label)
-{
-	struct nftnl_expr *e;
-	bool acc = verdict == NFT_RETURN;
+static const char dir_letter[NF_DIR_N] = { 'e', 'i', 'h' };
+static const enum hset acc_map[NF_DIR_N] = { S_AE, S_AI, S_AH };
+static const enum hset blk_map[NF_DIR_N] = { S_BE, S_BI, S_BH };
 
-	if (h->pos && h->rb.r)
-		nftnl_rule_set_u64(h->rb.r, NFTNL_RULE_POSITION, h->pos);
-	e_meta(&h->rb, h->ifkey, NFT_REG_1);
-	e = ex(&h->rb, "objref");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_SREG, NFT_REG_1);
-		nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_SET_NAME, hsets[acc ? S_ACC : S_BLK].name);
-		if (h->id[acc ? S_ACC : S_BLK][0])
-			nftnl_expr_set_u32(e, NFTNL_EXPR_OBJREF_SET_ID,
-					   h->id[acc ? S_ACC : S_BLK][0]);
-	}
+static void blk_chain_name(char *buf, size_t size, int dir, int verdict)
+{
+	snprintf(buf, size, "blk_%c_%s", dir_letter[dir],
+		 verdict == H_RST     ? "rst"
+		 : verdict == H_ICMPX ? "icmpx"
+				      : "drop");
+}
+
+static void h_verdict(struct hrb *h, int verdict)
+{
 	if (verdict == H_RST)
 		e_reject(&h->rb, NFT_REJECT_TCP_RST, 0);
 	else if (verdict == H_ICMPX)
 		e_reject(&h->rb, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
 	else
 		e_verdict(&h->rb, verdict);
+}
+
+/* `counter name <ifname> map @<map>` */
+static void h_count(struct hrb *h, enum hset map)
+{
+	e_meta(&h->rb, h->ifkey, NFT_REG_1);
+	e_objref_map(&h->rb, hsets[map].name, h->id[map][0]);
+}
+
+/* Accepted (NFT_RETURN): counted in the direction's a<dir> map, then the verdict. Blocked
+ * (NF_DROP, H_RST, H_ICMPX): on to the direction's blk chain for that verdict. A table of the
+ * older layout (legacy: only the learned sets' rules are built for it) counts in acc/blk. */
+static void h_end(struct hrb *h, int verdict, const char *label)
+{
+	bool acc = verdict == NFT_RETURN;
+
+	if (h->pos && h->rb.r)
+		nftnl_rule_set_u64(h->rb.r, NFTNL_RULE_POSITION, h->pos);
+	if (h->legacy) {
+		h_count(h, acc ? S_ACC : S_BLK);
+		h_verdict(h, verdict);
+	} else if (acc) {
+		h_count(h, acc_map[h->dir]);
+		e_verdict(&h->rb, verdict);
+	} else {
+		struct nftnl_expr *e = ex(&h->rb, "immediate");
+		char to[32];
+
+		blk_chain_name(to, sizeof(to), h->dir, verdict);
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, to);
+		}
+	}
 	rule_end(&h->rb, label);
+}
+
+/* `<ifname> limit name map @logl log group NF_NFLOG_GROUP prefix "<prefix>"`: changes no
+ * verdict; beyond the container's log rate the packet is not logged. */
+static void h_log(struct hrb *h, struct batch *b, const char *chain, const char *prefix)
+{
+	char what[64];
+
+	h_begin(h, b, chain);
+	h_count(h, S_LOGL);
+	e_log(&h->rb, prefix);
+	snprintf(what, sizeof(what), "limit name map @logl log prefix \"%s\"", prefix);
+	rule_end(&h->rb, what);
+}
+
+/* blk_<dir>_<how>: log, count in b<dir>, the verdict */
+static void chain_blk(struct hrb *h, struct batch *b, int dir, int verdict)
+{
+	char c[32], prefix[8];
+
+	h->dir = dir;
+	h->ifkey = dir == NF_DIR_INGRESS ? NFT_META_OIFNAME : NFT_META_IIFNAME;
+	blk_chain_name(c, sizeof(c), dir, verdict);
+	snprintf(prefix, sizeof(prefix), "nf %c", dir_letter[dir]);
+	add_chain(b, c, -1, 0, NULL, 0);
+	h_log(h, b, c, prefix);
+	h_begin(h, b, c);
+	h_count(h, blk_map[dir]);
+	h_verdict(h, verdict);
+	rule_end(&h->rb, "counter name map @b<dir>");
+}
+
+/* rate_over: a new connection beyond the container's io.netfence.rate, refused fast and
+ * counted (rr, and as blocked egress). quota_over: an egress packet past io.netfence.quota,
+ * dropped (a TCP SYN reset, so a connect fails at once). */
+static void chain_limits(struct hrb *h, struct batch *b)
+{
+	h->dir = NF_DIR_EGRESS;
+	h->ifkey = NFT_META_IIFNAME;
+	add_chain(b, "rate_over", -1, 0, NULL, 0);
+	h_log(h, b, "rate_over", "nf r");
+	for (int tcp = 1; tcp >= 0; tcp--) {
+		h_begin(h, b, "rate_over");
+		if (tcp)
+			m_l4proto(&h->rb, IPPROTO_TCP);
+		h_count(h, S_RR);
+		h_count(h, S_BE);
+		h_verdict(h, tcp ? H_RST : H_ICMPX);
+		rule_end(&h->rb, tcp ? "rate refused: reject with tcp reset"
+				     : "rate refused: reject with icmpx admin-prohibited");
+	}
+	add_chain(b, "quota_over", -1, 0, NULL, 0);
+	h_log(h, b, "quota_over", "nf q");
+	h_begin(h, b, "quota_over");
+	m_l4proto(&h->rb, IPPROTO_TCP);
+	m_tcp_syn(&h->rb);
+	h_count(h, S_BE);
+	h_verdict(h, H_RST);
+	rule_end(&h->rb, "past the quota: tcp syn reject with tcp reset");
+	h_begin(h, b, "quota_over");
+	h_count(h, S_BE);
+	e_verdict(&h->rb, NF_DROP);
+	rule_end(&h->rb, "past the quota: drop");
+}
+
+/* In egress: `iifname quota name map @qo goto quota_over` (every packet that passed
+ * anti-spoofing is counted against the quota: an objref quota adds each packet it sees), and
+ * after conntrack's answers `ct state new iifname limit name map @rl goto rate_over`. A
+ * container without a quota or rate has no element: the lookup fails and the rule does not
+ * match. */
+static void h_limit_rule(struct hrb *h, struct batch *b, const char *chain, bool rate)
+{
+	struct nftnl_expr *e;
+
+	h_begin(h, b, chain);
+	if (rate)
+		m_ct_state(&h->rb, CT_NEW);
+	h_count(h, rate ? S_RL : S_QO);
+	e = ex(&h->rb, "immediate");
+	if (e) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
+		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rate ? "rate_over" : "quota_over");
+	}
+	rule_end(&h->rb, rate ? "ct state new limit name iifname map @rl goto rate_over"
+			      : "quota name iifname map @qo goto quota_over");
 }
 
 /* An nf* interface nobody registered: dropped (no per-container counter to count it in). */
@@ -430,19 +557,23 @@ static void chain_egress(struct hrb *h, struct batch *b, uint32_t vmap_id)
 	static const char c[] = "egress";
 
 	h->ifkey = NFT_META_IIFNAME;
+	h->dir = NF_DIR_EGRESS;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_guard(h, b, c);
 	h_antispoof(h, b, c);
+	h_limit_rule(h, b, c, false);
 	h_ct_own(h, b, c);
 	h_begin(h, b, c);
 	m_ct_state(&h->rb, CT_INVALID);
 	h_end(h, NF_DROP, "ct state invalid");
+	h_limit_rule(h, b, c, true);
 	h_dispatch(h, b, c, vmap_id);
 }
 
 static void chain_egress_shard(struct hrb *h, struct batch *b, const char *c)
 {
 	h->ifkey = NFT_META_IIFNAME;
+	h->dir = NF_DIR_EGRESS;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
 	h_allow(h, b, c, false, S_DYN4, S_DYN6);
@@ -471,6 +602,7 @@ static void chain_ingress(struct hrb *h, struct batch *b, uint32_t vmap_id)
 	static const char c[] = "ingress";
 
 	h->ifkey = NFT_META_OIFNAME;
+	h->dir = NF_DIR_INGRESS;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_guard(h, b, c);
 	h_begin(h, b, c);
@@ -490,6 +622,7 @@ static void chain_ingress(struct hrb *h, struct batch *b, uint32_t vmap_id)
 static void chain_ingress_shard(struct hrb *h, struct batch *b, const char *c)
 {
 	h->ifkey = NFT_META_OIFNAME;
+	h->dir = NF_DIR_INGRESS;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, true, S_IN4, S_IN6);
 	h_begin(h, b, c);
@@ -503,6 +636,7 @@ static void chain_host_in(struct hrb *h, struct batch *b, uint32_t vmap_id)
 	uint8_t hl = 255;
 
 	h->ifkey = NFT_META_IIFNAME;
+	h->dir = NF_DIR_HOST;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_guard(h, b, c);
 	/* Neighbour discovery, ahead of anti-spoofing (link-local traffic): solicitations and
@@ -531,6 +665,7 @@ static void chain_host_in(struct hrb *h, struct batch *b, uint32_t vmap_id)
 static void chain_host_in_shard(struct hrb *h, struct batch *b, const char *c)
 {
 	h->ifkey = NFT_META_IIFNAME;
+	h->dir = NF_DIR_HOST;
 	add_chain(b, c, -1, 0, NULL, 0);
 	h_allow(h, b, c, false, S_EG4, S_EG6);
 	h_allow(h, b, c, false, S_DYN4, S_DYN6);
@@ -605,11 +740,21 @@ void add_skeleton(struct batch *b)
 	memset(id, 0, sizeof(id));
 	add_table(b, NFT_MSG_NEWTABLE, NLM_F_CREATE);
 	for (int i = 0; i < S_N; i++)
-		for (unsigned k = 0; k < (SHARDED(i) ? SHARDS : 1); k++)
+		for (unsigned k = 0; k < (SHARDED(i) ? SHARDS : 1) && !LEGACY(i); k++)
 			id[i][k] = host_set(b, (enum hset)i, k);
 	add_hostnet_sets(b, &hn, true, false, NULL, NULL);
 	h.id_hostnet4 = hn.id_hostnet4;
 	h.id_hostnet6 = hn.id_hostnet6;
+
+	/* the chains blocking rules go to, first: every rule after may name them */
+	for (int d = 0; d < NF_DIR_N; d++) {
+		chain_blk(&h, b, d, NF_DROP);
+		if (d != NF_DIR_INGRESS) {
+			chain_blk(&h, b, d, H_RST);
+			chain_blk(&h, b, d, H_ICMPX);
+		}
+	}
+	chain_limits(&h, b);
 
 	/* the shards' chains first: the maps that name them come next, the rules after */
 	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
@@ -713,7 +858,7 @@ int add_dyn_upgrade(struct mnl_socket *nl, struct batch *b, struct nf_error *err
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct eg6_handles *eh = calloc(1, sizeof(*eh));
 	uint32_t(*id)[SHARDS] = calloc(S_N, sizeof(*id));
-	struct hrb h = { .id = id };
+	struct hrb h = { .id = id, .legacy = true };
 	struct nlmsghdr *nlh;
 	int r = 0;
 

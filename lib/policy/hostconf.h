@@ -55,8 +55,8 @@ struct hostconf {
 	char **allow_policies;
 	size_t n_allow_policies;
 	bool allow_rules, allow_dns, allow_seccomp_off; /* default true */
+	bool allow_limits; /* io.netfence.rate, quota (and bandwidth) in annotations; default true */
 	bool allow_net_admin; /* keep CAP_NET_ADMIN/CAP_NET_RAW (wrapper, precreate); default false */
-	bool allow_limits;    /* io.netfence.rate, quota, bandwidth; default true */
 	char *state_dir;      /* default /run/netfence */
 	char *selinux_packet_type; /* type of derived packet contexts; default netfence_packet_t */
 	bool teardown_wait;	   /* "teardown": "wait": poststop returns only when all is gone;

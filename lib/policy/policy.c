@@ -31,13 +31,85 @@ enum {
 	K_SELINUX,
 	K_DNS_NAMES,
 	K_BANDWIDTH,
+	K_RATE,
+	K_QUOTA,
 	K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
 	"io.netfence.policy",  "io.netfence.egress",	"io.netfence.ingress",
 	"io.netfence.dns",     "io.netfence.ipv6",	"io.netfence.seccomp",
 	"io.netfence.selinux", "io.netfence.dns-names", "io.netfence.bandwidth",
+	"io.netfence.rate",    "io.netfence.quota",
 };
+
+/* Limits of our own: a rate the kernel's limit takes (burst = rate, u32) and a quota below
+ * 2^63 bytes. */
+#define RATE_MAX 1000000u
+#define QUOTA_MAX (1ull << 60)
+
+int policy_parse_rate(const char *v, uint64_t *ret_rate, uint64_t *ret_unit, struct nf_error *err)
+{
+	const char *key = key_names[K_RATE];
+	unsigned long long n;
+	char q[80], *end;
+
+	if (!v[0] || v[0] < '0' || v[0] > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || n == 0 || n > RATE_MAX || end[0] != '/' || !end[1] || end[2])
+		goto bad;
+	if (end[1] != 's' && end[1] != 'm')
+		goto bad;
+	*ret_rate = n;
+	*ret_unit = end[1] == 's' ? 1 : 60;
+	return 0;
+bad:
+	return nf_input_err(err,
+			    "%s: \"%s\" is not a rate of new connections (1 to %u per second "
+			    "or minute: \"100/s\", \"600/m\")",
+			    key, nf_quote(v, q, sizeof(q)), RATE_MAX);
+}
+
+int policy_parse_quota(const char *v, uint64_t *ret, struct nf_error *err)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "B", 1 },
+		{ "KB", 1000ull },
+		{ "MB", 1000000ull },
+		{ "GB", 1000000000ull },
+		{ "TB", 1000000000000ull },
+		{ "KiB", 1ull << 10 },
+		{ "MiB", 1ull << 20 },
+		{ "GiB", 1ull << 30 },
+		{ "TiB", 1ull << 40 },
+	};
+	const char *key = key_names[K_QUOTA];
+	unsigned long long n;
+	char q[80], *end;
+
+	if (!v[0] || v[0] < '0' || v[0] > '9')
+		goto bad;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || n == 0)
+		goto bad;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+		if (strcmp(end, units[i].suffix) == 0) {
+			if (n > QUOTA_MAX / units[i].mult)
+				goto bad;
+			*ret = n * units[i].mult;
+			return 0;
+		}
+bad:
+	return nf_input_err(err,
+			    "%s: \"%s\" is not a byte count (a whole number of B, KB, MB, GB, TB, "
+			    "KiB, MiB, GiB or TiB, at most 1 EiB: \"500MB\", \"2GiB\")",
+			    key, nf_quote(v, q, sizeof(q)));
+}
 
 void policy_free(struct nf_policy *p)
 {
@@ -511,6 +583,25 @@ int policy_resolve(const struct spec_kv *annotations, size_t n, const struct hos
 	if (!hc->allow_limits && val[K_BANDWIDTH])
 		return nf_input_err(err, "%s: the host configuration does not allow it",
 				    key_names[K_BANDWIDTH]);
+	for (int k = K_RATE; k <= K_QUOTA; k++)
+		if (!hc->allow_limits && val[k])
+			return nf_input_err(err,
+					    "%s: the host configuration does not allow limits "
+					    "in annotations (allow.limits)",
+					    key_names[k]);
+	if (val[K_RATE]) {
+		r = policy_parse_rate(val[K_RATE], &p->rate, &p->rate_unit, err);
+		if (r < 0)
+			return r;
+	}
+	if (val[K_QUOTA]) {
+		r = policy_parse_quota(val[K_QUOTA], &p->quota, err);
+		if (r < 0)
+			return r;
+	}
+	if (p->base == NF_BASE_NONE && (p->rate || p->quota))
+		return nf_input_err(err, "%s: no network to limit with policy \"none\"",
+				    key_names[p->rate ? K_RATE : K_QUOTA]);
 
 	/* ipv6 first: rules and resolvers are checked against it */
 	if (val[K_IPV6]) {
@@ -676,10 +767,15 @@ int policy_fingerprint(const struct nf_policy *p, char out[17])
 		for (size_t i = 0; i < p->n_dns_names; i++)
 			fp_add(&f, p->dns_names[i]);
 	}
-	/* only when set, so that digests without it stay what they were */
+	/* only when set, so that digests without them stay what they were */
 	if (p->bw_egress || p->bw_ingress) {
 		snprintf(buf, sizeof(buf), "bandwidth %llu %llu", (unsigned long long)p->bw_egress,
 			 (unsigned long long)p->bw_ingress);
+		fp_add(&f, buf);
+	}
+	if (p->rate || p->quota) {
+		snprintf(buf, sizeof(buf), "limits %llu/%llu %llu", (unsigned long long)p->rate,
+			 (unsigned long long)p->rate_unit, (unsigned long long)p->quota);
 		fp_add(&f, buf);
 	}
 	snprintf(out, 17, "%016llx", (unsigned long long)f);

@@ -45,10 +45,20 @@ struct nf_policy {
 	/* io.netfence.bandwidth, bits per second, 0: unlimited. Shaped on the host end of the
 	 * veth (wire mode only: set-up refuses it in overlay mode). */
 	uint64_t bw_egress, bw_ingress;
+	/* io.netfence.rate (SPEC section 11): new outbound connections per rate_unit seconds (1 or
+	 * 60); 0: unlimited */
+	uint64_t rate, rate_unit;
+	/* io.netfence.quota: egress bytes over the container's life; 0: unlimited */
+	uint64_t quota;
 };
 
 #define NF_BANDWIDTH_MIN 8000ULL	/* 8kbit */
 #define NF_BANDWIDTH_MAX 10000000000ULL /* 10gbit */
+
+/* The values of io.netfence.rate ("100/s", "600/m") and io.netfence.quota ("500MB", "2GiB":
+ * B, KB, MB, GB, TB decimal, KiB, MiB, GiB, TiB binary). Errors name the key and the token. */
+int policy_parse_rate(const char *v, uint64_t *ret_rate, uint64_t *ret_unit, struct nf_error *err);
+int policy_parse_quota(const char *v, uint64_t *ret, struct nf_error *err);
 
 /* Resolve the policy of a container from its annotations. *ret = NULL (and 0) when the
  * container is left alone (no io.netfence.* key and no default_policy). Validates every key

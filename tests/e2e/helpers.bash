@@ -10,6 +10,8 @@ NF_BIN=${NF_BIN:-$NF_ROOT/build/netfence}
 NF_TEST_BIN=${NF_TEST_BIN:-$NF_ROOT/build/test/netfence}
 # the netfence before the learned sets (make build/old/netfence), for learn.bats's upgrade test
 NF_OLD_BIN=${NF_OLD_BIN:-$NF_ROOT/build/old/netfence}
+# the netfence before the counters by direction (make build/prev/netfence), for limits.bats
+NF_PREV_BIN=${NF_PREV_BIN:-$NF_ROOT/build/prev/netfence}
 NF_PROBE=${NF_PROBE:-$NF_ROOT/build/probe}
 
 # Addresses of the world (documentation ranges; private and metadata addresses live on WORLD's

@@ -92,16 +92,16 @@ PY
 	ip -n "$NF_HOST" link add nf0123456789ab type veth peer name nforphanpeer
 	shard=$(host_shard nf0123456789ab)
 	ip netns exec "$NF_HOST" nft -f - <<-EOF
-		add counter inet netfence acc_0123456789ab
-		add counter inet netfence blk_0123456789ab
+		add counter inet netfence ae_0123456789ab
+		add counter inet netfence be_0123456789ab
 		add element inet netfence ifaces { "nf0123456789ab" }
 		add element inet netfence own4 { "nf0123456789ab" . 10.213.200.0 }
 		add element inet netfence eg4_$shard { "nf0123456789ab" . 192.0.2.0/24 . tcp . 443 }
-		add element inet netfence acc { "nf0123456789ab" : "acc_0123456789ab" }
-		add element inet netfence blk { "nf0123456789ab" : "blk_0123456789ab" }
+		add element inet netfence ae { "nf0123456789ab" : "ae_0123456789ab" }
+		add element inet netfence be { "nf0123456789ab" : "be_0123456789ab" }
 	EOF
 	# and a counter object alone (a set-up's batch makes both or neither; gc finds either)
-	ip netns exec "$NF_HOST" nft add counter inet netfence acc_0123456789ac
+	ip netns exec "$NF_HOST" nft add counter inet netfence ae_0123456789ac
 	mkdir -p "$NF_TMP/state/leases"
 	echo ghost >"$NF_TMP/state/leases/10.213.200.0"
 	run nf_netfence gc
@@ -271,7 +271,7 @@ PY
 	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
 	[ "${#hex}" -eq 12 ]
 	run ip netns exec "$NF_HOST" nft list table inet netfence
-	[[ $output == *"acc_$hex"* ]]
+	[[ $output == *"ae_$hex"* ]]
 	nf_stop "$id"
 	# no waiting: the rules are gone and status no longer lists the container
 	run ip netns exec "$NF_HOST" nft list table inet netfence

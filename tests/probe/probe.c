@@ -83,6 +83,8 @@ static void usage(void)
 		"usage: probe [-s SRC] connect tcp ADDR PORT [timeout_ms]\n"
 		"       probe [-s SRC] udp ADDR PORT [timeout_ms]\n"
 		"       probe flood udp ADDR PORT PPS SECONDS\n"
+		"       probe connburst ADDR PORT N [timeout_ms]\n"
+		"       probe send ADDR PORT BYTES [stall_ms]   (to an echo server)\n"
 		"       probe [-s SRC] dns SERVER NAME [timeout_ms] [--type A|AAAA|TXT|N] "
 		"[--tcp|--udp]\n"
 		"                 [--edns SIZE] [--port N]\n"
@@ -232,6 +234,116 @@ static int cmd_connect(const char *addr, const char *port_s, const char *timeout
 			return report("blocked", e, start);
 		return report("open", 0, start);
 	}
+}
+
+/* connburst ADDR PORT N [timeout_ms]: N TCP connects started at once; prints how many opened,
+ * were refused (and when the last refusal came) or timed out. */
+static int cmd_connburst(const char *addr, const char *port_s, const char *n_s,
+			 const char *timeout_s)
+{
+	struct pollfd pfd[1000];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long port, n, timeout = 3000, start, blocked_max = 0;
+	int open_n = 0, blocked = 0, left;
+
+	if (parse_num(port_s, 1, 65535, &port) || parse_num(n_s, 1, 1000, &n) ||
+	    (timeout_s && parse_num(timeout_s, 1, 600000, &timeout)))
+		usage();
+	make_addr(addr, port, &ss, &len);
+	start = now_ms();
+	for (long i = 0; i < n; i++) {
+		pfd[i].fd = client_socket(ss.ss_family, SOCK_STREAM);
+		pfd[i].events = POLLOUT;
+		if (pfd[i].fd < 0 ||
+		    (connect(pfd[i].fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)) {
+			blocked++;
+			blocked_max = now_ms() - start;
+			if (pfd[i].fd >= 0)
+				close(pfd[i].fd);
+			pfd[i].fd = -1;
+		}
+	}
+	left = (int)n - blocked;
+	while (left > 0 && now_ms() - start < timeout) {
+		if (poll(pfd, (nfds_t)n, (int)(timeout - (now_ms() - start))) <= 0)
+			continue;
+		for (long i = 0; i < n; i++) {
+			int e = 0;
+			socklen_t elen = sizeof(e);
+
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &e, &elen) < 0)
+				e = errno;
+			if (e) {
+				blocked++;
+				blocked_max = now_ms() - start;
+			} else {
+				open_n++;
+			}
+			close(pfd[i].fd);
+			pfd[i].fd = -1;
+			left--;
+		}
+	}
+	printf("open %d blocked %d timeout %d blocked_max %ldms\n", open_n, blocked, left,
+	       blocked_max);
+	return 0;
+}
+
+/* send ADDR PORT BYTES [stall_ms]: BYTES to an echo server, reading the echo back; stops when
+ * all came back or nothing moved for stall_ms (default 1000). */
+static int cmd_send(const char *addr, const char *port_s, const char *bytes_s, const char *stall_s)
+{
+	static uint8_t buf[65536];
+	struct sockaddr_storage ss;
+	socklen_t len;
+	long port, bytes, stall = 1000, last;
+	long sent = 0, echoed = 0;
+	int fd;
+
+	if (parse_num(port_s, 1, 65535, &port) || parse_num(bytes_s, 1, 1L << 30, &bytes) ||
+	    (stall_s && parse_num(stall_s, 1, 600000, &stall)))
+		usage();
+	make_addr(addr, port, &ss, &len);
+	fd = client_socket(ss.ss_family, SOCK_STREAM);
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS))
+		return report("blocked", errno, now_ms());
+	last = now_ms();
+	memset(buf, 'x', sizeof(buf));
+	while (echoed < bytes && now_ms() - last < stall) {
+		struct pollfd p = { .fd = fd, .events = POLLIN | (sent < bytes ? POLLOUT : 0) };
+		ssize_t r;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		if (p.revents & POLLOUT) {
+			size_t want = (size_t)(bytes - sent) < sizeof(buf) ? (size_t)(bytes - sent)
+									   : sizeof(buf);
+
+			r = send(fd, buf, want, MSG_DONTWAIT);
+			if (r > 0) {
+				sent += r;
+				last = now_ms();
+			} else if (r < 0 && errno != EAGAIN) {
+				break;
+			}
+		}
+		if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+			r = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+			if (r > 0) {
+				echoed += r;
+				last = now_ms();
+			} else if (r == 0 || errno != EAGAIN) {
+				break;
+			}
+			memset(buf, 'x', sizeof(buf));
+		}
+	}
+	printf("sent %ld echoed %ld\n", sent, echoed);
+	close(fd);
+	return echoed == bytes ? 0 : 1;
 }
 
 /* Send one datagram on a connected UDP socket and wait for any reply. */
@@ -2394,6 +2506,10 @@ int main(int argc, char **argv)
 		usage();
 	if (!strcmp(argv[0], "connect") && (argc == 4 || argc == 5) && !strcmp(argv[1], "tcp"))
 		return cmd_connect(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(argv[0], "connburst") && (argc == 4 || argc == 5))
+		return cmd_connburst(argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (!strcmp(argv[0], "send") && (argc == 4 || argc == 5))
+		return cmd_send(argv[1], argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	if (!strcmp(argv[0], "udp") && (argc == 3 || argc == 4))
 		return cmd_udp(argv[1], argv[2], argc == 4 ? argv[3] : NULL);
 	if (!strcmp(argv[0], "dns") && argc >= 3)

@@ -186,9 +186,9 @@ static void test_host_two_fences(void **state)
 	rs = ruleset(-1);
 	/* shared chains; the containers are elements and counter objects */
 	assert_contains(rs, "set ifaces {");
-	assert_contains(rs, "\"nf" HEX_A "\" : \"acc_" HEX_A "\"");
-	assert_contains(rs, "\"nf" HEX_B "\" : \"blk_" HEX_B "\"");
-	assert_contains(rs, "counter acc_" HEX_A " {");
+	assert_contains(rs, "\"nf" HEX_A "\" : \"ae_" HEX_A "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"be_" HEX_B "\"");
+	assert_contains(rs, "counter ae_" HEX_A " {");
 	assert_contains(rs, "iifname \"nf*\" jump egress");
 	assert_contains(rs, "oifname \"nf*\" jump ingress");
 	assert_contains(rs, "iifname \"nf*\" jump host_in");
@@ -206,24 +206,22 @@ static void test_host_two_fences(void **state)
 	assert_contains(rs, "\"nf" HEX_B "\" . fd00:88::11");
 	assert_contains(rs, "\"nf" HEX_B "\" . fe80::2");
 	assert_lacks(rs, "\"nf" HEX_A "\" . fe80::2");
-	assert_contains(rs, "iifname . ip saddr != @own4 counter name iifname map @blk drop");
-	assert_contains(rs, "iifname . ip6 saddr != @own6 counter name iifname map @blk drop");
+	assert_contains(rs, "iifname . ip saddr != @own4 goto blk_e_drop");
+	assert_contains(rs, "iifname . ip6 saddr != @own6 goto blk_e_drop");
 	assert_contains(rs, "ct state related iifname . ct original ip saddr @own4 counter name "
-			    "iifname map @acc return");
+			    "iifname map @ae return");
 	assert_contains(rs, "iifname . ip daddr . meta l4proto @deny4_");
 	assert_contains(rs, "jhash iifname mod 256 seed 0x6e66 vmap @egress_shards");
 	assert_contains(rs, "jhash oifname mod 256 seed 0x6e66 vmap @ingress_shards");
 	assert_contains(rs, "jhash iifname mod 256 seed 0x6e66 vmap @host_in_shards");
-	assert_contains(rs,
-			"iifname != @inet_ifaces counter name iifname map @blk reject with icmpx "
-			"admin-prohibited");
+	assert_contains(rs, "iifname != @inet_ifaces goto blk_e_icmpx");
 	assert_contains(rs, "oifname . ip saddr . meta l4proto . th dport @in4_");
 	/* neighbour discovery from the container: NS/NA from its own addresses, nothing else */
 	assert_contains(rs, "ip6 hoplimit 255 icmpv6 type 135-136 iifname . ip6 saddr @nd6 counter "
-			    "name iifname map @acc return");
-	assert_contains(rs, "icmpv6 type 133-137 counter name iifname map @blk drop");
+			    "name iifname map @ah return");
+	assert_contains(rs, "icmpv6 type 133-137 goto blk_h_drop");
 	assert_lacks(rs, "ip6 hoplimit 255 icmpv6 type 133-137");
-	assert_contains(rs, "oifname @ifaces6 icmpv6 type 135-136 counter name oifname map @acc "
+	assert_contains(rs, "oifname @ifaces6 icmpv6 type 135-136 counter name oifname map @ai "
 			    "return");
 	assert_contains(rs, "iifname != @ifaces counter packets 0 bytes 0 drop");
 	assert_contains(rs, "oifname != @ifaces counter packets 0 bytes 0 drop");
@@ -233,14 +231,14 @@ static void test_host_two_fences(void **state)
 	assert_list(both, 2);
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
-	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
+	assert_int_equal(nft_sum(c.acc_pkts) + nft_sum(c.blk_pkts), 0);
 
 	/* Removing one leaves the other whole; a second remove has nothing to do. */
 	assert_int_equal(nft_host_remove(&a, &err), 0);
 	rs = ruleset(-1);
 	assert_lacks(rs, HEX_A);
 	assert_lacks(rs, "10.88.0.10");
-	assert_contains(rs, "\"nf" HEX_B "\" : \"acc_" HEX_B "\"");
+	assert_contains(rs, "\"nf" HEX_B "\" : \"ae_" HEX_B "\"");
 	assert_contains(rs, "\"nf" HEX_B "\" . 10.88.0.11");
 	assert_contains(rs, "\"nf" HEX_B "\" . 2001:db8::/32");
 	free(rs);
@@ -249,7 +247,9 @@ static void test_host_two_fences(void **state)
 	/* counters of chains that are gone read as zero */
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
-	assert_int_equal(c.accepted_pkts + c.blocked_pkts + c.accepted_bytes + c.blocked_bytes, 0);
+	assert_int_equal(nft_sum(c.acc_pkts) + nft_sum(c.blk_pkts) + nft_sum(c.acc_bytes) +
+				 nft_sum(c.blk_bytes),
+			 0);
 
 	/* The remaining fence applies again after its removal. */
 	assert_int_equal(nft_host_remove(&b, &err), 0);
@@ -406,7 +406,7 @@ static void test_ns_apply_remove(void **state)
 		rs, "chain output {\n\t\ttype filter hook output priority filter; policy drop;");
 	assert_contains(rs, "oifname \"lo\" accept");
 	assert_contains(rs, "ip daddr . meta l4proto . th dport @eg4 counter");
-	assert_contains(rs, "meta nfproto ipv6 meta l4proto tcp counter packets 0 bytes 0 reject");
+	assert_contains(rs, "meta nfproto ipv6 meta l4proto tcp goto blk_e_rst");
 	assert_contains(rs, "192.0.2.0/24 . tcp . 443");
 	assert_contains(rs, "203.0.113.0/24 . tcp . 8080");
 	free(rs);
@@ -423,7 +423,7 @@ static void test_ns_apply_remove(void **state)
 	rs = ruleset(ctr_fd);
 	assert_lacks(rs, "192.0.2.0/24 . tcp . 443");
 	assert_contains(rs, "icmpv6 type 133-137 counter");
-	assert_contains(rs, "ip daddr . meta l4proto @deny4 counter packets 0 bytes 0 reject");
+	assert_contains(rs, "ip daddr . meta l4proto @deny4 goto blk_e_icmpx");
 	free(rs);
 
 	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
@@ -531,7 +531,7 @@ static void test_ns_overlay_netdev(void **state)
 	free(rs);
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
-	assert_int_equal(c.blocked_pkts, 0);
+	assert_int_equal(nft_sum(c.blk_pkts), 0);
 
 	/* learned sets in both tables, looked up after eg4/eg6; overlay mode: no host side */
 	{
@@ -603,7 +603,7 @@ static void test_ns_overlay_netdev(void **state)
 	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
 	memset(&c, 0xff, sizeof(c));
 	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
-	assert_int_equal(c.accepted_pkts + c.blocked_pkts, 0);
+	assert_int_equal(nft_sum(c.acc_pkts) + nft_sum(c.blk_pkts), 0);
 	ip_in(ctr_fd, del);
 	fence_clear(&f);
 }
@@ -635,10 +635,8 @@ static void test_hostnet_sync(void **state)
 	assert_true(nft_host_apply(&f, &err) >= 0);
 	rs = ruleset(-1);
 	assert_contains(rs, "set hostnet4 {");
-	assert_contains(rs,
-			"ip daddr . meta l4proto @hostnet4 meta l4proto tcp counter name iifname "
-			"map @blk reject with tcp reset");
-	assert_contains(rs, "ip6 daddr . meta l4proto @hostnet6 counter");
+	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 meta l4proto tcp goto blk_e_rst");
+	assert_contains(rs, "ip6 daddr . meta l4proto @hostnet6 goto blk_e_icmpx");
 	free(rs);
 	assert_int_equal(nft_hostnet_sync(-1, &f.hostnet4, &f.hostnet6, &err), 0);
 	rs = ruleset(-1);
@@ -675,7 +673,7 @@ static void test_hostnet_sync(void **state)
 	f.n_devs = 1;
 	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
 	rs = ruleset(ctr_fd);
-	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 counter packets 0 bytes 0 reject");
+	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 goto blk_e_icmpx");
 	assert_contains(strstr(rs, "table netdev netfence"), "198.51.100.0/24 . 0-255");
 	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 counter packets 0 bytes 0 drop");
 	free(rs);
@@ -714,6 +712,90 @@ static void test_foreign_forward_drop(void **state)
 	free(v[0]);
 	free(v);
 	assert_int_equal(system("nft delete table ip filt"), 0);
+}
+
+/* Issue 12: counters by direction, the log chains, io.netfence.rate and io.netfence.quota
+ * (host table in wire mode, the namespace's table in overlay mode); nothing left after. */
+static void test_limits(void **state)
+{
+	struct nf_rule eg[] = { mk("192.0.2.0", 24, NF_PROTO_TCP, 443, 443) };
+	static const char *const only_a[] = { HEX_A };
+	struct nft_fence f, g;
+	struct nft_counters c;
+	struct nf_error err = { 0 };
+	char *rs;
+
+	fence_init(&f, HEX_A, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	f.rate = 10;
+	f.rate_unit = 1;
+	f.quota = 1000000;
+	assert_true(nft_host_apply(&f, &err) >= 0);
+	rs = ruleset(-1);
+	assert_contains(rs, "counter ae_" HEX_A " {");
+	assert_contains(rs, "counter bh_" HEX_A " {");
+	assert_contains(rs, "counter rr_" HEX_A " {");
+	assert_contains(rs, "limit logl_" HEX_A " {\n\t\trate 20/second burst 20 packets");
+	assert_contains(rs, "limit rl_" HEX_A " {\n\t\trate over 10/second burst 10 packets");
+	assert_contains(rs, "quota qo_" HEX_A " {\n\t\tover 1000000 bytes");
+	assert_contains(rs, "\"nf" HEX_A "\" : \"qo_" HEX_A "\"");
+	/* every blocked packet goes through a log rule that changes no verdict */
+	assert_contains(rs,
+			"chain blk_e_rst {\n\t\tlimit name iifname map @logl log prefix \"nf "
+			"e\" group 28262\n\t\tcounter name iifname map @be reject with tcp reset");
+	assert_contains(rs, "chain blk_i_drop {\n\t\tlimit name oifname map @logl log prefix \"nf "
+			    "i\" group 28262\n\t\tcounter name oifname map @bi drop");
+	assert_contains(rs, "chain blk_h_icmpx {\n\t\tlimit name iifname map @logl log prefix \"nf "
+			    "h\" group 28262");
+	assert_contains(rs, "log prefix \"nf r\" group 28262");
+	assert_contains(rs, "log prefix \"nf q\" group 28262");
+	assert_contains(rs, "quota name iifname map @qo goto quota_over");
+	assert_contains(rs, "ct state new limit name iifname map @rl goto rate_over");
+	assert_contains(
+		rs, "tcp flags syn / syn,ack counter name iifname map @be reject with tcp reset");
+	/* no log rule on a path that accepts */
+	assert_lacks(rs, "map @ae log");
+	free(rs);
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_host_counters(HEX_A, &c, &err), 0);
+	assert_int_equal(c.quota_allowed, 1000000);
+	assert_int_equal(c.quota_used + c.rate_refused + nft_sum(c.acc_pkts), 0);
+	assert_list(only_a, 1);
+	assert_int_equal(nft_host_remove(&f, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	free(rs);
+	assert_list(NULL, 0);
+	/* gc's way (by interface name) finds the objects too */
+	assert_true(nft_host_apply(&f, &err) >= 0);
+	f.by_ifname = true;
+	assert_int_equal(nft_host_remove(&f, &err), 0);
+	rs = ruleset(-1);
+	assert_lacks(rs, HEX_A);
+	free(rs);
+
+	/* overlay mode: the namespace's table holds them, the log prefix names the container */
+	fence_init(&g, HEX_B, NF_BASE_RESTRICTED, false, eg, ARRAY_SIZE(eg), NULL, 0);
+	g.ifname[0] = '\0';
+	g.rate = 600;
+	g.rate_unit = 60;
+	g.quota = 2147483648ull;
+	assert_int_equal(nft_ns_apply(ctr_fd, &g, &err), 0);
+	rs = ruleset(ctr_fd);
+	assert_contains(rs, "limit rl {\n\t\trate over 600/minute burst 600 packets");
+	assert_contains(rs, "quota qo {\n\t\tover 2048 mbytes");
+	assert_contains(rs, "quota name \"qo\" goto quota_over");
+	assert_contains(rs, "ct state new limit name \"rl\" goto rate_over");
+	assert_contains(rs, "log prefix \"nf r " HEX_B "\" group 28262");
+	assert_contains(rs, "log prefix \"nf e " HEX_B "\" group 28262");
+	assert_contains(rs, "log prefix \"nf i " HEX_B "\" group 28262");
+	free(rs);
+	memset(&c, 0xff, sizeof(c));
+	assert_int_equal(nft_ns_counters(ctr_fd, &c, &err), 0);
+	assert_int_equal(c.quota_allowed, 2147483648ull);
+	assert_int_equal(c.rate_refused, 0);
+	assert_int_equal(nft_ns_remove(ctr_fd, &err), 0);
+	fence_clear(&f);
+	fence_clear(&g);
 }
 
 static int setup(void **state)
@@ -827,6 +909,11 @@ static void scan_batch(const struct nft_fence *f, struct batch_seen *seen)
 
 			assert_non_null(o);
 			assert_int_equal(nftnl_obj_nlmsg_parse(nlh, o), 0);
+			if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_LIMIT) {
+				/* the namespace's log limit (issue 12) */
+				nftnl_obj_free(o);
+				continue;
+			}
 			assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE), NFT_OBJECT_SECMARK);
 			assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), NF_TABLE);
 			assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), NFT_SECMARK_NAME);
@@ -1351,6 +1438,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_forward_drop),
 		cmocka_unit_test(test_learn),
 		cmocka_unit_test(test_ns_dns_redirect),
+		cmocka_unit_test(test_limits),
 	};
 
 	int r;

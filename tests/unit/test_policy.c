@@ -566,6 +566,79 @@ static void test_allow(void **state)
 	hostconf_free(hc);
 }
 
+/* io.netfence.rate and io.netfence.quota (SPEC section 11), and allow.limits */
+static void test_rate_quota(void **state)
+{
+	static const char *const bad_rate[] = { "",	"0/s", "10",	"10/h",	     "10/ss",
+						"-1/s", "x/s", "1.5/s", "2000000/s", " 10/s" };
+	static const char *const bad_quota[] = { "",	  "0MB",   "500", "500mb",	   "5 MB",
+						 "1.5GB", "2GiBs", "-1B", "99999999999TiB" };
+	struct hostconf *hc = hc_new("{}");
+	struct nf_policy *p;
+	uint64_t a, b;
+	struct nf_error err;
+
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.rate", "100/s",
+				 "io.netfence.quota", "500MB", NULL));
+	assert_int_equal(p->rate, 100);
+	assert_int_equal(p->rate_unit, 1);
+	assert_int_equal(p->quota, 500000000ull);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "internet", "io.netfence.rate", "600/m",
+				 "io.netfence.quota", "2GiB", NULL));
+	assert_int_equal(p->rate, 600);
+	assert_int_equal(p->rate_unit, 60);
+	assert_int_equal(p->quota, 2ull << 30);
+	policy_free(p);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	assert_int_equal(p->rate + p->quota, 0);
+	policy_free(p);
+	assert_int_equal(policy_parse_quota("1KiB", &a, &err), 0);
+	assert_int_equal(a, 1024);
+	assert_int_equal(policy_parse_quota("3KB", &a, &err), 0);
+	assert_int_equal(a, 3000);
+	assert_int_equal(policy_parse_quota("7B", &a, &err), 0);
+	assert_int_equal(a, 7);
+	assert_int_equal(policy_parse_quota("1TB", &a, &err), 0);
+	assert_int_equal(a, 1000000000000ull);
+	assert_int_equal(policy_parse_rate("1/m", &a, &b, &err), 0);
+	assert_int_equal(a * 1000 + b, 1060);
+	for (size_t i = 0; i < sizeof(bad_rate) / sizeof(*bad_rate); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"%s\" is not a rate", bad_rate[i]);
+		expect_err(hc,
+			   ann_of("io.netfence.policy", "restricted", "io.netfence.rate",
+				  bad_rate[i], NULL),
+			   "io.netfence.rate: ", want);
+	}
+	for (size_t i = 0; i < sizeof(bad_quota) / sizeof(*bad_quota); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\"%s\" is not a byte count", bad_quota[i]);
+		expect_err(hc,
+			   ann_of("io.netfence.policy", "restricted", "io.netfence.quota",
+				  bad_quota[i], NULL),
+			   "io.netfence.quota: ", want);
+	}
+	expect_err(hc, ann_of("io.netfence.policy", "none", "io.netfence.rate", "1/s", NULL),
+		   "io.netfence.rate: no network to limit", NULL);
+	hostconf_free(hc);
+
+	hc = hc_new("{\"allow\": {\"limits\": false}}");
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.quota", "1MB", NULL),
+		   "io.netfence.quota: the host configuration does not allow limits", NULL);
+	expect_err(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.rate", "1/s", NULL),
+		   "io.netfence.rate: the host configuration does not allow limits", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", NULL));
+	policy_free(p);
+	hostconf_free(hc);
+	hc = NULL;
+	assert_true(hostconf_parse("{\"allow\": {\"limits\": 1}}", 24, resolv, &hc, &err) < 0);
+	assert_non_null(strstr(err.msg, "allow.limits"));
+	hostconf_free(hc);
+}
+
 static void test_hostnames(void **state)
 {
 	/* static resolution at set-up, as before live DNS names */
@@ -1009,21 +1082,14 @@ static void test_bandwidth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_untouched),
-		cmocka_unit_test(test_default_policy),
-		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_builtins),
-		cmocka_unit_test(test_values),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_inline),
-		cmocka_unit_test(test_profiles),
-		cmocka_unit_test(test_allow),
-		cmocka_unit_test(test_hostnames),
-		cmocka_unit_test(test_too_many_hostnames),
-		cmocka_unit_test(test_dns_names),
-		cmocka_unit_test(test_dns_live),
-		cmocka_unit_test(test_answer_refused),
-		cmocka_unit_test(test_bandwidth),
+		cmocka_unit_test(test_untouched),      cmocka_unit_test(test_default_policy),
+		cmocka_unit_test(test_keys),	       cmocka_unit_test(test_builtins),
+		cmocka_unit_test(test_values),	       cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_rate_quota),     cmocka_unit_test(test_inline),
+		cmocka_unit_test(test_profiles),       cmocka_unit_test(test_allow),
+		cmocka_unit_test(test_hostnames),      cmocka_unit_test(test_too_many_hostnames),
+		cmocka_unit_test(test_dns_names),      cmocka_unit_test(test_dns_live),
+		cmocka_unit_test(test_answer_refused), cmocka_unit_test(test_bandwidth),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
