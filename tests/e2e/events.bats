@@ -17,18 +17,14 @@ teardown() {
 	nf_pod_teardown # the containers, the pods' CNI, then the world
 }
 
-# ev_log_rule ID: the container's table logs its blocked port-22 packets to the NFLOG group,
-# 20 a second (a burst of 20), prefix "nf e <hex>". The tables' own log rules do this for every
-# blocked packet; where they already log to the group, nothing is added.
+# ev_log_rule ID: the container's table logs its blocked packets to the NFLOG group with the
+# prefix "nf e <hex>", rate-limited (docs/RULESET.md, blk_e_* chains): check that it does.
 ev_log_rule() {
 	local id=$1 pid hex
 	pid=$(nf_pid "$id")
 	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
-	if nsenter --net="/proc/$pid/ns/net" nft list chain inet netfence output |
-		grep -q "log prefix \"nf e $hex\" group 28262"; then
-		return 0
-	fi
-	nsenter --net="/proc/$pid/ns/net" nft "insert rule inet netfence output meta l4proto { tcp, udp } th dport 22 limit rate 20/second burst 20 packets log group 28262 prefix \"nf e $hex\""
+	nsenter --net="/proc/$pid/ns/net" nft list table inet netfence |
+		grep -q "log prefix \"nf e $hex\" group 28262"
 }
 
 # ev_lines ID JQ-FILTER: the JSON events of ID that the filter selects, one a line.
@@ -206,10 +202,7 @@ ev_dns_answer() { # ID NAME ADDR
 	nf_bundle in io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
 	nf_start runc "$NF_BUNDLE" "$id"
 	a4=$(nf_addr4 "$id")
-	if ! ip netns exec "$NF_HOST" nft list chain inet netfence ingress |
-		grep -q 'log prefix "nf i" group 28262'; then
-		ip netns exec "$NF_HOST" nft "insert rule inet netfence ingress oifname \"nf*\" tcp dport 5555 log group 28262 prefix \"nf i\""
-	fi
+	ip netns exec "$NF_HOST" nft list table inet netfence | grep -q 'log prefix "nf i" group 28262'
 	nf_not nf_world_connect "$NF_PUB3" "$a4" 5555 300
 	ev_wait 1000 "$id" '.type == "blocked" and .direction == "ingress"'
 	jq -e --arg id "$id" --arg src "$NF_PUB3" --arg dst "$a4" '.container == $id and
