@@ -126,30 +126,21 @@ $(BUILD)/collide: tests/collide/collide.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
-# The netfence of the commit before the learned sets (issue 11), built from this checkout's
-# history, for learn.bats's test of the in-place upgrade of its host table. A checkout without
-# that commit (a shallow clone, a tarball) builds nothing and the test is reported skipped.
-NF_OLD_REV := 87ab22e
-$(BUILD)/old/netfence:
-	@rm -rf $(BUILD)/old-src
-	@if git cat-file -e '$(NF_OLD_REV)^{commit}' 2>/dev/null; then \
-		mkdir -p $(BUILD)/old-src $(dir $@) && \
-		git archive $(NF_OLD_REV) | tar -x -C $(BUILD)/old-src && \
-		$(MAKE) --no-print-directory -C $(BUILD)/old-src build/netfence >/dev/null && \
-		cp $(BUILD)/old-src/build/netfence $@ && rm -rf $(BUILD)/old-src; \
-	else echo "no commit $(NF_OLD_REV) here: learn.bats's upgrade test will be skipped"; fi
-
-# The netfence of the commit before the counters by direction and the log rules (issue 12), for
-# limits.bats's test of a host table of that layout; built like the one above.
-NF_PREV_REV := 3381ef9
-$(BUILD)/prev/netfence:
-	@rm -rf $(BUILD)/prev-src
-	@if git cat-file -e '$(NF_PREV_REV)^{commit}' 2>/dev/null; then \
-		mkdir -p $(BUILD)/prev-src $(dir $@) && \
-		git archive $(NF_PREV_REV) | tar -x -C $(BUILD)/prev-src && \
-		$(MAKE) --no-print-directory -C $(BUILD)/prev-src build/netfence >/dev/null && \
-		cp $(BUILD)/prev-src/build/netfence $@ && rm -rf $(BUILD)/prev-src; \
-	else echo "no commit $(NF_PREV_REV) here: limits.bats's upgrade test will be skipped"; fi
+# Earlier netfences, built from this checkout's history, for the tests of a host table of their
+# layout: old = before the learned sets (issue 11; learn.bats's in-place upgrade), prev = before
+# the counters by direction and the log rules (issue 12; limits.bats). A checkout without the
+# commit (a shallow clone, a tarball) builds nothing and those tests are reported skipped.
+NF_REV_old := 87ab22e
+NF_REV_prev := 3381ef9
+$(BUILD)/old/netfence $(BUILD)/prev/netfence:
+	@d=$(patsubst %/,%,$(dir $@)); rev=$(NF_REV_$(notdir $(patsubst %/,%,$(dir $@)))); \
+	rm -rf $$d-src; \
+	if git cat-file -e "$$rev^{commit}" 2>/dev/null; then \
+		mkdir -p $$d-src $$d && \
+		git archive $$rev | tar -x -C $$d-src && \
+		$(MAKE) --no-print-directory -C $$d-src build/netfence >/dev/null && \
+		cp $$d-src/build/netfence $@ && rm -rf $$d-src; \
+	else echo "no commit $$rev here: the tests of its host table will be skipped"; fi
 
 # Benchmarks (bench/, docs/PERFORMANCE.md): never part of check. bench/deps.sh installs the peers
 # (netavark, CNI plugins) and iperf3 and gnuplot; results, .dat files and plots go to build/bench/.
