@@ -24,9 +24,13 @@ nfb_enter() {
 	exit "$rc"
 }
 
-# Namespaces and the work directory go on exit, whatever happened.
+# Namespaces, the resolvers live-DNS set-ups started (one per state_dir under $W) and the work
+# directory go on exit, whatever happened.
 nfb_cleanup() {
-	local ns
+	local ns pid
+	for pid in $(cat "${W:-/nonexistent}"/*/resolver.pid 2>/dev/null); do
+		kill -9 "$pid" 2>/dev/null || true
+	done
 	for ns in $(ip netns list | awk '{print $1}' | grep -E -- "^nfb-.*-$$\$" || true); do
 		ip netns del "$ns" 2>/dev/null || true
 	done
