@@ -534,21 +534,6 @@ static void name_add(struct name_list *l, const char *name)
 		l->n++;
 }
 
-static int obj_name_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_obj *o = nftnl_obj_alloc();
-
-	if (!o) {
-		((struct name_list *)data)->oom = true;
-		return MNL_CB_OK;
-	}
-	if (nftnl_obj_nlmsg_parse(nlh, o) == 0 &&
-	    strcmp(nftnl_obj_get_str(o, NFTNL_OBJ_TABLE), NF_TABLE) == 0)
-		name_add(data, nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
-	nftnl_obj_free(o);
-	return MNL_CB_OK;
-}
-
 /* An element of the ifaces set: "nf<hex>". */
 static int iface_name_cb(const void *key, uint32_t klen, const void *end, uint32_t elen, void *data)
 {
@@ -560,33 +545,39 @@ static int iface_name_cb(const void *key, uint32_t klen, const void *end, uint32
 	return ((struct name_list *)data)->oom ? -ENOMEM : 0;
 }
 
-static int chain_name_cb(const struct nlmsghdr *nlh, void *data)
+/* What nft_host_list dumps: chains, sets (gc must find what a half-made set-up of the older
+ * layout left) and objects (the shared layout's counters). In all three, attribute 1 is the
+ * table; the name is 3 for a chain, 2 for the others. */
+static const struct {
+	uint16_t type, name_attr;
+	const char *what;
+} listed[] = {
+	{ NFT_MSG_GETCHAIN, NFTA_CHAIN_NAME, "listing nftables chains" },
+	{ NFT_MSG_GETSET, NFTA_SET_NAME, "listing nftables sets" },
+	{ NFT_MSG_GETOBJ, NFTA_OBJ_NAME, "listing nftables objects" },
+};
+
+struct name_dump {
+	struct name_list *l;
+	uint16_t name_attr;
+};
+
+static int named_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct nftnl_chain *c = nftnl_chain_alloc();
+	const struct name_dump *d = data;
+	const char *table = NULL, *name = NULL;
+	const struct nlattr *a;
 
-	if (!c) {
-		((struct name_list *)data)->oom = true;
-		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+			continue;
+		if (mnl_attr_get_type(a) == NFTA_CHAIN_TABLE)
+			table = mnl_attr_get_str(a);
+		else if (mnl_attr_get_type(a) == d->name_attr)
+			name = mnl_attr_get_str(a);
 	}
-	if (nftnl_chain_nlmsg_parse(nlh, c) == 0 &&
-	    strcmp(nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE), NF_TABLE) == 0)
-		name_add(data, nftnl_chain_get_str(c, NFTNL_CHAIN_NAME));
-	nftnl_chain_free(c);
-	return MNL_CB_OK;
-}
-
-static int set_name_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-
-	if (!s) {
-		((struct name_list *)data)->oom = true;
-		return MNL_CB_OK;
-	}
-	if (nftnl_set_nlmsg_parse(nlh, s) == 0 &&
-	    strcmp(nftnl_set_get_str(s, NFTNL_SET_TABLE), NF_TABLE) == 0)
-		name_add(data, nftnl_set_get_str(s, NFTNL_SET_NAME));
-	nftnl_set_free(s);
+	if (table && name && strcmp(table, NF_TABLE) == 0)
+		name_add(d->l, name);
 	return MNL_CB_OK;
 }
 
@@ -602,25 +593,13 @@ int nft_host_list(char ***ret, size_t *n, struct nf_error *err)
 	r = nl_host(&nl, err);
 	if (r >= 0)
 		r = table_exists(nl, &exists, err);
-	if (r >= 0 && exists) {
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, NFPROTO_INET, NLM_F_DUMP,
+	for (size_t i = 0; r >= 0 && exists && i < ARRAY_SIZE(listed); i++) {
+		struct name_dump d = { &l, listed[i].name_attr };
+
+		nlh = nftnl_nlmsg_build_hdr(buf, listed[i].type, NFPROTO_INET, NLM_F_DUMP,
 					    nl_seq_take(1));
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, NF_TABLE);
-		r = dump(nl, nlh, chain_name_cb, &l, "listing nftables chains", err);
-	}
-	if (r >= 0 && exists) {
-		/* Sets too: gc must find what a half-made set-up of the older layout left. */
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_DUMP,
-					    nl_seq_take(1));
-		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
-		r = dump(nl, nlh, set_name_cb, &l, "listing nftables sets", err);
-	}
-	if (r >= 0 && exists) {
-		/* the containers of the shared layout: their counters and interfaces */
-		nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_DUMP,
-					    nl_seq_take(1));
-		mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, NF_TABLE);
-		r = dump(nl, nlh, obj_name_cb, &l, "listing nftables objects", err);
+		r = dump(nl, nlh, named_cb, &d, listed[i].what, err);
 	}
 	if (r >= 0 && exists) {
 		r = set_elems_walk(nl, "ifaces", iface_name_cb, &l, err);
