@@ -18,6 +18,8 @@ pkgs=(
 	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
+	# tests: setup_runtime.bats (patch applies --dry-run's diff; python3's tomllib reads TOML)
+	patch python3
 	# more packages from the caller (bench/deps.sh)
 	"$@"
 )
