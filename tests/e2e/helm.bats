@@ -112,9 +112,15 @@ render() {
 	[ "$status" -eq 0 ]
 }
 
-@test "helm: runtimeClass.create and admissionPolicy.create false leave those objects out" {
+@test "helm: runtimeClass.create, admissionPolicy.create and daemonSet.create false leave those objects out" {
 	render --set runtimeClass.create=false --set admissionPolicy.create=false >"$T/r.yaml"
 	[ "$(grep -c '^kind: ' "$T/r.yaml")" -eq 2 ]
 	grep -qx 'kind: DaemonSet' "$T/r.yaml"
 	grep -qx 'kind: ConfigMap' "$T/r.yaml"
+	# nodes from the Debian package: the cluster-wide objects alone
+	render --set daemonSet.create=false >"$T/r.yaml"
+	[ "$(grep -c '^kind: ' "$T/r.yaml")" -eq 3 ]
+	grep -qx 'kind: RuntimeClass' "$T/r.yaml"
+	! grep -qx 'kind: DaemonSet' "$T/r.yaml"
+	! grep -qx 'kind: ConfigMap' "$T/r.yaml"
 }
