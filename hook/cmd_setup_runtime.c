@@ -101,7 +101,7 @@ static const char *toml_key(const char *s, char *out, size_t cap)
 		if (*s == '"' || *s == '\'') {
 			b = s + 1;
 			e = strchr(b, *s);
-			if (!e)
+			if (!e || memchr(b, '\n', e - b))
 				return NULL;
 			s = e + 1;
 		} else {
@@ -340,8 +340,13 @@ int cmd_setup_runtime(int argc, char **argv)
 	else
 		return usage();
 	for (size_t i = 0; i < n && r >= 0; i++) {
-		_cleanup_close_ int fd = open(ch[i].path, O_RDONLY | O_CLOEXEC);
-		char *want = NULL;
+		_cleanup_close_ int fd = -1;
+		char *want = NULL, real[PATH_MAX];
+
+		/* a symbolic link (a configuration kept elsewhere) stays one: its target is edited */
+		if (realpath(ch[i].path, real))
+			strcpy(ch[i].path, real);
+		fd = open(ch[i].path, O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 && errno != ENOENT)
 			r = nf_sys_err(&err, errno, "opening %s", ch[i].path);

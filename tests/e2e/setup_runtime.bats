@@ -121,6 +121,17 @@ need_tomllib() {
 	cmp "$SR/containerd-2.0-sample.toml" "$T/config.toml"
 }
 
+@test "setup-runtime: containerd: a config.toml that is a symbolic link stays one, its target edited" {
+	cp "$SR/containerd-1.6-default.toml" "$T/real.toml"
+	ln -s real.toml "$T/config.toml"
+	sr containerd --config "$T/config.toml"
+	[ -L "$T/config.toml" ]
+	grep -qF 'runtimes.netfence]' "$T/real.toml"
+	sr containerd --config "$T/config.toml" --undo
+	[ -L "$T/config.toml" ]
+	cmp "$SR/containerd-1.6-default.toml" "$T/real.toml"
+}
+
 @test "setup-runtime: containerd without a config file: one is made (version 2) and undo removes it" {
 	command -v containerd >/dev/null || skip "containerd is not installed"
 	run sr containerd --config "$T/etc/containerd/config.toml" --dry-run
