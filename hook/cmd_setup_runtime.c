@@ -17,11 +17,11 @@
 #define BEGIN MARK ": begin (`netfence setup-runtime containerd --undo` removes this block)\n"
 #define END MARK ": end\n"
 
-/* One file to change: its path, what it holds (NULL: absent), what it is to hold (NULL:
+/* One file to change: its path, what it holds (NULL: absent), what it is to hold next (NULL:
  * removed). */
 struct change {
 	char path[PATH_MAX];
-	char *old, *new;
+	char *old, *next;
 	bool backup;
 };
 
@@ -72,7 +72,7 @@ static void print_lines(char sign, const char **l, size_t from, size_t to)
 static void print_diff(const struct change *c)
 {
 	_cleanup_free_ const char **a = NULL, **b = NULL;
-	size_t na = split(c->old ? c->old : "", &a), nb = split(c->new ? c->new : "", &b), p = 0,
+	size_t na = split(c->old ? c->old : "", &a), nb = split(c->next ? c->next : "", &b), p = 0,
 	       s = 0;
 
 	if (!a || !b)
@@ -81,7 +81,7 @@ static void print_diff(const struct change *c)
 		p++;
 	while (s < na - p && s < nb - p && same_line(a, na - 1 - s, b, nb - 1 - s))
 		s++;
-	printf("--- %s\n+++ %s\n", c->old ? c->path : "/dev/null", c->new ? c->path : "/dev/null");
+	printf("--- %s\n+++ %s\n", c->old ? c->path : "/dev/null", c->next ? c->path : "/dev/null");
 	printf("@@ -%zu,%zu +%zu,%zu @@\n", p + (na - s > p), na - s - p, p + (nb - s > p),
 	       nb - s - p);
 	print_lines('-', a, p, na - s);
@@ -170,12 +170,12 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 			systemd = strncmp(v, "true", 4) == 0;
 	}
 	if (undo) {
-		if (c->old && asprintf(&c->new, "%.*s%s", (int)(bs - old), old, be) < 0)
+		if (c->old && asprintf(&c->next, "%.*s%s", (int)(bs - old), old, be) < 0)
 			return nf_sys_err(err, ENOMEM, "%s", c->path);
 		/* a file that held nothing else was made by setup-runtime: remove it */
-		if (c->new && !c->new[strspn(c->new, " \t\n")])
-			c->new = (free(c->new), NULL);
-		return c->backup = c->new, 0;
+		if (c->next && !c->next[strspn(c->next, " \t\n")])
+			c->next = (free(c->next), NULL);
+		return c->backup = c->next, 0;
 	}
 	if (version != 2 && version != 3 && (version || other))
 		return nf_input_err(err,
@@ -196,7 +196,7 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 		return nf_sys_err(err, r, "finding netfence-runtime");
 	t = version == 3 ? "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes"
 			 : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
-	r = asprintf(&c->new,
+	r = asprintf(&c->next,
 		     "%.*s%s" BEGIN "%s[%s.netfence]\n"
 		     "  runtime_type = \"io.containerd.runc.v2\"\n"
 		     "  # the CRI plugin passes on only the annotations listed here\n"
@@ -258,14 +258,11 @@ static int own_file(struct change *c, char *want, bool undo, struct nf_error *er
 				    "remove it or keep it by hand",
 				    c->path);
 	}
-	if (undo)
-		free(want);
-	else
-		c->new = want;
+	c->next = undo ? (free(want), NULL) : want;
 	return 0;
 }
 
-/* Writes c->new over c->path (the file's previous text kept beside it when c->backup), or
+/* Writes c->next over c->path (the file's previous text kept beside it when c->backup), or
  * removes the file, or with dry prints the diff: 1 when something changes, 0 when not. */
 static int apply(struct change *c, bool dry, struct nf_error *err)
 {
@@ -273,9 +270,9 @@ static int apply(struct change *c, bool dry, struct nf_error *err)
 	char bak[PATH_MAX + 20];
 	int r;
 
-	if (c->old && c->new &&strcmp(c->old, c->new) == 0)
+	if (c->old && c->next && strcmp(c->old, c->next) == 0)
 		return printf("netfence setup-runtime: %s: nothing to change\n", c->path), 0;
-	if (!c->old && !c->new)
+	if (!c->old && !c->next)
 		return 0;
 	if (dry)
 		return print_diff(c), 1;
@@ -288,7 +285,7 @@ static int apply(struct change *c, bool dry, struct nf_error *err)
 			return r;
 		printf("netfence setup-runtime: %s saved as %s\n", c->path, bak);
 	}
-	if (!c->new) {
+	if (!c->next) {
 		if (unlink(c->path) < 0)
 			return nf_sys_err(err, errno, "removing %s", c->path);
 		return printf("netfence setup-runtime: removed %s\n", c->path), 1;
@@ -300,7 +297,7 @@ static int apply(struct change *c, bool dry, struct nf_error *err)
 		if (r < 0)
 			return nf_sys_err(err, r, "creating %s", bak);
 	}
-	r = nf_write_file_atomic(c->path, c->new, strlen(c->new),
+	r = nf_write_file_atomic(c->path, c->next, strlen(c->next),
 				 c->old && stat(c->path, &st) == 0 ? st.st_mode & 07777 : 0644,
 				 err);
 	if (r < 0)
@@ -347,17 +344,16 @@ int cmd_setup_runtime(int argc, char **argv)
 		if (realpath(ch[i].path, real))
 			strcpy(ch[i].path, real);
 		fd = open(ch[i].path, O_RDONLY | O_CLOEXEC);
-
 		if (fd < 0 && errno != ENOENT)
 			r = nf_sys_err(&err, errno, "opening %s", ch[i].path);
 		else if (fd >= 0)
 			r = nf_read_all(fd, 1 << 20, ch[i].path, &ch[i].old, &len, &err);
-		if (r >= 0 && engine[0] == 'c' && engine[1] == 'o')
+		if (r >= 0 && strcmp(engine, "containerd") == 0)
 			r = containerd_edit(&ch[i], undo, &err);
+		else if (r >= 0 && strcmp(engine, "crio") == 0)
+			r = crio_file(&want, &err);
 		else if (r >= 0)
-			r = engine[0] == 'c'
-				    ? crio_file(&want, &err)
-				    : podman_file(i ? "poststop" : "createRuntime", &want, &err);
+			r = podman_file(i ? "poststop" : "createRuntime", &want, &err);
 		if (r >= 0 && want)
 			r = own_file(&ch[i], want, undo, &err);
 	}
@@ -366,6 +362,6 @@ int cmd_setup_runtime(int argc, char **argv)
 	if (r >= 0 && changed && !dry && n == 1)
 		printf("netfence setup-runtime: restart %s to take the change up\n", engine);
 	for (size_t i = 0; i < n; i++)
-		free(ch[i].old), free(ch[i].new);
+		free(ch[i].old), free(ch[i].next);
 	return r < 0 ? cmd_fail("setup-runtime", &err) : 0;
 }
