@@ -131,7 +131,7 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 {
 	const char *old = c->old ? c->old : "", *bs = strstr(old, BEGIN), *be, *t;
 	char key[512], bin[PATH_MAX], table[512] = "";
-	bool systemd = false, other = false, imports = false;
+	bool systemd = false, other = false, imports = false, runtimes = false;
 	long version = 0;
 	unsigned line = 0;
 	int r;
@@ -154,7 +154,9 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 		else if (*s != '#' && *s != '\n' && *s)
 			v = toml_key(s, key, sizeof(key));
 		other |= *s == '[' || (v && *v == '=');
-		if (strstr(*s == '[' ? table : key, "/containerd/runtimes/netfence/"))
+		t = strstr(*s == '[' ? table : key, "/containerd/runtimes/");
+		runtimes |= t && t[21];
+		if (t && strncmp(t + 21, "netfence/", 9) == 0)
 			return nf_input_err(
 				err,
 				"%s: line %u: a `netfence` runtime exists that netfence "
@@ -196,8 +198,9 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 		return nf_sys_err(err, r, "finding netfence-runtime");
 	t = version == 3 ? "plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes"
 			 : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
+	/* containerd takes the runtimes of a file that names any instead of its default list */
 	r = asprintf(&c->next,
-		     "%.*s%s" BEGIN "%s[%s.netfence]\n"
+		     "%.*s%s" BEGIN "%s%s%s%s[%s.netfence]\n"
 		     "  runtime_type = \"io.containerd.runc.v2\"\n"
 		     "  # the CRI plugin passes on only the annotations listed here\n"
 		     "  pod_annotations = [\"io.netfence.*\"]\n"
@@ -206,7 +209,13 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 		     "  BinaryName = \"%s\"\n"
 		     "  SystemdCgroup = %s\n" END "%s",
 		     (int)(bs - old), old, bs > old && bs[-1] != '\n' ? "\n" : "",
-		     version ? "" : "version = 2\n", t, t, bin, systemd ? "true" : "false", be);
+		     version ? "" : "version = 2\n",
+		     runtimes ? ""
+			      : "# runc, containerd's default (runtimes in the file replace its "
+				"own list)\n[",
+		     runtimes ? "" : t,
+		     runtimes ? "" : ".runc]\n  runtime_type = \"io.containerd.runc.v2\"\n", t, t,
+		     bin, systemd ? "true" : "false", be);
 	c->backup = true;
 	return r < 0 ? nf_sys_err(err, ENOMEM, "%s", c->path) : 0;
 }

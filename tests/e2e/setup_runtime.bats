@@ -14,6 +14,7 @@ setup() {
 }
 
 teardown() {
+	[ ! -f "$T/ctrd.pid" ] || ctrd_stop
 	rm -rf "$T"
 }
 
@@ -24,6 +25,39 @@ sr() {
 # TOML as JSON, for jq (python3's tomllib: Python 3.11 or later).
 toml_json() {
 	python3 -c 'import json, sys, tomllib; print(json.dumps(tomllib.load(open(sys.argv[1], "rb"))))' "$1"
+}
+
+# containerd with its CRI plugin, started on FILE (whose root, state, socket and other paths are
+# the test's) in a network namespace of its own; prints the CRI plugin's status (ok or error,
+# as `ctr plugins ls` shows it: CRI validates its runtimes when it loads) and stops containerd.
+cri_status() {
+	local sock=$T/ctrd/containerd.sock st
+	mkdir -p "$T/ctrd"
+	unshare -n sh -c 'ip link set lo up && exec containerd --config "$1"' sh "$1" \
+		>"$T/ctrd/log" 2>&1 </dev/null 3>&- &
+	echo $! >"$T/ctrd.pid"
+	nf_wait_for 600 ctr -a "$sock" version >/dev/null 2>&1 || { tail -n 20 "$T/ctrd/log" >&2; return 1; }
+	st=$(ctr -a "$sock" plugins ls | awk '$1 == "io.containerd.grpc.v1" && $2 == "cri" {print $4}')
+	grep -F 'io.containerd.grpc.v1.cri' "$T/ctrd/log" | grep -iE 'error|fail' >&2 || true
+	ctrd_stop
+	echo "$st"
+}
+
+ctrd_stop() {
+	local pid
+	pid=$(cat "$T/ctrd.pid")
+	kill "$pid" 2>/dev/null || true
+	nf_wait_for 400 sh -c "! kill -0 $pid 2>/dev/null" || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	rm -f "$T/ctrd.pid"
+}
+
+# The paths containerd's default config names, moved under $T/ctrd.
+ctrd_paths() {
+	sed -e "s#^root = .*#root = \"$T/ctrd/root\"#" -e "s#^state = .*#state = \"$T/ctrd/state\"#" \
+		-e "s#\"/run/containerd/containerd.sock\"#\"$T/ctrd/containerd.sock\"#" \
+		-e "s#\"/opt/containerd\"#\"$T/ctrd/opt\"#" -e "s#\"/opt/cni/bin\"#\"$T/ctrd/cni\"#" \
+		-e "s#\"/etc/cni/net.d\"#\"$T/ctrd/net.d\"#" "$@"
 }
 
 need_tomllib() {
@@ -89,6 +123,38 @@ need_tomllib() {
 	[ "$status" -eq 0 ]
 	[[ $output == *"nothing to change"* ]]
 	cmp "$SR/containerd-1.6-default.toml" "$T/config.toml"
+}
+
+@test "setup-runtime: containerd's CRI plugin loads the result (default config, and one naming no runtime)" {
+	command -v containerd >/dev/null || skip "containerd is not installed"
+	ctrd_paths "$SR/containerd-1.6-default.toml" >"$T/config.toml"
+	! grep -E '"/(var/lib|run|opt)/containerd' "$T/config.toml"
+	sr containerd --config "$T/config.toml"
+	run cri_status "$T/config.toml"
+	echo "$output"
+	[ "${lines[-1]}" = ok ]
+	# a file that names no runtime: the block brings runc along, or containerd would lose its
+	# default runtime (a runtimes table in the file replaces containerd's list) and CRI with it
+	cat >"$T/min.toml" <<-EOF
+		version = 2
+		root = "$T/ctrd/root"
+		state = "$T/ctrd/state"
+		[grpc]
+		  address = "$T/ctrd/containerd.sock"
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$T/ctrd/opt"
+		[plugins."io.containerd.grpc.v1.cri".cni]
+		  bin_dir = "$T/ctrd/cni"
+		  conf_dir = "$T/ctrd/net.d"
+	EOF
+	sr containerd --config "$T/min.toml"
+	grep -qF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]' "$T/min.toml"
+	run cri_status "$T/min.toml"
+	echo "$output"
+	[ "${lines[-1]}" = ok ]
+	# ... which undo takes out again with the rest
+	sr containerd --config "$T/min.toml" --undo
+	! grep -q runtimes "$T/min.toml"
 }
 
 @test "setup-runtime: containerd copies runc's SystemdCgroup and keeps the file's mode" {
