@@ -112,11 +112,17 @@ render() {
 	[ "$status" -eq 0 ]
 }
 
-@test "helm: runtimeClass.create, admissionPolicy.create and daemonSet.create false leave those objects out" {
+@test "helm: runtimeClass.create, admissionPolicy.create and daemonSet.create false leave those objects out; the policy needs 1.30" {
 	render --set runtimeClass.create=false --set admissionPolicy.create=false >"$T/r.yaml"
 	[ "$(grep -c '^kind: ' "$T/r.yaml")" -eq 2 ]
 	grep -qx 'kind: DaemonSet' "$T/r.yaml"
 	grep -qx 'kind: ConfigMap' "$T/r.yaml"
+	# before Kubernetes 1.30 there is no ValidatingAdmissionPolicy v1: refused, unless left out
+	run render --kube-version 1.29.0
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"admissionPolicy: ValidatingAdmissionPolicy v1 needs Kubernetes 1.30 or later"* ]]
+	render --kube-version 1.29.0 --set admissionPolicy.create=false | grep -qx 'kind: RuntimeClass'
 	# nodes from the Debian package: the cluster-wide objects alone
 	render --set daemonSet.create=false >"$T/r.yaml"
 	[ "$(grep -c '^kind: ' "$T/r.yaml")" -eq 3 ]
