@@ -14,7 +14,9 @@
 #include "util.h"
 
 #define MARK "# netfence setup-runtime"
-#define BEGIN MARK ": begin (`netfence setup-runtime containerd --undo` removes this block)\n"
+/* a block is found by the start of its first line, so that a later wording still finds it */
+#define BEGIN MARK ": begin"
+#define BEGIN_LINE BEGIN " (`netfence setup-runtime containerd --undo` removes this block)\n"
 #define END MARK ": end\n"
 
 /* One file to change: its path, what it holds (NULL: absent), what it is to hold next (NULL:
@@ -200,7 +202,7 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 			 : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
 	/* containerd takes the runtimes of a file that names any instead of its default list */
 	r = asprintf(&c->next,
-		     "%.*s%s" BEGIN "%s%s%s%s[%s.netfence]\n"
+		     "%.*s%s" BEGIN_LINE "%s%s%s%s[%s.netfence]\n"
 		     "  runtime_type = \"io.containerd.runc.v2\"\n"
 		     "  # the CRI plugin passes on only the annotations listed here\n"
 		     "  pod_annotations = [\"io.netfence.*\"]\n"

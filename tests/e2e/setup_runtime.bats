@@ -229,6 +229,19 @@ need_tomllib() {
 		cmp - "$SR/containerd-1.6-default.toml"
 }
 
+@test "setup-runtime: containerd: a block is found by its begin and end lines, whatever else the begin line says" {
+	cp "$SR/containerd-1.6-default.toml" "$T/config.toml"
+	sr containerd --config "$T/config.toml"
+	sed -i 's/^# netfence setup-runtime: begin .*/# netfence setup-runtime: begin (written by an older netfence)/' \
+		"$T/config.toml"
+	run sr containerd --config "$T/config.toml" --dry-run
+	echo "$output"
+	[[ $output == *'-# netfence setup-runtime: begin (written by an older netfence)'* ]]
+	[ "$(grep -c '^[-+]\[' <<<"$output")" -eq 0 ] # the tables stay, the begin line is rewritten
+	sr containerd --config "$T/config.toml" --undo
+	cmp "$SR/containerd-1.6-default.toml" "$T/config.toml"
+}
+
 @test "setup-runtime: containerd: a netfence runtime it did not add is refused, the file untouched" {
 	local f
 	# the repository's snippet merged by hand; the 2.x table in single quotes; dotted keys
