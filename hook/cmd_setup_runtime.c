@@ -173,14 +173,21 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 		if (strstr(key, "/containerd/runtimes/runc/options/SystemdCgroup/"))
 			systemd = strncmp(v, "true", 4) == 0;
 	}
-	if (undo) {
-		if (c->old && asprintf(&c->next, "%.*s%s", (int)(bs - old), old, be) < 0)
+	if (undo && c->old) {
+		/* a file that held nothing else was made by setup-runtime: removed; one that holds
+		 * more since keeps the version line the block brought */
+		bool ver = !version && memmem(bs, be - bs, "\nversion = 2\n", 13);
+
+		if (asprintf(&c->next, "%s%.*s%s", ver ? "version = 2\n" : "", (int)(bs - old), old,
+			     be) < 0)
 			return nf_sys_err(err, ENOMEM, "%s", c->path);
-		/* a file that held nothing else was made by setup-runtime: remove it */
-		if (c->next && !c->next[strspn(c->next, " \t\n")])
+		t = c->next + (ver ? strlen("version = 2\n") : 0);
+		if (!t[strspn(t, " \t\n")])
 			c->next = (free(c->next), NULL);
 		return c->backup = c->next, 0;
 	}
+	if (undo)
+		return 0;
 	if (version != 2 && version != 3 && (version || other))
 		return nf_input_err(err,
 				    "%s: config version %ld (no `version` line: 1): netfence "
@@ -188,12 +195,10 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 				    c->path, version ? version : 1);
 	if (imports && version == 2)
 		fprintf(stderr,
-			"netfence setup-runtime: warning: %s has `imports`: on containerd 1.x an "
-			"imported file that sets anything under "
-			"plugins.\"io.containerd.grpc.v1.cri\" "
-			"replaces that whole section, the netfence runtime with it; if one does, "
-			"run "
-			"setup-runtime with --config on that file instead\n",
+			"netfence setup-runtime: warning: %s has `imports`: on containerd "
+			"1.x an imported file that sets anything under plugins.\"io.containerd."
+			"grpc.v1.cri\" replaces that whole section, the netfence runtime with "
+			"it; if one does, run setup-runtime with --config on that file instead\n",
 			c->path);
 	r = nf_exe_sibling("netfence-runtime", bin, sizeof(bin));
 	if (r < 0)

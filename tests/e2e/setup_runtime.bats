@@ -211,6 +211,17 @@ need_tomllib() {
 		grep -qF '[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.netfence]'
 	sr containerd --config "$T/etc/containerd/config.toml" --undo
 	[ ! -e "$T/etc/containerd/config.toml" ]
+	# settings added since keep the version line the block brought
+	sr containerd --config "$T/etc/containerd/config.toml"
+	printf '[plugins."io.containerd.grpc.v1.cri"]\n  sandbox_image = "pause:1"\n' \
+		>>"$T/etc/containerd/config.toml"
+	sr containerd --config "$T/etc/containerd/config.toml" --undo
+	diff "$T/etc/containerd/config.toml" - <<-EOF
+		version = 2
+		[plugins."io.containerd.grpc.v1.cri"]
+		  sandbox_image = "pause:1"
+	EOF
+	containerd --config "$T/etc/containerd/config.toml" config dump | grep -qF 'sandbox_image = "pause:1"'
 }
 
 @test "setup-runtime: containerd: settings added after the block are kept by a re-run and by undo" {
