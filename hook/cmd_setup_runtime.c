@@ -90,6 +90,15 @@ static void print_diff(const struct change *c)
 	print_lines('+', b, p, nb - s);
 }
 
+/* The first line of s that starts with what. */
+static const char *find_line(const char *s, const char *what)
+{
+	for (const char *p = strstr(s, what); p; p = strstr(p + 1, what))
+		if (p == s || p[-1] == '\n')
+			return p;
+	return NULL;
+}
+
 /* The TOML dotted key at s (bare, "basic" or 'literal' parts; escapes are not decoded) appended
  * to out, each part followed by '/'. Returns the text after the key, or NULL when s holds none. */
 static const char *toml_key(const char *s, char *out, size_t cap)
@@ -131,15 +140,15 @@ static const char *toml_key(const char *s, char *out, size_t cap)
  * BEGIN and END, appended or replaced in place; --undo cuts the block out. */
 static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 {
-	const char *old = c->old ? c->old : "", *bs = strstr(old, BEGIN), *be, *t;
+	const char *old = c->old ? c->old : "", *bs = find_line(old, BEGIN), *be, *t;
 	char key[512], bin[PATH_MAX], table[512] = "";
 	bool systemd = false, other = false, imports = false, runtimes = false;
 	long version = 0;
 	unsigned line = 0;
 	int r;
 
-	be = bs ? strstr(bs, END) : NULL;
-	if (bs && (!be || (bs > old && bs[-1] != '\n')))
+	be = bs ? find_line(bs, END) : NULL;
+	if (bs && !be)
 		return nf_input_err(err, "%s: the netfence block has no line \"%.*s\" after it",
 				    c->path, (int)strlen(END) - 1, END);
 	be = bs ? be + strlen(END) : old + strlen(old);

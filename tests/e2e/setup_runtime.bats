@@ -251,6 +251,12 @@ need_tomllib() {
 	[ "$(grep -c '^[-+]\[' <<<"$output")" -eq 0 ] # the tables stay, the begin line is rewritten
 	sr containerd --config "$T/config.toml" --undo
 	cmp "$SR/containerd-1.6-default.toml" "$T/config.toml"
+	# a begin line without its end line is refused, the file untouched
+	printf 'version = 2\n# netfence setup-runtime: begin (x)\n[a]\n' >"$T/half.toml"
+	run sr containerd --config "$T/half.toml"
+	[ "$status" -eq 1 ]
+	[[ $output == *'the netfence block has no line "# netfence setup-runtime: end" after it'* ]]
+	[ ! -e "$T/half.toml.netfence-backup" ]
 }
 
 @test "setup-runtime: containerd: a netfence runtime it did not add is refused, the file untouched" {
