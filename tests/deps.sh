@@ -14,12 +14,12 @@ pkgs=(
 	coreutils findutils grep sed ldnsutils
 	# tests: netfence graph's svg (graphviz's dot), io.netfence.bandwidth's measurements
 	graphviz iperf3
+	# tests: setup_runtime.bats (patch applies --dry-run's diff; python3's tomllib reads TOML)
+	patch python3
 	# tests: promtool, for the metrics text and the example alert rules (metrics.bats)
 	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
-	# tests: setup_runtime.bats (patch applies --dry-run's diff; python3's tomllib reads TOML)
-	patch python3
 	# more packages from the caller (bench/deps.sh)
 	"$@"
 )
