@@ -236,54 +236,41 @@ static int containerd_edit(struct change *c, bool undo, struct nf_error *err)
 	return r < 0 ? nf_sys_err(err, ENOMEM, "%s", c->path) : 0;
 }
 
-static int crio_file(char **ret, struct nf_error *err)
+/* A file wholly netfence's, CRI-O's drop-in or (stage) a podman hooks.d file: written when
+ * absent or its own, removed by --undo. */
+static int own_file(struct change *c, const char *stage, bool undo, struct nf_error *err)
 {
 	char bin[PATH_MAX];
-	int r = nf_exe_sibling("netfence-runtime", bin, sizeof(bin));
+	int r = nf_exe_sibling(stage ? "netfence" : "netfence-runtime", bin, sizeof(bin));
 
 	if (r < 0)
-		return nf_sys_err(err, r, "finding netfence-runtime");
-	r = asprintf(ret,
-		     MARK
-		     ": the runtime handler `netfence` (setup-runtime crio --undo removes it)\n"
-		     "[crio.runtime.runtimes.netfence]\n"
-		     "runtime_path = \"%s\"\n"
-		     "runtime_type = \"oci\"\n"
-		     "runtime_root = \"/run/runc\"\n",
-		     bin);
-	return r < 0 ? nf_sys_err(err, ENOMEM, "crio") : 0;
-}
-
-static int podman_file(const char *stage, char **ret, struct nf_error *err)
-{
-	char bin[PATH_MAX];
-	int r = nf_exe_sibling("netfence", bin, sizeof(bin));
-
+		return nf_sys_err(err, r, "finding %s", stage ? "netfence" : "netfence-runtime");
+	if (stage)
+		r = asprintf(
+			&c->next,
+			"{\n  \"version\": \"1.0.0\",\n  \"hook\": {\n    \"path\": \"%s\",\n"
+			"    \"args\": [\"netfence\", \"hook\", \"%s\"],\n    \"env\": "
+			"[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\n"
+			"    \"timeout\": 30\n  },\n"
+			"  \"when\": {\"annotations\": {\"^io\\\\.netfence\\\\.\": \".*\"}},\n"
+			"  \"stages\": [\"%s\"]\n}\n",
+			bin, stage, stage);
+	else
+		r = asprintf(&c->next,
+			     MARK ": the runtime handler `netfence` (setup-runtime crio --undo "
+				  "removes it)\n[crio.runtime.runtimes.netfence]\n"
+				  "runtime_path = \"%s\"\nruntime_type = \"oci\"\n"
+				  "runtime_root = \"/run/runc\"\n",
+			     bin);
 	if (r < 0)
-		return nf_sys_err(err, r, "finding netfence");
-	r = asprintf(ret,
-		     "{\n  \"version\": \"1.0.0\",\n  \"hook\": {\n    \"path\": \"%s\",\n"
-		     "    \"args\": [\"netfence\", \"hook\", \"%s\"],\n"
-		     "    \"env\": "
-		     "[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\n"
-		     "    \"timeout\": 30\n  },\n"
-		     "  \"when\": {\"annotations\": {\"^io\\\\.netfence\\\\.\": \".*\"}},\n"
-		     "  \"stages\": [\"%s\"]\n}\n",
-		     bin, stage, stage);
-	return r < 0 ? nf_sys_err(err, ENOMEM, "podman") : 0;
-}
-
-/* A file wholly netfence's: written when absent or its own, removed by --undo. */
-static int own_file(struct change *c, char *want, bool undo, struct nf_error *err)
-{
-	if (c->old && strcmp(c->old, want) != 0 && strncmp(c->old, MARK, strlen(MARK)) != 0) {
-		free(want);
+		return c->next = NULL, nf_sys_err(err, ENOMEM, "%s", c->path);
+	if (c->old && strcmp(c->old, c->next) != 0 && strncmp(c->old, MARK, strlen(MARK)) != 0)
 		return nf_input_err(err,
 				    "%s exists and was not written by netfence setup-runtime: "
 				    "remove it or keep it by hand",
 				    c->path);
-	}
-	c->next = undo ? (free(want), NULL) : want;
+	if (undo)
+		c->next = (free(c->next), NULL);
 	return 0;
 }
 
@@ -363,7 +350,7 @@ int cmd_setup_runtime(int argc, char **argv)
 		return usage();
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_close_ int fd = -1;
-		char *want = NULL, real[PATH_MAX];
+		char real[PATH_MAX];
 
 		/* a symbolic link (a configuration kept elsewhere) stays one: its target is edited */
 		if (realpath(ch[i].path, real))
@@ -375,12 +362,12 @@ int cmd_setup_runtime(int argc, char **argv)
 			r = nf_read_all(fd, 1 << 20, ch[i].path, &ch[i].old, &len, &err);
 		if (r >= 0 && strcmp(engine, "containerd") == 0)
 			r = containerd_edit(&ch[i], undo, &err);
-		else if (r >= 0 && strcmp(engine, "crio") == 0)
-			r = crio_file(&want, &err);
 		else if (r >= 0)
-			r = podman_file(i ? "poststop" : "createRuntime", &want, &err);
-		if (r >= 0 && want)
-			r = own_file(&ch[i], want, undo, &err);
+			r = own_file(&ch[i],
+				     n == 1 ? NULL
+				     : i    ? "poststop"
+					    : "createRuntime",
+				     undo, &err);
 	}
 	for (size_t i = 0; i < n && r >= 0; i++)
 		changed |= (r = apply(&ch[i], dry, &err)) > 0;
