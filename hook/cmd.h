@@ -13,6 +13,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_resolver(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_setup_runtime(int argc, char **argv);
 /* `netfence hook precreate` (podman): config.json on stdin, the edited config.json on stdout. */
 int cmd_hook_precreate(void);
 

@@ -41,6 +41,8 @@ static const struct command {
 	  "graph ID [--format dot|svg]           the container's policy as a graph" },
 	{ "seccomp-profile", cmd_seccomp_profile,
 	  "seccomp-profile [--level inet|unix] [--format oci|docker]   the seccomp socket filter" },
+	{ "setup-runtime", cmd_setup_runtime,
+	  "setup-runtime containerd|crio|podman [--config PATH] [--dry-run] [--undo]" },
 	{ "version", cmd_version, "version                               print the version" },
 };
 

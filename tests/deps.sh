@@ -14,6 +14,8 @@ pkgs=(
 	coreutils findutils grep sed ldnsutils
 	# tests: netfence graph's svg (graphviz's dot), io.netfence.bandwidth's measurements
 	graphviz iperf3
+	# tests: setup_runtime.bats (patch applies --dry-run's diff; python3's tomllib reads TOML)
+	patch python3
 	# tests: promtool, for the metrics text and the example alert rules (metrics.bats)
 	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
