@@ -225,8 +225,7 @@ INSTALLED = $(BINDIR)/netfence $(BINDIR)/netfence-runtime $(BINDIR)/netfence-res
 	$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json $(NF_SHAREDIR)/containerd-hooks.json \
 	$(NF_SHAREDIR)/crio/50-netfence.conf $(NF_SHAREDIR)/netfence.json.example \
 	$(foreach f,$(wildcard deploy/kubernetes/*.yaml),$(NF_SHAREDIR)/kubernetes/$(notdir $(f))) \
-	$(foreach u,$(UNITS_FILES),$(UNITDIR)/$(notdir $(u))) \
-	$(if $(filter 1,$(INSTALL_SELINUX)),$(SELINUXDIR)/netfence.pp)
+	$(foreach u,$(UNITS_FILES),$(UNITDIR)/$(notdir $(u))) $(SELINUXDIR)/netfence.pp
 
 install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver \
 		$(if $(filter 1,$(INSTALL_SELINUX)),$(BUILD)/selinux/netfence.pp)
@@ -259,15 +258,16 @@ endif
 # Removes what install put there, then the directories of netfence's own that are left empty.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(addprefix $(DESTDIR)$(NF_SHAREDIR)/,hooks.d/always hooks.d podman-hooks.d crio \
-		kubernetes) $(DESTDIR)$(NF_SHAREDIR) 2>/dev/null
+	rmdir $(addprefix $(DESTDIR)$(NF_SHAREDIR)/,hooks.d/always hooks.d podman-hooks.d crio \
+		kubernetes) $(DESTDIR)$(NF_SHAREDIR) 2>/dev/null || true
 
 # The Debian package (debian/), built in a copy of the tree under DEB_DIR so that neither
 # build/ nor the tree changes: DEB_DIR/netfence_VERSION_amd64.deb (lintian-clean).
 DEB_DIR ?= $(BUILD)/deb
 deb:
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/netfence-$(VERSION)
-	tar -c --exclude=./build --exclude=./.git --exclude=node_modules . | \
+	tar -c --exclude=./build --exclude=./.git --exclude=node_modules --exclude=./tests/e2e/.work \
+		--exclude=./debian/build --exclude=./debian/netfence . | \
 		tar -x -C $(DEB_DIR)/netfence-$(VERSION)
 	cd $(DEB_DIR)/netfence-$(VERSION) && dpkg-buildpackage -us -uc -b
 	@ls $(DEB_DIR)/*.deb
