@@ -224,23 +224,27 @@ pk_no_container_left() {
 	[ -z "$(find "$d" -type f)" ]
 }
 
+# pk_node_libs FILE: no glibc symbol newer than PK_GLIBC_MAX, no library but libc, libmnl and
+# (netfence-resolver) libcrypto.
+pk_node_libs() {
+	local b=$1 max l
+	max=$(objdump -T "$b" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -n 1)
+	echo "$b: GLIBC_$max"
+	[ "$(printf '%s\n' "$max" "$PK_GLIBC_MAX" | sort -V | tail -n 1)" = "$PK_GLIBC_MAX" ] || return 1
+	for l in $(readelf -d "$b" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+		case $l in
+		libc.so.6 | ld-linux-x86-64.so.2 | libmnl.so.0) ;;
+		libcrypto.so.3) [ "${b##*/}" = netfence-resolver ] || return 1 ;;
+		*) echo "$b: unexpected library $l"; return 1 ;;
+		esac
+	done
+}
+
 @test "package: the binaries need glibc $PK_GLIBC_MAX or older and no library but libc, libmnl, libcrypto" {
-	local b max
+	local b
 	for b in netfence netfence-runtime netfence-resolver; do
 		[ -x "$NF_ROOT/build/$b" ] || skip "build/$b is not built (make all)"
-		max=$(objdump -T "$NF_ROOT/build/$b" | grep -o 'GLIBC_[0-9.]*' | sed 's/GLIBC_//' |
-			sort -uV | tail -n 1)
-		echo "$b: GLIBC_$max"
-		[ "$(printf '%s\n' "$max" "$PK_GLIBC_MAX" | sort -V | tail -n 1)" = "$PK_GLIBC_MAX" ]
-		run sh -c "readelf -d '$NF_ROOT/build/$b' | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'"
-		echo "$output"
-		for l in "${lines[@]}"; do
-			case $l in
-			libc.so.6 | ld-linux-x86-64.so.2 | libmnl.so.0) ;;
-			libcrypto.so.3) [ "$b" = netfence-resolver ] ;;
-			*) echo "unexpected library: $l"; return 1 ;;
-			esac
-		done
+		pk_node_libs "$NF_ROOT/build/$b"
 	done
 }
 
@@ -264,6 +268,12 @@ pk_no_container_left() {
 	done
 	[[ $output != *"/usr/local"* ]]
 	[ "$(dpkg-deb -f "$PK_DEB1" Version)" = "$(cat "$NF_ROOT/VERSION")" ]
+	# what a node needs: the package's binaries as build/'s, and its dependencies say so
+	dpkg-deb -x "$PK_DEB1" "$BATS_TEST_TMPDIR/x"
+	for f in netfence netfence-runtime netfence-resolver; do
+		pk_node_libs "$BATS_TEST_TMPDIR/x/usr/bin/$f"
+	done
+	[[ $(dpkg-deb -f "$PK_DEB1" Depends) == *"libc6 (>= 2.34)"* ]]
 	dpkg-deb --ctrl-tarfile "$PK_DEB1" | tar -xO ./conffiles | grep -qx /etc/netfence/netfence.json
 }
 
