@@ -58,7 +58,8 @@ TLIB_OBJS := $(TCORE_OBJS) $(THOOK_OBJS) $(TRES_OBJS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check unit e2e demo asan asan-check fuzz install uninstall deb clean format format-check probe \
+.PHONY: all deps check unit e2e demo asan asan-check fuzz install uninstall deb clean format \
+	format-check probe \
 	selinux bench check-includes
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
@@ -224,6 +225,7 @@ INSTALLED = $(BINDIR)/netfence $(BINDIR)/netfence-runtime $(BINDIR)/netfence-res
 	$(foreach f,$(wildcard hooks.d/always/*.json),$(NF_SHAREDIR)/$(f)) \
 	$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json $(NF_SHAREDIR)/containerd-hooks.json \
 	$(NF_SHAREDIR)/crio/50-netfence.conf $(NF_SHAREDIR)/netfence.json.example \
+	$(foreach f,$(wildcard deploy/containerd/*.toml),$(NF_SHAREDIR)/containerd/$(notdir $(f))) \
 	$(foreach f,$(wildcard deploy/kubernetes/*.yaml),$(NF_SHAREDIR)/kubernetes/$(notdir $(f))) \
 	$(foreach u,$(UNITS_FILES),$(UNITDIR)/$(notdir $(u))) $(SELINUXDIR)/netfence.pp
 
@@ -237,9 +239,11 @@ install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver 
 	done
 	@set -e; for f in hooks.d/*.json hooks.d/always/*.json deploy/containerd/containerd-hooks.json \
 			hooks.d/podman-precreate/netfence-precreate.json deploy/crio/netfence.conf \
-			deploy/netfence.json $(wildcard deploy/kubernetes/*.yaml) $(UNITS_FILES); do \
+			deploy/netfence.json $(wildcard deploy/kubernetes/*.yaml deploy/containerd/*.toml) \
+			$(UNITS_FILES); do \
 		case $$f in \
-		deploy/containerd/*) t=$(NF_SHAREDIR)/$${f##*/} ;; \
+		deploy/containerd/*.json) t=$(NF_SHAREDIR)/$${f##*/} ;; \
+		deploy/containerd/*) t=$(NF_SHAREDIR)/containerd/$${f##*/} ;; \
 		hooks.d/podman-precreate/*) t=$(NF_SHAREDIR)/podman-hooks.d/$${f##*/} ;; \
 		deploy/crio/*) t=$(NF_SHAREDIR)/crio/50-netfence.conf ;; \
 		deploy/netfence.json) t=$(NF_SHAREDIR)/netfence.json.example ;; \
@@ -258,7 +262,7 @@ endif
 # Removes what install put there, then the directories of netfence's own that are left empty.
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	rmdir $(addprefix $(DESTDIR)$(NF_SHAREDIR)/,hooks.d/always hooks.d podman-hooks.d crio \
+	rmdir $(addprefix $(DESTDIR)$(NF_SHAREDIR)/,hooks.d/always hooks.d podman-hooks.d crio containerd \
 		kubernetes) $(DESTDIR)$(NF_SHAREDIR) 2>/dev/null || true
 
 # The Debian package (debian/), built in a copy of the tree under DEB_DIR so that neither

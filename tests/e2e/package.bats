@@ -201,6 +201,11 @@ pk_no_container_left() {
 	grep -qx 'ExecStart=/usr/bin/netfence-resolver --foreground' \
 		"$d/usr/lib/systemd/system/netfence-resolver.service"
 	grep -qF 'runtime_path = "/usr/bin/netfence-runtime"' "$d/usr/share/netfence/crio/50-netfence.conf"
+	grep -qF 'BinaryName = "/usr/bin/netfence-runtime"' "$d/usr/share/netfence/containerd/config.toml"
+	grep -qF 'jq --slurpfile h /usr/share/netfence/containerd-hooks.json' \
+		"$d/usr/share/netfence/containerd/config-base-spec.toml"
+	f=$d/usr/share/netfence/containerd-hooks.json
+	[ "$(jq -r '.poststop[0].path' "$f")" = /usr/bin/netfence ]
 	grep -qF 'path: /usr/bin' "$d/usr/share/netfence/kubernetes/daemonset.yaml"
 	grep -qF '"path": "/usr/bin/netfence"' "$d/usr/share/netfence/kubernetes/daemonset.yaml"
 	grep -qF '/usr/share/netfence/podman-hooks.d' "$d/usr/share/man/man8/netfence.8"
@@ -240,7 +245,7 @@ pk_node_libs() {
 	done
 }
 
-@test "package: the binaries need glibc $PK_GLIBC_MAX or older and no library but libc, libmnl, libcrypto" {
+@test "package: the binaries need glibc $PK_GLIBC_MAX at most and only libc, libmnl, libcrypto" {
 	local b
 	for b in netfence netfence-runtime netfence-resolver; do
 		[ -x "$NF_ROOT/build/$b" ] || skip "build/$b is not built (make all)"
@@ -277,7 +282,7 @@ pk_node_libs() {
 	dpkg-deb --ctrl-tarfile "$PK_DEB1" | tar -xO ./conffiles | grep -qx /etc/netfence/netfence.json
 }
 
-@test "package: install, a podman container through the installed hooks.d file, upgrade while it runs, purge leaves nothing" {
+@test "package: install, podman via the installed hooks.d, upgrade while it runs, purge: no trace" {
 	pk_debs
 	command -v podman >/dev/null || skip "podman is not installed"
 	nf_world_setup
@@ -295,7 +300,8 @@ pk_node_libs() {
 	run pk_in cat /run/selinux-calls
 	echo "$output"
 	[ "${lines[0]}" = "semodule -X 200 -i /usr/share/selinux/packages/netfence.pp" ]
-	[ "${lines[1]}" = "restorecon -F /usr/bin/netfence /usr/bin/netfence-runtime /usr/bin/netfence-resolver" ]
+	[ "${lines[1]}" = \
+		"restorecon -F /usr/bin/netfence /usr/bin/netfence-runtime /usr/bin/netfence-resolver" ]
 	pk_in test -s /usr/share/selinux/packages/netfence.pp
 	[ "$(pk_in netfence version)" = "netfence $(cat "$NF_ROOT/VERSION")" ]
 	pk_in test -f /usr/share/containers/oci/hooks.d/netfence-createruntime.json
