@@ -85,6 +85,8 @@ pk_root() {
 	unshare -m --propagation slave sleep infinity </dev/null >/dev/null 2>&1 3>&- &
 	PK_NS_PID=$!
 	nf_wait_for 250 pk_ns_differs "$mine"
+	grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
+		skip "no overlayfs here: no throwaway root to install the package into"
 	pk_in sh -ec '
 		mount -t tmpfs nf-pkg-root "$1"
 		for d in etc usr var run; do
