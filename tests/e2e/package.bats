@@ -27,13 +27,13 @@ setup() {
 teardown() {
 	local p
 	if [ -n "$PK_NS_PID" ]; then
-		[ -n "${NF_PODMAN:-}" ] && pk_podman rm -a -f -t 0 >/dev/null 2>&1
+		[ -z "${NF_PODMAN:-}" ] || pk_podman rm -a -f -t 0 >/dev/null 2>&1 || true
 		nf_kill_tmp_procs
 		# whatever else runs in the throwaway root (a daemon a hook started), then the root
 		for p in $(pk_ns_procs); do
-			kill -9 "$p" 2>/dev/null
+			kill -9 "$p" 2>/dev/null || true
 		done
-		kill "$PK_NS_PID" 2>/dev/null
+		kill "$PK_NS_PID" 2>/dev/null || true
 	fi
 	nf_world_teardown
 }
