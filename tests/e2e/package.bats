@@ -113,10 +113,12 @@ pk_fake_selinux() {
 			echo "$t \$*" >>/run/selinux-calls
 		EOF
 	done
-	# semodule -l: netfence once installed and not removed since
+	# semodule -l: netfence while its last install was not followed by a removal
 	cat >>"$d/semodule" <<-'EOF'
 		[ "$1" = -l ] || exit 0
-		grep -q 'semodule -X 200 -r' /run/selinux-calls || echo netfence
+		grep -E 'semodule -X 200 -[ir]' /run/selinux-calls | tail -n 1 | grep -q -- -i &&
+			echo netfence
+		exit 0
 	EOF
 	for t in selinuxenabled semodule restorecon; do
 		pk_in install -m 0755 "$d/$t" "/usr/sbin/$t"
@@ -338,6 +340,18 @@ pk_node_libs() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"${cid:0:12}"* ]]
+
+	# removed while the container runs: its fence stays (host table, state), and dpkg says so;
+	# installed again, the next stop finds the hook
+	run pk_dpkg -r netfence
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"containers are still fenced"* ]]
+	pk_in test -f "/run/netfence/$cid.json"
+	ip netns exec "$NF_HOST" nft list table inet netfence | grep -qE "$NF_POOL4_RE"
+	pk_expect_fenced "$name"
+	run pk_dpkg -i "$PK_DEB2"
+	[ "$status" -eq 0 ]
 
 	# stopped: the upgraded hook tears the fence down
 	run pk_podman rm -f -t 0 "$name"
