@@ -283,6 +283,13 @@ pk_node_libs() {
 		pk_node_libs "$BATS_TEST_TMPDIR/x/usr/bin/$f"
 	done
 	[[ $(dpkg-deb -f "$PK_DEB1" Depends) == *"libc6 (>= 2.34)"* ]]
+	# the node image installs the same libraries
+	local deps image
+	deps=$(dpkg-deb -f "$PK_DEB1" Depends | tr ',' '\n' | awk '$1 != "libc6" {print $1}' | sort)
+	image=$(sed -n 's/.*--no-install-recommends \(.*\) \\$/\1/p' \
+		"$NF_ROOT/deploy/kubernetes/Dockerfile" | tr ' ' '\n' | sort)
+	echo "package: $deps; image: $image"
+	[ -n "$deps" ] && [ "$deps" = "$image" ]
 	dpkg-deb --ctrl-tarfile "$PK_DEB1" | tar -xO ./conffiles | grep -qx /etc/netfence/netfence.json
 }
 
