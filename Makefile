@@ -58,7 +58,8 @@ TLIB_OBJS := $(TCORE_OBJS) $(THOOK_OBJS) $(TRES_OBJS)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
-.PHONY: all deps check unit e2e demo asan asan-check fuzz install clean format format-check probe \
+.PHONY: all deps check unit e2e demo asan asan-check fuzz install uninstall deb clean format \
+	format-check probe \
 	selinux bench check-includes
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
@@ -197,43 +198,86 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(HDRS)
 fuzz: $(FUZZ_TARGETS)
 	@bash tests/run-fuzz.sh $(FUZZ_TARGETS)
 
+SELINUX_DEVEL ?= /usr/share/selinux/devel/Makefile
 MANDIR ?= $(PREFIX)/share/man
 # podman and CRI-O read hooks.d here whatever the prefix; the files name $(BINDIR)/netfence.
 HOOKSDIR ?= /usr/share/containers/oci/hooks.d
 NF_SHAREDIR ?= $(PREFIX)/share/netfence
-install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
-	install -D -m 0755 $(BUILD)/netfence $(DESTDIR)$(BINDIR)/netfence
-	install -D -m 0755 $(BUILD)/netfence-runtime $(DESTDIR)$(BINDIR)/netfence-runtime
-	install -D -m 0755 $(BUILD)/netfence-resolver $(DESTDIR)$(BINDIR)/netfence-resolver
-	install -D -m 0644 man/netfence.8 $(DESTDIR)$(MANDIR)/man8/netfence.8
-	install -D -m 0644 man/netfence-runtime.8 $(DESTDIR)$(MANDIR)/man8/netfence-runtime.8
-	install -D -m 0644 man/netfence-annotations.5 $(DESTDIR)$(MANDIR)/man5/netfence-annotations.5
-	install -d -m 0755 $(DESTDIR)$(HOOKSDIR) $(DESTDIR)$(NF_SHAREDIR)/hooks.d/always
-	for f in hooks.d/*.json hooks.d/always/*.json; do \
-		sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' $$f \
-			>$(DESTDIR)$(NF_SHAREDIR)/$$f && chmod 0644 $(DESTDIR)$(NF_SHAREDIR)/$$f || exit 1; \
+# systemd reads units from /usr/lib/systemd/system and /usr/local/lib/systemd/system alike
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SELINUXDIR ?= $(PREFIX)/share/selinux/packages
+# The SELinux module goes in when selinux-policy-dev can build it (INSTALL_SELINUX=0 leaves it).
+INSTALL_SELINUX ?= $(if $(wildcard $(SELINUX_DEVEL)),1,0)
+# The repository's files name /usr/local; installed copies name this prefix: the binaries' path,
+# the hooks' PATH (without the /usr/local directories under another prefix) and the share dir.
+HOOK_PATH_HEAD = $(if $(filter /usr,$(PREFIX)),,$(PREFIX)/sbin:$(BINDIR):)
+NF_SED = sed -e 's|/usr/local/sbin:/usr/local/bin:|$(HOOK_PATH_HEAD)|g' \
+	-e 's|/usr/local/bin|$(BINDIR)|g' -e 's|/usr/local/share/netfence|$(NF_SHAREDIR)|g'
+# man pages: only the share dir (netfence-runtime(8) names the wrapper's built-in fallbacks)
+MAN_SED = sed -e 's|/usr/local/share/netfence|$(NF_SHAREDIR)|g'
+MAN_PAGES := man/netfence.8 man/netfence-runtime.8 man/netfence-resolver.8 \
+	man/netfence-annotations.5
+UNITS_FILES := $(wildcard deploy/systemd/*.service deploy/systemd/*.timer)
+# DESTDIR-relative file list of `make install` (uninstall removes exactly these)
+INSTALLED = $(BINDIR)/netfence $(BINDIR)/netfence-runtime $(BINDIR)/netfence-resolver \
+	$(foreach m,$(MAN_PAGES),$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+	$(foreach f,$(wildcard hooks.d/*.json),$(HOOKSDIR)/$(notdir $(f)) $(NF_SHAREDIR)/$(f)) \
+	$(foreach f,$(wildcard hooks.d/always/*.json),$(NF_SHAREDIR)/$(f)) \
+	$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json $(NF_SHAREDIR)/containerd-hooks.json \
+	$(NF_SHAREDIR)/crio/50-netfence.conf $(NF_SHAREDIR)/netfence.json.example \
+	$(foreach f,$(wildcard deploy/containerd/*.toml),$(NF_SHAREDIR)/containerd/$(notdir $(f))) \
+	$(foreach f,$(wildcard deploy/kubernetes/*.yaml),$(NF_SHAREDIR)/kubernetes/$(notdir $(f))) \
+	$(foreach u,$(UNITS_FILES),$(UNITDIR)/$(notdir $(u))) $(SELINUXDIR)/netfence.pp
+
+install: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver \
+		$(if $(filter 1,$(INSTALL_SELINUX)),$(BUILD)/selinux/netfence.pp)
+	install -D -m 0755 -t $(DESTDIR)$(BINDIR) $(BUILD)/netfence $(BUILD)/netfence-runtime \
+		$(BUILD)/netfence-resolver
+	@set -e; for m in $(MAN_PAGES); do \
+		d=$(DESTDIR)$(MANDIR)/man$${m##*.}; echo "install $$m $$d"; \
+		install -d -m 0755 $$d; $(MAN_SED) $$m >$$d/$${m##*/}; chmod 0644 $$d/$${m##*/}; \
 	done
-	install -m 0644 $(DESTDIR)$(NF_SHAREDIR)/hooks.d/*.json $(DESTDIR)$(HOOKSDIR)/
-	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' deploy/containerd/containerd-hooks.json \
-		>$(DESTDIR)$(NF_SHAREDIR)/containerd-hooks.json
-	install -D -m 0644 deploy/systemd/netfence-gc.service \
-		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.service
-	install -D -m 0644 deploy/systemd/netfence-gc.timer \
-		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-gc.timer
-	install -D -m 0644 deploy/systemd/netfence-watch.service \
-		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-watch.service
-	install -D -m 0644 deploy/systemd/netfence-resolver.service \
-		$(DESTDIR)$(NF_SHAREDIR)/systemd/netfence-resolver.service
-	install -D -m 0644 man/netfence-resolver.8 $(DESTDIR)$(MANDIR)/man8/netfence-resolver.8
-	# podman only (precreate breaks CRI-O): containers.conf hooks_dir adds this directory
-	install -d -m 0755 $(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d
-	sed 's|"/usr/local/bin/netfence"|"$(BINDIR)/netfence"|' \
-		hooks.d/podman-precreate/netfence-precreate.json \
-		>$(DESTDIR)$(NF_SHAREDIR)/podman-hooks.d/netfence-precreate.json
+	@set -e; for f in hooks.d/*.json hooks.d/always/*.json deploy/containerd/containerd-hooks.json \
+			hooks.d/podman-precreate/netfence-precreate.json deploy/crio/netfence.conf \
+			deploy/netfence.json $(wildcard deploy/kubernetes/*.yaml deploy/containerd/*.toml) \
+			$(UNITS_FILES); do \
+		case $$f in \
+		deploy/containerd/*.json) t=$(NF_SHAREDIR)/$${f##*/} ;; \
+		deploy/containerd/*) t=$(NF_SHAREDIR)/containerd/$${f##*/} ;; \
+		hooks.d/podman-precreate/*) t=$(NF_SHAREDIR)/podman-hooks.d/$${f##*/} ;; \
+		deploy/crio/*) t=$(NF_SHAREDIR)/crio/50-netfence.conf ;; \
+		deploy/netfence.json) t=$(NF_SHAREDIR)/netfence.json.example ;; \
+		deploy/kubernetes/*) t=$(NF_SHAREDIR)/kubernetes/$${f##*/} ;; \
+		deploy/systemd/*) t=$(UNITDIR)/$${f##*/} ;; \
+		*) t=$(NF_SHAREDIR)/$$f ;; \
+		esac; \
+		echo "install $$f $$t"; install -d -m 0755 $(DESTDIR)$${t%/*}; \
+		$(NF_SED) $$f >$(DESTDIR)$$t; chmod 0644 $(DESTDIR)$$t; \
+	done
+	install -D -m 0644 -t $(DESTDIR)$(HOOKSDIR) $(DESTDIR)$(NF_SHAREDIR)/hooks.d/*.json
+ifeq ($(INSTALL_SELINUX),1)
+	install -D -m 0644 $(BUILD)/selinux/netfence.pp $(DESTDIR)$(SELINUXDIR)/netfence.pp
+endif
+
+# Removes what install put there, then the directories of netfence's own that are left empty.
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(addprefix $(DESTDIR)$(NF_SHAREDIR)/,hooks.d/always hooks.d podman-hooks.d crio containerd \
+		kubernetes) $(DESTDIR)$(NF_SHAREDIR) 2>/dev/null || true
+
+# The Debian package (debian/), built in a copy of the tree under DEB_DIR so that neither
+# build/ nor the tree changes: DEB_DIR/netfence_VERSION_amd64.deb (lintian-clean).
+DEB_DIR ?= $(BUILD)/deb
+deb:
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/netfence-$(VERSION)
+	tar -c --exclude=./build --exclude=./.git --exclude=node_modules --exclude=./tests/e2e/.work \
+		--exclude=./debian/build --exclude=./debian/netfence . | \
+		tar -x -C $(DEB_DIR)/netfence-$(VERSION)
+	cd $(DEB_DIR)/netfence-$(VERSION) && dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 # The SELinux policy module, built with selinux-policy-dev's Makefile in a copy of selinux/
 # (it writes next to its sources).
-SELINUX_DEVEL ?= /usr/share/selinux/devel/Makefile
 selinux: $(BUILD)/selinux/netfence.pp
 $(BUILD)/selinux/netfence.pp: selinux/netfence.te selinux/netfence.fc selinux/netfence.if
 	@rm -rf $(BUILD)/selinux && mkdir -p $(BUILD)/selinux

@@ -20,6 +20,8 @@ pkgs=(
 	prometheus
 	# tests: the engines (podman with netavark, containerd + ctr, the CNI plugins a pod uses)
 	podman containerd containernetworking-plugins netavark aardvark-dns iptables
+	# the Debian package (make deb, tests/e2e/package.bats): its tools and build dependencies
+	debhelper dpkg-dev lintian libpcre2-dev libssl-dev
 	# more packages from the caller (bench/deps.sh)
 	"$@"
 )
