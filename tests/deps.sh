@@ -21,6 +21,9 @@ pkgs=(
 	# more packages from the caller (bench/deps.sh)
 	"$@"
 )
+# node and npm for the test-only npm tools below (tests/cel, tests/cri), from Debian when the
+# machine has none (a node installed otherwise is kept)
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 
 # Test-only npm tools (tests/cel: a CEL evaluator and a YAML parser for the Kubernetes files;
 # tests/cri: the gRPC client of cri.bats), into those git-ignored folders; never part of the

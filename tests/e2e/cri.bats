@@ -336,10 +336,16 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	# ExecSync processes get their capabilities from containerd's own copy of the spec, not
 	# from the bundle netfence-runtime edited: CAP_NET_ADMIN is back for them. The socket
 	# filter netfence-runtime merged in (io.netfence.seccomp auto), which runc applies to them
-	# too, keeps them off nftables (NETLINK_NETFILTER) all the same.
+	# too, keeps them off nftables (NETLINK_NETFILTER) and raw and packet sockets all the same.
 	run nf_cri exec "$app" 10 /probe socket 16 3 12
-	echo "$output"
+	echo "netlink netfilter: $output"
 	[ "$output" = "denied EPERM" ]
+	run nf_cri exec "$app" 10 /probe socket 2 3 1
+	echo "raw: $output"
+	[ "$output" = "denied EPERM" ]
+	run nf_cri exec "$app" 10 /probe socket 17 3 768
+	echo "packet: $output"
+	[ "$output" = "denied EAFNOSUPPORT" ]
 	cri_expect_fenced "$app"
 	nf_cri stop-pod "$POD"
 	nf_cri rm-pod "$POD"
