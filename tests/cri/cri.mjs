@@ -16,7 +16,9 @@
 //   cleanup                         stop and remove every pod (a test's teardown)
 // Environment: CRI_HANDLERS "class=handler,..." (the RuntimeClasses: runtimeClassName to
 // runtime_handler; an unknown class fails as kubelet fails it), CRI_LOG_ROOT (the pods' log
-// directories, kubelet's /var/log/pods), CRI_TIMEOUT (seconds per call, default 120).
+// directories, kubelet's /var/log/pods), CRI_CGROUP_ROOT (the pods' cgroup parents are
+// CRI_CGROUP_ROOT/pod<uid>, as kubelet's are /kubepods/.../pod<uid>; unset: none given),
+// CRI_TIMEOUT (seconds per call, default 120).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -40,6 +42,7 @@ const address = `unix:${sock}`
 const runtime = new v1.RuntimeService(address, grpc.credentials.createInsecure())
 const images = new v1.ImageService(address, grpc.credentials.createInsecure())
 const timeout = Number(process.env.CRI_TIMEOUT || 120)
+const cgroupRoot = process.env.CRI_CGROUP_ROOT || ''
 
 // call(service, 'Method', request): the response, or throws with the method named.
 function call(svc, method, req) {
@@ -85,7 +88,7 @@ function sandboxConfig(pod) {
 		annotations: { ...(m.annotations || {}), 'kubernetes.io/config.source': 'api',
 			'kubernetes.io/config.seen': new Date().toISOString() },
 		linux: {
-			cgroup_parent: '',
+			cgroup_parent: cgroupRoot ? `${cgroupRoot}/pod${m.uid}` : '',
 			security_context: {
 				namespace_options: { network: nsMode, pid: 'CONTAINER', ipc: nsMode },
 				seccomp: { profile_type: 'Unconfined' }

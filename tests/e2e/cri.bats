@@ -152,7 +152,7 @@ cri_assert_gone() {
 
 CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 
-@test "cri: a pod of the netfence handler: sandbox skipped, its container fenced by the pod's annotations" {
+@test "cri: a netfence pod: the sandbox skipped, its container fenced by the pod's annotations" {
 	local app ns
 	cri_pod p1 netfence "${CRI_POLICY[@]}"
 	cri_run p1
@@ -259,7 +259,7 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	cri_assert_gone
 }
 
-@test "cri: an annotated pod without runtimeClassName: refused by the admission policy (it would run unfenced)" {
+@test "cri: an annotated pod without runtimeClassName: refused by admission, else unfenced" {
 	local app
 	[ -d "$NF_ROOT/tests/cel/node_modules/@marcbachmann/cel-js" ] ||
 		skip "tests/cel tools are not installed (bash tests/deps.sh)"

@@ -1089,7 +1089,7 @@ nf_cri_images() {
 
 # nf_cri ARGS...: the CRI client against the test's containerd (tests/cri/cri.mjs).
 nf_cri() {
-	CRI_LOG_ROOT=$NF_CTRD/pods CRI_HANDLERS=${NF_CRI_HANDLERS:-} \
+	CRI_LOG_ROOT=$NF_CTRD/pods CRI_HANDLERS=${NF_CRI_HANDLERS:-} CRI_CGROUP_ROOT=/nf-cri-$NF_TAG \
 		timeout -k 5 "${NF_CRI_TIMEOUT:-150}" node "$NF_ROOT/tests/cri/cri.mjs" "$NF_CTRD_SOCK" \
 		"$@" </dev/null 3>&-
 }
@@ -1107,4 +1107,10 @@ nf_cri_teardown() {
 		kill "$NF_CTRD_PID" 2>/dev/null || true
 	fi
 	nf_kill_tmp_procs
+	# the pods' cgroup parents (CRI_CGROUP_ROOT), empty once their containers are gone
+	local d
+	for d in /sys/fs/cgroup/nf-cri-"$NF_TAG" /sys/fs/cgroup/*/nf-cri-"$NF_TAG"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
 }
