@@ -351,3 +351,24 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	nf_cri rm-pod "$POD"
 	cri_assert_gone
 }
+
+@test "cri: an annotated hostNetwork pod is refused by admission and by the hook" {
+	[ -d "$NF_ROOT/tests/cel/node_modules/@marcbachmann/cel-js" ] ||
+		skip "tests/cel tools are not installed (bash tests/deps.sh)"
+	CRI_POD_JQ='.spec.hostNetwork = true' cri_pod p9 netfence "${CRI_POLICY[@]}"
+	run node "$NF_ROOT/tests/cel/admission-check.mjs" \
+		"$NF_ROOT/deploy/kubernetes/admission-policy.yaml" "$NF_TMP/pod-p9.json"
+	echo "$output"
+	grep -qF "pod $NF_TMP/pod-p9.json: refused:" <<<"$output"
+	grep -F "pod $NF_TMP/pod-p9.json: refused:" <<<"$output" | grep -qF hostNetwork
+	# past admission: the sandbox shares the node's (HOST's) namespace; the hook refuses the
+	# container rather than fence the node
+	run cri_run p9
+	echo "$output"
+	nf_assert_refused "$output" "$status" StartContainer "host's network namespace"
+	POD=$(jq -r .pod "$NF_TMP/state-p9.json")
+	ip netns exec "$NF_HOST" nft list tables | nf_not grep -q 'inet netfence$'
+	nf_cri stop-pod "$POD"
+	nf_cri rm-pod "$POD"
+	cri_assert_gone
+}

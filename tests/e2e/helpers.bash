@@ -1066,7 +1066,8 @@ nf_cri_start() {
 	NF_CTRD_PID=$!
 	echo "$NF_CTRD_PID" >>"$NF_TMP/pids"
 	export NF_CTRD_PID
-	if ! nf_wait_for 1500 nf_cri status; then
+	# the socket first (cheap), then the CRI status (a client process a try)
+	if ! nf_wait_for 1500 test -S "$NF_CTRD_SOCK" || ! nf_wait_for 100 nf_cri status; then
 		echo "containerd's CRI plugin not ready: $(tail -n 20 "$NF_CTRD/log")" >&2
 		return 1
 	fi
