@@ -208,6 +208,30 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	cri_assert_gone
 }
 
+@test "cri: a hostname rule in a pod: the address opens once the pod resolves the name" {
+	local app
+	cri_pod p10 netfence io.netfence.policy=restricted io.netfence.egress=allowed.test:443
+	cri_run p10
+	app=$(cri_cid app)
+	# the CRI plugin wrote the pod's resolv.conf from its dnsConfig
+	run nf_cri exec "$app" 10 /bin/cat /etc/resolv.conf
+	[ "$output" = "nameserver $NF_DNS_OK" ]
+	cri_expect "$app" blocked "$NF_PUB1" 443
+	run nf_cri exec "$app" 10 /probe dns "$NF_DNS_OK" allowed.test 2000
+	echo "$output"
+	[[ $output == "answer $NF_PUB1 "* ]]
+	run nf_cri exec "$app" 10 /probe dns "$NF_DNS_OK" other.test 2000
+	echo "$output"
+	[[ $output == "reply REFUSED"* ]]
+	run nf_cri exec "$app" 10 /probe dns "$NF_DNS_OTHER" allowed.test 2000
+	echo "$output"
+	[[ $output == blocked* ]]
+	cri_expect "$app" open "$NF_PUB1" 443 blocked "$NF_PUB2" 443 blocked "$NF_PUB1" 80
+	nf_cri stop-pod "$POD"
+	nf_cri rm-pod "$POD"
+	cri_assert_gone
+}
+
 @test "cri: StopPodSandbox takes the fence with the containers, RemovePodSandbox leaves nothing" {
 	local app ns
 	cri_pod p3 netfence "${CRI_POLICY[@]}"
@@ -226,8 +250,7 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	[ ! -e "$ns" ]
 	nf_cri rm-pod "$POD"
 	cri_assert_gone
-	# StopPodSandbox and RemovePodSandbox again: idempotent, as kubelet expects
-	nf_cri stop-pod "$POD" || true
+	# RemovePodSandbox again: idempotent, as kubelet expects
 	nf_cri rm-pod "$POD"
 }
 
