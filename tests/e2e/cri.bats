@@ -159,6 +159,8 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	app=$(cri_cid app)
 	nf_cri pods | jq -e --arg p "$POD" '.[] | select(.id == $p) |
 		.runtime_handler == "netfence" and .state == "SANDBOX_READY"'
+	# wired by the CNI bridge plugin (PodSandboxStatus reports its address)
+	jq -e '.ip | startswith("10.77.0.")' "$CRI_STATE"
 	# the CRI plugin passed the pod's annotations to both containers (pod_annotations);
 	# netfence-runtime left the pause container alone and gave the application both hooks
 	jq -e '.annotations["io.netfence.policy"] == "restricted" and
