@@ -285,7 +285,7 @@ $(BUILD)/selinux/netfence.pp: selinux/netfence.te selinux/netfence.fc selinux/ne
 	$(MAKE) -C $(BUILD)/selinux -f $(SELINUX_DEVEL) netfence.pp
 
 CLANG_FORMAT ?= clang-format
-FMT_SRCS = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.[ch])) $(wildcard tests/unit/*.c tests/probe/*.c tests/collide/*.c tests/fuzz/*.c bench/*.c)
+FMT_SRCS = $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.[ch])) $(wildcard tests/unit/*.c tests/probe/*.c tests/collide/*.c tests/fuzz/*.c tests/cri/*.c bench/*.c)
 format:
 	$(CLANG_FORMAT) -i $(FMT_SRCS)
 format-check:

@@ -25,22 +25,31 @@ pkgs=(
 	# more packages from the caller (bench/deps.sh)
 	"$@"
 )
+# node and npm for the test-only npm tools below (tests/cel, tests/cri), from Debian when the
+# machine has none (a node installed otherwise is kept)
+command -v npm >/dev/null || pkgs+=(nodejs npm)
 
-# Test-only npm tools (tests/cel: a CEL evaluator and a YAML parser for the Kubernetes files),
-# into that git-ignored folder; never part of the product. Without npm or the registry the tests
-# that need them are skipped, not failed.
+# Test-only npm tools (tests/cel: a CEL evaluator and a YAML parser for the Kubernetes files;
+# tests/cri: the gRPC client of cri.bats), into those git-ignored folders; never part of the
+# product. Without npm or the registry the tests that need them are skipped, not failed.
 npm_tools() {
 	local d
-	d=$(cd "$(dirname "$0")" && pwd)/cel
+	for d in cel cri; do
+		npm_tools_in "$(cd "$(dirname "$0")" && pwd)/$d"
+	done
+}
+
+npm_tools_in() {
+	local d=$1
 	[ -f "$d/node_modules/.package-lock.json" ] &&
 		[ "$d/node_modules/.package-lock.json" -nt "$d/package-lock.json" ] && return 0
 	if ! command -v npm >/dev/null; then
-		echo "deps: npm not found: the tests of tests/cel will be skipped" >&2
+		echo "deps: npm not found: the tests of $d will be skipped" >&2
 		return 0
 	fi
 	echo "deps: npm ci in $d"
 	(cd "$d" && npm ci --no-audit --no-fund --loglevel=error) ||
-		echo "deps: npm ci failed: the tests of tests/cel will be skipped" >&2
+		echo "deps: npm ci failed: the tests of $d will be skipped" >&2
 }
 
 missing=()

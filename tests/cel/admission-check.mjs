@@ -2,7 +2,9 @@
 // ValidatingAdmissionPolicy and its binding, and its CEL, evaluated the way the API server
 // evaluates a policy (variables in order, each validation in turn, messageExpression on a
 // failure), admits and refuses the sample pods below as expected.
-// Usage: node tests/cel/admission-check.mjs FILE. Exit 0 when every case holds.
+// Usage: node tests/cel/admission-check.mjs FILE [POD.json...]. Exit 0 when every case holds.
+// Each POD.json (a Pod object, e.g. one tests/e2e/cri.bats runs) is judged too: a line
+// "pod POD.json: admitted" or "pod POD.json: refused: MESSAGE" (not counted as a check).
 import { readFileSync } from 'node:fs'
 import { parseAllDocuments } from 'yaml'
 import { evaluate } from '@marcbachmann/cel-js'
@@ -95,6 +97,10 @@ for (const [what, p, allowed, words = []] of cases) {
 	}
 	check(r.allowed === allowed, `${what}: ${r.allowed ? 'admitted' : `refused: ${r.message}`}`)
 	for (const w of words) check(!r.allowed && r.message.includes(w), `${what}: names ${w}`)
+}
+for (const f of process.argv.slice(3)) {
+	const r = admit(JSON.parse(readFileSync(f, 'utf8')))
+	console.log(`pod ${f}: ${r.allowed ? 'admitted' : `refused: ${r.message}`}`)
 }
 console.log(failed ? `${failed} checks failed` : 'all checks passed')
 process.exit(failed ? 1 : 0)

@@ -992,3 +992,126 @@ nf_wire_by_hand() {
 	ip -n "$NF_WORLD" route add 10.55.0.0/24 via "$NF_UP4_HOST"
 	echo "$ns"
 }
+
+# ---------------------------------------------------------------------------------------------
+# containerd's CRI plugin driven the way kubelet drives it (cri.bats): containerd 1.6 inside
+# HOST with its own root, state, sockets and config, the CNI bridge plugin with a conf dir of its
+# own, the images of tests/cri/images.sh imported, and the runtime handler of
+# deploy/containerd/config.toml merged in (netfence-runtime of the build tree). The client is
+# tests/cri/cri.mjs (a gRPC client from npm, tests/cri/node_modules).
+
+NF_CRI_IMAGE_PAUSE=localhost/netfence-test/pause:1
+NF_CRI_IMAGE_APP=localhost/netfence-test/app:1
+
+# nf_cri_config: $NF_CTRD/config.toml, the CNI conf dir, the IPAM data dir.
+nf_cri_config() {
+	NF_CTRD=$NF_TMP/containerd
+	NF_CTRD_SOCK=$NF_CTRD/containerd.sock
+	export NF_CTRD NF_CTRD_SOCK
+	mkdir -p "$NF_CTRD/cni" "$NF_CTRD/pods"
+	jq -n --arg br "$NF_CNI_BRIDGE" --arg sn "$NF_CNI_SUBNET" --arg dd "$NF_CTRD/cni-ipam" '
+	{cniVersion: "1.0.0", name: "nf-cri", plugins: [{type: "bridge", bridge: $br,
+	 isGateway: true, ipMasq: true, ipam: {type: "host-local", subnet: $sn,
+	 routes: [{dst: "0.0.0.0/0"}], dataDir: $dd}}]}' >"$NF_CTRD/cni/10-nf-cri.conflist"
+	cat >"$NF_CTRD/config.toml" <<-CONF
+		version = 2
+		root = "$NF_CTRD/root"
+		state = "$NF_CTRD/state"
+		temp = "$NF_CTRD/tmp"
+		disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs",
+		  "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs",
+		  "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]
+		[grpc]
+		  address = "$NF_CTRD_SOCK"
+		[ttrpc]
+		  address = "$NF_CTRD_SOCK.ttrpc"
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$NF_CTRD/opt"
+		[plugins."io.containerd.grpc.v1.cri"]
+		  sandbox_image = "$NF_CRI_IMAGE_PAUSE"
+		  netns_mounts_under_state_dir = true
+		  # this machine forbids lowering oom_score_adj (the sandbox asks for -998)
+		  restrict_oom_score_adj = true
+		  [plugins."io.containerd.grpc.v1.cri".cni]
+		    bin_dir = "$NF_CNI_PATH"
+		    conf_dir = "$NF_CTRD/cni"
+		    max_conf_num = 1
+		  [plugins."io.containerd.grpc.v1.cri".containerd]
+		    default_runtime_name = "runc"
+		    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+		      runtime_type = "io.containerd.runc.v2"
+		      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+		        Root = "$NF_CTRD/runc"
+	CONF
+	# the shipped snippet, with the build tree's netfence-runtime, the cgroupfs driver (no
+	# systemd here) and a runc root of the test's own
+	sed -e '/^version = /d' \
+		-e "s|^\([[:space:]]*BinaryName = \).*|\1\"$NF_RUNTIME_BIN\"|" \
+		-e 's|^\([[:space:]]*SystemdCgroup = \).*|\1false|' \
+		"$NF_ROOT/deploy/containerd/config.toml" >>"$NF_CTRD/config.toml"
+	echo "    Root = \"$NF_CTRD/runc-netfence\"" >>"$NF_CTRD/config.toml"
+	grep -q "BinaryName = \"$NF_RUNTIME_BIN\"" "$NF_CTRD/config.toml" || {
+		echo "deploy/containerd/config.toml: no BinaryName to point at the build tree" >&2
+		return 1
+	}
+	# WORLD routes the pod subnet back through HOST
+	ip -n "$NF_WORLD" route replace "$NF_CNI_SUBNET" via "$NF_UP4_HOST"
+}
+
+# nf_cri_start: containerd (CRI plugin on) inside HOST; waits until the CRI status is ready.
+nf_cri_start() {
+	env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ${NF_CTRD_ENV:-} \
+		nsenter --net="/run/netns/$NF_HOST" containerd --config "$NF_CTRD/config.toml" \
+		>>"$NF_CTRD/log" 2>&1 </dev/null 3>&- &
+	NF_CTRD_PID=$!
+	echo "$NF_CTRD_PID" >>"$NF_TMP/pids"
+	export NF_CTRD_PID
+	# the socket first (cheap), then the CRI status (a client process a try)
+	if ! nf_wait_for 1500 test -S "$NF_CTRD_SOCK" || ! nf_wait_for 100 nf_cri status; then
+		echo "containerd's CRI plugin not ready: $(tail -n 20 "$NF_CTRD/log")" >&2
+		return 1
+	fi
+}
+
+# nf_cri_stop: containerd stops (SIGTERM, waited for); its shims and containers go on.
+nf_cri_stop() {
+	kill "$NF_CTRD_PID"
+	nf_wait_for 1500 nf_not kill -0 "$NF_CTRD_PID"
+}
+
+# nf_cri_images DIR: import DIR/pause.tar and DIR/app.tar (tests/cri/images.sh) where the CRI
+# plugin keeps its images (namespace k8s.io).
+nf_cri_images() {
+	local t
+	for t in pause app; do
+		nf_ctr -n k8s.io images import "$1/$t.tar" >/dev/null || return 1
+	done
+}
+
+# nf_cri ARGS...: the CRI client against the test's containerd (tests/cri/cri.mjs).
+nf_cri() {
+	CRI_LOG_ROOT=$NF_CTRD/pods CRI_HANDLERS=${NF_CRI_HANDLERS:-} CRI_CGROUP_ROOT=/nf-cri-$NF_TAG \
+		timeout -k 5 "${NF_CRI_TIMEOUT:-150}" node "$NF_ROOT/tests/cri/cri.mjs" "$NF_CTRD_SOCK" \
+		"$@" </dev/null 3>&-
+}
+
+# Every pod stopped and removed through CRI (their poststop hooks run), then containerd and
+# whatever it left running under $NF_TMP.
+nf_cri_teardown() {
+	[ -n "${NF_CTRD:-}" ] && [ -d "$NF_CTRD" ] || return 0
+	# a test that failed with containerd down: start it again, or the shims' containers stay
+	if [ -n "${NF_CTRD_PID:-}" ] && ! kill -0 "$NF_CTRD_PID" 2>/dev/null; then
+		nf_cri_start >/dev/null 2>&1 || true
+	fi
+	if [ -n "${NF_CTRD_PID:-}" ] && kill -0 "$NF_CTRD_PID" 2>/dev/null; then
+		NF_CRI_TIMEOUT=60 nf_cri cleanup >/dev/null 2>&1 || true
+		kill "$NF_CTRD_PID" 2>/dev/null || true
+	fi
+	nf_kill_tmp_procs
+	# the pods' cgroup parents (CRI_CGROUP_ROOT), empty once their containers are gone
+	local d
+	for d in /sys/fs/cgroup/nf-cri-"$NF_TAG" /sys/fs/cgroup/*/nf-cri-"$NF_TAG"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	return 0
+}
