@@ -1,6 +1,7 @@
 /* netfence: `netfence-runtime`, the drop-in OCI runtime of SPEC section 7. On create and run it
  * adds the netfence hooks to the bundle's config.json; then, for every command, it executes the
- * real runtime (never itself) with the same arguments. Silent on success. */
+ * real runtime (never itself) with the same arguments; an exec into a fenced container gets
+ * neither CAP_NET_ADMIN nor CAP_NET_RAW. Silent on success. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* secure_getenv */
 #endif
@@ -56,6 +57,9 @@ int main(int argc, char **argv)
 		if (r < 0)
 			return fail(&err);
 	}
+	if (a.exec && a.id &&
+	    (r = wrapper_secure_exec(&a, secure_getenv("NETFENCE_CONFIG"), &err)) < 0)
+		return fail(&err);
 	name = strrchr(runtime, '/');
 	argv[0] = (char *)(name ? name + 1 : runtime);
 	execv(runtime, argv);

@@ -17,6 +17,7 @@
 
 #include "spec_write.h"
 #include "hostconf.h"
+#include "journal.h"
 #include "policy.h"
 #include "seccomp_merge.h"
 #include "util.h"
@@ -88,13 +89,49 @@ int wrapper_secure_doc(struct spec_doc *d, const struct hostconf *hc, bool *ret_
 		changed |= c;
 	}
 	if (!hc->allow_net_admin) {
-		r = spec_doc_drop_caps(d, caps, ARRAY_SIZE(caps), &c, err);
+		r = spec_doc_drop_caps(d, false, caps, ARRAY_SIZE(caps), &c, err);
 		if (r < 0)
 			return r;
 		changed |= c;
 	}
 	*ret_changed = changed;
 	return 0;
+}
+
+int wrapper_secure_exec(const struct wrapper_args *a, const char *netfence_config,
+			struct nf_error *err)
+{
+	static const int caps[] = { CAP_NET_ADMIN, CAP_NET_RAW };
+	_cleanup_(hostconf_freep) struct hostconf *hc = NULL;
+	_cleanup_(spec_doc_freep) struct spec_doc *d = NULL;
+	struct journal *j = NULL;
+	bool changed;
+	int r;
+
+	r = hostconf_load_flags(netfence_config, NULL, 0, &hc, err);
+	if (r < 0 || hc->allow_net_admin)
+		return r;
+	r = journal_read(hc->state_dir, a->id, &j, err);
+	if (r == -ENOENT)
+		return 0; /* not fenced */
+	journal_free(j);
+	if (r < 0) /* a state that cannot be read: fenced, or once */
+		*err = (struct nf_error){ 0 };
+	if (a->net_cap)
+		return nf_input_err(err,
+				    "exec: --cap %s: %s is fenced by netfence, and its processes "
+				    "get neither CAP_NET_ADMIN nor CAP_NET_RAW",
+				    a->net_cap, a->id);
+	if (!a->process)
+		return 0; /* the process of the bundle's config.json, already without them */
+	r = spec_doc_load(a->process, &d, err);
+	if (r >= 0)
+		r = spec_doc_drop_caps(d, true, caps, ARRAY_SIZE(caps), &changed, err);
+	if (r >= 0 && changed)
+		r = spec_doc_save(d, err);
+	if (r < 0)
+		nf_err_prefix(err, "exec: %s", a->process);
+	return r;
 }
 
 int wrapper_add_hooks(const char *path, const struct wrapper_hook_opts *o, bool *ret_changed,

@@ -12,10 +12,14 @@
 #include "hostconf.h"
 
 struct wrapper_args {
-	int cmd;	    /* argv index of the command, -1 when there is none */
-	bool edits;	    /* the command is create or run */
-	const char *bundle; /* -b/--bundle (last wins), NULL: the current directory */
-	const char *config; /* crun's -f/--config, NULL: config.json */
+	int cmd;	     /* argv index of the command, -1 when there is none */
+	bool edits;	     /* the command is create or run */
+	const char *bundle;  /* -b/--bundle (last wins), NULL: the current directory */
+	const char *config;  /* crun's -f/--config, NULL: config.json */
+	bool exec;	     /* the command is exec: */
+	const char *id;	     /* its container id (NULL when missing) */
+	const char *process; /* -p/--process FILE, NULL: the container's own process */
+	const char *net_cap; /* a --cap naming CAP_NET_ADMIN or CAP_NET_RAW, else NULL */
 };
 
 /* Which command-line reader the real runtime uses, from its file name: runc (urfave/cli over
@@ -43,6 +47,14 @@ int wrapper_config_path(const struct wrapper_args *a, char **ret, struct nf_erro
  * configuration says it runs Kubernetes (`kubernetes`). */
 bool wrapper_policy_applies(const struct spec_kv *ann, size_t n, bool has_default_policy,
 			    bool kubernetes);
+
+/* exec into a container netfence fenced (its state file is in the host configuration's
+ * state_dir) while allow.net_admin is off: the process (a -p/--process file, edited in place)
+ * gets neither CAP_NET_ADMIN nor CAP_NET_RAW, as the container's own process did not (engines
+ * such as containerd build an exec's process from their own copy of the spec, not from the
+ * bundle netfence-runtime edited); a --cap naming one of them is refused. */
+int wrapper_secure_exec(const struct wrapper_args *a, const char *netfence_config,
+			struct nf_error *err);
 
 /* Where the hooks added to config.json come from. */
 struct wrapper_hook_opts {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 #include "wrapper.h"
@@ -31,7 +32,15 @@ struct opt {
 	char short_name;  /* crun: its short option; 0 for none */
 	enum opt_arg arg; /* runc: ARG_NONE for a bool flag */
 	int key;	  /* crun: entries with one key are one option to getopt (no ambiguity) */
-	enum { O_OTHER, O_BUNDLE, O_CONFIG, O_STOPS } what; /* O_STOPS: prints and exits */
+	enum {
+		O_OTHER,
+		O_BUNDLE,
+		O_CONFIG,
+		O_STOPS,
+		O_PROCESS,
+		O_CAP
+	} what; /* O_STOPS: prints and
+									    * exits */
 };
 
 struct opt_table {
@@ -83,6 +92,35 @@ static const struct opt runc_create[] = {
 	{ "h", 0, ARG_NONE, 0, O_STOPS },
 };
 
+/* exec (SkipArgReorder: its options come before the container id) */
+static const struct opt runc_exec[] = {
+	{ "console-socket", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "cwd", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "env", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "e", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "tty", 0, ARG_NONE, 0, O_OTHER },
+	{ "t", 0, ARG_NONE, 0, O_OTHER },
+	{ "user", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "u", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "additional-gids", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "g", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "process", 0, ARG_REQUIRED, 0, O_PROCESS },
+	{ "p", 0, ARG_REQUIRED, 0, O_PROCESS },
+	{ "detach", 0, ARG_NONE, 0, O_OTHER },
+	{ "d", 0, ARG_NONE, 0, O_OTHER },
+	{ "pid-file", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "process-label", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "apparmor", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "no-new-privs", 0, ARG_NONE, 0, O_OTHER },
+	{ "cap", 0, ARG_REQUIRED, 0, O_CAP },
+	{ "c", 0, ARG_REQUIRED, 0, O_CAP },
+	{ "preserve-fds", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "cgroup", 0, ARG_REQUIRED, 0, O_OTHER },
+	{ "ignore-paused", 0, ARG_NONE, 0, O_OTHER },
+	{ "help", 0, ARG_NONE, 0, O_STOPS },
+	{ "h", 0, ARG_NONE, 0, O_STOPS },
+};
+
 static const struct opt crun_global[] = {
 	{ "debug", 0, ARG_NONE, 1, O_OTHER },
 	{ "cgroup-manager", 0, ARG_REQUIRED, 2, O_OTHER },
@@ -130,16 +168,39 @@ static const struct opt crun_create[] = {
 	{ "HANG", 0, ARG_OPTIONAL, -4, O_OTHER },
 };
 
+static const struct opt crun_exec[] = {
+	{ "apparmor", 0, ARG_REQUIRED, 1, O_OTHER },
+	{ "cgroup", 0, ARG_REQUIRED, 2, O_OTHER },
+	{ "console-socket", 0, ARG_REQUIRED, 3, O_OTHER },
+	{ "cwd", 0, ARG_REQUIRED, 4, O_OTHER },
+	{ "cap", 'c', ARG_REQUIRED, 'c', O_CAP },
+	{ "detach", 'd', ARG_NONE, 'd', O_OTHER },
+	{ "env", 'e', ARG_REQUIRED, 'e', O_OTHER },
+	{ "no-new-privs", 0, ARG_NONE, 5, O_OTHER },
+	{ "pid-file", 0, ARG_REQUIRED, 6, O_OTHER },
+	{ "preserve-fds", 0, ARG_REQUIRED, 7, O_OTHER },
+	{ "process-label", 0, ARG_REQUIRED, 8, O_OTHER },
+	{ "process", 'p', ARG_REQUIRED, 'p', O_PROCESS },
+	{ "tty", 't', ARG_OPTIONAL, 't', O_OTHER },
+	{ "user", 'u', ARG_REQUIRED, 'u', O_OTHER },
+	{ "help", '?', ARG_NONE, -1, O_STOPS }, /* argp's own, a group of their own */
+	{ "usage", 0, ARG_NONE, -2, O_STOPS },
+	{ "program-name", 0, ARG_REQUIRED, -3, O_OTHER },
+	{ "HANG", 0, ARG_OPTIONAL, -4, O_OTHER },
+};
+
 /* What one runtime's reading found. */
 struct reading {
-	int cmd;	    /* argv index of the command, -1 for none */
-	bool stops;	    /* an option that prints and exits (help, version): nothing runs */
-	const char *bundle; /* last bundle option */
-	const char *config; /* last config option (crun) */
-	int n_positional;   /* arguments left after the command's options */
-	const char *first;  /* the first of them */
-	const char *bad;    /* the argument that could not be read (error) */
-	const char *why;    /* ... and why */
+	int cmd;	     /* argv index of the command, -1 for none */
+	bool stops;	     /* an option that prints and exits (help, version): nothing runs */
+	const char *bundle;  /* last bundle option */
+	const char *config;  /* last config option (crun) */
+	const char *process; /* exec: last process option */
+	const char *net_cap; /* exec: a capability option naming CAP_NET_ADMIN or CAP_NET_RAW */
+	int n_positional;    /* arguments left after the command's options */
+	const char *first;   /* the first of them */
+	const char *bad;     /* the argument that could not be read (error) */
+	const char *why;     /* ... and why */
 };
 
 static int fail_at(struct reading *rd, const char *arg, const char *why)
@@ -147,6 +208,29 @@ static int fail_at(struct reading *rd, const char *arg, const char *why)
 	rd->bad = arg;
 	rd->why = why;
 	return -EINVAL;
+}
+
+/* "NET_ADMIN", "cap_net_raw", "12": what a runtime could take for one of the two. */
+static bool names_net_cap(const char *v)
+{
+	if (strncasecmp(v, "CAP_", 4) == 0)
+		v += 4;
+	return strcasecmp(v, "NET_ADMIN") == 0 || strcasecmp(v, "NET_RAW") == 0 ||
+	       strcmp(v, "12") == 0 || strcmp(v, "13") == 0;
+}
+
+static void opt_found(struct reading *rd, const struct opt *o, const char *val)
+{
+	if (o->what == O_BUNDLE)
+		rd->bundle = val;
+	else if (o->what == O_CONFIG)
+		rd->config = val;
+	else if (o->what == O_STOPS)
+		rd->stops = true;
+	else if (o->what == O_PROCESS)
+		rd->process = val;
+	else if (o->what == O_CAP && val && names_net_cap(val))
+		rd->net_cap = val;
 }
 
 /* ---- runc: Go's flag package ---- */
@@ -226,8 +310,7 @@ static int go_parse(struct opt_table t, char *const *args, int n, struct reading
 		}
 		if (!eq && i >= n)
 			return fail_at(rd, s, "flag needs an argument");
-		if (o->what == O_BUNDLE)
-			rd->bundle = eq ? eq + 1 : args[i];
+		opt_found(rd, o, eq ? eq + 1 : args[i]);
 		if (!eq)
 			i++;
 	}
@@ -283,9 +366,17 @@ static int read_runc(int argc, char *const *argv, struct reading *rd)
 		t = TABLE(runc_run);
 	else if (strcmp(argv[rd->cmd], "create") == 0)
 		t = TABLE(runc_create);
+	else if (strcmp(argv[rd->cmd], "exec") == 0)
+		t = TABLE(runc_exec);
 	else
 		return 0;
 	n = argc - rd->cmd - 1;
+	if (t.o == runc_exec) {
+		r = go_parse(t, argv + rd->cmd + 1, n, rd, &next);
+		rd->n_positional = r < 0 ? 0 : n - next;
+		rd->first = r >= 0 && next < n ? argv[rd->cmd + 1 + next] : NULL;
+		return r;
+	}
 	re = calloc(2 * (size_t)n + 1, sizeof(*re));
 	if (!re)
 		return -ENOMEM;
@@ -335,16 +426,6 @@ static const struct opt *argp_short(struct opt_table t, char c)
 	return NULL;
 }
 
-static void argp_found(struct reading *rd, const struct opt *o, const char *val)
-{
-	if (o->what == O_BUNDLE)
-		rd->bundle = val;
-	else if (o->what == O_CONFIG)
-		rd->config = val;
-	else if (o->what == O_STOPS)
-		rd->stops = true;
-}
-
 /* Options from argv[i] on, in order, up to the first argument that is not one (returned) or
  * after "--"; -EINVAL on what getopt would refuse. */
 static int argp_parse_opts(struct opt_table t, int argc, char *const *argv, int i,
@@ -373,7 +454,7 @@ static int argp_parse_opts(struct opt_table t, int argc, char *const *argv, int 
 					return fail_at(rd, s, "option requires an argument");
 				val = argv[i++];
 			}
-			argp_found(rd, o, val);
+			opt_found(rd, o, val);
 			if (rd->stops)
 				return i;
 			continue;
@@ -394,18 +475,18 @@ static int argp_parse_opts(struct opt_table t, int argc, char *const *argv, int 
 
 			if (!o)
 				return fail_at(rd, s, "invalid option");
-			if (o->arg == ARG_NONE) {
-				argp_found(rd, o, NULL);
+			if (o->arg == ARG_NONE || (o->arg == ARG_OPTIONAL && !p[1])) {
+				opt_found(rd, o, NULL);
 				if (rd->stops)
 					return i;
 				continue;
 			}
 			if (p[1]) {
-				argp_found(rd, o, p + 1);
+				opt_found(rd, o, p + 1);
 			} else {
 				if (i >= argc)
 					return fail_at(rd, s, "option requires an argument");
-				argp_found(rd, o, argv[i++]);
+				opt_found(rd, o, argv[i++]);
 			}
 			break;
 		}
@@ -426,6 +507,8 @@ static int read_crun(int argc, char *const *argv, struct reading *rd)
 		t = TABLE(crun_run);
 	else if (strcmp(argv[i], "create") == 0)
 		t = TABLE(crun_create);
+	else if (strcmp(argv[i], "exec") == 0)
+		t = TABLE(crun_exec);
 	else
 		return 0;
 	i = argp_parse_opts(t, argc, argv, i + 1, rd);
@@ -483,6 +566,12 @@ static int read_as(enum wrapper_runtime rt, int argc, char *const *argv, struct 
 		return 0; /* help or version: nothing runs */
 	ret->cmd = rd.cmd;
 	ret->edits = strcmp(argv[rd.cmd], "create") == 0 || strcmp(argv[rd.cmd], "run") == 0;
+	if (strcmp(argv[rd.cmd], "exec") == 0) {
+		ret->exec = true;
+		ret->id = rd.first; /* NULL: the runtime refuses it */
+		ret->process = rd.process;
+		ret->net_cap = rd.net_cap;
+	}
 	if (!ret->edits)
 		return 0;
 	if (rd.n_positional != 1)
@@ -520,6 +609,14 @@ int wrapper_parse_args(int argc, char *const *argv, enum wrapper_runtime rt,
 		r = read_as(WRAPPER_CRUN, argc, argv, &b, err);
 	if (r < 0)
 		return r;
+	if (a.exec || b.exec) {
+		if (a.exec != b.exec || !same_str(a.id, b.id) || !same_str(a.process, b.process) ||
+		    !a.net_cap != !b.net_cap)
+			return nf_input_err(err, "exec: runc and crun read this command line "
+						 "differently, and the runtime is neither");
+		*ret = a;
+		return 0;
+	}
 	if (!a.edits && !b.edits) {
 		*ret = (struct wrapper_args){ .cmd = -1 }; /* nothing to edit either way */
 		return 0;

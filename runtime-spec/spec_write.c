@@ -189,16 +189,18 @@ static bool caps_has(const int *caps, size_t n, int cap)
 	return false;
 }
 
-int spec_doc_drop_caps(struct spec_doc *d, const int *caps, size_t n_caps, bool *ret_changed,
-		       struct nf_error *err)
+int spec_doc_drop_caps(struct spec_doc *d, bool process_file, const int *caps, size_t n_caps,
+		       bool *ret_changed, struct nf_error *err)
 {
-	yajl_val c = json_get(json_get(d->root, "process"), "capabilities");
+	yajl_val c =
+		json_get(process_file ? d->root : json_get(d->root, "process"), "capabilities");
 
 	*ret_changed = false;
 	if (!c || YAJL_IS_NULL(c))
 		return 0;
 	if (!YAJL_IS_OBJECT(c))
-		return nf_input_err(err, "\"process.capabilities\" is not an object");
+		return nf_input_err(err, "\"%scapabilities\" is not an object",
+				    process_file ? "" : "process.");
 	for (size_t s = 0; s < c->u.object.len; s++) {
 		yajl_val set = c->u.object.values[s];
 

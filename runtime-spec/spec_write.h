@@ -48,10 +48,11 @@ bool spec_doc_has_hook(const struct spec_doc *d, const char *stage, const char *
 int spec_doc_add_hook(struct spec_doc *d, const char *stage, const struct spec_hook *h,
 		      struct nf_error *err);
 
-/* Remove the capabilities caps[0..n) (CAP_* numbers) from every set of process.capabilities,
- * in every spelling a runtime accepts (spec_cap_number: "cap_net_admin", "12", ...). */
-int spec_doc_drop_caps(struct spec_doc *d, const int *caps, size_t n, bool *ret_changed,
-		       struct nf_error *err);
+/* Remove the capabilities caps[0..n) (CAP_* numbers) from every set of process.capabilities
+ * (process_file: of capabilities, the document being a process.json of `runc exec -p`), in every
+ * spelling a runtime accepts (spec_cap_number: "cap_net_admin", "12", ...). */
+int spec_doc_drop_caps(struct spec_doc *d, bool process_file, const int *caps, size_t n,
+		       bool *ret_changed, struct nf_error *err);
 
 /* The whole document as compact JSON (NUL-terminated; *ret_len excludes the NUL). */
 int spec_doc_serialize(const struct spec_doc *d, char **ret, size_t *ret_len, struct nf_error *err);

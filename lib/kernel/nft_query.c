@@ -568,7 +568,8 @@ static int named_cb(const struct nlmsghdr *nlh, void *data)
 	const char *table = NULL, *name = NULL;
 	const struct nlattr *a;
 
-	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
+	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg))
+	{
 		if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
 			continue;
 		if (mnl_attr_get_type(a) == NFTA_CHAIN_TABLE)

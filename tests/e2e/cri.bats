@@ -359,9 +359,14 @@ CRI_POLICY=(io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443")
 	[ "$status" -eq 0 ]
 	[ $((0x${output##*[[:space:]]} & (3 << 12))) -eq 0 ]
 	# ExecSync processes get their capabilities from containerd's own copy of the spec, not
-	# from the bundle netfence-runtime edited: CAP_NET_ADMIN is back for them. The socket
-	# filter netfence-runtime merged in (io.netfence.seccomp auto), which runc applies to them
-	# too, keeps them off nftables (NETLINK_NETFILTER) and raw and packet sockets all the same.
+	# from the bundle netfence-runtime edited: netfence-runtime takes the two out of the
+	# process file containerd hands runc (`exec --process`) too.
+	run nf_cri exec "$app" 10 /bin/sh -c 'grep CapEff /proc/self/status'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ $((0x${output##*[[:space:]]} & (3 << 12))) -eq 0 ]
+	# and the socket filter netfence-runtime merged in (io.netfence.seccomp auto), which runc
+	# applies to them too, keeps them off nftables (NETLINK_NETFILTER), raw and packet sockets
 	run nf_cri exec "$app" 10 /probe socket 16 3 12
 	echo "netlink netfilter: $output"
 	[ "$output" = "denied EPERM" ]

@@ -273,3 +273,42 @@ in_tmp() {
 	form_refused wcrun "$(nf_cid c7)" "exactly one" "$(nf_cid c7)" -b "$b"
 	nf_assert_clean
 }
+
+# exec into a fenced container with a process.json of the engine's own (containerd builds it
+# from its copy of the spec, not from the bundle the wrapper edited): neither CAP_NET_ADMIN nor
+# CAP_NET_RAW comes back, and --cap naming one is refused. With io.netfence.seccomp off nothing
+# else stands between such a process and the namespace's table (a raw socket is the sign).
+exec_checks() {
+	local rt=$1 id b p
+	id=$(nf_cid x)
+	NF_NO_HOOKS=1 nf_bundle x io.netfence.policy=restricted io.netfence.seccomp=off \
+		"io.netfence.egress=$NF_PUB1:443"
+	b=$NF_BUNDLE
+	nf_start "$rt" "$b" "$id"
+	nf_expect_blocked "$id" "$NF_PUB2" 443
+	p=$NF_TMP/proc-$id.json
+	jq '.process | .args = ["/probe", "socket", "2", "3", "1"] |
+		.capabilities |= with_entries(.value += ["CAP_NET_ADMIN", "CAP_NET_RAW"])' \
+		"$b/config.json" >"$p"
+	run nf_rt "$rt" exec -p "$p" "$id"
+	echo "raw socket from exec -p: $output"
+	[ "$output" = "denied EPERM" ]
+	jq -e '[.capabilities[] | index("CAP_NET_ADMIN", "CAP_NET_RAW")] | all(. == null)' "$p"
+	run nf_rt "$rt" exec --cap CAP_NET_RAW "$id" /probe socket 2 3 1
+	echo "exec --cap: $output"
+	[ "$status" -ne 0 ]
+	[[ $output == *"--cap CAP_NET_RAW"*"neither CAP_NET_ADMIN nor CAP_NET_RAW"* ]]
+	# an exec that asks for nothing runs as before
+	run nf_rt "$rt" exec "$id" /probe socket 2 3 1
+	[ "$output" = "denied EPERM" ]
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "wrapper (runc): exec into a fenced container gets neither CAP_NET_ADMIN nor CAP_NET_RAW" {
+	exec_checks wrunc
+}
+
+@test "wrapper (crun): exec into a fenced container gets neither CAP_NET_ADMIN nor CAP_NET_RAW" {
+	exec_checks wcrun
+}

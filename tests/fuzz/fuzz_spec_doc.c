@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (nf_seccomp_merge(spec_doc_root(d), level, &changed, &err) == 0 &&
 	    (nf_seccomp_merge(spec_doc_root(d), level, &changed, &err) < 0 || changed))
 		abort();
-	spec_doc_drop_caps(d, caps, 2, &changed, &err);
+	spec_doc_drop_caps(d, false, caps, 2, &changed, &err);
 	if (spec_doc_serialize(d, &out, &len, &err) == 0) {
 		if (spec_doc_parse(out, len, NULL, &again, &err) < 0 ||
 		    spec_doc_serialize(again, &out2, &len2, &err) < 0 || len != len2 ||

@@ -240,6 +240,50 @@ static void test_global_options(void **state)
 	assert_false(a.edits);
 }
 
+/* exec: the container id, the process file and a --cap naming one of the two capabilities. */
+static void test_exec(void **state)
+{
+	struct nf_error err = { 0 };
+	struct wrapper_args a;
+
+	(void)state;
+	assert_int_equal(RUNC(&a, &err, "--root", "/r", "exec", "--process", "/p.json", "--detach",
+			      "--pid-file", "/x", "id"),
+			 0);
+	assert_true(a.exec);
+	assert_false(a.edits);
+	assert_string_equal(a.id, "id");
+	assert_string_equal(a.process, "/p.json");
+	assert_null(a.net_cap);
+	/* runc reads exec's options before the id only: "-c" after it is the command's */
+	assert_int_equal(RUNC(&a, &err, "exec", "-t", "id", "sh", "-c", "CAP_NET_ADMIN"), 0);
+	assert_string_equal(a.id, "id");
+	assert_null(a.net_cap);
+	assert_null(a.process);
+	assert_int_equal(RUNC(&a, &err, "exec", "-c", "CAP_CHOWN", "--cap=net_raw", "id", "sh"), 0);
+	assert_string_equal(a.net_cap, "net_raw");
+	assert_int_equal(RUNC(&a, &err, "exec", "-p=/q", "-c", "cap_net_admin", "id"), 0);
+	assert_string_equal(a.process, "/q");
+	assert_string_equal(a.net_cap, "cap_net_admin");
+	/* crun: clusters, an optional -t value, prefixes */
+	assert_int_equal(CRUN(&a, &err, "exec", "-dt", "-p", "/p.json", "id"), 0);
+	assert_string_equal(a.id, "id");
+	assert_string_equal(a.process, "/p.json");
+	assert_int_equal(CRUN(&a, &err, "exec", "-t", "id", "sh", "-c", "NET_ADMIN"), 0);
+	assert_string_equal(a.id, "id");
+	assert_null(a.net_cap);
+	assert_int_equal(CRUN(&a, &err, "exec", "--process=/q", "-cNET_ADMIN", "id"), 0);
+	assert_string_equal(a.process, "/q");
+	assert_string_equal(a.net_cap, "NET_ADMIN");
+	/* another runtime: both read it alike */
+	assert_int_equal(OTHER(&a, &err, "exec", "--process", "/p.json", "id"), 0);
+	assert_string_equal(a.process, "/p.json");
+	assert_string_equal(a.id, "id");
+	/* an option neither reads: refused (the process file or a --cap could be missed) */
+	expect_refused("--frobnicate", RUNC(&a, &err, "exec", "--frobnicate", "id"), &err);
+	expect_refused("--proc", CRUN(&a, &err, "exec", "--proc=/q", "id"), &err);
+}
+
 /* Another runtime: read only where runc and crun agree. */
 static void test_other_runtime(void **state)
 {
@@ -257,9 +301,10 @@ static void test_other_runtime(void **state)
 
 static void test_commands(void **state)
 {
-	static const char *const pass[] = { "state",  "kill",	"delete", "start",     "exec",
-					    "list",   "ps",	"spec",	  "features",  "pause",
-					    "resume", "update", "events", "checkpoint" };
+	/* (exec is read: test_exec) */
+	static const char *const pass[] = { "state",  "kill",	"delete",    "start", "list",
+					    "ps",     "spec",	"features",  "pause", "resume",
+					    "update", "events", "checkpoint" };
 	struct wrapper_args a;
 	struct nf_error err;
 	int r;
@@ -947,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_crun_forms),
 		cmocka_unit_test(test_global_options),
 		cmocka_unit_test(test_other_runtime),
+		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_cap_names),
 		cmocka_unit_test(test_config_path),
