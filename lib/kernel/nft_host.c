@@ -471,6 +471,49 @@ static int remove_legacy(struct mnl_socket *nl, const char *hex, const char *ifn
 	return r;
 }
 
+static int expiration_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	struct nftnl_set_elem *e;
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+		it = nftnl_set_elems_iter_create(s);
+	e = it ? nftnl_set_elems_iter_next(it) : NULL;
+	*(bool *)data = e && nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION);
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* Does item i, just given a timeout, carry an expiration (the kernel took it)? Gone counts. */
+static bool expiring(struct mnl_socket *nl, const struct items *l, size_t i)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], nbuf[16];
+	const struct item *it = &l->v[i];
+	struct nf_error e2 = { 0 };
+	struct nlattr *list, *e;
+	struct nlmsghdr *nlh;
+	bool yes = false;
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_ACK,
+				    nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET,
+			  set_name((enum hset)it->set, l->shard, nbuf));
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
+	if (it->range)
+		put_data(nlh, NFTA_SET_ELEM_KEY_END, it->end, it->klen);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, list);
+	r = dump(nl, nlh, expiration_cb, &yes, "reading an expiring element", &e2);
+	return r == -ENOENT || (r >= 0 && yes);
+}
+
 int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 {
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
@@ -479,6 +522,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
 	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
 	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
+	size_t first_exp = SIZE_MAX;
 	struct batch b;
 	int r = 0;
 
@@ -595,20 +639,24 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		return r < 0 ? r : 0;
 	}
 
-	/* Learned elements (from the dump) are made to expire rather than deleted where the
-	 * kernel updates timeouts: deleting an element of a set with timeouts that a rule uses
-	 * costs ~3 ms each here (Linux 6.18, kernel side), setting a 1 ms timeout ~10 us; an
-	 * expired element matches nothing, is not listed, does not count as an overlap, and the
-	 * set's garbage collection frees it. */
+	/* The elements of the sets with timeouts (the policy's eg4/eg6, made with the flag by
+	 * every shared table, and the learned dyn4/dyn6) are made to expire rather than deleted
+	 * where the kernel updates timeouts. Pipapo finds an element to delete by walking the
+	 * shard's others (0.65 ms per container sharing the shard, Linux 6.18: the tear-down grew
+	 * with the count), a timeout is set in place (~10 us); an expired element matches nothing,
+	 * is not listed, does not count as an overlap, and the set's garbage collection frees it
+	 * in one pass at the shard's next change. */
 	expire = calloc(l.n + 2 * NOBJ, sizeof(*expire));
 	if (!expire) {
 		free(found);
 		free(l.v);
 		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	}
-	for (size_t i = f->by_ifname ? 0 : n_fixed; kernel_updates_timeout() && i < l.n; i++)
-		if (found[i] && (l.v[i].set == S_DYN4 || l.v[i].set == S_DYN6))
+	for (size_t i = 0; kernel_updates_timeout() && i < l.n; i++)
+		if (found[i] && (hsets[l.v[i].set].flags & NFT_SET_TIMEOUT)) {
 			expire[i] = true, found[i] = false;
+			first_exp = first_exp < l.n ? first_exp : i;
+		}
 	/* map elements first (they hold the objects) */
 	batch_start(&b);
 	send_items(&b, NFT_MSG_DELSETELEM, &l, found, 0);
@@ -623,6 +671,15 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
+	/* A kernel that keeps no timeout for an element made without one ignores the update:
+	 * then they are deleted after all (the first one's answer tells) */
+	if (r >= 0 && first_exp < l.n && !expiring(nl, &l, first_exp)) {
+		batch_start(&b);
+		send_items(&b, NFT_MSG_DELSETELEM, &l, expire, 0);
+		batch_finish(&b);
+		r = batch_send(nl, &b, err);
+		batch_free(&b);
+	}
 	free(found);
 	free(expire);
 	free(l.v);
