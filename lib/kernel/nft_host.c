@@ -16,7 +16,14 @@ struct item {
 	bool range;
 	uint8_t key[KEY_MAX], end[KEY_MAX];
 	const struct nf_box *box; /* for error messages */
+	/* a tear-down's: asked whether it exists (answer q of its query), what it does */
+	bool asked;
+	uint8_t act; /* ACT_* */
+	uint32_t q;
 };
+
+/* What a tear-down does with an item: nothing (absent), delete it, make it expire */
+enum { ACT_NONE, ACT_DEL, ACT_EXPIRE };
 
 struct items {
 	struct item *v;
@@ -137,10 +144,10 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 
 #define ITEMS_PER_MSG 256 /* an element is at most ~110 bytes: one message stays < 64 KiB */
 
-/* Element messages for v[i] with pick[i] (all when pick is NULL), one message per run of the
+/* Element messages for the items whose act is pick (all when 0), one message per run of the
  * same set. expire_ms: adds that set the timeout of elements that are there (learned ones)
  * instead of making them. */
-static void send_items(struct batch *b, uint16_t type, const struct items *l, const bool *pick,
+static void send_items(struct batch *b, uint16_t type, const struct items *l, uint8_t pick,
 		       uint64_t expire_ms)
 {
 	size_t i = 0;
@@ -153,9 +160,9 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 		struct nlmsghdr *nlh;
 		struct msgdesc *d;
 		size_t first = i, count = 0;
-		bool boxes = pick == NULL;
+		bool boxes = !pick;
 
-		if (pick && !pick[i]) {
+		if (pick && l->v[i].act != pick) {
 			i++;
 			continue;
 		}
@@ -172,7 +179,7 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 			const struct item *it = &l->v[i];
 			struct nlattr *e;
 
-			if (pick && !pick[i])
+			if (pick && it->act != pick)
 				continue;
 			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 			put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
@@ -376,7 +383,7 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 	for (int s = S_ACC; s <= S_QO; s++)
 		if (obj_wanted(f, (enum hset)s, legacy))
 			add_obj_elem(&b, f, (enum hset)s);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, 0);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, 0, 0);
 	batch_finish(&b);
 
 	r = batch_send(nl, &b, err);
@@ -520,9 +527,8 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
 	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
-	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
-	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
-	size_t first_exp = SIZE_MAX;
+	bool *ans = NULL, any = false, marker = f->by_ifname;
+	size_t n_fixed = SIZE_MAX, first_exp = SIZE_MAX; /* items from n_fixed on: dumped */
 	struct batch b;
 	int r = 0;
 
@@ -568,33 +574,25 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	}
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-	if (r >= 0) {
-		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
-		if (!found)
-			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-	}
 	/* Which exist. Every batch adds or deletes all of a container's elements at once, so
-	 * its ifaces element stands for the rest (a query per element would be as long as its
-	 * policy); the NAT elements and counter objects are asked for themselves. A set-up
-	 * killed before its batch made nothing; an absent element would fail the whole
-	 * deleting batch. */
-	ask = calloc(l.n + 2 * NOBJ, sizeof(*ask));
-	if (r >= 0 && !ask)
-		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	 * its ifaces element (the first) stands for the rest of the state file's (a query per
+	 * element would be as long as its policy); the NAT elements and the objects are asked
+	 * for themselves, dumped elements are there. A set-up killed before its batch made
+	 * nothing; an absent element would fail the whole deleting batch. */
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
-		const struct item *it = &l.v[i];
-
+		struct item *it = &l.v[i];
 		char nbuf[16];
 
 		if (!by_addr((enum hset)it->set) && (f->by_ifname || i > 0))
 			continue;
-		ask[i] = true;
-		n_ask++;
+		it->asked = true;
+		it->q = (uint32_t)q.n;
 		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
 				   it->range ? it->end : NULL, it->klen);
 	}
 	/* every object a set-up of this or an older netfence may have made, then the map
-	 * elements naming them (asked for themselves: gc may find one without the other) */
+	 * elements naming them (asked for themselves: gc may find one without the other):
+	 * answers n_q - 2 * NOBJ on */
 	for (int i = 0; i < NOBJ && r >= 0; i++) {
 		obj_name(counters[i], sizeof(counters[i]), (enum hset)(S_ACC + i), f->hex);
 		r = query_obj(&q, hsets[S_ACC + i].obj, counters[i]);
@@ -602,43 +600,13 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
 	for (int i = 0; i < NOBJ && r >= 0; i++)
 		r = query_elem(&q, hsets[S_ACC + i].name, key, IFNAMSIZ);
-	if (r >= 0 && found)
-		r = query_run(nl, &q, found, err);
-	else if (r < 0 && !err->msg[0])
+	if (r >= 0 && !(ans = calloc(q.n, sizeof(*ans))))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = query_run(nl, &q, ans, err);
+	else if (!err->msg[0])
 		nf_sys_err(err, r, "querying container %s's nftables objects", f->hex);
 	free(q.buf);
-	if (r >= 0) {
-		/* answers come in request order: spread them over the items */
-		bool *ans = found;
-
-		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
-		if (!found) {
-			found = ans;
-			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-		} else {
-			size_t k = 0;
-			bool marker = f->by_ifname;
-
-			for (size_t i = 0; i < l.n; i++)
-				if (ask[i] && (found[i] = ans[k++]) && i == 0 && !f->by_ifname)
-					marker = true;
-			for (size_t i = 0; i < l.n; i++)
-				if (!ask[i])
-					found[i] = marker || i >= n_fixed;
-			for (size_t i = 0; i < 2 * NOBJ; i++)
-				found[l.n + i] = ans[n_ask + i];
-			free(ans);
-		}
-	}
-	free(ask);
-	for (size_t i = 0; r >= 0 && i < l.n + 2 * NOBJ; i++)
-		any |= found[i];
-	if (r < 0 || !any) {
-		free(found);
-		free(l.v);
-		return r < 0 ? r : 0;
-	}
-
 	/* The elements of the sets with timeouts (the policy's eg4/eg6, made with the flag by
 	 * every shared table, and the learned dyn4/dyn6) are made to expire rather than deleted
 	 * where the kernel updates timeouts. Pipapo finds an element to delete by walking the
@@ -646,27 +614,37 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * with the count), a timeout is set in place (~10 us); an expired element matches nothing,
 	 * is not listed, does not count as an overlap, and the set's garbage collection frees it
 	 * in one pass at the shard's next change. */
-	expire = calloc(l.n + 2 * NOBJ, sizeof(*expire));
-	if (!expire) {
-		free(found);
-		free(l.v);
-		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	for (size_t i = 0; i < l.n && r >= 0; i++) {
+		struct item *it = &l.v[i];
+		bool there = it->asked ? ans[it->q] : marker || i >= n_fixed;
+
+		if (it->asked && i == 0 && there)
+			marker = true;
+		it->act = !there ? ACT_NONE
+			  : kernel_updates_timeout() && (hsets[it->set].flags & NFT_SET_TIMEOUT)
+				  ? ACT_EXPIRE
+				  : ACT_DEL;
+		if (it->act == ACT_EXPIRE && first_exp == SIZE_MAX)
+			first_exp = i;
+		any |= there;
 	}
-	for (size_t i = 0; kernel_updates_timeout() && i < l.n; i++)
-		if (found[i] && (hsets[l.v[i].set].flags & NFT_SET_TIMEOUT)) {
-			expire[i] = true, found[i] = false;
-			first_exp = first_exp < l.n ? first_exp : i;
-		}
+	for (size_t i = q.n - 2 * NOBJ; r >= 0 && i < q.n; i++)
+		any |= ans[i];
+	if (r < 0 || !any) {
+		free(ans);
+		free(l.v);
+		return r < 0 ? r : 0;
+	}
 	/* map elements first (they hold the objects) */
 	batch_start(&b);
-	send_items(&b, NFT_MSG_DELSETELEM, &l, found, 0);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, 1);
+	send_items(&b, NFT_MSG_DELSETELEM, &l, ACT_DEL, 0);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, ACT_EXPIRE, 1);
 	for (int i = 0; i < NOBJ; i++)
-		if (found[l.n + NOBJ + (size_t)i])
+		if (ans[q.n - NOBJ + (size_t)i])
 			add_elem(&b, NFT_MSG_DELSETELEM, hsets[S_ACC + i].name, 0, key, IFNAMSIZ,
 				 NULL);
 	for (int i = 0; i < NOBJ; i++)
-		if (found[l.n + (size_t)i])
+		if (ans[q.n - 2 * NOBJ + (size_t)i])
 			del_obj(&b, (enum hset)(S_ACC + i), f->hex);
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
@@ -675,13 +653,12 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	 * then they are deleted after all (the first one's answer tells) */
 	if (r >= 0 && first_exp < l.n && !expiring(nl, &l, first_exp)) {
 		batch_start(&b);
-		send_items(&b, NFT_MSG_DELSETELEM, &l, expire, 0);
+		send_items(&b, NFT_MSG_DELSETELEM, &l, ACT_EXPIRE, 0);
 		batch_finish(&b);
 		r = batch_send(nl, &b, err);
 		batch_free(&b);
 	}
-	free(found);
-	free(expire);
+	free(ans);
 	free(l.v);
 	if (r == -ENOENT && !f->by_ifname) {
 		/* some element went missing behind our back: find the rest by name */
