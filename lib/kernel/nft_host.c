@@ -364,30 +364,32 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	}
 
-	batch_start(&b);
-	if (replace)
-		add_table(&b, NFT_MSG_DELTABLE, 0);
-	if (!exists || replace)
-		add_skeleton(&b);
-	if (no_dyn) {
+	for (int again = 0;; again++) {
+		batch_start(&b);
+		if (replace)
+			add_table(&b, NFT_MSG_DELTABLE, 0);
+		if (!exists || replace)
+			add_skeleton(&b);
 		/* in the same batch as this container's elements: all or nothing */
-		r = add_dyn_upgrade(nl, &b, err);
-		if (r < 0) {
-			batch_free(&b);
-			free(l.v);
-			return r;
-		}
+		r = no_dyn ? add_dyn_upgrade(nl, &b, err) : 0;
+		/* the objects and their map elements ahead of the ifaces element: a packet that
+		 * passed the first rule of a shared chain finds all of them */
+		for (int s = S_ACC; s <= S_QO && r >= 0; s++)
+			if (obj_wanted(f, (enum hset)s, legacy))
+				add_obj_elem(&b, f, (enum hset)s);
+		send_items(&b, NFT_MSG_NEWSETELEM, &l, 0, 0);
+		batch_finish(&b);
+		if (r >= 0)
+			r = batch_send(nl, &b, err);
+		batch_free(&b);
+		/* The same name set up again at once finds the elements its tear-down made expire
+		 * (1 ms) still there: EEXIST, nothing made. Once more after they expired (a jiffy,
+		 * 10 ms at HZ=100); what is still there then is not ours. */
+		if (r != -EEXIST || again || !kernel_updates_timeout())
+			break;
+		memset(err, 0, sizeof(*err));
+		nanosleep(&(struct timespec){ .tv_nsec = 12 * 1000 * 1000 }, NULL);
 	}
-	/* the objects and their map elements ahead of the ifaces element: a packet that passed
-	 * the first rule of a shared chain finds all of them */
-	for (int s = S_ACC; s <= S_QO; s++)
-		if (obj_wanted(f, (enum hset)s, legacy))
-			add_obj_elem(&b, f, (enum hset)s);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, 0, 0);
-	batch_finish(&b);
-
-	r = batch_send(nl, &b, err);
-	batch_free(&b);
 	free(l.v);
 	return r < 0 ? r : !exists || replace;
 }
