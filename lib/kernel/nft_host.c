@@ -496,6 +496,33 @@ static int expiration_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+static int set_flags_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0 && nftnl_set_is_set(s, NFTNL_SET_FLAGS))
+		*(uint32_t *)data = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	if (s)
+		nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* Do the table's in4 ... deny6 take timeouts? Tables made before this netfence made them
+ * without (eg4/eg6 always had one): the flags of the shard's in4 tell. */
+static bool in_deny_expire(struct mnl_socket *nl, unsigned shard)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], nbuf[16];
+	struct nf_error e2 = { 0 };
+	struct nlmsghdr *nlh;
+	uint32_t flags = 0;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_ACK, nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, set_name(S_IN4, shard, nbuf));
+	return dump(nl, nlh, set_flags_cb, &flags, "reading a set's flags", &e2) >= 0 &&
+	       (flags & NFT_SET_TIMEOUT);
+}
+
 /* Does item i, just given a timeout, carry an expiration (the kernel took it)? Gone counts. */
 static bool expiring(struct mnl_socket *nl, const struct items *l, size_t i)
 {
@@ -529,7 +556,7 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
 	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
-	bool *ans = NULL, any = false, marker = f->by_ifname;
+	bool *ans = NULL, any = false, marker = f->by_ifname, in_deny = false;
 	size_t n_fixed = SIZE_MAX, first_exp = SIZE_MAX; /* items from n_fixed on: dumped */
 	struct batch b;
 	int r = 0;
@@ -610,22 +637,27 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 		nf_sys_err(err, r, "querying container %s's nftables objects", f->hex);
 	free(q.buf);
 	/* The elements of the sets with timeouts (the policy's eg4/eg6, made with the flag by
-	 * every shared table, and the learned dyn4/dyn6) are made to expire rather than deleted
+	 * every shared table; in4 ... deny6 in tables of this netfence on, which the shard's in4
+	 * tells; the learned dyn4/dyn6) are made to expire rather than deleted
 	 * where the kernel updates timeouts. Pipapo finds an element to delete by walking the
 	 * shard's others (0.65 ms per container sharing the shard, Linux 6.18: the tear-down grew
 	 * with the count), a timeout is set in place (~10 us); an expired element matches nothing,
 	 * is not listed, does not count as an overlap, and the set's garbage collection frees it
 	 * in one pass at the shard's next change. */
+	for (size_t i = 0; i < l.n && r >= 0 && kernel_updates_timeout() && !in_deny; i++)
+		in_deny = l.v[i].set >= S_IN4 && l.v[i].set <= S_DENY6;
+	in_deny = in_deny && in_deny_expire(nl, l.shard);
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
 		struct item *it = &l.v[i];
 		bool there = it->asked ? ans[it->q] : marker || i >= n_fixed;
+		bool timeout = (hsets[it->set].flags & NFT_SET_TIMEOUT) &&
+			       (in_deny || it->set < S_IN4 || it->set > S_DENY6);
 
 		if (it->asked && i == 0 && there)
 			marker = true;
-		it->act = !there ? ACT_NONE
-			  : kernel_updates_timeout() && (hsets[it->set].flags & NFT_SET_TIMEOUT)
-				  ? ACT_EXPIRE
-				  : ACT_DEL;
+		it->act = !there				? ACT_NONE
+			  : kernel_updates_timeout() && timeout ? ACT_EXPIRE
+								: ACT_DEL;
 		if (it->act == ACT_EXPIRE && first_exp == SIZE_MAX)
 			first_exp = i;
 		any |= there;
