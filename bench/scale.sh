@@ -20,7 +20,9 @@
 #    the last level's (build/connrate to a server in a world namespace, CONN_RUNS rounds of
 #    CONN_SECS s, default RUNS and 2; each build; target: within 5%).
 # d. Kernel memory of each build's host table at the last level: /proc/slabinfo (active_objs
-#    x objsize) plus VmallocUsed, before and after deleting that table alone, per container.
+#    x objsize) plus VmallocUsed, before and after deleting that table alone, per container;
+#    the same from the script's own memory cgroup (read only), where nothing else counts, and
+#    per container beyond the skeleton (less c's one-container table).
 #
 # Every figure is the median of RUNS runs (default 20) with min-max; `ip netns add/del` are
 # never inside a timed span; everything runs in throwaway namespaces, removed on exit.
@@ -378,6 +380,32 @@ kmem() { # FILE: 5 samples 0.2 s apart to FILE; prints the medians "all kmalloc"
 	echo "$(cut -d' ' -f1 "$1" | median) $(cut -d' ' -f2 "$1" | median)"
 }
 caches() { awk 'NR > 2 {print $1, $2 * $4}' /proc/slabinfo | sort; } # name bytes
+# The same from this script's own memory cgroup, read only: nf_tables charges its objects to
+# the cgroup of the process that made them (the hooks, run from here), and other processes'
+# allocations do not count there, so this one holds where the slab sum is noisy. cgroup v1:
+# memory.kmem.usage_in_bytes; v2: memory.stat's "kernel". KiB (median of 5), or "-".
+CG=$(awk -F: '$2 == "memory" {print "/sys/fs/cgroup/memory" $3; exit}
+	$1 == "0" {v2 = "/sys/fs/cgroup" $3} END {if (NR && v2) print v2}' /proc/self/cgroup | head -1)
+cgmem() {
+	local i
+	for ((i = 0; i < 5; i++)); do
+		if [ -r "$CG/memory.kmem.usage_in_bytes" ]; then
+			echo $(($(cat "$CG/memory.kmem.usage_in_bytes") / 1024))
+		elif [ -r "$CG/memory.stat" ]; then
+			awk '$1 == "kernel" {print int($2 / 1024)}' "$CG/memory.stat"
+		fi
+		sleep 0.2
+	done | median
+}
+# deltable NS: delete every table of namespace NS (nothing else makes one there), wait for RCU
+deltable() {
+	local t
+	for t in $(nfb_inns "$1" nft -j list tables |
+		jq -r '.nftables[] | select(.table) | "\(.table.family)/\(.table.name)"'); do
+		nfb_inns "$1" nft delete table "${t%%/*}" "${t#*/}"
+	done
+	sleep 1
+}
 stop_server
 for ns in "$WORLD" "${CNS[@]}" $(for s in "${SIDES[@]}"; do echo "nfb-h$s-$$ nfb-o$s-$$"; done); do
 	nfb_inns "$ns" conntrack -F >/dev/null 2>&1 || true
@@ -389,10 +417,13 @@ cat <<EOF
 Kernel memory (sum over /proc/slabinfo of active_objs x objsize, plus VmallocUsed; median of 5
 samples 0.2 s apart) with $MAXLEVEL containers set up, and after \`nft delete table\` of the
 host table(s) alone and a 1 s wait; the difference, and per container. Objects: the host
-namespace's \`nft list ruleset\`: lines, chains, rules, sets and maps, their elements.
+namespace's \`nft list ruleset\`: lines, chains, rules, sets and maps, their elements. cgroup:
+the same difference in this script's own memory cgroup (what nf_tables charged to the hooks run
+from here), and per container beyond the skeleton: less the table of c's one-container host
+namespace, over $MAXLEVEL - 1.
 
-| build | KiB with table | KiB without | table KiB | KiB per container | kmalloc only: per container | ruleset lines | chains | rules | sets+maps | elements |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+| build | KiB with table | KiB without | table KiB | KiB per container | kmalloc only: per container | cgroup: table KiB / per container / per container beyond the skeleton | ruleset lines | chains | rules | sets+maps | elements |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 EOF
 echo "# side containers table_kib kib_per_container; bench/scale.sh" >"$NFB_OUT/hosttable-kmem.dat"
 for s in "${SIDES[@]}"; do
@@ -405,19 +436,23 @@ for s in "${SIDES[@]}"; do
 	read -r before kbefore < <(kmem "$W/kmem-before-$s")
 	caches >"$W/caches-before-$s"
 	vbefore=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
-	for t in $(nfb_inns "$h" nft -j list tables |
-		jq -r '.nftables[] | select(.table) | "\(.table.family)/\(.table.name)"'); do
-		nfb_inns "$h" nft delete table "${t%%/*}" "${t#*/}"
-	done
-	sleep 1
+	cg0=$(cgmem)
+	deltable "$h"
 	read -r after kafter < <(kmem "$W/kmem-after-$s")
 	caches >"$W/caches-after-$s"
 	vafter=$(awk '/^VmallocUsed:/ {print $2}' /proc/meminfo)
+	cg1=$(cgmem)
+	# the table of c's host namespace: the skeleton and one container
+	deltable "nfb-o$s-$$"
+	cg2=$(cgmem)
 	d=$((before - after))
 	per=$(awk -v d="$d" -v n="$MAXLEVEL" 'BEGIN {printf "%.1f", d / n}')
-	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$before" "$after" \
-		"$d" "$per" "$(awk -v d="$((kbefore - kafter))" -v n="$MAXLEVEL" \
-		'BEGIN {printf "%.1f", d / n}')" "$lines" "$chains" "$rules" "$sets" "$elems"
+	cgper=$(awk -v a="$cg0" -v b="$cg1" -v c="$cg2" -v n="$MAXLEVEL" 'BEGIN {
+		if (a == "" || n < 2) print "-"
+		else printf "%.0f / %.1f / %.1f", a - b, (a - b) / n, (a - b - (b - c)) / (n - 1) }')
+	printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$s" "$before" \
+		"$after" "$d" "$per" "$(awk -v d="$((kbefore - kafter))" -v n="$MAXLEVEL" \
+		'BEGIN {printf "%.1f", d / n}')" "$cgper" "$lines" "$chains" "$rules" "$sets" "$elems"
 	echo "$s $MAXLEVEL $d $per" >>"$NFB_OUT/hosttable-kmem.dat"
 	# where it was: the caches that shrank most (one snapshot each side of the deletion)
 	join "$W/caches-before-$s" "$W/caches-after-$s" |

@@ -16,7 +16,14 @@ struct item {
 	bool range;
 	uint8_t key[KEY_MAX], end[KEY_MAX];
 	const struct nf_box *box; /* for error messages */
+	/* a tear-down's: asked whether it exists (answer q of its query), what it does */
+	bool asked;
+	uint8_t act; /* ACT_* */
+	uint32_t q;
 };
+
+/* What a tear-down does with an item: nothing (absent), delete it, make it expire */
+enum { ACT_NONE, ACT_DEL, ACT_EXPIRE };
 
 struct items {
 	struct item *v;
@@ -137,10 +144,10 @@ static void fence_items(const struct nft_fence *f, struct items *l)
 
 #define ITEMS_PER_MSG 256 /* an element is at most ~110 bytes: one message stays < 64 KiB */
 
-/* Element messages for v[i] with pick[i] (all when pick is NULL), one message per run of the
+/* Element messages for the items whose act is pick (all when 0), one message per run of the
  * same set. expire_ms: adds that set the timeout of elements that are there (learned ones)
  * instead of making them. */
-static void send_items(struct batch *b, uint16_t type, const struct items *l, const bool *pick,
+static void send_items(struct batch *b, uint16_t type, const struct items *l, uint8_t pick,
 		       uint64_t expire_ms)
 {
 	size_t i = 0;
@@ -153,9 +160,9 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 		struct nlmsghdr *nlh;
 		struct msgdesc *d;
 		size_t first = i, count = 0;
-		bool boxes = pick == NULL;
+		bool boxes = !pick;
 
-		if (pick && !pick[i]) {
+		if (pick && l->v[i].act != pick) {
 			i++;
 			continue;
 		}
@@ -172,7 +179,7 @@ static void send_items(struct batch *b, uint16_t type, const struct items *l, co
 			const struct item *it = &l->v[i];
 			struct nlattr *e;
 
-			if (pick && !pick[i])
+			if (pick && it->act != pick)
 				continue;
 			e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
 			put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
@@ -357,30 +364,32 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err)
 		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
 	}
 
-	batch_start(&b);
-	if (replace)
-		add_table(&b, NFT_MSG_DELTABLE, 0);
-	if (!exists || replace)
-		add_skeleton(&b);
-	if (no_dyn) {
+	for (int again = 0;; again++) {
+		batch_start(&b);
+		if (replace)
+			add_table(&b, NFT_MSG_DELTABLE, 0);
+		if (!exists || replace)
+			add_skeleton(&b);
 		/* in the same batch as this container's elements: all or nothing */
-		r = add_dyn_upgrade(nl, &b, err);
-		if (r < 0) {
-			batch_free(&b);
-			free(l.v);
-			return r;
-		}
+		r = no_dyn ? add_dyn_upgrade(nl, &b, err) : 0;
+		/* the objects and their map elements ahead of the ifaces element: a packet that
+		 * passed the first rule of a shared chain finds all of them */
+		for (int s = S_ACC; s <= S_QO && r >= 0; s++)
+			if (obj_wanted(f, (enum hset)s, legacy))
+				add_obj_elem(&b, f, (enum hset)s);
+		send_items(&b, NFT_MSG_NEWSETELEM, &l, 0, 0);
+		batch_finish(&b);
+		if (r >= 0)
+			r = batch_send(nl, &b, err);
+		batch_free(&b);
+		/* The same name set up again at once finds the elements its tear-down made expire
+		 * (1 ms) still there: EEXIST, nothing made. Once more after they expired (a jiffy,
+		 * 10 ms at HZ=100); what is still there then is not ours. */
+		if (r != -EEXIST || again || !kernel_updates_timeout())
+			break;
+		memset(err, 0, sizeof(*err));
+		nanosleep(&(struct timespec){ .tv_nsec = 12 * 1000 * 1000 }, NULL);
 	}
-	/* the objects and their map elements ahead of the ifaces element: a packet that passed
-	 * the first rule of a shared chain finds all of them */
-	for (int s = S_ACC; s <= S_QO; s++)
-		if (obj_wanted(f, (enum hset)s, legacy))
-			add_obj_elem(&b, f, (enum hset)s);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, NULL, 0);
-	batch_finish(&b);
-
-	r = batch_send(nl, &b, err);
-	batch_free(&b);
 	free(l.v);
 	return r < 0 ? r : !exists || replace;
 }
@@ -471,14 +480,84 @@ static int remove_legacy(struct mnl_socket *nl, const char *hex, const char *ifn
 	return r;
 }
 
+static int expiration_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elems_iter *it = NULL;
+	struct nftnl_set_elem *e;
+
+	if (s && nftnl_set_elems_nlmsg_parse(nlh, s) == 0)
+		it = nftnl_set_elems_iter_create(s);
+	e = it ? nftnl_set_elems_iter_next(it) : NULL;
+	*(bool *)data = e && nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION);
+	if (it)
+		nftnl_set_elems_iter_destroy(it);
+	nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+static int set_flags_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+
+	if (s && nftnl_set_nlmsg_parse(nlh, s) == 0 && nftnl_set_is_set(s, NFTNL_SET_FLAGS))
+		*(uint32_t *)data = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+	if (s)
+		nftnl_set_free(s);
+	return MNL_CB_OK;
+}
+
+/* Do the table's in4 ... deny6 take timeouts? Tables made before this netfence made them
+ * without (eg4/eg6 always had one): the flags of the shard's in4 tell. */
+static bool in_deny_expire(struct mnl_socket *nl, unsigned shard)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], nbuf[16];
+	struct nf_error e2 = { 0 };
+	struct nlmsghdr *nlh;
+	uint32_t flags = 0;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, NFPROTO_INET, NLM_F_ACK, nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, set_name(S_IN4, shard, nbuf));
+	return dump(nl, nlh, set_flags_cb, &flags, "reading a set's flags", &e2) >= 0 &&
+	       (flags & NFT_SET_TIMEOUT);
+}
+
+/* Does item i, just given a timeout, carry an expiration (the kernel took it)? Gone counts. */
+static bool expiring(struct mnl_socket *nl, const struct items *l, size_t i)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE], nbuf[16];
+	const struct item *it = &l->v[i];
+	struct nf_error e2 = { 0 };
+	struct nlattr *list, *e;
+	struct nlmsghdr *nlh;
+	bool yes = false;
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSETELEM, NFPROTO_INET, NLM_F_ACK,
+				    nl_seq_take(1));
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, NF_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET,
+			  set_name((enum hset)it->set, l->shard, nbuf));
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	e = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	put_data(nlh, NFTA_SET_ELEM_KEY, it->key, it->klen);
+	if (it->range)
+		put_data(nlh, NFTA_SET_ELEM_KEY_END, it->end, it->klen);
+	mnl_attr_nest_end(nlh, e);
+	mnl_attr_nest_end(nlh, list);
+	r = dump(nl, nlh, expiration_cb, &yes, "reading an expiring element", &e2);
+	return r == -ENOENT || (r >= 0 && yes);
+}
+
 int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 {
 	struct mnl_socket *nl = NULL; /* borrowed: see nl_host() */
 	struct query q = { .seq0 = nl_seq_take(NL_SEQ_QUERY), .family = NFPROTO_INET };
 	struct items l = { 0 };
 	char counters[NOBJ][32], key[IFNAMSIZ] = { 0 };
-	bool *found = NULL, *ask = NULL, *expire = NULL, any = false;
-	size_t n_ask = 0, n_fixed = SIZE_MAX; /* items from n_fixed on: dumped, so present */
+	bool *ans = NULL, any = false, marker = f->by_ifname, in_deny = false;
+	size_t n_fixed = SIZE_MAX, first_exp = SIZE_MAX; /* items from n_fixed on: dumped */
 	struct batch b;
 	int r = 0;
 
@@ -524,33 +603,25 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	}
 	if (r >= 0 && l.oom)
 		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-	if (r >= 0) {
-		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
-		if (!found)
-			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-	}
 	/* Which exist. Every batch adds or deletes all of a container's elements at once, so
-	 * its ifaces element stands for the rest (a query per element would be as long as its
-	 * policy); the NAT elements and counter objects are asked for themselves. A set-up
-	 * killed before its batch made nothing; an absent element would fail the whole
-	 * deleting batch. */
-	ask = calloc(l.n + 2 * NOBJ, sizeof(*ask));
-	if (r >= 0 && !ask)
-		r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
+	 * its ifaces element (the first) stands for the rest of the state file's (a query per
+	 * element would be as long as its policy); the NAT elements and the objects are asked
+	 * for themselves, dumped elements are there. A set-up killed before its batch made
+	 * nothing; an absent element would fail the whole deleting batch. */
 	for (size_t i = 0; i < l.n && r >= 0; i++) {
-		const struct item *it = &l.v[i];
-
+		struct item *it = &l.v[i];
 		char nbuf[16];
 
 		if (!by_addr((enum hset)it->set) && (f->by_ifname || i > 0))
 			continue;
-		ask[i] = true;
-		n_ask++;
+		it->asked = true;
+		it->q = (uint32_t)q.n;
 		r = query_elem_end(&q, set_name((enum hset)it->set, l.shard, nbuf), it->key,
 				   it->range ? it->end : NULL, it->klen);
 	}
 	/* every object a set-up of this or an older netfence may have made, then the map
-	 * elements naming them (asked for themselves: gc may find one without the other) */
+	 * elements naming them (asked for themselves: gc may find one without the other):
+	 * answers n_q - 2 * NOBJ on */
 	for (int i = 0; i < NOBJ && r >= 0; i++) {
 		obj_name(counters[i], sizeof(counters[i]), (enum hset)(S_ACC + i), f->hex);
 		r = query_obj(&q, hsets[S_ACC + i].obj, counters[i]);
@@ -558,73 +629,70 @@ int nft_host_remove(const struct nft_fence *f, struct nf_error *err)
 	memcpy(key, f->ifname, strnlen(f->ifname, IFNAMSIZ - 1));
 	for (int i = 0; i < NOBJ && r >= 0; i++)
 		r = query_elem(&q, hsets[S_ACC + i].name, key, IFNAMSIZ);
-	if (r >= 0 && found)
-		r = query_run(nl, &q, found, err);
-	else if (r < 0 && !err->msg[0])
+	if (r >= 0 && !(ans = calloc(q.n, sizeof(*ans))))
+		r = -ENOMEM;
+	if (r >= 0)
+		r = query_run(nl, &q, ans, err);
+	else if (!err->msg[0])
 		nf_sys_err(err, r, "querying container %s's nftables objects", f->hex);
 	free(q.buf);
-	if (r >= 0) {
-		/* answers come in request order: spread them over the items */
-		bool *ans = found;
+	/* The elements of the sets with timeouts (the policy's eg4/eg6, made with the flag by
+	 * every shared table; in4 ... deny6 in tables of this netfence on, which the shard's in4
+	 * tells; the learned dyn4/dyn6) are made to expire rather than deleted
+	 * where the kernel updates timeouts. Pipapo finds an element to delete by walking the
+	 * shard's others (0.65 ms per container sharing the shard, Linux 6.18: the tear-down grew
+	 * with the count), a timeout is set in place (~10 us); an expired element matches nothing,
+	 * is not listed, does not count as an overlap, and the set's garbage collection frees it
+	 * in one pass at the shard's next change. */
+	for (size_t i = 0; i < l.n && r >= 0 && kernel_updates_timeout() && !in_deny; i++)
+		in_deny = l.v[i].set >= S_IN4 && l.v[i].set <= S_DENY6;
+	in_deny = in_deny && in_deny_expire(nl, l.shard);
+	for (size_t i = 0; i < l.n && r >= 0; i++) {
+		struct item *it = &l.v[i];
+		bool there = it->asked ? ans[it->q] : marker || i >= n_fixed;
+		bool timeout = (hsets[it->set].flags & NFT_SET_TIMEOUT) &&
+			       (in_deny || it->set < S_IN4 || it->set > S_DENY6);
 
-		found = calloc(l.n + 2 * NOBJ, sizeof(*found));
-		if (!found) {
-			found = ans;
-			r = nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-		} else {
-			size_t k = 0;
-			bool marker = f->by_ifname;
-
-			for (size_t i = 0; i < l.n; i++)
-				if (ask[i] && (found[i] = ans[k++]) && i == 0 && !f->by_ifname)
-					marker = true;
-			for (size_t i = 0; i < l.n; i++)
-				if (!ask[i])
-					found[i] = marker || i >= n_fixed;
-			for (size_t i = 0; i < 2 * NOBJ; i++)
-				found[l.n + i] = ans[n_ask + i];
-			free(ans);
-		}
+		if (it->asked && i == 0 && there)
+			marker = true;
+		it->act = !there				? ACT_NONE
+			  : kernel_updates_timeout() && timeout ? ACT_EXPIRE
+								: ACT_DEL;
+		if (it->act == ACT_EXPIRE && first_exp == SIZE_MAX)
+			first_exp = i;
+		any |= there;
 	}
-	free(ask);
-	for (size_t i = 0; r >= 0 && i < l.n + 2 * NOBJ; i++)
-		any |= found[i];
+	for (size_t i = q.n - 2 * NOBJ; r >= 0 && i < q.n; i++)
+		any |= ans[i];
 	if (r < 0 || !any) {
-		free(found);
+		free(ans);
 		free(l.v);
 		return r < 0 ? r : 0;
 	}
-
-	/* Learned elements (from the dump) are made to expire rather than deleted where the
-	 * kernel updates timeouts: deleting an element of a set with timeouts that a rule uses
-	 * costs ~3 ms each here (Linux 6.18, kernel side), setting a 1 ms timeout ~10 us; an
-	 * expired element matches nothing, is not listed, does not count as an overlap, and the
-	 * set's garbage collection frees it. */
-	expire = calloc(l.n + 2 * NOBJ, sizeof(*expire));
-	if (!expire) {
-		free(found);
-		free(l.v);
-		return nf_sys_err(err, ENOMEM, "nftables: container %s's elements", f->hex);
-	}
-	for (size_t i = f->by_ifname ? 0 : n_fixed; kernel_updates_timeout() && i < l.n; i++)
-		if (found[i] && (l.v[i].set == S_DYN4 || l.v[i].set == S_DYN6))
-			expire[i] = true, found[i] = false;
 	/* map elements first (they hold the objects) */
 	batch_start(&b);
-	send_items(&b, NFT_MSG_DELSETELEM, &l, found, 0);
-	send_items(&b, NFT_MSG_NEWSETELEM, &l, expire, 1);
+	send_items(&b, NFT_MSG_DELSETELEM, &l, ACT_DEL, 0);
+	send_items(&b, NFT_MSG_NEWSETELEM, &l, ACT_EXPIRE, 1);
 	for (int i = 0; i < NOBJ; i++)
-		if (found[l.n + NOBJ + (size_t)i])
+		if (ans[q.n - NOBJ + (size_t)i])
 			add_elem(&b, NFT_MSG_DELSETELEM, hsets[S_ACC + i].name, 0, key, IFNAMSIZ,
 				 NULL);
 	for (int i = 0; i < NOBJ; i++)
-		if (found[l.n + (size_t)i])
+		if (ans[q.n - 2 * NOBJ + (size_t)i])
 			del_obj(&b, (enum hset)(S_ACC + i), f->hex);
 	batch_finish(&b);
 	r = batch_send(nl, &b, err);
 	batch_free(&b);
-	free(found);
-	free(expire);
+	/* A kernel that keeps no timeout for an element made without one ignores the update:
+	 * then they are deleted after all (the first one's answer tells) */
+	if (r >= 0 && first_exp < l.n && !expiring(nl, &l, first_exp)) {
+		batch_start(&b);
+		send_items(&b, NFT_MSG_DELSETELEM, &l, ACT_EXPIRE, 0);
+		batch_finish(&b);
+		r = batch_send(nl, &b, err);
+		batch_free(&b);
+	}
+	free(ans);
 	free(l.v);
 	if (r == -ENOENT && !f->by_ifname) {
 		/* some element went missing behind our back: find the rest by name */

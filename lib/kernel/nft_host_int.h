@@ -1,6 +1,6 @@
-/* netfence: what the host table's two files share: nft_skeleton.c (the sets, shards and shared
- * chains, made once) and nft_host.c (one container's elements, the hostnet sync). Include only
- * from those two. */
+/* netfence: what the host table's files share: nft_skeleton.c (the sets, shards and shared
+ * chains, made once), nft_limits.c (the skeleton's chains for blocked packets and limits) and
+ * nft_host.c (one container's elements, the hostnet sync). Include only from those three. */
 #ifndef NF_NFT_HOST_INT_H
 #define NF_NFT_HOST_INT_H
 
@@ -49,7 +49,7 @@ enum hset {
  * eg4_255), each looked up from a chain of its own (egress_00 ...); a container's elements all
  * go into the shard of its interface name's hash (`jhash iifname mod 256`, the kernel's jhash,
  * reproduced in shard_of), and a constant map sends its packets to that shard's chains (goto,
- * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 16.
+ * so that their `return` leaves the shared chain). At 1000 containers a shard holds about 4.
  */
 #define SHARDS 256
 #define SHARDED(s) ((s) >= S_EG4 && (s) <= S_DYN6)
@@ -77,5 +77,30 @@ void add_skeleton(struct batch *b);
  * the shard chains), to batch b. Existing rules and elements stay: running containers stay
  * fenced throughout. */
 int add_dyn_upgrade(struct mnl_socket *nl, struct batch *b, struct nf_error *err);
+
+/* ---- building the skeleton's rules (nft_skeleton.c, nft_limits.c) ---- */
+struct hrb {
+	struct rb rb;
+	uint32_t (*id)[SHARDS]; /* set ids of this batch: [set][shard] */
+	uint32_t id_hostnet4, id_hostnet6;
+	unsigned shard; /* of the chain being built */
+	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
+	uint64_t pos;	/* non-zero: the rules go right after the rule of this handle */
+	int dir;	/* NF_DIR_*: the counters and log prefix of the chain being built */
+	bool legacy;	/* a table made before issue 12: count in acc/blk, no log chains */
+};
+void h_begin(struct hrb *h, struct batch *b, const char *chain);
+/* `counter name <ifname> map @<map>` (a named object of the container's, by its interface) */
+void h_count(struct hrb *h, enum hset map);
+/* the verdicts of blocking rules besides NF_DROP: reject with a TCP reset, with icmpx */
+#define H_RST (-100)
+#define H_ICMPX (-101)
+void h_verdict(struct hrb *h, int verdict);
+/* `goto blk_<dir>_<how>`: where a rule of direction h->dir that blocks sends the packet */
+void h_goto_blk(struct hrb *h, int verdict);
+/* the blk_* chains, rate_over and quota_over */
+void add_blk_chains(struct hrb *h, struct batch *b);
+/* egress's rule of io.netfence.rate (rate) or io.netfence.quota */
+void h_limit_rule(struct hrb *h, struct batch *b, const char *chain, bool rate);
 
 #endif

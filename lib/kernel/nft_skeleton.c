@@ -1,5 +1,6 @@
 /* netfence: the host table's skeleton (docs/RULESET.md), made once per host: the shared sets and
- * maps, their shards, and the shared chains that look them up by the container's interface. */
+ * maps, their shards, and the shared chains that look them up by the container's interface (the
+ * chains blocked packets go to and the limits' rules: nft_limits.c). */
 #define _GNU_SOURCE
 #include "nft_host_int.h"
 
@@ -16,7 +17,7 @@ const struct hset_desc hsets[S_N] = {
 	[S_OWN4] = { "own4", { IFNAMSIZ, 4 }, 2, CONCAT2(TIF, T4), 0, 0 },
 	[S_OWN6] = { "own6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
 	[S_ND6] = { "nd6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
-	/* timeout: the resolver of the DNS issue adds learned addresses with one */
+	/* timeout (eg4 ... deny6): a tear-down makes their elements expire (nft_host_remove) */
 	[S_EG4] = { "eg4",
 		    { IFNAMSIZ, 4, 1, 2 },
 		    4,
@@ -33,16 +34,26 @@ const struct hset_desc hsets[S_N] = {
 		    { IFNAMSIZ, 4, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T4, TP, TS),
-		    NFT_SET_INTERVAL,
+		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
 		    0 },
 	[S_IN6] = { "in6",
 		    { IFNAMSIZ, 16, 1, 2 },
 		    4,
 		    CONCAT4(TIF, T6, TP, TS),
-		    NFT_SET_INTERVAL,
+		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
 		    0 },
-	[S_DENY4] = { "deny4", { IFNAMSIZ, 4, 1 }, 3, CONCAT3(TIF, T4, TP), NFT_SET_INTERVAL, 0 },
-	[S_DENY6] = { "deny6", { IFNAMSIZ, 16, 1 }, 3, CONCAT3(TIF, T6, TP), NFT_SET_INTERVAL, 0 },
+	[S_DENY4] = { "deny4",
+		      { IFNAMSIZ, 4, 1 },
+		      3,
+		      CONCAT3(TIF, T4, TP),
+		      NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		      0 },
+	[S_DENY6] = { "deny6",
+		      { IFNAMSIZ, 16, 1 },
+		      3,
+		      CONCAT3(TIF, T6, TP),
+		      NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
+		      0 },
 	/* learned addresses (DNS answers), each element with a timeout */
 	[S_DYN4] = { "dyn4",
 		     { IFNAMSIZ, 4, 1, 2 },
@@ -192,18 +203,7 @@ static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
 
 /* ---- the shared chains ---- */
 
-struct hrb {
-	struct rb rb;
-	uint32_t (*id)[SHARDS]; /* set ids of this batch: [set][shard] */
-	uint32_t id_hostnet4, id_hostnet6;
-	unsigned shard; /* of the chain being built */
-	uint32_t ifkey; /* NFT_META_IIFNAME or NFT_META_OIFNAME */
-	uint64_t pos;	/* non-zero: the rules go right after the rule of this handle */
-	int dir;	/* NF_DIR_*: the counters and log prefix of the chain being built */
-	bool legacy;	/* a table made before issue 12: count in acc/blk, no log chains */
-};
-
-static void h_begin(struct hrb *h, struct batch *b, const char *chain)
+void h_begin(struct hrb *h, struct batch *b, const char *chain)
 {
 	rule_begin(&h->rb, b, chain);
 }
@@ -234,39 +234,14 @@ static void h_key(struct hrb *h, int family, bool saddr, int fields)
 		e_payload(&h->rb, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_00 + (v6 ? 9 : 6));
 }
 
-/* The verdicts of blocking rules: each has a chain per direction (blk_<dir>_<how>) that logs
- * the packet (rate-limited per container) and counts it, so that a rule that blocks is one
- * `goto` and accepted traffic never passes a log rule. */
-#define H_RST (-100)
-#define H_ICMPX (-101)
-static const char dir_letter[NF_DIR_N] = { 'e', 'i', 'h' };
-static const enum hset acc_map[NF_DIR_N] = { S_AE, S_AI, S_AH };
-static const enum hset blk_map[NF_DIR_N] = { S_BE, S_BI, S_BH };
-
-static void blk_chain_name(char *buf, size_t size, int dir, int verdict)
-{
-	snprintf(buf, size, "blk_%c_%s", dir_letter[dir],
-		 verdict == H_RST     ? "rst"
-		 : verdict == H_ICMPX ? "icmpx"
-				      : "drop");
-}
-
-static void h_verdict(struct hrb *h, int verdict)
-{
-	if (verdict == H_RST)
-		e_reject(&h->rb, NFT_REJECT_TCP_RST, 0);
-	else if (verdict == H_ICMPX)
-		e_reject(&h->rb, NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED);
-	else
-		e_verdict(&h->rb, verdict);
-}
-
 /* `counter name <ifname> map @<map>` */
-static void h_count(struct hrb *h, enum hset map)
+void h_count(struct hrb *h, enum hset map)
 {
 	e_meta(&h->rb, h->ifkey, NFT_REG_1);
 	e_objref_map(&h->rb, hsets[map].name, h->id[map][0]);
 }
+
+static const enum hset acc_map[NF_DIR_N] = { S_AE, S_AI, S_AH };
 
 /* Accepted (NFT_RETURN): counted in the direction's a<dir> map, then the verdict. Blocked
  * (NF_DROP, H_RST, H_ICMPX): on to the direction's blk chain for that verdict. A table of the
@@ -284,103 +259,9 @@ static void h_end(struct hrb *h, int verdict, const char *label)
 		h_count(h, acc_map[h->dir]);
 		e_verdict(&h->rb, verdict);
 	} else {
-		struct nftnl_expr *e = ex(&h->rb, "immediate");
-		char to[32];
-
-		blk_chain_name(to, sizeof(to), h->dir, verdict);
-		if (e) {
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-			nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
-			nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, to);
-		}
+		h_goto_blk(h, verdict);
 	}
 	rule_end(&h->rb, label);
-}
-
-/* `<ifname> limit name map @logl log group NF_NFLOG_GROUP prefix "<prefix>"`: changes no
- * verdict; beyond the container's log rate the packet is not logged. */
-static void h_log(struct hrb *h, struct batch *b, const char *chain, const char *prefix)
-{
-	char what[64];
-
-	h_begin(h, b, chain);
-	h_count(h, S_LOGL);
-	e_log(&h->rb, prefix);
-	snprintf(what, sizeof(what), "limit name map @logl log prefix \"%s\"", prefix);
-	rule_end(&h->rb, what);
-}
-
-/* blk_<dir>_<how>: log, count in b<dir>, the verdict */
-static void chain_blk(struct hrb *h, struct batch *b, int dir, int verdict)
-{
-	char c[32], prefix[8];
-
-	h->dir = dir;
-	h->ifkey = dir == NF_DIR_INGRESS ? NFT_META_OIFNAME : NFT_META_IIFNAME;
-	blk_chain_name(c, sizeof(c), dir, verdict);
-	snprintf(prefix, sizeof(prefix), "nf %c", dir_letter[dir]);
-	add_chain(b, c, -1, 0, NULL, 0);
-	h_log(h, b, c, prefix);
-	h_begin(h, b, c);
-	h_count(h, blk_map[dir]);
-	h_verdict(h, verdict);
-	rule_end(&h->rb, "counter name map @b<dir>");
-}
-
-/* rate_over: a new connection beyond the container's io.netfence.rate, refused fast and
- * counted (rr, and as blocked egress). quota_over: an egress packet past io.netfence.quota,
- * dropped (a TCP SYN reset, so a connect fails at once). */
-static void chain_limits(struct hrb *h, struct batch *b)
-{
-	h->dir = NF_DIR_EGRESS;
-	h->ifkey = NFT_META_IIFNAME;
-	add_chain(b, "rate_over", -1, 0, NULL, 0);
-	h_log(h, b, "rate_over", "nf r");
-	for (int tcp = 1; tcp >= 0; tcp--) {
-		h_begin(h, b, "rate_over");
-		if (tcp)
-			m_l4proto(&h->rb, IPPROTO_TCP);
-		h_count(h, S_RR);
-		h_count(h, S_BE);
-		h_verdict(h, tcp ? H_RST : H_ICMPX);
-		rule_end(&h->rb, tcp ? "rate refused: reject with tcp reset"
-				     : "rate refused: reject with icmpx admin-prohibited");
-	}
-	add_chain(b, "quota_over", -1, 0, NULL, 0);
-	h_log(h, b, "quota_over", "nf q");
-	h_begin(h, b, "quota_over");
-	m_l4proto(&h->rb, IPPROTO_TCP);
-	m_tcp_syn(&h->rb);
-	h_count(h, S_BE);
-	h_verdict(h, H_RST);
-	rule_end(&h->rb, "past the quota: tcp syn reject with tcp reset");
-	h_begin(h, b, "quota_over");
-	h_count(h, S_BE);
-	e_verdict(&h->rb, NF_DROP);
-	rule_end(&h->rb, "past the quota: drop");
-}
-
-/* In egress: `iifname quota name map @qo goto quota_over` (every packet that passed
- * anti-spoofing is counted against the quota: an objref quota adds each packet it sees), and
- * after conntrack's answers `ct state new iifname limit name map @rl goto rate_over`. A
- * container without a quota or rate has no element: the lookup fails and the rule does not
- * match. */
-static void h_limit_rule(struct hrb *h, struct batch *b, const char *chain, bool rate)
-{
-	struct nftnl_expr *e;
-
-	h_begin(h, b, chain);
-	if (rate)
-		m_ct_state(&h->rb, CT_NEW);
-	h_count(h, rate ? S_RL : S_QO);
-	e = ex(&h->rb, "immediate");
-	if (e) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)NFT_GOTO);
-		nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, rate ? "rate_over" : "quota_over");
-	}
-	rule_end(&h->rb, rate ? "ct state new limit name iifname map @rl goto rate_over"
-			      : "quota name iifname map @qo goto quota_over");
 }
 
 /* An nf* interface nobody registered: dropped (no per-container counter to count it in). */
@@ -747,14 +628,7 @@ void add_skeleton(struct batch *b)
 	h.id_hostnet6 = hn.id_hostnet6;
 
 	/* the chains blocking rules go to, first: every rule after may name them */
-	for (int d = 0; d < NF_DIR_N; d++) {
-		chain_blk(&h, b, d, NF_DROP);
-		if (d != NF_DIR_INGRESS) {
-			chain_blk(&h, b, d, H_RST);
-			chain_blk(&h, b, d, H_ICMPX);
-		}
-	}
-	chain_limits(&h, b);
+	add_blk_chains(&h, b);
 
 	/* the shards' chains first: the maps that name them come next, the rules after */
 	for (size_t c = 0; c < ARRAY_SIZE(chains); c++)
