@@ -194,7 +194,8 @@ pk_no_container_left() {
 	# no /usr/local in any installed text file but the wrapper's documented fallback
 	run grep -rIn /usr/local "$d"
 	echo "$output"
-	[ "$output" = "$d/usr/share/man/man8/netfence-runtime.8:182:.IR /usr/local/bin/netfence ," ]
+	[ "$(sed -E 's/:[0-9]+:/:N:/' <<<"$output")" = \
+		"$d/usr/share/man/man8/netfence-runtime.8:N:.IR /usr/local/bin/netfence ," ]
 	# the hooks name the binary and a PATH of this prefix
 	for f in "$d"/usr/share/containers/oci/hooks.d/*.json "$d"/usr/share/netfence/hooks.d/*/*.json \
 		"$d"/usr/share/netfence/podman-hooks.d/*.json; do
