@@ -1,7 +1,8 @@
-/* netfence-resolver: the containers it serves. Each registered fence (a state file with a "dns"
- * object) gets a UDP and a TCP socket inside its network namespace, bound to the address its
- * namespace table redirects DNS to (NF_RESOLVER_ADDR4/6, port 53), and a handle on its learned
- * sets (nft_learn.h). What a container may resolve, its upstreams and bounds come from its state
+/* netfence-resolver: the containers it serves. Every registered fence gets its events (an NFLOG
+ * socket in its namespace, revents.h); one whose state file has a "dns" object (live names) also
+ * gets a UDP and a TCP socket inside its network namespace, bound to the address its namespace
+ * table redirects DNS to (NF_RESOLVER_ADDR4/6, port 53), and a handle on its learned sets
+ * (nft_learn.h). What a container may resolve, its upstreams and bounds come from its state
  * file alone: the host configuration it was set up with governs it for its whole life. */
 #ifndef NF_RCONT_H
 #define NF_RCONT_H
@@ -65,8 +66,8 @@ struct rcont {
 	struct rsock nflog;
 	int nsfd;
 	struct rring *ring;
-	struct journal_dns *dns;
-	struct nf_rule *rules; /* dns->rules parsed */
+	struct journal_dns *dns; /* NULL: names static, events only */
+	struct nf_rule *rules;	 /* dns->rules parsed */
 	size_t n_rules;
 	struct nft_learn *learn;
 	struct learned *learned;

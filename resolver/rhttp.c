@@ -62,6 +62,8 @@ char *rstats_reply(const struct rloop *L, size_t *len)
 	if (!f)
 		return NULL;
 	for (const struct rcont *c = L->conts; c; c = c->next) {
+		if (!c->dns)
+			continue; /* events only: no DNS series */
 		fputs("{\"container\": ", f);
 		json_str(f, c->id);
 		fprintf(f,
@@ -89,12 +91,13 @@ static int dns_of(const struct rloop *L, struct metrics_dns **ret, size_t *n)
 	if (!v)
 		return -ENOMEM;
 	k = 0;
-	for (const struct rcont *c = L->conts; c; c = c->next, k++)
-		v[k] = (struct metrics_dns){ .id = c->id,
-					     .allowed = c->dns_allowed,
-					     .refused = c->dns_refused,
-					     .names = c->n_names,
-					     .learned = c->n_learned };
+	for (const struct rcont *c = L->conts; c; c = c->next)
+		if (c->dns)
+			v[k++] = (struct metrics_dns){ .id = c->id,
+						       .allowed = c->dns_allowed,
+						       .refused = c->dns_refused,
+						       .names = c->n_names,
+						       .learned = c->n_learned };
 	*ret = v;
 	*n = k;
 	return 0;

@@ -17,7 +17,8 @@
 #define RHTTP_TIMEOUT_MS 5000  /* a connection's whole life */
 #define RHTTP_SCRAPES_MAX 2    /* scrapes under way at once (a child each); 503 beyond */
 
-/* The `stats` reply: one JSON line per registered fence, then "end\n" (malloc'd, *len). */
+/* The `stats` reply: one JSON line per fence with live DNS names, then "end\n" (malloc'd,
+ * *len). */
 char *rstats_reply(const struct rloop *L, size_t *len);
 
 /* A listening socket on hc->metrics_addr:metrics_port (non-blocking): the fd, or -errno. */

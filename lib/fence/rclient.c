@@ -217,7 +217,7 @@ int resolver_start(const struct hostconf *hc, struct nf_error *err)
 	return 1;
 }
 
-int resolver_register(const struct hostconf *hc, const char *id, struct nf_error *err)
+int resolver_register(const struct hostconf *hc, const char *id, bool wait, struct nf_error *err)
 {
 	_cleanup_close_ int fd = resolver_connect(hc->state_dir);
 	char req[1100], rep[64];
@@ -225,6 +225,8 @@ int resolver_register(const struct hostconf *hc, const char *id, struct nf_error
 	if (fd < 0)
 		return nf_sys_err(err, -fd, "resolver: not running");
 	snprintf(req, sizeof(req), "register %s\n", id);
+	if (!wait) /* the resolver reads the line after the close as well */
+		return send_req(fd, req, err);
 	return resolver_ask(fd, req, rep, sizeof(rep), err);
 }
 

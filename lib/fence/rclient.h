@@ -37,10 +37,12 @@ int resolver_query(const char *state_dir, const char *req, int timeout_ms, resol
  * socket, and wait until it listens (a second at most): 1 when started, 0 when one runs. Call
  * it while the process still holds its capabilities: the resolver inherits them. */
 int resolver_start(const struct hostconf *hc, struct nf_error *err);
-/* Register container id's fence (its state file is complete) and wait for the resolver's "ok"
- * (a second at most). On failure the container's lookups fail (fail closed); the caller logs
- * it and the container starts. */
-int resolver_register(const struct hostconf *hc, const char *id, struct nf_error *err);
+/* Register container id's fence (its state file is complete); with wait (live DNS names: its
+ * lookups need the resolver's sockets), wait for the resolver's "ok" (a second at most): on
+ * failure the container's lookups fail (fail closed). Without, the request is sent and the
+ * set-up goes on (its events only: a registration that fails is the resolver's to log). The
+ * caller logs a failure and the container starts. */
+int resolver_register(const struct hostconf *hc, const char *id, bool wait, struct nf_error *err);
 /* Best effort, never starts a resolver: the fence of id (its owner's id) is going away. */
 void resolver_unregister(const struct hostconf *hc, const char *id);
 

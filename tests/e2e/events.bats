@@ -215,3 +215,47 @@ ev_dns_answer() { # ID NAME ADDR
 	nf_assert_ns_clean "$ns"
 	nf_assert_clean
 }
+
+# ev_static RUNTIME: with dns_names "static" (names resolved at set-up, no DNS served), and
+# for a policy with no names at all, the container still gets its events: the set-up starts
+# the resolver and registers it for them.
+ev_static() {
+	local rt=$1 id a
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" \
+		'{dns_names: "static", resolver_log: $l}')"
+	id=$(nf_cid "s$rt")
+	nf_bundle "s$rt" io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start "$rt" "$NF_BUNDLE" "$id"
+	jq -e 'has("dns") | not' "$NF_TMP/state/$id.json"
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB1" 22
+	ev_wait 1000 "$id" '.type == "blocked" and .port == 22'
+	jq -e --arg id "$id" --arg dst "$NF_PUB1" '.container == $id and .direction == "egress" and
+		.protocol == "tcp" and .destination == $dst and (has("name") | not)' <<<"$EV_LINE"
+	grep -F "$id registered (events only" "$NF_TMP/resolver.log"
+	# DNS is not the resolver's: no DNS series for it, nothing learned
+	nf_netfence metrics >"$NF_TMP/m"
+	! grep -q "^netfence_dns_.*container=\"$id\"" "$NF_TMP/m"
+	# no names at all (address rules only), the default dns_names
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" '{resolver_log: $l}')"
+	a=$(nf_cid "a$rt")
+	nf_bundle "a$rt" io.netfence.policy=restricted "io.netfence.egress=$NF_PUB2:443"
+	nf_start "$rt" "$NF_BUNDLE" "$a"
+	nf_expect_blocked "$a" "$NF_PUB2" 80
+	ev_wait 1000 "$a" '.type == "blocked" and .port == 80'
+	nf_stop "$id"
+	nf_stop "$a"
+	# gone with its fence: the resolver forgets it at once
+	run nf_netfence log "$a"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$a: no events"* ]]
+	nf_assert_clean
+}
+
+@test "events: containers whose names are static, or that have none, get events too (runc)" {
+	ev_static runc
+}
+
+@test "events: containers whose names are static, or that have none, get events too (crun)" {
+	ev_static crun
+}
