@@ -33,6 +33,7 @@ struct rring {
 		char *json;
 	} v[REVENTS_RING];
 	size_t head, n; /* oldest at head */
+	char *last; /* the newest blocked packet's JSON (the `last` request), kept past the ring */
 	/* suppressed: blocked packets a table counted minus the events it logged; [0] the
 	 * container's namespace's table, [1] the host's (wire mode) */
 	struct acct {
@@ -377,6 +378,10 @@ void revents_add(struct rcont *c, struct nf_event *e, bool log)
 		return;
 	if (c->gone || (!g && !(g = c->ring = calloc(1, sizeof(*g)))))
 		return;
+	if (e->type == NF_EV_BLOCKED) {
+		free(g->last);
+		g->last = strdup(line);
+	}
 	if (g->n == REVENTS_RING) { /* the oldest goes */
 		free(g->v[g->head].json);
 		g->head = (g->head + 1) % REVENTS_RING;
@@ -405,6 +410,7 @@ void revents_cont_free(struct rcont *c)
 		return;
 	for (size_t k = 0; k < c->ring->n; k++)
 		free(c->ring->v[(c->ring->head + k) % REVENTS_RING].json);
+	free(c->ring->last);
 	free(c->ring);
 	c->ring = NULL;
 }
@@ -651,21 +657,21 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 	struct rcont *only = NULL;
 	struct rstream *s;
 	uint64_t since = 0;
-	bool follow, has_since = false;
+	bool follow = false, last = false, has_since = false;
 	size_t n = 0;
 	const char *id = NULL, *fail = NULL;
 	char msg[1200];
 
-	if (strncmp(line, "events", 6) == 0 && (line[6] == 0 || line[6] == ' '))
-		follow = false;
-	else if (strncmp(line, "follow", 6) == 0 && (line[6] == 0 || line[6] == ' '))
+	if (strncmp(line, "follow", 6) == 0 && (line[6] == 0 || line[6] == ' '))
 		follow = true;
-	else
+	else if (strncmp(line, "last", 4) == 0 && (line[4] == 0 || line[4] == ' '))
+		last = true;
+	else if (strncmp(line, "events", 6) != 0 || (line[6] != 0 && line[6] != ' '))
 		return false;
-	snprintf(buf, sizeof(buf), "%s", line + 6);
+	snprintf(buf, sizeof(buf), "%s", line + (last ? 4 : 6));
 	for (t = strtok_r(buf, " ", &save); t && n < 3; t = strtok_r(NULL, " ", &save))
 		arg[n++] = t;
-	if (n == 2 || (n == 1 && digits(arg[0]))) {
+	if (!last && (n == 2 || (n == 1 && digits(arg[0])))) {
 		has_since = digits(arg[0]);
 		since = has_since ? strtoull(arg[0], NULL, 10) : 0;
 		id = n == 2 ? arg[1] : NULL;
@@ -673,7 +679,7 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 		id = arg[0];
 	}
 	if (n > 2 || (n == 2 && !has_since))
-		fail = "err usage: events|follow [SINCE_MS] [ID]";
+		fail = last ? "err usage: last [ID]" : "err usage: events|follow [SINCE_MS] [ID]";
 	else if (id && !(only = rcont_find(conts, id)))
 		fail = "err unknown container "; /* + the id */
 	else if (n_streams >= STREAM_MAX)
@@ -703,7 +709,10 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 		stream_close(s);
 		return true;
 	}
-	if (!follow || has_since)
+	for (struct rcont *c = conts; last && c; c = c->next)
+		if ((!only || c == only) && c->ring && c->ring->last)
+			stream_put(s, c->ring->last, strlen(c->ring->last));
+	if (!last && (!follow || has_since))
 		backlog(conts, s, only, since);
 	if (!follow)
 		stream_put(s, "end", 3);

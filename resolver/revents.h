@@ -42,9 +42,9 @@ void revents_add(struct rcont *c, struct nf_event *e, bool log);
  * counts of the containers that logged blocked packets. */
 void revents_tick(struct rcont *conts, uint64_t now_ms);
 
-/* A control request "events [SINCE_MS] [ID]" or "follow [SINCE_MS] [ID]" on connection fd
- * (in the loop's epoll set): true when it is one; the module then owns fd (and answers
- * errors: "err ..."). */
+/* A control request "events [SINCE_MS] [ID]", "follow [SINCE_MS] [ID]" or "last [ID]" (the
+ * newest blocked packet of each container, or of ID) on connection fd (in the loop's epoll
+ * set): true when it is one; the module then owns fd (and answers errors: "err ..."). */
 bool revents_request(struct rcont *conts, int fd, const char *line);
 /* A streaming connection (REV_EVOUT) is writable or readable. */
 void revents_stream(struct rev *ev, uint32_t events);

@@ -259,3 +259,40 @@ ev_static() {
 @test "events: containers whose names are static, or that have none, get events too (crun)" {
 	ev_static crun
 }
+
+@test "events: status shows the last blocked connection with its name; none before, unknown without a resolver" {
+	local id src js
+	id=$(nf_cid lb)
+	nf_bundle lb io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	src=$(nf_addr4 "$id")
+	nf_netfence status --json "$id" | jq -e '.[0] | has("last_blocked") and .last_blocked == null'
+	run nf_netfence status "$id"
+	echo "$output"
+	grep -qx "  last blocked: none" <<<"$output"
+	ev_dns_answer "$id" allowed.test "$NF_PUB1"
+	nf_expect_blocked "$id" "$NF_PUB1" 22
+	ev_wait 1000 "$id" '.type == "blocked" and .port == 22'
+	# a DNS event after it: the last blocked packet is still that one
+	run nf_probe "$id" dns "$NF_DNS_OK" refused.test 2000
+	js=$(nf_netfence status --json "$id" | jq -c '.[0].last_blocked')
+	echo "last_blocked: $js"
+	jq -e --arg src "$src" --arg dst "$NF_PUB1" '.direction == "egress" and .protocol == "tcp" and
+		.source == $src and .destination == $dst and .port == 22 and .name == "allowed.test" and
+		(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z$"))' <<<"$js"
+	# every container's JSON has it too
+	nf_netfence status --json | jq -e --arg id "$id" \
+		'map(select(.id == $id))[0].last_blocked.port == 22'
+	run nf_netfence status "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -E "^  last blocked: [0-9-]{10}T[0-9:]{8}Z egress tcp $src -> $NF_PUB1:22 \(allowed\.test\)$" <<<"$output"
+	# the resolver gone: null, and the text says why
+	nf_resolver_kill
+	nf_netfence status --json "$id" | jq -e '.[0].last_blocked == null'
+	run nf_netfence status "$id"
+	[ "$status" -eq 0 ]
+	grep -qx "  last blocked: unknown (the resolver is not running)" <<<"$output"
+	nf_stop "$id"
+	nf_assert_clean
+}
