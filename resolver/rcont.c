@@ -148,10 +148,8 @@ void rdefer_flush(void)
 
 static void rcont_free(struct rcont *c)
 {
-	for (size_t i = 0; i < c->n_learned; i++) {
-		nf_boxset_clear(&c->learned[i].boxes);
-		free(c->learned[i].name);
-	}
+	for (size_t i = 0; i < c->n_learned; i++)
+		rcont_learned_clear(&c->learned[i]);
 	free(c->learned);
 	free(c->names);
 	if (c->nsfd >= 0)

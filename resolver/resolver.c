@@ -123,6 +123,13 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 	} else if (strcmp(k->line, "stats") == 0) {
 		buf = rstats_reply(L, &len);
 		table_reply(k, buf, len);
+	} else if (strncmp(k->line, "learned ", 8) == 0 &&
+		   (c = rcont_find(L->conts, k->line + 8))) {
+		buf = rlearned_reply(c, nf_now_ms(), &len);
+		table_reply(k, buf, len);
+	} else if (strncmp(k->line, "learned ", 8) == 0) {
+		snprintf(out, sizeof(out), "err unknown container %.1024s\n", k->line + 8);
+		ctl_reply(k, out);
 	} else if (strcmp(k->line, "ping") == 0) {
 		snprintf(out, sizeof(out), "ok %d\n", (int)getpid());
 		ctl_reply(k, out);

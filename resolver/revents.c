@@ -505,8 +505,8 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 	if (p->payload)
 		revents_parse_payload(p->payload, p->payload_len, &e);
 	peer = e.dir == NF_EV_INGRESS ? &e.src : &e.dst;
-	if (peer->family && (l = rcont_learned(c, peer->family, peer->a, false)) && l->name)
-		snprintf(e.name, sizeof(e.name), "%s", l->name);
+	if (peer->family && (l = rcont_learned(c, peer->family, peer->a, false)) && l->names[0])
+		snprintf(e.name, sizeof(e.name), "%s", l->names[0]);
 	revents_add(c, &e, true);
 }
 
