@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <net/if.h>
@@ -121,6 +122,7 @@ int revents_parse_nflog(const void *msg, size_t len, struct nflog_pkt *ret)
 	if (used < nlh->nlmsg_len) /* an attribute's length ran past the message */
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
+	ret->family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 	if (tb[NFULA_PREFIX])
 		snprintf(ret->prefix, sizeof(ret->prefix), "%s",
 			 mnl_attr_get_str(tb[NFULA_PREFIX]));
@@ -480,7 +482,7 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 	struct learned *l;
 	const struct nf_addr *peer;
 	char kind, hex[13];
-	size_t k;
+	size_t k, hdr;
 
 	if (revents_parse_prefix(p->prefix, &kind, hex) < 0)
 		return; /* someone else's rule logging to our group */
@@ -502,8 +504,11 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 	nf_event_init(&e, kinds[k].type, p->ms ? p->ms : nf_event_now_ms());
 	e.dir = kinds[k].dir;
 	e.limit = kinds[k].limit;
-	if (p->payload)
-		revents_parse_payload(p->payload, p->payload_len, &e);
+	/* the netdev table (a packet socket's frame, overlay mode) logs the frame: its Ethernet
+	 * header first */
+	hdr = p->family == NFPROTO_NETDEV ? 14 : 0;
+	if (p->payload && p->payload_len > hdr)
+		revents_parse_payload(p->payload + hdr, p->payload_len - hdr, &e);
 	peer = e.dir == NF_EV_INGRESS ? &e.src : &e.dst;
 	if (peer->family && (l = rcont_learned(c, peer->family, peer->a, false)) && l->names[0])
 		snprintf(e.name, sizeof(e.name), "%s", l->names[0]);

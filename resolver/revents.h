@@ -51,6 +51,7 @@ void revents_stream(struct rev *ev, uint32_t events);
 
 /* What one NFLOG packet message says (pure parsing; tests/unit/test_revents.c). */
 struct nflog_pkt {
+	uint8_t family; /* the logging table's (NFPROTO_*): netdev's payload starts at the frame */
 	char prefix[64];
 	uint32_t indev, outdev; /* ifindex, 0 absent */
 	uint64_t ms;		/* the kernel's timestamp (ms since the epoch), 0 absent */

@@ -296,3 +296,29 @@ ev_static() {
 	nf_stop "$id"
 	nf_assert_clean
 }
+
+@test "events: overlay mode: a packet socket's frame the netdev table drops is logged like the inet table's blocks" {
+	local ns id hex pid
+	nf_shared_state
+	ns=$(nf_cni_pod r)
+	id=$(nf_cid raw)
+	NF_NETNS_PATH=$ns NF_CONFIG_JQ='.process.capabilities |= map_values(. + ["CAP_NET_RAW"])' \
+		nf_bundle raw io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_open "$id" "$NF_PUB1" 443 # the path is warm (neighbours resolved)
+	pid=$(nf_pid "$id")
+	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
+	nsenter --net="/proc/$pid/ns/net" nft list table netdev netfence |
+		grep -q "log prefix \"nf e $hex\" group 28262"
+	# a hand-built SYN to a blocked destination: only the netdev egress hook sees it
+	run nf_exec "$id" /probe rawsend eth0 "$NF_PUB2" 443 tcp
+	echo "rawsend: $output (exit $status)"
+	ev_wait 1000 "$id" '.type == "blocked" and .destination == "'"$NF_PUB2"'"'
+	jq -e --arg id "$id" '.container == $id and .direction == "egress" and
+		.protocol == "tcp" and .port == 443' <<<"$EV_LINE"
+	# the drop is counted as blocked, as before
+	[ "$(nf_netfence status --json "$id" | jq '.[0].counters.blocked_packets')" -ge 1 ]
+	nf_stop "$id"
+	nf_assert_ns_clean "$ns"
+	nf_assert_clean
+}
