@@ -149,7 +149,7 @@ int cmd_graph(int argc, char **argv)
 		}
 	}
 	if (r >= 0)
-		r = graph_dot(j, &text, &len, &err);
+		r = graph_dot(j, hc->state_dir, &text, &len, &err);
 	journal_free(j);
 	hostconf_free(hc);
 	if (r < 0)

@@ -47,7 +47,7 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	struct nf_error e2 = { 0 };
 	const char *oci;
 	char fingerprint[17];
-	bool live;
+	bool live, fenced;
 	int r;
 
 	if (!st->bundle)
@@ -70,12 +70,14 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 	}
 	if (r >= 0 && pol && (r = policy_fingerprint(pol, fingerprint)) < 0)
 		nf_sys_err(err, r, "policy");
-	/* live DNS names: the resolver must run; one started here inherits the capabilities this
-	 * process is about to drop. Failing, the container starts and its lookups fail. */
-	live = r >= 0 && pol && policy_dns_live(pol, hc);
-	if (live && resolver_start(hc, &e2) < 0)
-		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (its name lookups fail)", st->id,
-		       e2.msg);
+	/* every fence is the resolver's (its events; with live DNS names its lookups too): one
+	 * started here inherits the capabilities this process is about to drop. Failing, the
+	 * container starts; its lookups fail, its events are not collected. */
+	fenced = r >= 0 && pol;
+	live = fenced && policy_dns_live(pol, hc);
+	if (fenced && resolver_start(hc, &e2) < 0)
+		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (%s)", st->id, e2.msg,
+		       live ? "its name lookups fail" : "no events");
 	/* input read: from here on only what the fence needs (DNS replies are untrusted too) */
 	if (r >= 0 && pol)
 		r = caps_drop_to(caps_fence, caps_fence_n, err);
@@ -83,9 +85,9 @@ static int hook_setup(const struct hostconf *hc, const struct spec_state *st, st
 		r = policy_resolve_hostnames(pol, RESOLVE_TIMEOUT_MS, err);
 	if (r >= 0 && pol)
 		r = fence_setup(hc, st->id, st->pid, st->bundle, cfg, pol, fingerprint, err);
-	if (r >= 0 && live && resolver_register(hc, st->id, &e2) < 0)
-		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (its name lookups fail)", st->id,
-		       e2.msg);
+	if (r >= 0 && fenced && resolver_register(hc, st->id, live, &e2) < 0)
+		syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: %s (%s)", st->id, e2.msg,
+		       live ? "its name lookups fail" : "no events");
 	policy_free(pol);
 	spec_config_free(cfg);
 	return r;

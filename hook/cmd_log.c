@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -62,23 +61,30 @@ static int parse_duration(const char *s, uint64_t *ret)
 	return 0;
 }
 
-static int print_line(const char *line, size_t n, bool json)
+struct printer {
+	bool json, follow;
+};
+
+static int print_line(const char *line, size_t n, void *arg)
 {
+	const struct printer *pr = arg;
 	struct nf_event e;
 	struct nf_error err = { 0 };
 	char text[NF_EVENT_LINE], t[40];
 
-	if (json) {
+	if (pr->json) {
 		printf("%.*s\n", (int)n, line);
-		return 0;
-	}
-	if (nf_event_parse(line, n, &e, &err) < 0 || nf_event_text(&e, text, sizeof(text)) < 0) {
+	} else if (nf_event_parse(line, n, &e, &err) < 0 ||
+		   nf_event_text(&e, text, sizeof(text)) < 0) {
 		fprintf(stderr, "netfence: log: an event the resolver sent is unreadable: %s\n",
 			err.msg[0] ? err.msg : "too long");
-		return -EINVAL;
+		return -EBADMSG;
+	} else {
+		nf_event_time(e.ms, false, t, sizeof(t));
+		printf("%s %s\n", t, text);
 	}
-	nf_event_time(e.ms, false, t, sizeof(t));
-	printf("%s %s\n", t, text);
+	if (pr->follow)
+		fflush(stdout);
 	return 0;
 }
 
@@ -88,18 +94,17 @@ int cmd_log(int argc, char **argv)
 	_cleanup_close_ int fd = -1;
 	struct nf_error err = { 0 };
 	struct sockaddr_un sa;
+	struct printer pr = { false, false };
 	const char *id = NULL;
-	bool follow = false, json = false;
 	uint64_t since = 0;
 	char req[1200];
-	static char buf[4 * NF_EVENT_LINE];
-	size_t len = 0;
+	int r;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-f") == 0 || strcmp(argv[i], "--follow") == 0) {
-			follow = true;
+			pr.follow = true;
 		} else if (strcmp(argv[i], "--json") == 0) {
-			json = true;
+			pr.json = true;
 		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
 			if (parse_duration(argv[++i], &since) < 0) {
 				fprintf(stderr,
@@ -122,17 +127,15 @@ int cmd_log(int argc, char **argv)
 			hc->state_dir);
 		return NF_EXIT_SYSTEM;
 	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		if (e == ENOENT || e == ECONNREFUSED)
+	fd = resolver_connect(hc->state_dir);
+	if (fd < 0) {
+		if (fd == -ENOENT || fd == -ECONNREFUSED)
 			fprintf(stderr,
 				"netfence: log: the resolver is not running (%s): events are "
 				"collected by netfence-resolver(8)\n",
 				sa.sun_path);
 		else
-			fprintf(stderr, "netfence: log: %s: %s\n", sa.sun_path, strerror(e));
+			fprintf(stderr, "netfence: log: %s: %s\n", sa.sun_path, strerror(-fd));
 		return NF_EXIT_SYSTEM;
 	}
 	/* connected: nothing left that needs a privilege */
@@ -140,55 +143,20 @@ int cmd_log(int argc, char **argv)
 		return cmd_fail("log", &err);
 	if (since)
 		since = nf_event_now_ms() > since ? nf_event_now_ms() - since : 0;
-	snprintf(req, sizeof(req), "%s %llu%s%s\n", follow ? "follow" : "events",
+	snprintf(req, sizeof(req), "%s %llu%s%s\n", pr.follow ? "follow" : "events",
 		 (unsigned long long)since, id ? " " : "", id ? id : "");
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0) {
-		fprintf(stderr, "netfence: log: sending to the resolver: %s\n", strerror(errno));
-		return NF_EXIT_SYSTEM;
+	r = resolver_stream(fd, req, 0, print_line, &pr, &err);
+	if (r == -ESRCH && id) {
+		fprintf(stderr,
+			"netfence: %s: no events: the resolver does not serve this container "
+			"(unknown id, or its set-up could not register it)\n",
+			id);
+		return NF_EXIT_INPUT;
 	}
-	for (bool first = true;;) {
-		char *nl;
-		ssize_t n;
-
-		while ((nl = memchr(buf, '\n', len))) {
-			size_t k = (size_t)(nl - buf);
-
-			*nl = 0;
-			if (first && strncmp(buf, "err ", 4) == 0) {
-				if (id && strncmp(buf, "err unknown container", 21) == 0) {
-					fprintf(stderr,
-						"netfence: %s: no events: the resolver does not "
-						"serve this container (unknown id, or its DNS "
-						"names "
-						"are static)\n",
-						id);
-					return NF_EXIT_INPUT;
-				}
-				fprintf(stderr, "netfence: log: the resolver says: %s\n", buf + 4);
-				return NF_EXIT_SYSTEM;
-			}
-			first = false;
-			if (!follow && strcmp(buf, "end") == 0)
-				return 0;
-			if (print_line(buf, k, json) < 0)
-				return NF_EXIT_SYSTEM;
-			memmove(buf, nl + 1, len - k - 1);
-			len -= k + 1;
-		}
-		if (follow)
-			fflush(stdout);
-		if (len == sizeof(buf)) {
-			fprintf(stderr, "netfence: log: a line from the resolver is too long\n");
-			return NF_EXIT_SYSTEM;
-		}
-		n = read(fd, buf + len, sizeof(buf) - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			fprintf(stderr, "netfence: log: the resolver closed the connection%s\n",
-				follow ? " (stopped, or this reader fell too far behind)" : "");
-			return NF_EXIT_SYSTEM;
-		}
-		len += (size_t)n;
-	}
+	if (r == -ECONNRESET)
+		fprintf(stderr, "netfence: log: the resolver closed the connection%s\n",
+			pr.follow ? " (stopped, or this reader fell too far behind)" : "");
+	else if (r < 0 && r != -EBADMSG)
+		fprintf(stderr, "netfence: log: %s\n", err.msg);
+	return r < 0 ? NF_EXIT_SYSTEM : 0;
 }

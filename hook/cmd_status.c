@@ -1,6 +1,7 @@
 /* netfence: `netfence status [--json] [ID]`: the containers whose set-up completed, with their
- * mode, addresses, policy, the packet/byte counters of accepted and blocked traffic, and the
- * addresses its DNS answers opened (learned sets) with the time each has left. */
+ * mode, addresses, policy, the packet/byte counters of accepted and blocked traffic, the
+ * addresses its DNS answers opened (learned sets) with the time each has left, and the newest
+ * blocked packet the resolver saw (its `last` request). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -13,10 +14,12 @@
 #include "json.h"
 #include "caps.h"
 #include "cmd.h"
+#include "event.h"
 #include "hostconf.h"
 #include "journal.h"
 #include "nft.h"
 #include "nft_learn.h"
+#include "rclient.h"
 #include "util.h"
 
 /* Accepted traffic is what passed the host-side copy (wire mode), so nothing is counted twice;
@@ -114,6 +117,40 @@ static int learned_of(const struct journal *j, struct learned *l, struct nf_erro
 	return r;
 }
 
+/* The newest blocked packet of each container, as the resolver's `last` reply says. */
+struct last_blocked {
+	struct nf_event *v;
+	size_t n, cap;
+};
+
+static int last_cb(const char *line, size_t n, void *arg)
+{
+	struct last_blocked *lb = arg;
+	struct nf_error err = { 0 };
+
+	if (lb->n == lb->cap) {
+		size_t ncap = lb->cap ? lb->cap * 2 : 16;
+		struct nf_event *nv = realloc(lb->v, ncap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		lb->v = nv;
+		lb->cap = ncap;
+	}
+	if (nf_event_parse(line, n, &lb->v[lb->n], &err) == 0)
+		lb->n++;
+	return 0;
+}
+
+/* NULL when none, or the resolver does not run or does not know the container */
+static const struct nf_event *last_of(const struct last_blocked *lb, const char *id)
+{
+	for (size_t i = lb->n; i-- > 0;)
+		if (strcmp(lb->v[i].container, id) == 0)
+			return &lb->v[i];
+	return NULL;
+}
+
 static void gen_s(yajl_gen g, const char *s)
 {
 	if (s)
@@ -134,8 +171,38 @@ static void gen_ku(yajl_gen g, const char *k, uint64_t v)
 	yajl_gen_integer(g, (long long)v);
 }
 
+/* time, direction, protocol, source, destination, port, name (null when unknown) */
+static void gen_last(yajl_gen g, const struct nf_event *e)
+{
+	char s[64];
+
+	gen_s(g, "last_blocked");
+	if (!e) {
+		yajl_gen_null(g);
+		return;
+	}
+	yajl_gen_map_open(g);
+	nf_event_time(e->ms, true, s, sizeof(s));
+	gen_kv(g, "time", s);
+	gen_kv(g, "direction", nf_event_dir_name(e));
+	gen_s(g, "protocol");
+	if (e->proto >= 0 && !nf_event_proto_name(e->proto))
+		yajl_gen_integer(g, e->proto);
+	else
+		gen_s(g, e->proto >= 0 ? nf_event_proto_name(e->proto) : NULL);
+	gen_kv(g, "source", e->src.family ? nf_addr_str(&e->src, s, sizeof(s)) : NULL);
+	gen_kv(g, "destination", e->dst.family ? nf_addr_str(&e->dst, s, sizeof(s)) : NULL);
+	gen_s(g, "port");
+	if (e->port >= 0)
+		yajl_gen_integer(g, e->port);
+	else
+		yajl_gen_null(g);
+	gen_kv(g, "name", e->name[0] ? e->name : NULL);
+	yajl_gen_map_close(g);
+}
+
 static void print_json(yajl_gen g, const struct journal *j, const struct nft_counters *c,
-		       const struct learned *l)
+		       const struct learned *l, const struct nf_event *last)
 {
 	char a[64];
 
@@ -197,7 +264,25 @@ static void print_json(yajl_gen g, const struct journal *j, const struct nft_cou
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
+	gen_last(g, last);
 	yajl_gen_map_close(g);
+}
+
+/* status ID: "  last blocked: <time> egress tcp 10.213.0.2 -> 203.0.113.5:22 (name)" */
+static void print_last(const struct nf_event *e, bool resolver)
+{
+	char text[NF_EVENT_LINE], t[40];
+	size_t skip = strlen(e ? e->container : "") + strlen(" blocked");
+
+	if (!e) {
+		printf("  last blocked: %s\n",
+		       resolver ? "none" : "unknown (the resolver is not running)");
+		return;
+	}
+	if (nf_event_text(e, text, sizeof(text)) < 0 || strlen(text) < skip)
+		return;
+	nf_event_time(e->ms, false, t, sizeof(t));
+	printf("  last blocked: %s%s\n", t, text + skip);
 }
 
 /* status ID: the learned addresses under the container's row */
@@ -244,10 +329,11 @@ int cmd_status(int argc, char **argv)
 	_cleanup_(yajl_gen_freep) yajl_gen g = NULL;
 	struct nf_error err = { 0 };
 	struct hostconf *hc = NULL;
+	struct last_blocked lb = { 0 };
 	const char *want = NULL;
-	char **ids = NULL;
+	char **ids = NULL, req[1100];
 	size_t n = 0;
-	bool json = false, found = false;
+	bool json = false, found = false, resolver = false;
 	int r, status = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -268,6 +354,18 @@ int cmd_status(int argc, char **argv)
 	if (r < 0) {
 		hostconf_free(hc);
 		return cmd_fail("status", &err);
+	}
+	/* the newest blocked packets: one request, for the rows that show them */
+	if (json || want) {
+		struct nf_error e2 = { 0 };
+
+		snprintf(req, sizeof(req), "last%s%.1024s\n", want ? " " : "", want ? want : "");
+		r = resolver_query(hc->state_dir, req, 1000, last_cb, &lb, &e2);
+		resolver = r >= 0 || r == -ESRCH;
+		if (r < 0 && r != -ESRCH && r != -ENOENT && r != -ECONNREFUSED) {
+			fprintf(stderr, "netfence: status: the last blocked packets: %s\n", e2.msg);
+			status = NF_EXIT_SYSTEM;
+		}
 	}
 	if (json) {
 		g = yajl_gen_alloc(NULL);
@@ -304,7 +402,7 @@ int cmd_status(int argc, char **argv)
 			status = NF_EXIT_SYSTEM;
 		}
 		if (json) {
-			print_json(g, j, &c, &l);
+			print_json(g, j, &c, &l, last_of(&lb, j->id));
 		} else {
 			print_row(j, &c);
 			if (c.quota_allowed)
@@ -313,8 +411,10 @@ int cmd_status(int argc, char **argv)
 			if (c.rate_refused)
 				printf("  rate: %" PRIu64 " new connections refused\n",
 				       c.rate_refused);
-			if (want)
+			if (want) {
 				print_learned(&l);
+				print_last(last_of(&lb, j->id), resolver);
+			}
 		}
 		free(l.v);
 		journal_free(j);
@@ -328,6 +428,7 @@ int cmd_status(int argc, char **argv)
 		fwrite(buf, 1, len, stdout);
 	}
 	nf_strv_free(ids, n);
+	free(lb.v);
 	hostconf_free(hc);
 	if (want && !found) {
 		fprintf(stderr, "netfence: status: no fenced container \"%s\"\n", want);

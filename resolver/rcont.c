@@ -83,7 +83,7 @@ static int make_sockets(struct rcont *c, int nsfd, int epfd, struct nf_error *er
 		return nf_sys_err(err, errno, "opening the resolver's own namespace");
 	if (setns(nsfd, CLONE_NEWNET) < 0)
 		return nf_sys_err(err, errno, "entering the container's namespace");
-	for (int f = 0; f < (c->ipv6 ? 2 : 1) && r >= 0; f++) {
+	for (int f = 0; f < (!c->dns ? 0 : c->ipv6 ? 2 : 1) && r >= 0; f++) {
 		int family = f ? AF_INET6 : AF_INET;
 
 		r = c->udp[f].ev.fd = ns_socket(family, SOCK_DGRAM);
@@ -148,10 +148,8 @@ void rdefer_flush(void)
 
 static void rcont_free(struct rcont *c)
 {
-	for (size_t i = 0; i < c->n_learned; i++) {
-		nf_boxset_clear(&c->learned[i].boxes);
-		free(c->learned[i].name);
-	}
+	for (size_t i = 0; i < c->n_learned; i++)
+		rcont_learned_clear(&c->learned[i]);
 	free(c->learned);
 	free(c->names);
 	if (c->nsfd >= 0)
@@ -203,10 +201,6 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 		*ret = c;
 		return 0;
 	}
-	if (!j->dns) {
-		r = nf_input_err(err, "%s: DNS names are static (no resolver)", j->id);
-		goto out;
-	}
 	nsfd = journal_open_ns(j);
 	if (nsfd < 0) {
 		r = nf_sys_err(err, -nsfd, "%s: opening its namespace", j->id);
@@ -229,16 +223,20 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 	c->ipv6 = j->ipv6;
 	c->dns = j->dns;
 	j->dns = NULL;
-	c->tokens = c->dns->max_qps;
 	r = 0;
-	if (c->dns->n_rules && !(c->rules = calloc(c->dns->n_rules, sizeof(*c->rules))))
-		r = nf_sys_err(err, ENOMEM, "registering %s", c->id);
-	for (size_t i = 0; r >= 0 && i < c->dns->n_rules; i++, c->n_rules++)
-		r = rule_parse("io.netfence.egress", c->dns->rules[i], &c->rules[i], err);
-	if (r >= 0)
-		r = nft_learn_open(nsfd, j->overlay ? "" : j->ifname, j->overlay, &c->learn, err);
-	if (r >= 0)
-		r = nft_learn_dump(c->learn, restore_one, c, err);
+	/* without a "dns" object (static names) it is served events only: no DNS, nothing learned */
+	if (c->dns) {
+		c->tokens = c->dns->max_qps;
+		if (c->dns->n_rules && !(c->rules = calloc(c->dns->n_rules, sizeof(*c->rules))))
+			r = nf_sys_err(err, ENOMEM, "registering %s", c->id);
+		for (size_t i = 0; r >= 0 && i < c->dns->n_rules; i++, c->n_rules++)
+			r = rule_parse("io.netfence.egress", c->dns->rules[i], &c->rules[i], err);
+		if (r >= 0)
+			r = nft_learn_open(nsfd, j->overlay ? "" : j->ifname, j->overlay, &c->learn,
+					   err);
+		if (r >= 0)
+			r = nft_learn_dump(c->learn, restore_one, c, err);
+	}
 	if (r >= 0)
 		r = make_sockets(c, nsfd, epfd, err);
 	if (r < 0) {
@@ -251,8 +249,11 @@ int rcont_register(const char *state_dir, const char *id, int epfd, struct rcont
 	c->next = *list;
 	*list = c;
 	*ret = c;
-	rlog("%s registered (%zu rules, %zu names, %zu learned addresses)", c->id, c->n_rules,
-	     c->dns->n_names, c->n_learned);
+	if (c->dns)
+		rlog("%s registered (%zu rules, %zu names, %zu learned addresses)", c->id,
+		     c->n_rules, c->dns->n_names, c->n_learned);
+	else
+		rlog("%s registered (events only: its names are static)", c->id);
 out:
 	journal_free(j);
 	return r;

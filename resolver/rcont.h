@@ -1,7 +1,8 @@
-/* netfence-resolver: the containers it serves. Each registered fence (a state file with a "dns"
- * object) gets a UDP and a TCP socket inside its network namespace, bound to the address its
- * namespace table redirects DNS to (NF_RESOLVER_ADDR4/6, port 53), and a handle on its learned
- * sets (nft_learn.h). What a container may resolve, its upstreams and bounds come from its state
+/* netfence-resolver: the containers it serves. Every registered fence gets its events (an NFLOG
+ * socket in its namespace, revents.h); one whose state file has a "dns" object (live names) also
+ * gets a UDP and a TCP socket inside its network namespace, bound to the address its namespace
+ * table redirects DNS to (NF_RESOLVER_ADDR4/6, port 53), and a handle on its learned sets
+ * (nft_learn.h). What a container may resolve, its upstreams and bounds come from its state
  * file alone: the host configuration it was set up with governs it for its whole life. */
 #ifndef NF_RCONT_H
 #define NF_RCONT_H
@@ -36,6 +37,8 @@ struct rev {
 	int fd;
 };
 
+#define LEARNED_NAMES 4 /* names kept per learned address */
+
 /* An address the container learned: the boxes (protocols x ports) the kernel holds for it, the
  * union over every rule whose name led to it, and when they expire. */
 struct learned {
@@ -43,7 +46,9 @@ struct learned {
 	uint8_t a[16];
 	uint64_t expires_ms; /* CLOCK_MONOTONIC */
 	struct nf_boxset boxes;
-	char *name; /* the last name whose answer held it (events name it), NULL after a restart */
+	/* the names whose answers held it, the last first (events name names[0], `graph` all);
+	 * none after a restart */
+	char *names[LEARNED_NAMES];
 };
 
 struct rcont;
@@ -65,8 +70,8 @@ struct rcont {
 	struct rsock nflog;
 	int nsfd;
 	struct rring *ring;
-	struct journal_dns *dns;
-	struct nf_rule *rules; /* dns->rules parsed */
+	struct journal_dns *dns; /* NULL: names static, events only */
+	struct nf_rule *rules;	 /* dns->rules parsed */
 	size_t n_rules;
 	struct nft_learn *learn;
 	struct learned *learned;
@@ -108,6 +113,8 @@ bool rcont_qps_admit(struct rcont *c, uint64_t now_ms);
 struct learned *rcont_learned(struct rcont *c, int family, const uint8_t *a, bool create);
 /* Forget learned entries whose time is up (the kernel has dropped their elements). */
 void rcont_expire(struct rcont *c, uint64_t now_ms);
+/* Free what l holds (its boxes and names). */
+void rcont_learned_clear(struct learned *l);
 
 /* Open addrs[0..n) for the rules found by rcont_match, each for its TTL clamped to the
  * container's min/max, in the host's and the namespace's learned sets, acked by the kernel;

@@ -65,13 +65,11 @@ static void ctl_reply(struct ctl *k, const char *s)
 	}
 }
 
-/* The whole reply is queued at once: the socket's buffer is made large enough for it first
- * (SO_SNDBUFFORCE: CAP_NET_ADMIN, which the resolver keeps), so the loop never waits on a slow
- * reader. */
-static void stats_reply(struct rloop *L, struct ctl *k)
+/* A reply of many lines (buf, its length len; freed here) is queued at once: the socket's
+ * buffer is made large enough for it first (SO_SNDBUFFORCE: CAP_NET_ADMIN, which the resolver
+ * keeps), so the loop never waits on a slow reader. */
+static void table_reply(struct ctl *k, char *buf, size_t len)
 {
-	size_t len = 0;
-	char *buf = rstats_reply(L, &len);
 	int sz = len < (1u << 30) ? (int)len + 4096 : 1 << 30;
 
 	if (!buf) {
@@ -106,7 +104,8 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 {
 	struct nf_error err = { 0 };
 	struct rcont *c;
-	char out[1100];
+	char out[1100], *buf;
+	size_t len = 0;
 
 	if (strncmp(k->line, "register ", 9) == 0 && id_ok(k->line + 9)) {
 		if (rcont_register(state_dir, k->line + 9, L->epfd, &L->conts, &c, &err) < 0) {
@@ -122,7 +121,15 @@ static void ctl_request(struct rloop *L, const char *state_dir, struct ctl *k)
 			unregister(L, c);
 		ctl_reply(k, "ok\n");
 	} else if (strcmp(k->line, "stats") == 0) {
-		stats_reply(L, k);
+		buf = rstats_reply(L, &len);
+		table_reply(k, buf, len);
+	} else if (strncmp(k->line, "learned ", 8) == 0 &&
+		   (c = rcont_find(L->conts, k->line + 8))) {
+		buf = rlearned_reply(c, nf_now_ms(), &len);
+		table_reply(k, buf, len);
+	} else if (strncmp(k->line, "learned ", 8) == 0) {
+		snprintf(out, sizeof(out), "err unknown container %.1024s\n", k->line + 8);
+		ctl_reply(k, out);
 	} else if (strcmp(k->line, "ping") == 0) {
 		snprintf(out, sizeof(out), "ok %d\n", (int)getpid());
 		ctl_reply(k, out);
@@ -188,7 +195,7 @@ static void sweep(struct rloop *L, const char *state_dir, uint64_t now_ms)
 	refresh_host(L);
 }
 
-/* Every fence with live DNS that the state directory holds (after a start or a restart). */
+/* Every fence that the state directory holds (after a start or a restart). */
 static void scan(struct rloop *L, const char *state_dir)
 {
 	char **ids = NULL;
@@ -203,11 +210,11 @@ static void scan(struct rloop *L, const char *state_dir)
 		struct journal *j = NULL;
 		struct rcont *c;
 
-		if (journal_read(state_dir, ids[i], &j, &err) >= 0 && j->dns && !j->member_of &&
+		if (journal_read(state_dir, ids[i], &j, &err) >= 0 && !j->member_of &&
 		    j->complete &&
 		    rcont_register(state_dir, ids[i], L->epfd, &L->conts, &c, &err) < 0)
 			rlog("%s not registered: %s", ids[i], err.msg);
-		else if (j && j->dns && !j->member_of && j->complete)
+		else if (j && !j->member_of && j->complete)
 			revents_cont_init(c);
 		journal_free(j);
 	}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
+#include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_log.h>
 #include <net/if.h>
@@ -33,6 +34,7 @@ struct rring {
 		char *json;
 	} v[REVENTS_RING];
 	size_t head, n; /* oldest at head */
+	char *last; /* the newest blocked packet's JSON (the `last` request), kept past the ring */
 	/* suppressed: blocked packets a table counted minus the events it logged; [0] the
 	 * container's namespace's table, [1] the host's (wire mode) */
 	struct acct {
@@ -120,6 +122,7 @@ int revents_parse_nflog(const void *msg, size_t len, struct nflog_pkt *ret)
 	if (used < nlh->nlmsg_len) /* an attribute's length ran past the message */
 		return -EINVAL;
 	memset(ret, 0, sizeof(*ret));
+	ret->family = ((const struct nfgenmsg *)mnl_nlmsg_get_payload(nlh))->nfgen_family;
 	if (tb[NFULA_PREFIX])
 		snprintf(ret->prefix, sizeof(ret->prefix), "%s",
 			 mnl_attr_get_str(tb[NFULA_PREFIX]));
@@ -377,6 +380,10 @@ void revents_add(struct rcont *c, struct nf_event *e, bool log)
 		return;
 	if (c->gone || (!g && !(g = c->ring = calloc(1, sizeof(*g)))))
 		return;
+	if (e->type == NF_EV_BLOCKED) {
+		free(g->last);
+		g->last = strdup(line);
+	}
 	if (g->n == REVENTS_RING) { /* the oldest goes */
 		free(g->v[g->head].json);
 		g->head = (g->head + 1) % REVENTS_RING;
@@ -405,6 +412,7 @@ void revents_cont_free(struct rcont *c)
 		return;
 	for (size_t k = 0; k < c->ring->n; k++)
 		free(c->ring->v[(c->ring->head + k) % REVENTS_RING].json);
+	free(c->ring->last);
 	free(c->ring);
 	c->ring = NULL;
 }
@@ -474,7 +482,7 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 	struct learned *l;
 	const struct nf_addr *peer;
 	char kind, hex[13];
-	size_t k;
+	size_t k, hdr;
 
 	if (revents_parse_prefix(p->prefix, &kind, hex) < 0)
 		return; /* someone else's rule logging to our group */
@@ -496,11 +504,14 @@ static void one_packet(struct rcont *conts, const struct nflog_pkt *p, struct rc
 	nf_event_init(&e, kinds[k].type, p->ms ? p->ms : nf_event_now_ms());
 	e.dir = kinds[k].dir;
 	e.limit = kinds[k].limit;
-	if (p->payload)
-		revents_parse_payload(p->payload, p->payload_len, &e);
+	/* the netdev table (a packet socket's frame, overlay mode) logs the frame: its Ethernet
+	 * header first */
+	hdr = p->family == NFPROTO_NETDEV ? 14 : 0;
+	if (p->payload && p->payload_len > hdr)
+		revents_parse_payload(p->payload + hdr, p->payload_len - hdr, &e);
 	peer = e.dir == NF_EV_INGRESS ? &e.src : &e.dst;
-	if (peer->family && (l = rcont_learned(c, peer->family, peer->a, false)) && l->name)
-		snprintf(e.name, sizeof(e.name), "%s", l->name);
+	if (peer->family && (l = rcont_learned(c, peer->family, peer->a, false)) && l->names[0])
+		snprintf(e.name, sizeof(e.name), "%s", l->names[0]);
 	revents_add(c, &e, true);
 }
 
@@ -651,21 +662,21 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 	struct rcont *only = NULL;
 	struct rstream *s;
 	uint64_t since = 0;
-	bool follow, has_since = false;
+	bool follow = false, last = false, has_since = false;
 	size_t n = 0;
 	const char *id = NULL, *fail = NULL;
 	char msg[1200];
 
-	if (strncmp(line, "events", 6) == 0 && (line[6] == 0 || line[6] == ' '))
-		follow = false;
-	else if (strncmp(line, "follow", 6) == 0 && (line[6] == 0 || line[6] == ' '))
+	if (strncmp(line, "follow", 6) == 0 && (line[6] == 0 || line[6] == ' '))
 		follow = true;
-	else
+	else if (strncmp(line, "last", 4) == 0 && (line[4] == 0 || line[4] == ' '))
+		last = true;
+	else if (strncmp(line, "events", 6) != 0 || (line[6] != 0 && line[6] != ' '))
 		return false;
-	snprintf(buf, sizeof(buf), "%s", line + 6);
+	snprintf(buf, sizeof(buf), "%s", line + (last ? 4 : 6));
 	for (t = strtok_r(buf, " ", &save); t && n < 3; t = strtok_r(NULL, " ", &save))
 		arg[n++] = t;
-	if (n == 2 || (n == 1 && digits(arg[0]))) {
+	if (!last && (n == 2 || (n == 1 && digits(arg[0])))) {
 		has_since = digits(arg[0]);
 		since = has_since ? strtoull(arg[0], NULL, 10) : 0;
 		id = n == 2 ? arg[1] : NULL;
@@ -673,7 +684,7 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 		id = arg[0];
 	}
 	if (n > 2 || (n == 2 && !has_since))
-		fail = "err usage: events|follow [SINCE_MS] [ID]";
+		fail = last ? "err usage: last [ID]" : "err usage: events|follow [SINCE_MS] [ID]";
 	else if (id && !(only = rcont_find(conts, id)))
 		fail = "err unknown container "; /* + the id */
 	else if (n_streams >= STREAM_MAX)
@@ -703,7 +714,10 @@ bool revents_request(struct rcont *conts, int fd, const char *line)
 		stream_close(s);
 		return true;
 	}
-	if (!follow || has_since)
+	for (struct rcont *c = conts; last && c; c = c->next)
+		if ((!only || c == only) && c->ring && c->ring->last)
+			stream_put(s, c->ring->last, strlen(c->ring->last));
+	if (!last && (!follow || has_since))
 		backlog(conts, s, only, since);
 	if (!follow)
 		stream_put(s, "end", 3);

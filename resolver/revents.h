@@ -42,15 +42,16 @@ void revents_add(struct rcont *c, struct nf_event *e, bool log);
  * counts of the containers that logged blocked packets. */
 void revents_tick(struct rcont *conts, uint64_t now_ms);
 
-/* A control request "events [SINCE_MS] [ID]" or "follow [SINCE_MS] [ID]" on connection fd
- * (in the loop's epoll set): true when it is one; the module then owns fd (and answers
- * errors: "err ..."). */
+/* A control request "events [SINCE_MS] [ID]", "follow [SINCE_MS] [ID]" or "last [ID]" (the
+ * newest blocked packet of each container, or of ID) on connection fd (in the loop's epoll
+ * set): true when it is one; the module then owns fd (and answers errors: "err ..."). */
 bool revents_request(struct rcont *conts, int fd, const char *line);
 /* A streaming connection (REV_EVOUT) is writable or readable. */
 void revents_stream(struct rev *ev, uint32_t events);
 
 /* What one NFLOG packet message says (pure parsing; tests/unit/test_revents.c). */
 struct nflog_pkt {
+	uint8_t family; /* the logging table's (NFPROTO_*): netdev's payload starts at the frame */
 	char prefix[64];
 	uint32_t indev, outdev; /* ifindex, 0 absent */
 	uint64_t ms;		/* the kernel's timestamp (ms since the epoch), 0 absent */

@@ -62,12 +62,47 @@ char *rstats_reply(const struct rloop *L, size_t *len)
 	if (!f)
 		return NULL;
 	for (const struct rcont *c = L->conts; c; c = c->next) {
+		if (!c->dns)
+			continue; /* events only: no DNS series */
 		fputs("{\"container\": ", f);
 		json_str(f, c->id);
 		fprintf(f,
 			", \"dns_allowed\": %" PRIu64 ", \"dns_refused\": %" PRIu64
 			", \"learned\": %zu, \"names\": %zu}\n",
 			c->dns_allowed, c->dns_refused, c->n_learned, c->n_names);
+	}
+	fputs("end\n", f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *rlearned_reply(const struct rcont *c, uint64_t now_ms, size_t *len)
+{
+	char *buf = NULL, a[64];
+	FILE *f = open_memstream(&buf, len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < c->n_learned; i++) {
+		const struct learned *l = &c->learned[i];
+		struct nf_addr x = { .family = l->family };
+
+		if (l->expires_ms <= now_ms)
+			continue;
+		memcpy(x.a, l->a, l->family == AF_INET6 ? 16 : 4);
+		nf_addr_str(&x, a, sizeof(a));
+		for (size_t k = 0; k < LEARNED_NAMES && (k == 0 || l->names[k]); k++) {
+			fprintf(f, "{\"address\": \"%s\"", a);
+			if (l->names[k]) {
+				fputs(", \"name\": ", f);
+				json_str(f, l->names[k]);
+			}
+			fprintf(f, ", \"expires_in\": %" PRIu64 "}\n",
+				(l->expires_ms - now_ms + 999) / 1000);
+		}
 	}
 	fputs("end\n", f);
 	if (fclose(f) != 0) {
@@ -89,12 +124,13 @@ static int dns_of(const struct rloop *L, struct metrics_dns **ret, size_t *n)
 	if (!v)
 		return -ENOMEM;
 	k = 0;
-	for (const struct rcont *c = L->conts; c; c = c->next, k++)
-		v[k] = (struct metrics_dns){ .id = c->id,
-					     .allowed = c->dns_allowed,
-					     .refused = c->dns_refused,
-					     .names = c->n_names,
-					     .learned = c->n_learned };
+	for (const struct rcont *c = L->conts; c; c = c->next)
+		if (c->dns)
+			v[k++] = (struct metrics_dns){ .id = c->id,
+						       .allowed = c->dns_allowed,
+						       .refused = c->dns_refused,
+						       .names = c->n_names,
+						       .learned = c->n_learned };
 	*ret = v;
 	*n = k;
 	return 0;

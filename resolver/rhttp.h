@@ -1,5 +1,5 @@
 /* netfence-resolver: metrics (SPEC section 11). The `stats` request's reply (the DNS counters
- * of every registered fence), and metrics_listen: a minimal HTTP/1.0-1.1 server in the loop
+ * of every registered fence), the `learned` request's, and metrics_listen: a minimal HTTP/1.0-1.1 server in the loop
  * that answers GET /metrics with the text `netfence metrics` prints (metrics.h), one request
  * per connection, bounded in connections, request size and time. */
 #ifndef NF_RHTTP_H
@@ -17,8 +17,13 @@
 #define RHTTP_TIMEOUT_MS 5000  /* a connection's whole life */
 #define RHTTP_SCRAPES_MAX 2    /* scrapes under way at once (a child each); 503 beyond */
 
-/* The `stats` reply: one JSON line per registered fence, then "end\n" (malloc'd, *len). */
+/* The `stats` reply: one JSON line per fence with live DNS names, then "end\n" (malloc'd,
+ * *len). */
 char *rstats_reply(const struct rloop *L, size_t *len);
+/* The `learned ID` reply: per address c's answers opened (not expired at now_ms, CLOCK_MONOTONIC)
+ * one JSON line per name it was learned from ({"address", "name", "expires_in"} seconds left;
+ * no "name" after a restart), then "end\n" (malloc'd, *len). */
+char *rlearned_reply(const struct rcont *c, uint64_t now_ms, size_t *len);
 
 /* A listening socket on hc->metrics_addr:metrics_port (non-blocking): the fd, or -errno. */
 int rhttp_listen(const struct hostconf *hc);

@@ -39,14 +39,40 @@ struct learned *rcont_learned(struct rcont *c, int family, const uint8_t *a, boo
 	return v;
 }
 
+void rcont_learned_clear(struct learned *l)
+{
+	nf_boxset_clear(&l->boxes);
+	for (size_t i = 0; i < LEARNED_NAMES; i++)
+		free(l->names[i]);
+}
+
+/* name becomes l's last name (moved to the front when it is one of them already); the oldest
+ * goes when all LEARNED_NAMES are taken. Out of memory: the names stay as they were. */
+static void learned_name(struct learned *l, const char *name)
+{
+	size_t i;
+	bool have;
+	char *s;
+
+	for (i = 0; i < LEARNED_NAMES - 1 && l->names[i] && strcmp(l->names[i], name) != 0; i++)
+		;
+	have = l->names[i] && strcmp(l->names[i], name) == 0;
+	s = have ? l->names[i] : strdup(name);
+	if (!s)
+		return;
+	if (!have)
+		free(l->names[i]);
+	memmove(&l->names[1], &l->names[0], i * sizeof(l->names[0]));
+	l->names[0] = s;
+}
+
 void rcont_expire(struct rcont *c, uint64_t now_ms)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < c->n_learned; i++) {
 		if (c->learned[i].expires_ms <= now_ms) {
-			nf_boxset_clear(&c->learned[i].boxes);
-			free(c->learned[i].name);
+			rcont_learned_clear(&c->learned[i]);
 			continue;
 		}
 		c->learned[k++] = c->learned[i];
@@ -142,10 +168,7 @@ int rcont_learn(struct rcont *c, const char *name, const struct dnsmsg_addr *add
 			r = nf_sys_err(err, ENOMEM, "learning addresses");
 			break;
 		}
-		if (!l->name || strcmp(l->name, name) != 0) { /* out of memory: no name, no harm */
-			free(l->name);
-			l->name = strdup(name);
-		}
+		learned_name(l, name);
 		/* The expiry is rounded up to a whole second (so the addresses of one answer share
 		 * a batch, and the answers of one second need one kernel update). */
 		expiry = (now_ms + ttl * 1000 + 999) / 1000 * 1000;

@@ -47,7 +47,7 @@ void nf_event_time(uint64_t ms, bool millis, char *buf, size_t n)
 		snprintf(buf + k, n - k, "Z");
 }
 
-static const char *proto_name(int p)
+const char *nf_event_proto_name(int p)
 {
 	switch (p) {
 	case 1:
@@ -60,6 +60,11 @@ static const char *proto_name(int p)
 		return "icmpv6";
 	}
 	return NULL;
+}
+
+const char *nf_event_dir_name(const struct nf_event *e)
+{
+	return e->dir == NF_EV_DIR_NONE ? NULL : dir_names[e->dir];
 }
 
 /* An output buffer that remembers running out. */
@@ -122,8 +127,8 @@ int nf_event_json(const struct nf_event *e, char *buf, size_t n)
 	put(&o, ", \"type\": \"%s\"", type_names[e->type]);
 	if (e->dir != NF_EV_DIR_NONE)
 		put(&o, ", \"direction\": \"%s\"", dir_names[e->dir]);
-	if (e->proto >= 0 && proto_name(e->proto))
-		put(&o, ", \"protocol\": \"%s\"", proto_name(e->proto));
+	if (e->proto >= 0 && nf_event_proto_name(e->proto))
+		put(&o, ", \"protocol\": \"%s\"", nf_event_proto_name(e->proto));
 	else if (e->proto >= 0)
 		put(&o, ", \"protocol\": %d", e->proto);
 	put_addr(&o, "source", &e->src);
@@ -160,8 +165,8 @@ static void put_flow(struct out *o, const struct nf_event *e)
 
 	if (e->dir != NF_EV_DIR_NONE)
 		put(o, " %s", dir_names[e->dir]);
-	if (e->proto >= 0 && proto_name(e->proto))
-		put(o, " %s", proto_name(e->proto));
+	if (e->proto >= 0 && nf_event_proto_name(e->proto))
+		put(o, " %s", nf_event_proto_name(e->proto));
 	else if (e->proto >= 0)
 		put(o, " proto %d", e->proto);
 	if (e->src.family)
@@ -269,7 +274,7 @@ int nf_event_parse(const char *line, size_t len, struct nf_event *ret, struct nf
 	v = json_get(o, "protocol");
 	if ((s = str(o, "protocol"))) {
 		for (int p = 0; p < 256; p++)
-			if (proto_name(p) && strcmp(proto_name(p), s) == 0)
+			if (nf_event_proto_name(p) && strcmp(nf_event_proto_name(p), s) == 0)
 				ret->proto = p;
 	} else if (json_u64(v, &u) && u < 256) {
 		ret->proto = (int)u;

@@ -44,6 +44,9 @@ int nf_event_json(const struct nf_event *e, char *buf, size_t n);
 int nf_event_text(const struct nf_event *e, char *buf, size_t n);
 /* A JSON line back into *ret (unknown members ignored: a newer resolver may add some). */
 int nf_event_parse(const char *line, size_t len, struct nf_event *ret, struct nf_error *err);
+/* The JSON's names of e's direction and of an IP protocol: "egress", "tcp"; NULL: none. */
+const char *nf_event_dir_name(const struct nf_event *e);
+const char *nf_event_proto_name(int proto);
 /* The wall clock in ms since the epoch (an event's time). */
 uint64_t nf_event_now_ms(void);
 /* "2026-12-03T15:04:05.123Z" (millis true) or "2026-12-03T15:04:05Z". */

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "nft_learn.h"
+#include "rclient.h"
 #include "util.h"
 
 /* A DOT quoted string's body: '"' and '\' escaped, bytes outside printable ASCII as '?' (dot
@@ -88,19 +90,60 @@ static void box_str(int family, const struct nf_box *b, bool has_ports, char *bu
 struct graph_learned {
 	FILE *f;
 	size_t n;
+	struct gname { /* the resolver's `learned` reply: an address, a name it was learned from */
+		char addr[INET6_ADDRSTRLEN];
+		char name[256];
+	} * names;
+	size_t n_names, cap;
 };
+
+static int name_line(const char *line, size_t n, void *arg)
+{
+	_cleanup_(yajl_tree_freep) yajl_val v = NULL;
+	struct graph_learned *g = arg;
+	yajl_val a, name;
+
+	if (json_parse_strict(line, n, "resolver: learned", &v, NULL) < 0)
+		return 0; /* a line this version does not read: the graph goes on without it */
+	a = json_get(v, "address");
+	name = json_get(v, "name");
+	if (!YAJL_IS_STRING(a) || !YAJL_IS_STRING(name))
+		return 0;
+	if (g->n_names == g->cap) {
+		size_t cap = g->cap ? 2 * g->cap : 16;
+		struct gname *nv = realloc(g->names, cap * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		g->names = nv;
+		g->cap = cap;
+	}
+	snprintf(g->names[g->n_names].addr, sizeof(g->names[0].addr), "%s", a->u.string);
+	snprintf(g->names[g->n_names++].name, sizeof(g->names[0].name), "%s", name->u.string);
+	return 0;
+}
 
 static int learned_node(const struct nf_box *b, int family, uint64_t expires_ms, void *arg)
 {
 	struct graph_learned *g = arg;
-	char t[160];
+	char t[160], a[INET6_ADDRSTRLEN];
+	bool first = true;
 
 	box_str(family, b, true, t, sizeof(t));
+	inet_ntop(family, b->lo, a, sizeof(a));
+	fprintf(g->f, "\tl%zu [label=\"%s\\nlearned from DNS, expires in %" PRIu64 " s", g->n, t,
+		(expires_ms + 999) / 1000);
+	for (size_t i = 0; i < g->n_names; i++) {
+		if (strcmp(g->names[i].addr, a) != 0)
+			continue;
+		fprintf(g->f, "%s", first ? "\\nanswer to: " : ", ");
+		dot_str(g->f, g->names[i].name);
+		first = false;
+	}
 	fprintf(g->f,
-		"\tl%zu [label=\"%s\\nlearned from DNS, expires in %" PRIu64
-		" s\", color=darkgreen];\n\tresolver -> l%zu [style=dotted, arrowhead=none];\n"
+		"\", color=darkgreen];\n\tresolver -> l%zu [style=dotted, arrowhead=none];\n"
 		"\tc -> l%zu [label=\"allowed\", color=darkgreen];\n",
-		g->n, t, (expires_ms + 999) / 1000, g->n, g->n);
+		g->n, g->n);
 	g->n++;
 	return 0;
 }
@@ -169,7 +212,8 @@ static void write_denied(FILE *f, const struct journal *j)
 		j->ipv6 ? "" : "\\nIPv6 (off)");
 }
 
-int graph_dot(const struct journal *j, char **ret, size_t *ret_len, struct nf_error *err)
+int graph_dot(const struct journal *j, const char *state_dir, char **ret, size_t *ret_len,
+	      struct nf_error *err)
 {
 	struct graph_learned gl = { 0 };
 	char *buf = NULL, a[64];
@@ -213,16 +257,19 @@ int graph_dot(const struct journal *j, char **ret, size_t *ret_len, struct nf_er
 			   "\tc -> rules [style=dashed];\n");
 	}
 	if (j->dns) {
-		write_dns(f, j->dns);
-		r = 0;
-		{
-			int nsfd = journal_open_ns(j);
+		struct nf_error e2 = { 0 };
+		char req[1100];
+		int nsfd = journal_open_ns(j);
 
-			if (nsfd >= 0) {
-				r = nft_learn_list(nsfd, learned_node, &gl, err);
-				close(nsfd);
-			}
+		write_dns(f, j->dns);
+		/* the names behind the addresses: without a resolver, addresses without names */
+		snprintf(req, sizeof(req), "learned %.1024s\n", j->id);
+		resolver_query(state_dir, req, 1000, name_line, &gl, &e2);
+		if (nsfd >= 0) {
+			r = nft_learn_list(nsfd, learned_node, &gl, err);
+			close(nsfd);
 		}
+		free(gl.names);
 	}
 	if (j->base != NF_BASE_NONE)
 		write_denied(f, j);

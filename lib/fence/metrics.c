@@ -4,10 +4,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -17,8 +15,8 @@
 #include "rclient.h"
 #include "util.h"
 
-#define DNS_FETCH_MS 1000	  /* for the resolver's whole `stats` reply */
-#define DNS_FETCH_MAX (64u << 20) /* bytes of it: ~100 per fence */
+#define DNS_FETCH_MS 1000	 /* for the resolver's whole `stats` reply */
+#define DNS_FETCH_MAX (1u << 20) /* fences in it */
 
 static const char *const dir_names[METRICS_DIRS] = { "egress", "ingress", "host" };
 
@@ -381,102 +379,49 @@ int metrics_dns_parse(const char *line, struct metrics_dns *ret)
 	return ret->id ? 0 : -ENOMEM;
 }
 
-/* The whole reply of `stats` (up to its "end" line) into *ret (NUL-terminated). */
-static int dns_read(int fd, char **ret, struct nf_error *err)
+struct dns_acc {
+	struct metrics_dns *v;
+	size_t n, cap;
+	struct nf_error *err;
+};
+
+static int dns_line(const char *line, size_t len, void *arg)
 {
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t end = nf_now_ms() + DNS_FETCH_MS;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct dns_acc *a = arg;
+	int r;
 
-	for (;;) {
-		uint64_t now = nf_now_ms();
-		ssize_t k;
+	(void)len;
+	if (a->n == a->cap) {
+		size_t ncap = a->cap ? a->cap * 2 : 64;
+		struct metrics_dns *nv =
+			ncap <= DNS_FETCH_MAX ? realloc(a->v, ncap * sizeof(*nv)) : NULL;
 
-		if (cap - len < 4096) {
-			char *nb;
-
-			if (cap >= DNS_FETCH_MAX)
-				return nf_sys_err(err, EFBIG, "resolver: stats reply");
-			cap = cap ? cap * 2 : 16384;
-			nb = realloc(buf, cap);
-			if (!nb)
-				return nf_sys_err(err, ENOMEM, "resolver: stats reply");
-			buf = nb;
-		}
-		if (now >= end || poll(&p, 1, (int)(end - now)) == 0)
-			return nf_sys_err(err, ETIMEDOUT, "resolver: no whole stats reply");
-		k = read(fd, buf + len, cap - 1 - len);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return nf_sys_err(err, errno, "resolver: reading stats");
-		len += (size_t)k;
-		buf[len] = 0;
-		if ((len >= 4 && strcmp(buf + len - 4, "end\n") == 0 &&
-		     (len == 4 || buf[len - 5] == '\n')) ||
-		    k == 0)
-			break;
+		if (!nv)
+			return nf_sys_err(a->err, ENOMEM, "resolver: stats");
+		a->v = nv;
+		a->cap = ncap;
 	}
-	if (strncmp(buf, "err ", 4) == 0) {
-		buf[strcspn(buf, "\n")] = 0;
-		return nf_sys_err(err, 0, "resolver: %s", buf + 4);
-	}
-	if (len < 4 || strcmp(buf + len - 4, "end\n") != 0)
-		return nf_sys_err(err, EPROTO, "resolver: stats reply cut short");
-	*ret = steal_pointer(&buf);
+	r = metrics_dns_parse(line, &a->v[a->n]);
+	if (r < 0)
+		return nf_sys_err(a->err, -r, "resolver: stats line \"%.80s\"", line);
+	a->n++;
 	return 0;
 }
 
 int metrics_dns_fetch(const char *state_dir, struct metrics_dns **ret, size_t *n,
 		      struct nf_error *err)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	struct metrics_dns *v = NULL;
-	struct sockaddr_un sa;
-	size_t k = 0, cap = 0;
-	int r;
+	struct dns_acc a = { .err = err };
+	int r = resolver_query(state_dir, "stats\n", DNS_FETCH_MS, dns_line, &a, err);
 
 	*ret = NULL;
 	*n = 0;
-	if (resolver_sockaddr(state_dir, &sa) < 0)
-		return nf_sys_err(err, ENAMETOOLONG, "resolver: %s", state_dir);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return nf_sys_err(err, errno, "resolver: socket");
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return errno == ENOENT || errno == ECONNREFUSED
-			       ? 0
-			       : nf_sys_err(err, errno, "resolver: connecting to %s", sa.sun_path);
-	if (send(fd, "stats\n", 6, MSG_NOSIGNAL) < 0)
-		return nf_sys_err(err, errno, "resolver: sending");
-	r = dns_read(fd, &buf, err);
-	if (r < 0)
-		return r;
-	for (char *line = buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
-		*nl = 0;
-		if (strcmp(line, "end") == 0)
-			break;
-		if (k == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct metrics_dns *nv = realloc(v, ncap * sizeof(*nv));
-
-			if (!nv) {
-				metrics_dns_free(v, k);
-				return nf_sys_err(err, ENOMEM, "resolver: stats");
-			}
-			v = nv;
-			cap = ncap;
-		}
-		r = metrics_dns_parse(line, &v[k]);
-		if (r < 0) {
-			metrics_dns_free(v, k);
-			return nf_sys_err(err, -r, "resolver: stats line \"%.80s\"", line);
-		}
-		k++;
+	if (r < 0) {
+		metrics_dns_free(a.v, a.n);
+		/* no resolver running is not an error */
+		return r == -ENOENT || r == -ECONNREFUSED ? 0 : r;
 	}
-	*ret = v;
-	*n = k;
+	*ret = a.v;
+	*n = a.n;
 	return 0;
 }

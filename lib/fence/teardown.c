@@ -104,9 +104,9 @@ static int teardown(const struct hostconf *hc, const struct journal *j, bool bg,
 	 * stop the interface's traffic and keep new conntrack entries for the address from being
 	 * confirmed.
 	 */
-	/* the resolver first: it must open nothing more for this fence */
-	if (j->dns)
-		resolver_unregister(hc, j->id);
+	/* the resolver first: it must open nothing more for this fence (and every fence is
+	 * registered for its events: the id may come back with a new fence) */
+	resolver_unregister(hc, j->id);
 	if (veth && !bg)
 		job_start(&del, veth_delete_job);
 	if (j->steps & J_NS_NFT) {

@@ -45,8 +45,7 @@ static void rules_netdev_egress(struct batch *b, const char *chain, const struct
 	if (!f->ipv6) {
 		rule_begin(&rb, b, chain);
 		m_family(&rb, true);
-		e_counter(&rb);
-		e_verdict(&rb, NF_DROP);
+		e_blocked(&rb, BLK_DROP);
 		rule_end(&rb, "ipv6 off");
 	}
 	rule_lookup(b, chain, AF_INET, false, n->eg4, n->id_eg4, NF_ACCEPT);
@@ -63,15 +62,13 @@ static void rules_netdev_egress(struct batch *b, const char *chain, const struct
 		for (size_t i = 0; i < ARRAY_SIZE(drops); i++) {
 			rule_begin(&rb, b, chain);
 			add_match(&rb, drops[i], n);
-			e_counter(&rb);
-			e_verdict(&rb, NF_DROP);
+			e_blocked(&rb, BLK_DROP);
 			rule_end(&rb, labels[i]);
 		}
 		for (int v6 = 0; v6 < 2 && n->hostnet; v6++) {
 			rule_begin(&rb, b, chain);
 			add_match(&rb, v6 ? MATCH_HOSTNET6 : MATCH_HOSTNET4, n);
-			e_counter(&rb);
-			e_verdict(&rb, NF_DROP);
+			e_blocked(&rb, BLK_DROP);
 			rule_end(&rb, v6 ? "ip6 daddr . meta l4proto @" HOSTNET6 " drop"
 					 : "ip daddr . meta l4proto @" HOSTNET4 " drop");
 		}
@@ -91,7 +88,44 @@ static void rules_netdev_egress(struct batch *b, const char *chain, const struct
 	rule_simple(b, chain, NF_DROP, "default drop");
 }
 
-/* The netdev table: copies of the egress and deny sets, one egress chain per device. */
+/* `limit name "logl" log group NF_NFLOG_GROUP prefix "<nf X> <hex>"`: changes no verdict; the
+ * namespace's one log limit (20/second, burst 20) bounds all its log rules together. */
+static void rule_log(struct batch *b, const char *chain, char dir, const char *hex)
+{
+	char prefix[LOG_PREFIX_LEN], what[64];
+	struct rb rb;
+
+	snprintf(prefix, sizeof(prefix), "nf %c %s", dir, hex);
+	rule_begin(&rb, b, chain);
+	e_objref(&rb, NFT_OBJECT_LIMIT, "logl");
+	e_log(&rb, prefix);
+	snprintf(what, sizeof(what), "limit name logl log prefix \"%s\"", prefix);
+	rule_end(&rb, what);
+}
+
+static void rule_verdict(struct batch *b, const char *chain, int how, const char *label)
+{
+	struct rb rb;
+
+	rule_begin(&rb, b, chain);
+	e_blocked(&rb, how);
+	rule_end(&rb, label);
+}
+
+/* blk_<dir>_<how>: log (the table's logl), count, decide */
+static void add_blk_chain(struct batch *b, char dir, int how, const char *hex)
+{
+	char chain[32];
+
+	snprintf(chain, sizeof(chain), "blk_%c_%s", dir, blk_how_name(how));
+	add_chain(b, chain, -1, 0, NULL, 0);
+	rule_log(b, chain, dir, hex);
+	b->blk_dir = 0;
+	rule_verdict(b, chain, how, "counter");
+}
+
+/* The netdev table: copies of the egress and deny sets, one egress chain per device. Its drops
+ * go to its own blk_e_drop, which logs them as the inet table's do (its own logl). */
 static void add_netdev_table(struct batch *b, const struct nft_fence *f)
 {
 	struct fence_names n;
@@ -104,11 +138,15 @@ static void add_netdev_table(struct batch *b, const struct nft_fence *f)
 		n.hostnet = true;
 		add_hostnet_sets(b, &n, true, true, &f->hostnet4, &f->hostnet6);
 	}
+	add_limit_obj(b, "logl", LOG_RATE, 1, LOG_BURST, false);
+	add_blk_chain(b, 'e', BLK_DROP, f->hex);
+	b->blk_dir = 'e';
 	for (size_t i = 0; i < f->n_devs; i++) {
 		snprintf(chain, sizeof(chain), "egress_%.15s", f->devs[i]);
 		add_egress_chain(b, chain, f->devs[i]);
 		rules_netdev_egress(b, chain, f, &n);
 	}
+	b->blk_dir = 0;
 }
 
 static int check_devs(const struct nft_fence *f, struct nf_error *err)
@@ -294,30 +332,6 @@ static bool ns_limits(const struct nft_fence *f)
 	return !f->ifname[0] && f->base != NF_BASE_NONE;
 }
 
-/* `limit name "logl" log group NF_NFLOG_GROUP prefix "<nf X> <hex>"`: changes no verdict; the
- * namespace's one log limit (20/second, burst 20) bounds all its log rules together. */
-static void rule_log(struct batch *b, const char *chain, char dir, const char *hex)
-{
-	char prefix[LOG_PREFIX_LEN], what[64];
-	struct rb rb;
-
-	snprintf(prefix, sizeof(prefix), "nf %c %s", dir, hex);
-	rule_begin(&rb, b, chain);
-	e_objref(&rb, NFT_OBJECT_LIMIT, "logl");
-	e_log(&rb, prefix);
-	snprintf(what, sizeof(what), "limit name logl log prefix \"%s\"", prefix);
-	rule_end(&rb, what);
-}
-
-static void rule_verdict(struct batch *b, const char *chain, int how, const char *label)
-{
-	struct rb rb;
-
-	rule_begin(&rb, b, chain);
-	e_blocked(&rb, how);
-	rule_end(&rb, label);
-}
-
 /* The chains the blocking rules go to (blk_e_rst, blk_e_icmpx, blk_e_drop, blk_i_drop): log,
  * count, decide. So the log rules sit on blocking paths only; accepted traffic never meets
  * one. With a rate or quota (overlay mode), their objects and chains. */
@@ -334,15 +348,8 @@ static void add_blk_chains(struct batch *b, const struct nft_fence *f)
 	};
 
 	add_limit_obj(b, "logl", LOG_RATE, 1, LOG_BURST, false);
-	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
-		char chain[32];
-
-		snprintf(chain, sizeof(chain), "blk_%c_%s", v[i].dir, blk_how_name(v[i].how));
-		add_chain(b, chain, -1, 0, NULL, 0);
-		rule_log(b, chain, v[i].dir, f->hex);
-		b->blk_dir = 0;
-		rule_verdict(b, chain, v[i].how, "counter");
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++)
+		add_blk_chain(b, v[i].dir, v[i].how, f->hex);
 	if (!ns_limits(f))
 		return;
 	if (f->rate) {

@@ -215,3 +215,110 @@ ev_dns_answer() { # ID NAME ADDR
 	nf_assert_ns_clean "$ns"
 	nf_assert_clean
 }
+
+# ev_static RUNTIME: with dns_names "static" (names resolved at set-up, no DNS served), and
+# for a policy with no names at all, the container still gets its events: the set-up starts
+# the resolver and registers it for them.
+ev_static() {
+	local rt=$1 id a
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" \
+		'{dns_names: "static", resolver_log: $l}')"
+	id=$(nf_cid "s$rt")
+	nf_bundle "s$rt" io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start "$rt" "$NF_BUNDLE" "$id"
+	jq -e 'has("dns") | not' "$NF_TMP/state/$id.json"
+	nf_expect_open "$id" "$NF_PUB1" 443
+	nf_expect_blocked "$id" "$NF_PUB1" 22
+	ev_wait 1000 "$id" '.type == "blocked" and .port == 22'
+	jq -e --arg id "$id" --arg dst "$NF_PUB1" '.container == $id and .direction == "egress" and
+		.protocol == "tcp" and .destination == $dst and (has("name") | not)' <<<"$EV_LINE"
+	grep -F "$id registered (events only" "$NF_TMP/resolver.log"
+	# DNS is not the resolver's: no DNS series for it, nothing learned
+	nf_netfence metrics >"$NF_TMP/m"
+	! grep -q "^netfence_dns_.*container=\"$id\"" "$NF_TMP/m"
+	# no names at all (address rules only), the default dns_names
+	nf_hostconf "$(jq -cn --arg l "$NF_TMP/resolver.log" '{resolver_log: $l}')"
+	a=$(nf_cid "a$rt")
+	nf_bundle "a$rt" io.netfence.policy=restricted "io.netfence.egress=$NF_PUB2:443"
+	nf_start "$rt" "$NF_BUNDLE" "$a"
+	nf_expect_blocked "$a" "$NF_PUB2" 80
+	ev_wait 1000 "$a" '.type == "blocked" and .port == 80'
+	nf_stop "$id"
+	nf_stop "$a"
+	# gone with its fence: the resolver forgets it at once
+	run nf_netfence log "$a"
+	[ "$status" -eq 1 ]
+	[[ $output == *"$a: no events"* ]]
+	nf_assert_clean
+}
+
+@test "events: containers whose names are static, or that have none, get events too (runc)" {
+	ev_static runc
+}
+
+@test "events: containers whose names are static, or that have none, get events too (crun)" {
+	ev_static crun
+}
+
+@test "events: status shows the last blocked connection with its name; none before, unknown without a resolver" {
+	local id src js
+	id=$(nf_cid lb)
+	nf_bundle lb io.netfence.policy=restricted "io.netfence.egress=allowed.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	src=$(nf_addr4 "$id")
+	nf_netfence status --json "$id" | jq -e '.[0] | has("last_blocked") and .last_blocked == null'
+	run nf_netfence status "$id"
+	echo "$output"
+	grep -qx "  last blocked: none" <<<"$output"
+	ev_dns_answer "$id" allowed.test "$NF_PUB1"
+	nf_expect_blocked "$id" "$NF_PUB1" 22
+	ev_wait 1000 "$id" '.type == "blocked" and .port == 22'
+	# a DNS event after it: the last blocked packet is still that one
+	run nf_probe "$id" dns "$NF_DNS_OK" refused.test 2000
+	js=$(nf_netfence status --json "$id" | jq -c '.[0].last_blocked')
+	echo "last_blocked: $js"
+	jq -e --arg src "$src" --arg dst "$NF_PUB1" '.direction == "egress" and .protocol == "tcp" and
+		.source == $src and .destination == $dst and .port == 22 and .name == "allowed.test" and
+		(.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}\\.[0-9]{3}Z$"))' <<<"$js"
+	# every container's JSON has it too
+	nf_netfence status --json | jq -e --arg id "$id" \
+		'map(select(.id == $id))[0].last_blocked.port == 22'
+	run nf_netfence status "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -E "^  last blocked: [0-9-]{10}T[0-9:]{8}Z egress tcp $src -> $NF_PUB1:22 \(allowed\.test\)$" <<<"$output"
+	# the resolver gone: null, and the text says why
+	nf_resolver_kill
+	nf_netfence status --json "$id" | jq -e '.[0].last_blocked == null'
+	run nf_netfence status "$id"
+	[ "$status" -eq 0 ]
+	grep -qx "  last blocked: unknown (the resolver is not running)" <<<"$output"
+	nf_stop "$id"
+	nf_assert_clean
+}
+
+@test "events: overlay mode: a packet socket's frame the netdev table drops is logged like the inet table's blocks" {
+	local ns id hex pid
+	nf_shared_state
+	ns=$(nf_cni_pod r)
+	id=$(nf_cid raw)
+	NF_NETNS_PATH=$ns NF_CONFIG_JQ='.process.capabilities |= map_values(. + ["CAP_NET_RAW"])' \
+		nf_bundle raw io.netfence.policy=restricted "io.netfence.egress=$NF_PUB1:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_expect_open "$id" "$NF_PUB1" 443 # the path is warm (neighbours resolved)
+	pid=$(nf_pid "$id")
+	hex=$(jq -r .hex "$NF_TMP/state/$id.json")
+	nsenter --net="/proc/$pid/ns/net" nft list table netdev netfence |
+		grep -q "log prefix \"nf e $hex\" group 28262"
+	# a hand-built SYN to a blocked destination: only the netdev egress hook sees it
+	run nf_exec "$id" /probe rawsend eth0 "$NF_PUB2" 443 tcp
+	echo "rawsend: $output (exit $status)"
+	ev_wait 1000 "$id" '.type == "blocked" and .destination == "'"$NF_PUB2"'"'
+	jq -e --arg id "$id" '.container == $id and .direction == "egress" and
+		.protocol == "tcp" and .port == 443' <<<"$EV_LINE"
+	# the drop is counted as blocked, as before
+	[ "$(nf_netfence status --json "$id" | jq '.[0].counters.blocked_packets')" -ge 1 ]
+	nf_stop "$id"
+	nf_assert_ns_clean "$ns"
+	nf_assert_clean
+}

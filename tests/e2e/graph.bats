@@ -62,6 +62,40 @@ graph_has() {
 	[ "$output" = "netfence: graph: no fenced container \"$id\"" ]
 }
 
+@test "graph: each learned address names the names it was learned from; without a resolver, the addresses alone" {
+	local id dns=192.0.2.153
+	# two names of one CDN address, and a third name of its own
+	printf '%s\n' "a.cdn.test A $NF_PUB1" "b.cdn.test A $NF_PUB1" "c.cdn.test A $NF_PUB2" \
+		>"$NF_TMP/zone"
+	nf_world_dns cdn "$dns" "$NF_TMP/zone"
+	nf_hostconf "$(jq -cn --arg d "$dns" --arg l "$NF_TMP/resolver.log" \
+		'{dns: [$d], resolver_log: $l}')"
+	id=$(nf_cid gn)
+	nf_bundle gn io.netfence.policy=restricted "io.netfence.egress=*.cdn.test:443"
+	nf_start runc "$NF_BUNDLE" "$id"
+	nf_probe "$id" dns "$dns" a.cdn.test 2000
+	nf_probe "$id" dns "$dns" b.cdn.test 2000
+	nf_probe "$id" dns "$dns" c.cdn.test 2000
+	nf_expect_open "$id" "$NF_PUB1" 443
+	run nf_netfence graph "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the last answer first
+	graph_has "$NF_PUB1 tcp port 443\\nlearned from DNS, expires in " \
+		"s\\nanswer to: b.cdn.test, a.cdn.test\"" "s\\nanswer to: c.cdn.test\""
+	dot -Tsvg <<<"$output" >/dev/null
+	# without a resolver the graph still draws, its addresses without names
+	nf_resolver_kill
+	run nf_netfence graph "$id"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	graph_has "$NF_PUB1 tcp port 443\\nlearned from DNS, expires in "
+	! grep -q "answer to" <<<"$output"
+	dot -Tsvg <<<"$output" >/dev/null
+	nf_stop "$id"
+	nf_assert_clean
+}
+
 @test "graph: internet names the allowed internet and the deny list" {
 	local id
 	id=$(nf_cid gi)

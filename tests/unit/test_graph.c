@@ -45,7 +45,7 @@ static void test_wire(void **state)
 	j.host[2] = (struct nf_boxset){ AF_INET, in, 1 };
 	j.host_known = true;
 	j.ns.dev = j.ns.ino = 0; /* no namespace: nothing learned */
-	assert_int_equal(graph_dot(&j, &t, &len, &err), 0);
+	assert_int_equal(graph_dot(&j, "/nonexistent/netfence", &t, &len, &err), 0);
 	assert_int_equal(strlen(t), len);
 	assert_non_null(strstr(t, "digraph netfence {"));
 	/* the id's quote and backslash escaped, the newline made harmless */
@@ -80,7 +80,7 @@ static void test_live_dns(void **state)
 	j.base = NF_BASE_INTERNET;
 	j.overlay = true;
 	j.dns = &d;
-	assert_int_equal(graph_dot(&j, &t, &len, &err), 0);
+	assert_int_equal(graph_dot(&j, "/nonexistent/netfence", &t, &len, &err), 0);
 	assert_non_null(strstr(t, "netfence-resolver\\nforwards to:\\n192.0.2.53"));
 	assert_non_null(strstr(t, "pypi.org:443/tcp\\nhostname rule"));
 	assert_non_null(strstr(t, "we\\\"ird"));

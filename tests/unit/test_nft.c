@@ -517,11 +517,16 @@ static void test_ns_overlay_netdev(void **state)
 	assert_contains(rs, "meta rtclassid >= \"cosmos\" accept");
 	/* nft prints `ether type` as the raw link-layer field in the netdev family */
 	assert_contains(rs, "@ll,96,16 0x806 accept");
-	assert_contains(rs, "@ll,96,16 0x86dd meta protocol ip6 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "@ll,96,16 0x86dd meta protocol ip6 goto blk_e_drop");
 	assert_contains(rs, "@ll,96,16 0x800 ip daddr . meta l4proto . th dport @eg4 counter "
 			    "packets 0 bytes 0 accept");
 	assert_contains(rs, "@ll,96,16 0x86dd ip6 daddr . meta l4proto . th dport @eg6 counter");
-	assert_contains(rs, "\t\tcounter packets 0 bytes 0 drop\n\t}");
+	assert_contains(rs, "\t\tgoto blk_e_drop\n\t}");
+	/* its drops log like the inet table's blocks, under its own limit */
+	assert_contains(strstr(rs, "table netdev netfence"), "limit logl {");
+	assert_contains(strstr(rs, "table netdev netfence"),
+			"chain blk_e_drop {\n\t\tlimit name \"logl\" log prefix \"nf e " HEX_A
+			"\" group 28262\n\t\tcounter packets 0 bytes 0 drop\n\t}");
 	assert_lacks(strstr(rs, "table netdev netfence"), "reject"); /* no socket to tell */
 	free(rs);
 	rs = nft_list(ctr_fd, "-j");
@@ -565,12 +570,12 @@ static void test_ns_overlay_netdev(void **state)
 	f.n_devs = 1;
 	assert_int_equal(nft_ns_apply(ctr_fd, &f, &err), 0);
 	rs = ruleset(ctr_fd);
-	assert_contains(rs, "\n\t\tudp dport 53 counter packets 0 bytes 0 drop");
-	assert_contains(rs, "ip daddr . meta l4proto @deny4 counter packets 0 bytes 0 drop");
+	assert_contains(strstr(rs, "table netdev netfence"), "\n\t\tudp dport 53 goto blk_e_drop");
+	assert_contains(rs, "ip daddr . meta l4proto @deny4 goto blk_e_drop");
 	assert_contains(rs, "ip daddr . meta l4proto != @deny4 counter packets 0 bytes 0 accept");
 	assert_contains(rs, "ip6 daddr . meta l4proto != @deny6 counter packets 0 bytes 0 accept");
 	assert_contains(strstr(rs, "table netdev netfence"), "169.254.0.0/16 . 0-255");
-	assert_lacks(rs, "0x86dd meta protocol ip6 counter packets 0 bytes 0 drop");
+	assert_lacks(rs, "0x86dd meta protocol ip6 goto blk_e_drop");
 	free(rs);
 
 	/* Without devices the netdev table goes. */
@@ -675,7 +680,7 @@ static void test_hostnet_sync(void **state)
 	rs = ruleset(ctr_fd);
 	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 goto blk_e_icmpx");
 	assert_contains(strstr(rs, "table netdev netfence"), "198.51.100.0/24 . 0-255");
-	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 counter packets 0 bytes 0 drop");
+	assert_contains(rs, "ip daddr . meta l4proto @hostnet4 goto blk_e_drop");
 	free(rs);
 	assert_int_equal(nft_hostnet_sync(ctr_fd, &q4, &q6, &err), 0);
 	rs = ruleset(ctr_fd);
