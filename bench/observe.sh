@@ -232,7 +232,7 @@ ci95() {
 paired() {
 	local v
 	v=$(paste "$1" "$2" | awk '{printf "%.3f\n", $1 / $2}')
-	printf '%s%s (%s)' "$(median <<<"$v")" "$(ci95 <<<"$v")" "$(minmax <<<"$v")"
+	printf '%.3f%s (%s)' "$(median <<<"$v")" "$(ci95 <<<"$v")" "$(minmax <<<"$v")"
 }
 # row LABEL A REF [PERCENT [cost]]: "| LABEL | median (min-max) | A/REF | per round | verdict |";
 # the verdict: A at least (100 - PERCENT)% of REF, or for a cost at most (100 + PERCENT)%.
