@@ -115,6 +115,19 @@ inns "${HOSTNS[follow]}" env NETFENCE_CONFIG="$W/follow.json" "$NF" log -f --jso
 PIDS+=($!)
 FOLLOWER=$!
 
+# Who listens on the events' NFLOG group (28262, NF_NFLOG_GROUP), per namespace: only follow's
+# resolver, in its host namespace and in the container's.
+bound() { awk '$1 == 28262' /proc/net/netfilter/nfnetlink_log | grep -q .; }
+for k in "${CASES[@]}"; do
+	for ns in "${HOSTNS[$k]}" "nfb-c$k-$$"; do
+		if inns "$ns" bash -c "$(declare -f bound); bound"; then
+			[ "$k" = follow ] || fail "$k: something listens on the NFLOG group in $ns"
+		else
+			[ "$k" != follow ] || fail "follow: the resolver does not listen in $ns"
+		fi
+	done
+done
+
 # off: delete every log rule of the host table and of the container's table.
 unlog() { # NS: the rules with a log statement of table inet netfence in NS go
 	local ns=$1 batch
@@ -168,16 +181,21 @@ pps() {
 		fail "iperf3 from $1: no packet count in its output"
 	[ -z "${3:-}" ] || cat "$W/pps.line" >>"$3"
 }
-# conn NS SECS [FILE]: one connrate run; "conn/s ns-per-connection" to FILE. Any failed attempt
-# fails the run.
+# conn NS SECS [FILE]: one connrate run; "conn/s ns-per-connection" to FILE. A refused or reset
+# attempt (what a rate limit does) fails the run; one unanswered within connrate's 1 s is counted
+# in $W/timeouts and reported (the rate counts completed connections only). Such timeouts, one in
+# a run of ~30,000 connections, ended two runs at a load average of 10 on 2 cores, in a container
+# without a rate too; their cause was not pinned down.
 conn() {
 	local out rate errs
 	out=$(clock nsenter --net="/run/netns/$1" "$CR" connect -c 1 "$SRV" "$PORT_CONN" "$2" \
-		2>"$W/cr.err") || fail "connrate from $1: '$out' $(tr '\n' ' ' <"$W/cr.err")"
+		2>"$W/cr.err") || true
 	read -r rate errs <<<"$out"
-	if ! [ "$errs" = 0 ] || ! [ "${rate:-0}" -gt 0 ] 2>/dev/null; then
+	if grep -qv 'attempts failed: Connection timed out$' "$W/cr.err" ||
+		! [ "${rate:-0}" -gt 0 ] 2>/dev/null || ! [ "${errs:-x}" -ge 0 ] 2>/dev/null; then
 		fail "connrate from $1: '$out' $(tr '\n' ' ' <"$W/cr.err")"
 	fi
+	[ "$errs" = 0 ] || echo "$errs" >>"$W/timeouts"
 	[ -z "${3:-}" ] || echo "$rate $(($(cpu_ns) / (rate * $2)))" >>"$3"
 }
 
@@ -288,9 +306,12 @@ row "$L_FOLLOW" "$W/cpu-follow" "$W/cpu-off" 2 cost
 echo
 echo "### io.netfence.rate: new connections"
 echo
-echo "\`connrate connect -c 1\` for $CONN_SECS s (handshake, then a reset; a failed attempt" \
-	"fails the run), same rounds as above; the rate limit refused none. CPU: connrate's" \
+echo "\`connrate connect -c 1\` for $CONN_SECS s (handshake, then a reset; a refused attempt" \
+	"fails the run), same rounds as above; the rate limit refused none (\`rr_<hex>\` is 0). CPU: connrate's" \
 	"task-clock per connection."
+echo
+echo "Connection attempts unanswered within 1 s (not in the rates): $(awk '{t += $1} END {print t + 0}' \
+	"$W/timeouts" 2>/dev/null || echo 0) in all rounds; refused: none."
 echo
 echo "| io.netfence.rate | conn/s | vs unset | per round | target |"
 echo "| --- | --- | --- | --- | --- |"
