@@ -326,8 +326,9 @@ static int annotation_dns_names(struct nf_policy *p, const char *value, struct n
 	return 0;
 }
 
-/* One RATE of io.netfence.bandwidth: up to 12 digits and a unit bit, kbit, mbit or gbit (powers
- * of 1000, as tc counts them, any case), between NF_BANDWIDTH_MIN and NF_BANDWIDTH_MAX bits/s. */
+/* One RATE of io.netfence.bandwidth: a number below 10^12 and a unit bit, kbit, mbit or gbit
+ * (powers of 1000, as tc counts them, any case), between NF_BANDWIDTH_MIN and NF_BANDWIDTH_MAX
+ * bits/s. */
 static int bandwidth_rate(const char *s, size_t n, const char *what, uint64_t *ret,
 			  struct nf_error *err)
 {
