@@ -11,8 +11,10 @@
 #   Target: quiet and follow within 2% of off.
 # - New connections per second (build/connrate, as bench/traffic.sh) through a container with
 #   io.netfence.rate unset (the quiet container) and one with io.netfence.rate at the most
-#   it takes (1000000/s), which never triggers. Target: within 3%. OBS_RATE sets that rate;
-#   OBS_RATE= (empty) leaves both unset: a control of what two alike containers differ by.
+#   it takes (1000000/s), which never triggers, and in place: the rate container again with its
+#   rl element deleted for the sample (what a container without a rate has). Target: within 3%.
+#   OBS_RATE sets that rate; OBS_RATE= (empty) leaves both containers without one and skips the
+#   in-place case: a control of what two alike containers differ by.
 #
 # Every case has its own host namespace (nfb_enter's is "quiet"), uplink and state_dir, set up
 # before the clock starts; each round runs every case once in an order rotating by one. RUNS
@@ -205,8 +207,31 @@ conn() {
 
 PPS_CASES=(off quiet follow)
 CONN_CASES=(quiet rate)
+# in place: the rate container without its rl element for the sample, which is what a container
+# without a rate has (the rule then never matches), so the same namespace measures both sides
+if [ -n "$RATE" ]; then
+	CONN_CASES+=(unrated)
+	RL=\"nf$(jq -r .hex "$W/state-rate/crate.json")\"
+fi
+rl() { # add|delete: the rate container's element of map rl
+	local e=$RL
+	[ "$1" = add ] && e="$e : \"rl_${RL:3:12}\""
+	inns "${HOSTNS[rate]}" nft "$1" element inet netfence rl "{ $e }" || fail "rl $1 $e"
+}
+# sample CASE SECS [FILE]: one connrate run of CASE
+sample() {
+	if [ "$1" = unrated ]; then
+		rl delete
+		! grep -qF "$RL" <<<"$(inns "${HOSTNS[rate]}" nft list map inet netfence rl)" ||
+			fail "unrated: the rl element is still there"
+		conn "nfb-crate-$$" "$2" "${3:-}"
+		rl add
+	else
+		conn "nfb-c$1-$$" "$2" "${3:-}"
+	fi
+}
 for k in "${PPS_CASES[@]}"; do pps "nfb-c$k-$$" 1; done # warm-up, and each path works
-for k in "${CONN_CASES[@]}"; do conn "nfb-c$k-$$" 1; done
+for k in "${CONN_CASES[@]}"; do sample "$k" 1; done
 
 # the follow case's resolver and log -f: CPU time (clock ticks) they used while the rounds ran
 rticks() { cat "/proc/$(cat "$pidfile")/stat" "/proc/$FOLLOWER/stat" | awk '{t += $14 + $15} END {print t}'; }
@@ -220,7 +245,7 @@ for ((r = 0; r < RUNS; r++)); do
 	done
 	for ((j = 0; j < ${#CONN_CASES[@]}; j++)); do
 		k=${CONN_CASES[$(((r + j) % ${#CONN_CASES[@]}))]}
-		conn "nfb-c$k-$$" "$CONN_SECS" "$W/conn-$k"
+		sample "$k" "$CONN_SECS" "$W/conn-$k"
 	done
 done
 secs=$(($(ms "$t0" "$(now)" | cut -d. -f1) / 1000))
@@ -326,3 +351,18 @@ echo "| io.netfence.rate | CPU ns per connection | vs unset | per round | target
 echo "| --- | --- | --- | --- | --- |"
 row "unset" "$W/ccpu-quiet" "$W/ccpu-quiet"
 row "${RATE:-unset (control)}" "$W/ccpu-rate" "$W/ccpu-quiet" 3 cost
+if [ -n "$RATE" ]; then
+	echo
+	echo "In place: the rate container with its \`rl\` element deleted for the sample (as a" \
+		"container without a rate has none) against the same container with it."
+	echo
+	echo "| io.netfence.rate, one container | conn/s | vs unset | per round | target |"
+	echo "| --- | --- | --- | --- | --- |"
+	row "unset (element deleted)" "$W/rate-unrated" "$W/rate-unrated"
+	row "$RATE" "$W/rate-rate" "$W/rate-unrated" 3
+	echo
+	echo "| io.netfence.rate, one container | CPU ns per connection | vs unset | per round | target |"
+	echo "| --- | --- | --- | --- | --- |"
+	row "unset (element deleted)" "$W/ccpu-unrated" "$W/ccpu-unrated"
+	row "$RATE" "$W/ccpu-rate" "$W/ccpu-unrated" 3 cost
+fi
