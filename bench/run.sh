@@ -4,12 +4,13 @@
 # is part of `make check`. RUNS (default 20) sets the runs per figure; NFB_ONLY="peers traffic"
 # runs a subset. NF_BASE_BIN=/path/to/an/older/netfence adds that build beside this one in
 # bench/scale.sh's host-table figures (1, 100, 1000 containers: LEVELS="1 100 1000").
+# bench/observe.sh: what logging and io.netfence.rate cost accepted traffic (section 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUNS=${RUNS:-20}
 export NFB_OUT=${NFB_OUT:-$PWD/build/bench}
 mkdir -p "$NFB_OUT"
-only=${NFB_ONLY:-peers policy-size traffic scale resolver}
+only=${NFB_ONLY:-peers policy-size traffic scale resolver observe}
 
 pkgver() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo '?'; }
 {

@@ -643,28 +643,42 @@ void nft_after_fork(void)
 
 /* ---- named objects (the host table's per-container counters, a namespace's secmark) ---- */
 
-void add_obj(struct batch *b, uint16_t type, uint16_t flags, uint32_t obj_type, const char *name,
-	     const char *secctx, const char *what)
+struct nftnl_obj *obj_new(struct batch *b, uint32_t obj_type, const char *name)
 {
 	struct nftnl_obj *o = nftnl_obj_alloc();
-	struct nlmsghdr *nlh;
 
 	if (!o) {
 		b->oom = true;
-		return;
+		return NULL;
 	}
 	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
 	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, obj_type);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
-	if (secctx)
-		nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, secctx);
-	nlh = msg_hdr(b, type, flags);
+	return o;
+}
+
+void obj_send(struct batch *b, struct nftnl_obj *o, uint16_t type, uint16_t flags, const char *what)
+{
+	struct nlmsghdr *nlh = msg_hdr(b, type, flags);
+
 	if (nlh) {
 		nftnl_obj_nlmsg_build_payload(nlh, o);
 		batch_commit(b, nlh, "%s", what);
 	}
 	nftnl_obj_free(o);
+}
+
+void add_obj(struct batch *b, uint16_t type, uint16_t flags, uint32_t obj_type, const char *name,
+	     const char *secctx, const char *what)
+{
+	struct nftnl_obj *o = obj_new(b, obj_type, name);
+
+	if (!o)
+		return;
+	if (secctx)
+		nftnl_obj_set_str(o, NFTNL_OBJ_SECMARK_CTX, secctx);
+	obj_send(b, o, type, flags, what);
 }
 
 void add_counter_obj(struct batch *b, uint16_t type, const char *name)

@@ -634,31 +634,14 @@ void e_objref(struct rb *rb, uint32_t type, const char *name)
 	nftnl_expr_set_str(e, NFTNL_EXPR_OBJREF_IMM_NAME, name);
 }
 
-static void add_obj_msg(struct batch *b, struct nftnl_obj *o, const char *what)
-{
-	struct nlmsghdr *nlh = msg_hdr(b, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL);
-
-	if (nlh) {
-		nftnl_obj_nlmsg_build_payload(nlh, o);
-		batch_commit(b, nlh, "%s", what);
-	}
-	nftnl_obj_free(o);
-}
-
 void add_limit_obj(struct batch *b, const char *name, uint64_t rate, uint64_t unit, uint32_t burst,
 		   bool over)
 {
-	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_obj *o = obj_new(b, NFT_OBJECT_LIMIT, name);
 	char what[96];
 
-	if (!o) {
-		b->oom = true;
+	if (!o)
 		return;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_LIMIT);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
 	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_RATE, rate);
 	nftnl_obj_set_u64(o, NFTNL_OBJ_LIMIT_UNIT, unit);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_BURST, burst);
@@ -666,24 +649,18 @@ void add_limit_obj(struct batch *b, const char *name, uint64_t rate, uint64_t un
 	nftnl_obj_set_u32(o, NFTNL_OBJ_LIMIT_FLAGS, over ? NFT_LIMIT_F_INV : 0);
 	snprintf(what, sizeof(what), "limit %s (%" PRIu64 "/%s)", name, rate,
 		 unit == 60 ? "minute" : "second");
-	add_obj_msg(b, o, what);
+	obj_send(b, o, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, what);
 }
 
 void add_quota_obj(struct batch *b, const char *name, uint64_t bytes)
 {
-	struct nftnl_obj *o = nftnl_obj_alloc();
+	struct nftnl_obj *o = obj_new(b, NFT_OBJECT_QUOTA, name);
 	char what[96];
 
-	if (!o) {
-		b->oom = true;
+	if (!o)
 		return;
-	}
-	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
-	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_QUOTA);
-	nftnl_obj_set_u32(o, NFTNL_OBJ_FAMILY, b->family);
 	nftnl_obj_set_u64(o, NFTNL_OBJ_QUOTA_BYTES, bytes);
 	nftnl_obj_set_u32(o, NFTNL_OBJ_QUOTA_FLAGS, NFT_QUOTA_F_INV);
 	snprintf(what, sizeof(what), "quota %s (over %" PRIu64 " bytes)", name, bytes);
-	add_obj_msg(b, o, what);
+	obj_send(b, o, NFT_MSG_NEWOBJ, NLM_F_CREATE | NLM_F_EXCL, what);
 }

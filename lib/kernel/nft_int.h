@@ -166,7 +166,12 @@ void add_elem(struct batch *b, uint16_t type, const char *set, uint32_t id, cons
 	      size_t klen, const char *chain);
 void del_named(struct batch *b, uint16_t type, const char *name);
 void keep_synced(struct mnl_socket **nl);
-/* a named counter object (type NFT_MSG_NEWOBJ or NFT_MSG_DELOBJ) */
+/* a named object of the table: obj_new allocates it with its header (NULL, b->oom, when out of
+ * memory), obj_send sends it (type NFT_MSG_NEWOBJ or NFT_MSG_DELOBJ) and frees it; add_obj
+ * both, for a counter or a secmark */
+struct nftnl_obj *obj_new(struct batch *b, uint32_t obj_type, const char *name);
+void obj_send(struct batch *b, struct nftnl_obj *o, uint16_t type, uint16_t flags,
+	      const char *what);
 void add_obj(struct batch *b, uint16_t type, uint16_t flags, uint32_t obj_type, const char *name,
 	     const char *secctx, const char *what);
 void add_counter_obj(struct batch *b, uint16_t type, const char *name);

@@ -47,68 +47,74 @@ static const char *const key_names[K_COUNT] = {
 #define RATE_MAX 1000000u
 #define QUOTA_MAX (1ull << 60)
 
+/* A number with a unit: S (N chars) is a whole number of at most MAX (< UINT64_MAX / 10) and one
+ * of the N_UNITS units right after it, nothing else (names compared without case when ICASE).
+ * The unit, its number in *ret; NULL when S is not of that form. */
+struct unit {
+	const char *name;
+	uint64_t mult;
+};
+static const struct unit *number_unit(const char *s, size_t n, const struct unit *units,
+				      size_t n_units, bool icase, uint64_t max, uint64_t *ret)
+{
+	uint64_t v = 0;
+	size_t d = 0;
+
+	for (; d < n && s[d] >= '0' && s[d] <= '9'; d++)
+		if ((v = v * 10 + (uint64_t)(s[d] - '0')) > max)
+			return NULL;
+	for (size_t i = 0; d > 0 && i < n_units; i++)
+		if (n - d == strlen(units[i].name) &&
+		    (icase ? strncasecmp : strncmp)(s + d, units[i].name, n - d) == 0) {
+			*ret = v;
+			return &units[i];
+		}
+	return NULL;
+}
+
 int policy_parse_rate(const char *v, uint64_t *ret_rate, uint64_t *ret_unit, struct nf_error *err)
 {
-	const char *key = key_names[K_RATE];
-	unsigned long long n;
-	char q[80], *end;
+	static const struct unit units[] = { { "/s", 1 }, { "/m", 60 } };
+	const struct unit *u;
+	uint64_t n;
+	char q[80];
 
-	if (!v[0] || v[0] < '0' || v[0] > '9')
-		goto bad;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || n == 0 || n > RATE_MAX || end[0] != '/' || !end[1] || end[2])
-		goto bad;
-	if (end[1] != 's' && end[1] != 'm')
-		goto bad;
-	*ret_rate = n;
-	*ret_unit = end[1] == 's' ? 1 : 60;
-	return 0;
-bad:
+	u = number_unit(v, strlen(v), units, ARRAY_SIZE(units), false, RATE_MAX, &n);
+	if (u && n > 0) {
+		*ret_rate = n;
+		*ret_unit = u->mult;
+		return 0;
+	}
 	return nf_input_err(err,
 			    "%s: \"%s\" is not a rate of new connections (1 to %u per second "
 			    "or minute: \"100/s\", \"600/m\")",
-			    key, nf_quote(v, q, sizeof(q)), RATE_MAX);
+			    key_names[K_RATE], nf_quote(v, q, sizeof(q)), RATE_MAX);
 }
 
 int policy_parse_quota(const char *v, uint64_t *ret, struct nf_error *err)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = {
-		{ "B", 1 },
-		{ "KB", 1000ull },
-		{ "MB", 1000000ull },
-		{ "GB", 1000000000ull },
-		{ "TB", 1000000000000ull },
-		{ "KiB", 1ull << 10 },
-		{ "MiB", 1ull << 20 },
-		{ "GiB", 1ull << 30 },
-		{ "TiB", 1ull << 40 },
-	};
-	const char *key = key_names[K_QUOTA];
-	unsigned long long n;
-	char q[80], *end;
+	static const struct unit units[] = { { "B", 1 },
+					     { "KB", 1000ull },
+					     { "MB", 1000000ull },
+					     { "GB", 1000000000ull },
+					     { "TB", 1000000000000ull },
+					     { "KiB", 1ull << 10 },
+					     { "MiB", 1ull << 20 },
+					     { "GiB", 1ull << 30 },
+					     { "TiB", 1ull << 40 } };
+	const struct unit *u;
+	uint64_t n;
+	char q[80];
 
-	if (!v[0] || v[0] < '0' || v[0] > '9')
-		goto bad;
-	errno = 0;
-	n = strtoull(v, &end, 10);
-	if (errno || n == 0)
-		goto bad;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
-		if (strcmp(end, units[i].suffix) == 0) {
-			if (n > QUOTA_MAX / units[i].mult)
-				goto bad;
-			*ret = n * units[i].mult;
-			return 0;
-		}
-bad:
+	u = number_unit(v, strlen(v), units, ARRAY_SIZE(units), false, QUOTA_MAX, &n);
+	if (u && n > 0 && n <= QUOTA_MAX / u->mult) {
+		*ret = n * u->mult;
+		return 0;
+	}
 	return nf_input_err(err,
 			    "%s: \"%s\" is not a byte count (a whole number of B, KB, MB, GB, TB, "
 			    "KiB, MiB, GiB or TiB, at most 1 EiB: \"500MB\", \"2GiB\")",
-			    key, nf_quote(v, q, sizeof(q)));
+			    key_names[K_QUOTA], nf_quote(v, q, sizeof(q)));
 }
 
 void policy_free(struct nf_policy *p)
@@ -320,36 +326,32 @@ static int annotation_dns_names(struct nf_policy *p, const char *value, struct n
 	return 0;
 }
 
-/* One RATE of io.netfence.bandwidth: digits and a unit bit, kbit, mbit or gbit (powers of 1000,
- * as tc counts them, any case), between NF_BANDWIDTH_MIN and NF_BANDWIDTH_MAX bits/s. */
+/* One RATE of io.netfence.bandwidth: a number below 10^12 and a unit bit, kbit, mbit or gbit
+ * (powers of 1000, as tc counts them, any case), between NF_BANDWIDTH_MIN and NF_BANDWIDTH_MAX
+ * bits/s. */
 static int bandwidth_rate(const char *s, size_t n, const char *what, uint64_t *ret,
 			  struct nf_error *err)
 {
-	static const struct {
-		const char *unit;
-		uint64_t mult;
-	} units[] = { { "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 } };
+	static const struct unit units[] = {
+		{ "bit", 1 }, { "kbit", 1000 }, { "mbit", 1000000 }, { "gbit", 1000000000 }
+	};
 	const char *key = key_names[K_BANDWIDTH];
+	const struct unit *u;
 	char tok[40], q[100];
-	uint64_t v = 0;
-	size_t d = 0;
+	uint64_t v;
 
 	snprintf(tok, sizeof(tok), "%.*s", (int)(n < sizeof(tok) ? n : sizeof(tok) - 1), s);
-	while (d < n && s[d] >= '0' && s[d] <= '9' && d < 12)
-		v = v * 10 + (uint64_t)(s[d++] - '0');
-	for (size_t i = 0; d > 0 && d < n && i < ARRAY_SIZE(units); i++) {
-		if (n - d != strlen(units[i].unit) || strncasecmp(s + d, units[i].unit, n - d) != 0)
-			continue;
-		v *= units[i].mult;
-		if (v < NF_BANDWIDTH_MIN || v > NF_BANDWIDTH_MAX)
-			return nf_input_err(err, "%s: %s%s\"%s\" is outside 8kbit..10gbit", key,
-					    what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
-		*ret = v;
-		return 0;
-	}
-	return nf_input_err(err,
-			    "%s: %s%s\"%s\" is not a rate (a number and bit, kbit, mbit or gbit)",
-			    key, what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
+	u = number_unit(s, n, units, ARRAY_SIZE(units), true, 999999999999ull, &v);
+	if (!u)
+		return nf_input_err(err,
+				    "%s: %s%s\"%s\" is not a rate (a number and bit, kbit, mbit or "
+				    "gbit)",
+				    key, what, *what ? " " : "", nf_quote(tok, q, sizeof(q)));
+	if (v > NF_BANDWIDTH_MAX / u->mult || v * u->mult < NF_BANDWIDTH_MIN)
+		return nf_input_err(err, "%s: %s%s\"%s\" is outside 8kbit..10gbit", key, what,
+				    *what ? " " : "", nf_quote(tok, q, sizeof(q)));
+	*ret = v * u->mult;
+	return 0;
 }
 
 /* io.netfence.bandwidth: "egress=RATE,ingress=RATE" (either, in any order, once each) or one

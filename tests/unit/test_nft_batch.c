@@ -105,6 +105,101 @@ static void test_query_error_drained(void **state)
 	free(names);
 }
 
+/* The kernel's object NAME of TYPE in the table, parsed; NULL when it has none. */
+static struct nftnl_obj *get_obj(uint32_t type, const char *name)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_obj *o = nftnl_obj_alloc(), *got = NULL;
+	struct nlmsghdr *nlh;
+
+	assert_true(nl && o && mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0);
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, NF_TABLE);
+	nftnl_obj_set_str(o, NFTNL_OBJ_NAME, name);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, type);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, NFPROTO_INET, NLM_F_ACK, 1);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	assert_true(mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0);
+	assert_true(mnl_socket_recvfrom(nl, buf, sizeof(buf)) > 0);
+	if (nlh->nlmsg_type != NLMSG_ERROR) {
+		got = nftnl_obj_alloc();
+		assert_true(got && nftnl_obj_nlmsg_parse(nlh, got) == 0);
+	}
+	mnl_socket_close(nl);
+	return got;
+}
+
+/* The named objects: a limit and a quota with their own attributes on the shared header, made
+ * once (a second add is refused, named in the error), deleted through add_obj. */
+static void test_named_objects(void **state)
+{
+	struct mnl_socket *nl = NULL;
+	struct nf_error err = { 0 };
+	struct nftnl_obj *o;
+	struct batch b;
+
+	(void)state;
+	assert_int_equal(nl_host(&nl, &err), 0);
+	make_table(nl);
+	batch_start(&b);
+	add_limit_obj(&b, "rl_test", 600, 60, 600, true);
+	add_limit_obj(&b, "logl_test", 20, 1, 20, false);
+	add_quota_obj(&b, "qo_test", 5000000);
+	add_counter_obj(&b, NFT_MSG_NEWOBJ, "be_test");
+	batch_finish(&b);
+	assert_int_equal(batch_send(nl, &b, &err), 0);
+	batch_free(&b);
+
+	o = get_obj(NFT_OBJECT_LIMIT, "rl_test");
+	assert_non_null(o);
+	assert_string_equal(nftnl_obj_get_str(o, NFTNL_OBJ_NAME), "rl_test");
+	assert_int_equal(nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_RATE), 600);
+	assert_int_equal(nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_UNIT), 60);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_BURST), 600);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_TYPE), NFT_LIMIT_PKTS);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_FLAGS), NFT_LIMIT_F_INV);
+	nftnl_obj_free(o);
+	o = get_obj(NFT_OBJECT_LIMIT, "logl_test");
+	assert_non_null(o);
+	assert_int_equal(nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_RATE), 20);
+	assert_int_equal(nftnl_obj_get_u64(o, NFTNL_OBJ_LIMIT_UNIT), 1);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_LIMIT_FLAGS), 0);
+	nftnl_obj_free(o);
+	o = get_obj(NFT_OBJECT_QUOTA, "qo_test");
+	assert_non_null(o);
+	assert_int_equal(nftnl_obj_get_u64(o, NFTNL_OBJ_QUOTA_BYTES), 5000000);
+	assert_int_equal(nftnl_obj_get_u32(o, NFTNL_OBJ_QUOTA_FLAGS), NFT_QUOTA_F_INV);
+	nftnl_obj_free(o);
+	o = get_obj(NFT_OBJECT_COUNTER, "be_test");
+	assert_non_null(o);
+	nftnl_obj_free(o);
+	assert_null(get_obj(NFT_OBJECT_QUOTA, "rl_test")); /* the type is part of the key */
+
+	batch_start(&b);
+	add_quota_obj(&b, "qo_test", 1);
+	batch_finish(&b);
+	assert_int_equal(batch_send(nl, &b, &err), -EEXIST);
+	batch_free(&b);
+	assert_non_null(strstr(err.msg, "quota qo_test (over 1 bytes)"));
+	batch_start(&b);
+	add_limit_obj(&b, "rl_test", 1, 1, 1, true);
+	batch_finish(&b);
+	assert_int_equal(batch_send(nl, &b, &err), -EEXIST);
+	batch_free(&b);
+	assert_non_null(strstr(err.msg, "limit rl_test (1/second)"));
+
+	batch_start(&b);
+	add_obj(&b, NFT_MSG_DELOBJ, 0, NFT_OBJECT_QUOTA, "qo_test", NULL, "deleting quota");
+	add_obj(&b, NFT_MSG_DELOBJ, 0, NFT_OBJECT_LIMIT, "rl_test", NULL, "deleting limit");
+	batch_finish(&b);
+	assert_int_equal(batch_send(nl, &b, &err), 0);
+	batch_free(&b);
+	assert_null(get_obj(NFT_OBJECT_QUOTA, "qo_test"));
+	assert_null(get_obj(NFT_OBJECT_LIMIT, "rl_test"));
+	assert_empty(nl);
+}
+
 static void skip_test(void **state)
 {
 	(void)state;
@@ -116,10 +211,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_batch_error_drained),
 		cmocka_unit_test(test_query_error_drained),
+		cmocka_unit_test(test_named_objects),
 	};
 
 	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
 		const struct CMUnitTest skipped[] = {
+			cmocka_unit_test(skip_test),
 			cmocka_unit_test(skip_test),
 			cmocka_unit_test(skip_test),
 		};

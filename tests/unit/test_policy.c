@@ -603,6 +603,18 @@ static void test_rate_quota(void **state)
 	assert_int_equal(a, 1000000000000ull);
 	assert_int_equal(policy_parse_rate("1/m", &a, &b, &err), 0);
 	assert_int_equal(a * 1000 + b, 1060);
+	/* the bounds, leading zeros; the unit's case counts here */
+	assert_int_equal(policy_parse_rate("1000000/s", &a, &b, &err), 0);
+	assert_int_equal(a * 100 + b, 100000001);
+	assert_int_equal(policy_parse_rate("007/m", &a, &b, &err), 0);
+	assert_int_equal(a * 100 + b, 760);
+	assert_true(policy_parse_rate("1000001/s", &a, &b, &err) < 0);
+	assert_true(policy_parse_rate("10/S", &a, &b, &err) < 0);
+	assert_int_equal(policy_parse_quota("1048576TiB", &a, &err), 0);
+	assert_int_equal(a, 1ull << 60);
+	assert_true(policy_parse_quota("1048577TiB", &a, &err) < 0);
+	assert_non_null(strstr(err.msg, "\"1048577TiB\" is not a byte count"));
+	assert_true(policy_parse_quota("1kb", &a, &err) < 0);
 	for (size_t i = 0; i < sizeof(bad_rate) / sizeof(*bad_rate); i++) {
 		char want[64];
 
@@ -1049,6 +1061,15 @@ static void test_bandwidth(void **state)
 		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
 			  "99999999999999gbit", NULL),
 		   "is not a rate", NULL);
+	/* 18446744074 x 10^9 wraps 2^64 to 290448384: never taken for 290mbit */
+	expect_err(hc,
+		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+			  "18446744074gbit", NULL),
+		   "\"18446744074gbit\" is outside 8kbit..10gbit", NULL);
+	p = expect_ok(hc, ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
+				 "ingress=010000000000BIT", NULL));
+	assert_true(p->bw_egress == 0 && p->bw_ingress == 10000000000ULL);
+	policy_free(p);
 	expect_err(hc,
 		   ann_of("io.netfence.policy", "restricted", "io.netfence.bandwidth",
 			  "egress=1mbit,egress=2mbit", NULL),
