@@ -7,7 +7,7 @@
 
 load ../e2e/helpers
 
-ROUNDS=${VM_IPERF_ROUNDS:-3}
+ROUNDS=${VM_IPERF_ROUNDS:-5}
 SECS=${VM_IPERF_SECS:-3}
 PORT=5201
 

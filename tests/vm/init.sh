@@ -36,6 +36,8 @@ mount -t tmpfs -o mode=1777,rootcontext=system_u:object_r:container_var_lib_t:s0
 mkdir -p /run/netns
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t selinuxfs selinuxfs /sys/fs/selinux 2>/dev/null
+# /dev came up before the policy: label it, as systemd does
+restorecon -R /dev 2>/dev/null
 say "netfence: $(ls -Z /usr/local/bin/netfence), runc: $(ls -Z "$(command -v runc)")"
 ip link set lo up
 dmesg -n 1
