@@ -60,7 +60,7 @@ UNITS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all deps check unit e2e demo asan asan-check fuzz install uninstall deb clean format \
 	format-check probe \
-	selinux bench check-includes
+	selinux bench check-includes vm-check
 
 all: $(BUILD)/netfence $(BUILD)/netfence-runtime $(BUILD)/netfence-resolver
 
@@ -294,6 +294,12 @@ format-check:
 
 # No dependency cycle between modules: #include edges, and the symbols the objects use of one
 # another (tests/tools/include-cycles.sh; format-check runs the include part).
+# Debian's stock kernel under qemu/KVM, SELinux enforcing, the flowtable (tests/vm/run.sh): not
+# part of `make check` (a first run builds a root filesystem with debootstrap; a boot takes
+# minutes); needs /dev/kvm and tests/vm/deps.sh's packages.
+vm-check: all $(BUILD)/probe selinux
+	@bash tests/vm/run.sh
+
 check-includes: $(LIB_OBJS)
 	@bash tests/tools/include-cycles.sh $(LIB_OBJS)
 

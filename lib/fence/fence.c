@@ -289,6 +289,15 @@ static int fence_build(const struct hostconf *hc, int nsfd, const struct nf_poli
 	if (host_nft.r == -EEXIST)
 		j->steps &= ~J_HOST_NFT; /* the batch made nothing: what exists is not ours */
 	job_wait(&host_link, &r, err);
+	/* the fast path is an optimisation: where it cannot be had, traffic takes the usual path;
+	 * a quota counts every byte, so its container keeps the usual path */
+	if (r >= 0 && j->wire && hc->flowtable && !pol->quota) {
+		struct nf_error fe = { 0 };
+
+		if (nft_flow_add(j->ifname, &fe) < 0)
+			syslog(LOG_DAEMON | LOG_WARNING, "netfence: %s: no flowtable: %s", j->id,
+			       fe.msg);
+	}
 	if (r >= 0 && (j->steps & J_SHAPE)) {
 		char ifb[16];
 

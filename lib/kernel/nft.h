@@ -77,6 +77,11 @@ int nft_host_apply(const struct nft_fence *f, struct nf_error *err);
  * error. Without by_ifname the cost does not grow with other containers. */
 int nft_host_remove(const struct nft_fence *f, struct nf_error *err);
 
+/* The flowtable fast path (host configuration "flowtable"): the host end ifname joins the host
+ * table's flowtable, made with its offloading chain if absent (RULESET.md). After the veth exists;
+ * a kernel without flowtables fails it (the caller goes on without). */
+int nft_flow_add(const char *ifname, struct nf_error *err);
+
 /* Inside the namespace netns_fd: replace any `inet netfence` table with the container's
  * default-deny table in one batch; with f->n_devs, also a `netdev netfence` table with an
  * egress chain per device (same allow sets, for packets that bypassed the IP stack). */

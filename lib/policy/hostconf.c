@@ -604,6 +604,8 @@ static int hostconf_parse_what(const char *buf, size_t len, const char *what,
 			r = parse_pool(v, what, key, AF_INET6, 126, &hc->subnet6, err);
 		} else if (strcmp(key, "nat") == 0) {
 			r = get_bool(v, what, key, &hc->nat, err);
+		} else if (strcmp(key, "flowtable") == 0) {
+			r = get_bool(v, what, key, &hc->flowtable, err);
 		} else if (strcmp(key, "dns") == 0) {
 			if (!YAJL_IS_ARRAY(v))
 				return nf_input_err(

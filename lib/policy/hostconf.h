@@ -43,6 +43,7 @@ struct hostconf {
 	struct nf_prefix subnet;  /* default 10.213.0.0/16; len <= 30 */
 	struct nf_prefix subnet6; /* default fd6e:6663::/64; len <= 126 */
 	bool nat;		  /* default true */
+	bool flowtable;		  /* offload established flows of host ends; default false */
 	bool dns_set;		  /* "dns" given in the file */
 	struct nf_addr *dns;	  /* resolvers (from the file or the host's resolv.conf) */
 	size_t n_dns;

@@ -90,6 +90,10 @@ static void test_defaults(void **state)
 	hostconf_free(hc);
 	assert_int_equal(parse("{\"kubernetes\": true}", &hc, &err), 0);
 	assert_true(hc->kubernetes);
+	assert_false(hc->flowtable); /* the fast path is the host's choice */
+	hostconf_free(hc);
+	assert_int_equal(parse("{\"flowtable\": true}", &hc, &err), 0);
+	assert_true(hc->flowtable);
 	hostconf_free(hc);
 	assert_int_equal(parse("{}", &hc, &err), 0);
 	assert_int_equal(hc->lock_timeout, 10);
@@ -315,6 +319,7 @@ static void test_bad(void **state)
 		{ "{\"teardown\": \"later\"}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"teardown\": true}", "\"teardown\" must be \"background\" or \"wait\"" },
 		{ "{\"kubernetes\": \"yes\"}", "\"kubernetes\" must be true or false" },
+		{ "{\"flowtable\": 1}", "\"flowtable\" must be true or false" },
 		{ "{\"dns\": \"1.1.1.1\"}", "\"dns\" must be an array" },
 		{ "{\"dns\": [\"1.1.1\"]}", "\"dns\": entry 1 is not an address" },
 		{ "{\"dns\": [\"1.1.1.1\", 2]}", "\"dns\": entry 2 is not an address" },
