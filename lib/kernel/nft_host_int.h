@@ -89,9 +89,17 @@ struct hrb {
 	int dir;	/* NF_DIR_*: the counters and log prefix of the chain being built */
 	bool legacy;	/* a table made before issue 12: count in acc/blk, no log chains */
 };
-void h_begin(struct hrb *h, struct batch *b, const char *chain);
+static inline void h_begin(struct hrb *h, struct batch *b, const char *chain)
+{
+	rule_begin(&h->rb, b, chain);
+}
+
 /* `counter name <ifname> map @<map>` (a named object of the container's, by its interface) */
-void h_count(struct hrb *h, enum hset map);
+static inline void h_count(struct hrb *h, enum hset map)
+{
+	e_meta(&h->rb, h->ifkey, NFT_REG_1);
+	e_objref_map(&h->rb, hsets[map].name, h->id[map][0]);
+}
 /* the verdicts of blocking rules besides NF_DROP: reject with a TCP reset, with icmpx */
 #define H_RST (-100)
 #define H_ICMPX (-101)

@@ -4,85 +4,6 @@
 #define _GNU_SOURCE
 #include "nft_host_int.h"
 
-#define T4 TYPE_IPADDR
-#define T6 TYPE_IP6ADDR
-#define TIF TYPE_IFNAME
-#define TP TYPE_INET_PROTOCOL
-#define TS TYPE_INET_SERVICE
-
-const struct hset_desc hsets[S_N] = {
-	[S_IFACES] = { "ifaces", { IFNAMSIZ }, 1, TIF, 0, 0 },
-	[S_IFACES6] = { "ifaces6", { IFNAMSIZ }, 1, TIF, 0, 0 },
-	[S_INET] = { "inet_ifaces", { IFNAMSIZ }, 1, TIF, 0, 0 },
-	[S_OWN4] = { "own4", { IFNAMSIZ, 4 }, 2, CONCAT2(TIF, T4), 0, 0 },
-	[S_OWN6] = { "own6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
-	[S_ND6] = { "nd6", { IFNAMSIZ, 16 }, 2, CONCAT2(TIF, T6), 0, 0 },
-	/* timeout (eg4 ... deny6): a tear-down makes their elements expire (nft_host_remove) */
-	[S_EG4] = { "eg4",
-		    { IFNAMSIZ, 4, 1, 2 },
-		    4,
-		    CONCAT4(TIF, T4, TP, TS),
-		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    0 },
-	[S_EG6] = { "eg6",
-		    { IFNAMSIZ, 16, 1, 2 },
-		    4,
-		    CONCAT4(TIF, T6, TP, TS),
-		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    0 },
-	[S_IN4] = { "in4",
-		    { IFNAMSIZ, 4, 1, 2 },
-		    4,
-		    CONCAT4(TIF, T4, TP, TS),
-		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    0 },
-	[S_IN6] = { "in6",
-		    { IFNAMSIZ, 16, 1, 2 },
-		    4,
-		    CONCAT4(TIF, T6, TP, TS),
-		    NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		    0 },
-	[S_DENY4] = { "deny4",
-		      { IFNAMSIZ, 4, 1 },
-		      3,
-		      CONCAT3(TIF, T4, TP),
-		      NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		      0 },
-	[S_DENY6] = { "deny6",
-		      { IFNAMSIZ, 16, 1 },
-		      3,
-		      CONCAT3(TIF, T6, TP),
-		      NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		      0 },
-	/* learned addresses (DNS answers), each element with a timeout */
-	[S_DYN4] = { "dyn4",
-		     { IFNAMSIZ, 4, 1, 2 },
-		     4,
-		     CONCAT4(TIF, T4, TP, TS),
-		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		     0 },
-	[S_DYN6] = { "dyn6",
-		     { IFNAMSIZ, 16, 1, 2 },
-		     4,
-		     CONCAT4(TIF, T6, TP, TS),
-		     NFT_SET_INTERVAL | NFT_SET_TIMEOUT,
-		     0 },
-	[S_ACC] = { "acc", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_BLK] = { "blk", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_AE] = { "ae", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_AI] = { "ai", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_AH] = { "ah", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_BE] = { "be", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_BI] = { "bi", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_BH] = { "bh", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_RR] = { "rr", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_COUNTER },
-	[S_LOGL] = { "logl", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_LIMIT },
-	[S_RL] = { "rl", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_LIMIT },
-	[S_QO] = { "qo", { IFNAMSIZ }, 1, TIF, 0, NFT_OBJECT_QUOTA },
-	[S_NAT4] = { "nat4", { 4 }, 1, T4, 0, 0 },
-	[S_NAT6] = { "nat6", { 16 }, 1, T6, 0, 0 },
-};
-
 /* The kernel's jhash (include/linux/jhash.h, lookup3), as nft_hash computes it over a
  * register: words in host order. */
 #define ROL32(x, k) (((x) << (k)) | ((x) >> (32 - (k))))
@@ -176,7 +97,7 @@ static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
 		flags |= NFT_SET_CONCAT;
 		nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, d->fields, d->n);
 	}
-	if (d->type == TIF) {
+	if (d->type == TYPE_IFNAME) {
 		/* nft reads ifname keys as host-endian strings only when told so */
 		struct nftnl_udata_buf *ud = nftnl_udata_buf_alloc(64);
 
@@ -202,11 +123,6 @@ static uint32_t host_set(struct batch *b, enum hset i, unsigned shard)
 }
 
 /* ---- the shared chains ---- */
-
-void h_begin(struct hrb *h, struct batch *b, const char *chain)
-{
-	rule_begin(&h->rb, b, chain);
-}
 
 static void h_lookup(struct hrb *h, enum hset s, bool invert)
 {
@@ -235,12 +151,6 @@ static void h_key(struct hrb *h, int family, bool saddr, int fields)
 }
 
 /* `counter name <ifname> map @<map>` */
-void h_count(struct hrb *h, enum hset map)
-{
-	e_meta(&h->rb, h->ifkey, NFT_REG_1);
-	e_objref_map(&h->rb, hsets[map].name, h->id[map][0]);
-}
-
 static const enum hset acc_map[NF_DIR_N] = { S_AE, S_AI, S_AH };
 
 /* Accepted (NFT_RETURN): counted in the direction's a<dir> map, then the verdict. Blocked
